@@ -17,6 +17,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+@app.callback()
+def _root() -> None:
+    """Label-safe augmentation, synthetic data and honest evaluation for small datasets."""
+
+
 # Command modules register on import. Keep this list sorted.
 from synthaug.cli import demo as _demo  # noqa: E402,F401
 

@@ -1,0 +1,451 @@
+"""Pipelines: Compose, Sequential, OneOf, SomeOf; fusion and replay.
+
+A pipeline walks its tree of transforms, decides for each whether it runs (probability ``p``),
+draws its parameters from one ``numpy.random.Generator`` and hands ``(transform, params)``
+steps to an executor that **fuses**: a run of consecutive matrix transforms becomes a single
+warp (one resampling, faster and sharper) and a run of uint8 lookup-table transforms a single
+``cv2.LUT``. Boxes and keypoints follow the compound matrix.
+
+While a run is pending, ``sample_params`` of the next matrix transform sees the image only by
+its shape (a zero-filled stand-in); a transform that reads pixel values when drawing its
+parameters sets ``fusable = False``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from synthaug.augment.functional import geometric as G
+from synthaug.augment.functional import pixel as F
+from synthaug.augment.sample import (
+    Applied,
+    Sample,
+    boxes_from_xyxy,
+    boxes_to_xyxy,
+    validate_sample,
+)
+from synthaug.augment.transforms.base import (
+    ImageOnlyTransform,
+    MatrixTransform,
+    Transform,
+    apply_matrix_to_annotations,
+    check_choice,
+    check_positive_int,
+    register,
+)
+from synthaug.errors import ConfigError, InvalidInputError
+from synthaug.seeding import SeedLike, as_rng
+
+__all__ = ["BaseCompose", "Compose", "OneOf", "Sequential", "SomeOf"]
+
+
+class BaseCompose(Transform):
+    """A node holding child transforms; subclasses decide which children run."""
+
+    targets = ("image", "masks", "boxes", "keypoints")
+
+    def __init__(self, transforms: Sequence[Transform], p: float = 1.0) -> None:
+        super().__init__(p)
+        owner = type(self).__name__
+        if isinstance(transforms, Transform) or not isinstance(transforms, Iterable):
+            raise ConfigError(
+                f"{owner}.transforms: expected a list of transforms, got {transforms!r}"
+            )
+        transforms = list(transforms)
+        for i, t in enumerate(transforms):
+            if not isinstance(t, Transform):
+                raise ConfigError(
+                    f"{owner}.transforms[{i}]: expected a transform, got {type(t).__name__}"
+                )
+        self.transforms = transforms
+
+    def _walk_children(self, rng, runner, path, indices) -> None:
+        for i in indices:
+            _walk(self.transforms[i], rng, runner, f"{path}transforms[{i}]", forced=False)
+
+    def walk(self, rng: np.random.Generator, runner: _Executor, path: str) -> None:
+        """Decide which children run and push their steps (subclasses)."""
+        raise NotImplementedError
+
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        """Not used: a pipeline node runs through :meth:`walk`."""
+        raise TypeError(f"{type(self).__name__} is a container; call it instead of apply()")
+
+
+def _walk(t: Transform, rng, runner, path: str, forced: bool) -> None:
+    if not forced and not rng.random() < t.p:
+        return
+    if isinstance(t, BaseCompose):
+        t.walk(rng, runner, path + ".")
+    else:
+        runner.push(path, t, t.sample_params(rng, runner.view()))
+
+
+@register
+class Sequential(BaseCompose):
+    """Run every child in order, each with its own probability."""
+
+    def walk(self, rng, runner, path):
+        """All children, in order."""
+        self._walk_children(rng, runner, path, range(len(self.transforms)))
+
+
+@register
+class OneOf(BaseCompose):
+    """Run exactly one child, chosen with probability proportional to the children's ``p``."""
+
+    def walk(self, rng, runner, path):
+        """One child, always applied once chosen."""
+        if not self.transforms:
+            return
+        w = np.array([t.p for t in self.transforms], dtype=np.float64)
+        w = w / w.sum() if w.sum() > 0 else np.full(len(w), 1.0 / len(w))
+        i = int(rng.choice(len(self.transforms), p=w))
+        _walk(self.transforms[i], rng, runner, f"{path}transforms[{i}]", forced=True)
+
+
+@register
+class SomeOf(BaseCompose):
+    """Run ``n`` children chosen uniformly without replacement, in their listed order."""
+
+    def __init__(self, transforms: Sequence[Transform], n: int = 1, p: float = 1.0) -> None:
+        super().__init__(transforms, p)
+        self.n = check_positive_int("SomeOf", "n", n, minimum=0)
+
+    def walk(self, rng, runner, path):
+        """``n`` children, always applied once chosen."""
+        k = min(self.n, len(self.transforms))
+        chosen = sorted(int(i) for i in rng.choice(len(self.transforms), size=k, replace=False))
+        for i in chosen:
+            _walk(self.transforms[i], rng, runner, f"{path}transforms[{i}]", forced=True)
+
+
+# --------------------------------------------------------------------------- executor
+class _Executor:
+    """Applies pushed steps, fusing runs of matrix and lookup-table transforms."""
+
+    def __init__(self, sample: Sample, fuse: bool) -> None:
+        self.sample = sample
+        self.fuse = fuse
+        self.applied: list[Applied] = []
+        self._geo: list[tuple[MatrixTransform, dict, np.ndarray, tuple[int, int]]] = []
+        self._geo_hw: tuple[int, int] = sample.image.shape[:2]
+        self._lut: list[tuple[ImageOnlyTransform, dict, np.ndarray]] = []
+
+    def view(self) -> Sample:
+        """The sample as the next transform should see it (shape-only while a run is pending)."""
+        if not self._geo:
+            self._flush_lut()
+            return self.sample
+        img = self.sample.image
+        shape = tuple(self._geo_hw) + img.shape[2:]
+        return self.sample.copy(image=np.broadcast_to(np.zeros((), img.dtype), shape), masks=None)
+
+    def push(self, path: str, t: Transform, params: dict[str, Any]) -> None:
+        self.applied.append(Applied(path, type(t).__name__, params))
+        if self.fuse and isinstance(t, MatrixTransform) and getattr(t, "fusable", True):
+            self._flush_lut()
+            hw = self._geo_hw
+            m, out_hw = t.matrix(params, hw)
+            self._geo.append((t, params, m, tuple(int(v) for v in out_hw)))
+            self._geo_hw = self._geo[-1][3]
+            return
+        self._flush_geo()
+        if self.fuse and isinstance(t, ImageOnlyTransform) and self.sample.image.dtype == np.uint8:
+            table = t.lut(params, 1 if self.sample.image.ndim == 2 else self.sample.image.shape[2])
+            if table is not None:
+                self._lut.append((t, params, table))
+                return
+        self._flush_lut()
+        self.sample = t.apply(self.sample, params)
+
+    def _flush_lut(self) -> None:
+        if not self._lut:
+            return
+        if len(self._lut) == 1:
+            t, params, _ = self._lut[0]
+            self.sample = t.apply(self.sample, params)
+        else:
+            table = self._lut[0][2]
+            for _, _, nxt in self._lut[1:]:
+                table = F.compose_luts(table, nxt)
+            self.sample = self.sample.copy(image=F.apply_lut(self.sample.image, table))
+        self._lut = []
+
+    def _flush_geo(self) -> None:
+        run, self._geo = self._geo, []
+        if not run:
+            return
+        self._geo_hw = None  # type: ignore[assignment]
+        inexact = [t for t, *_ in run if not t.exact]
+        if len(run) == 1 or not inexact:
+            for t, params, _, _ in run:
+                self.sample = t.apply(self.sample, params)
+        else:
+            lead = inexact[0]
+            total = np.eye(3)
+            for _, _, m, _ in run:
+                total = m @ total
+            out_hw = run[-1][3]
+            s = self.sample
+            image = G.warp_image(
+                s.image, total, out_hw, lead.interpolation, lead.border_mode, lead.fill
+            )
+            masks = (
+                None
+                if s.masks is None
+                else [
+                    G.warp_mask(m, total, out_hw, lead.border_mode, lead.fill_mask) for m in s.masks
+                ]
+            )
+            self.sample = apply_matrix_to_annotations(
+                s.copy(image=image, masks=masks), total, out_hw
+            )
+        self._geo_hw = self.sample.image.shape[:2]
+
+    def finish(self) -> Sample:
+        self._flush_geo()
+        self._flush_lut()
+        return self.sample
+
+
+# --------------------------------------------------------------------------- Compose
+@register
+class Compose(BaseCompose):
+    """The top-level pipeline.
+
+    Parameters
+    ----------
+    transforms : list of Transform
+        Children, each run with its own probability ``p``.
+    box_format : {"xyxy", "xywh", "yolo"}
+        Format of boxes passed as keyword arguments (a :class:`Sample` carries its own).
+    min_area : float
+        Boxes whose clipped area in output pixels is below this are dropped with their label.
+    min_visibility : float
+        Boxes with less than this fraction of their area inside the image are dropped.
+    box_method : {"corners", "ellipse"}
+        How a rotated box becomes axis-aligned: tight box of the corners (default, exact for
+        flips, quarter turns and crops) or of the inscribed ellipse (tighter under rotation).
+    boxes_from_masks : bool
+        When there is one mask per box, each output box is the tight box of its mask.
+    remove_invisible_keypoints : bool
+        Remove keypoints that end outside the image (with their labels) or keep them.
+    fuse : bool
+        Fuse consecutive matrix transforms into one warp and uint8 lookup tables into one.
+    seed : int, tuple or None
+        Seed of the pipeline's own stream, used when a call gives no ``seed``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from synthaug.augment import Compose, HorizontalFlip, Rotate
+    >>> pipe = Compose([HorizontalFlip(p=1.0), Rotate(limit=10, p=1.0)], seed=0)
+    >>> out = pipe(image=np.zeros((32, 48, 3), np.uint8), boxes=[[4, 4, 12, 20]], box_labels=["a"])
+    >>> out.image.shape, len(out.boxes), [a.name for a in out.applied]
+    ((32, 48, 3), 1, ['HorizontalFlip', 'Rotate'])
+    >>> again = pipe.replay(np.zeros((32, 48, 3), np.uint8), out.applied)
+    >>> bool(np.array_equal(again.image, out.image))
+    True
+    """
+
+    def __init__(
+        self,
+        transforms: Sequence[Transform],
+        box_format: str = "xyxy",
+        min_area: float = 0.0,
+        min_visibility: float = 0.0,
+        box_method: str = "corners",
+        boxes_from_masks: bool = False,
+        remove_invisible_keypoints: bool = True,
+        fuse: bool = True,
+        seed: int | None = None,
+        p: float = 1.0,
+        always_apply: bool = False,
+    ) -> None:
+        super().__init__(transforms, p)
+        self.box_format = check_choice(
+            "Compose", "box_format", box_format, ("xyxy", "xywh", "yolo")
+        )
+        if not isinstance(min_area, (int, float)) or min_area < 0:
+            raise ConfigError(f"Compose.min_area: expected a number >= 0, got {min_area!r}")
+        if not isinstance(min_visibility, (int, float)) or not 0 <= min_visibility <= 1:
+            raise ConfigError(
+                f"Compose.min_visibility: expected a number in [0, 1], got {min_visibility!r}"
+            )
+        self.min_area = float(min_area)
+        self.min_visibility = float(min_visibility)
+        self.box_method = check_choice("Compose", "box_method", box_method, ("corners", "ellipse"))
+        self.boxes_from_masks = bool(boxes_from_masks)
+        self.remove_invisible_keypoints = bool(remove_invisible_keypoints)
+        self.fuse = bool(fuse)
+        self.seed = seed
+        self.always_apply = bool(always_apply)
+        self._rng = as_rng(seed)
+
+    def walk(self, rng, runner, path):
+        """Nested use: all children, in order."""
+        self._walk_children(rng, runner, path, range(len(self.transforms)))
+
+    # -- public entry points
+    def __call__(
+        self, sample: Sample | None = None, /, *, seed: SeedLike = None, **fields: Any
+    ) -> Sample:
+        """Augment one sample (or keyword fields ``image=``, ``boxes=``, ...).
+
+        ``seed`` may be an int, a tuple such as ``(run_seed, epoch, index)`` (an item's own
+        stream: the result is independent of the order or process it runs in), a Generator,
+        or None to use the pipeline's own stream.
+        """
+        work, restore = self._prepare(sample, fields)
+        rng = self._rng if seed is None else as_rng(seed)
+        runner = _Executor(work, self.fuse)
+        if self.always_apply:
+            for i, t in enumerate(self.transforms):
+                _walk(t, rng, runner, f"transforms[{i}]", forced=True)
+        elif rng.random() < self.p:
+            self._walk_children(rng, runner, "", range(len(self.transforms)))
+        return self._finish(runner, restore)
+
+    def replay(
+        self, sample: Sample | np.ndarray, applied: Sequence[Applied | dict], **fields: Any
+    ) -> Sample:
+        """Apply exactly the recorded steps ``applied`` (from ``out.applied``) to a sample."""
+        if isinstance(sample, np.ndarray):
+            sample, fields = None, {"image": sample, **fields}
+        work, restore = self._prepare(sample, fields)
+        runner = _Executor(work, self.fuse)
+        for step in applied:
+            st = (
+                step
+                if isinstance(step, Applied)
+                else Applied(step["path"], step["name"], step["params"])
+            )
+            t = self._locate(st.path)
+            if type(t).__name__ != st.name:
+                raise ConfigError(
+                    f"replay: {st.path} is {type(t).__name__} in this pipeline, not {st.name}"
+                )
+            runner.push(st.path, t, st.params)
+        return self._finish(runner, restore)
+
+    def _locate(self, path: str) -> Transform:
+        node: Transform = self
+        for part in path.split("."):
+            if not part.startswith("transforms[") or not isinstance(node, BaseCompose):
+                raise ConfigError(f"replay: no transform at {path!r} in this pipeline")
+            idx = int(part[len("transforms[") : -1])
+            if idx >= len(node.transforms):
+                raise ConfigError(f"replay: no transform at {path!r} in this pipeline")
+            node = node.transforms[idx]
+        return node
+
+    # -- conversion to and from the working form
+    def _prepare(self, sample: Sample | None, fields: dict[str, Any]) -> tuple[Sample, dict]:
+        if sample is None:
+            if "image" not in fields:
+                raise InvalidInputError("expected a Sample or an image= keyword argument")
+            fields.setdefault("box_format", self.box_format)
+            if fields.get("boxes") is not None:
+                fields["boxes"] = np.asarray(fields["boxes"], dtype=np.float64).reshape(-1, 4)
+            if fields.get("keypoints") is not None:
+                kp = np.asarray(fields["keypoints"], dtype=np.float64)
+                fields["keypoints"] = kp.reshape(-1, 2) if kp.size == 0 else kp
+            try:
+                sample = Sample(**fields)
+            except TypeError as exc:
+                raise InvalidInputError(f"unknown Sample field: {exc}") from None
+        elif fields:
+            raise InvalidInputError("pass either a Sample or keyword fields, not both")
+        validate_sample(sample)
+        hw = (sample.height, sample.width)
+        restore: dict[str, Any] = {"box_format": sample.box_format, "masks_array": False}
+        changes: dict[str, Any] = {"applied": [], "n_boxes_dropped": 0, "n_keypoints_dropped": 0}
+        if sample.masks is not None:
+            if isinstance(sample.masks, np.ndarray):
+                if sample.masks.ndim == 3:
+                    restore["masks_array"] = True
+                    changes["masks"] = [sample.masks[..., k] for k in range(sample.masks.shape[2])]
+                else:
+                    restore["masks_single"] = True
+                    changes["masks"] = [sample.masks]
+            else:
+                changes["masks"] = list(sample.masks)
+        if sample.boxes is not None:
+            b = boxes_to_xyxy(sample.boxes, sample.box_format, hw)
+            changes["boxes"] = b
+            changes["box_visibility"] = np.ones(len(b))
+            changes["box_labels"] = None if sample.box_labels is None else list(sample.box_labels)
+            changes["box_format"] = "xyxy"
+        if sample.keypoints is not None:
+            changes["keypoints"] = np.asarray(sample.keypoints, dtype=np.float64)
+        meta = dict(sample.meta)
+        if self.box_method != "corners":
+            meta["_box_method"] = self.box_method
+        changes["meta"] = meta
+        return sample.copy(**changes), restore
+
+    def _finish(self, runner: _Executor, restore: dict) -> Sample:
+        out = runner.finish()
+        changes: dict[str, Any] = {"applied": runner.applied}
+        meta = dict(out.meta)
+        meta.pop("_box_method", None)
+        changes["meta"] = meta
+        hw = (out.height, out.width)
+        if out.boxes is not None:
+            boxes = np.asarray(out.boxes, dtype=np.float64).reshape(-1, 4)
+            vis = out.box_visibility if out.box_visibility is not None else np.ones(len(boxes))
+            if self.boxes_from_masks and out.masks is not None and len(out.masks) == len(boxes):
+                boxes = boxes.copy()
+                for i, m in enumerate(out.masks):
+                    ys, xs = np.nonzero(m)
+                    if len(xs):
+                        boxes[i] = [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]
+            area = np.prod(np.maximum(boxes[:, 2:] - boxes[:, :2], 0.0), axis=1)
+            keep = (area > 0) & (area >= self.min_area) & (vis >= self.min_visibility)
+            changes["boxes"] = boxes_from_xyxy(boxes[keep], restore["box_format"], hw)
+            changes["box_visibility"] = vis[keep]
+            changes["box_format"] = restore["box_format"]
+            if out.box_labels is not None:
+                changes["box_labels"] = [
+                    lab for lab, k in zip(out.box_labels, keep, strict=True) if k
+                ]
+            changes["n_boxes_dropped"] = int((~keep).sum())
+        if out.keypoints is not None and self.remove_invisible_keypoints:
+            kp = out.keypoints
+            h, w = hw
+            inside = (
+                (kp[:, 0] >= -0.5)
+                & (kp[:, 0] < w - 0.5)
+                & (kp[:, 1] >= -0.5)
+                & (kp[:, 1] < h - 0.5)
+            )
+            changes["keypoints"] = kp[inside]
+            if out.keypoint_labels is not None:
+                changes["keypoint_labels"] = [
+                    lab for lab, k in zip(out.keypoint_labels, inside, strict=True) if k
+                ]
+            changes["n_keypoints_dropped"] = int((~inside).sum())
+        if out.masks is not None:
+            if restore.get("masks_array"):
+                changes["masks"] = (
+                    np.stack(out.masks, axis=2) if out.masks else np.zeros(hw + (0,), np.uint8)
+                )
+            elif restore.get("masks_single"):
+                changes["masks"] = out.masks[0]
+        return out.copy(**changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialisable form; see :func:`synthaug.augment.from_dict`."""
+        from synthaug.augment.serialize import to_dict
+
+        return to_dict(self)
+
+    def save(self, path: str) -> None:
+        """Write the pipeline as YAML (``.yaml``/``.yml``) or JSON (``.json``)."""
+        from synthaug.augment.serialize import save
+
+        save(self, path)

@@ -1,0 +1,322 @@
+"""Geometric kernels: 3x3 matrices and the functions that apply them to each target.
+
+Every matrix maps *input* pixel-centre coordinates ``(x, y, 1)`` to output coordinates, as
+OpenCV's ``warpAffine``/``warpPerspective`` do (keypoint ``(c, r)`` is the centre of pixel row
+``r``, column ``c``). Boxes describe pixel edges, so :func:`warp_boxes` shifts by half a pixel
+before and after applying the same matrix; this makes flips, 90-degree rotations, crops, pads
+and integer-factor resizes exact for boxes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+__all__ = [
+    "INTERPOLATIONS",
+    "BORDER_MODES",
+    "affine_matrix",
+    "crop_image",
+    "crop_matrix",
+    "hflip_image",
+    "hflip_matrix",
+    "pad_image",
+    "pad_matrix",
+    "resize_image",
+    "resize_matrix",
+    "rotate_matrix",
+    "rot90_image",
+    "rot90_matrix",
+    "transpose_image",
+    "transpose_matrix",
+    "vflip_image",
+    "vflip_matrix",
+    "warp_boxes",
+    "warp_image",
+    "warp_keypoints",
+    "warp_mask",
+]
+
+INTERPOLATIONS = {
+    "nearest": cv2.INTER_NEAREST,
+    "linear": cv2.INTER_LINEAR,
+    "cubic": cv2.INTER_CUBIC,
+    "area": cv2.INTER_AREA,
+    "lanczos": cv2.INTER_LANCZOS4,
+}
+BORDER_MODES = {
+    "constant": cv2.BORDER_CONSTANT,
+    "reflect": cv2.BORDER_REFLECT_101,
+    "reflect_edge": cv2.BORDER_REFLECT,
+    "replicate": cv2.BORDER_REPLICATE,
+    "wrap": cv2.BORDER_WRAP,
+}
+_MAX_CV_CHANNELS = 4
+
+
+# --------------------------------------------------------------------------- matrices
+def hflip_matrix(width: int) -> np.ndarray:
+    """Mirror left-right: ``x' = W - 1 - x``."""
+    return np.array([[-1.0, 0.0, width - 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+
+
+def vflip_matrix(height: int) -> np.ndarray:
+    """Mirror top-bottom: ``y' = H - 1 - y``."""
+    return np.array([[1.0, 0.0, 0.0], [0.0, -1.0, height - 1.0], [0.0, 0.0, 1.0]])
+
+
+def transpose_matrix() -> np.ndarray:
+    """Swap rows and columns: ``(x', y') = (y, x)``."""
+    return np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+
+
+def rot90_matrix(k: int, hw: tuple[int, int]) -> np.ndarray:
+    """Rotate by ``k`` quarter turns counter-clockwise as displayed (``numpy.rot90``)."""
+    h, w = hw
+    k %= 4
+    if k == 0:
+        return np.eye(3)
+    if k == 1:  # (x, y) -> (y, W - 1 - x)
+        return np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, w - 1.0], [0.0, 0.0, 1.0]])
+    if k == 2:
+        return np.array([[-1.0, 0.0, w - 1.0], [0.0, -1.0, h - 1.0], [0.0, 0.0, 1.0]])
+    return np.array([[0.0, -1.0, h - 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+
+
+def crop_matrix(x_min: int, y_min: int) -> np.ndarray:
+    """Crop whose top-left corner is at pixel ``(x_min, y_min)`` (edges)."""
+    return np.array([[1.0, 0.0, -float(x_min)], [0.0, 1.0, -float(y_min)], [0.0, 0.0, 1.0]])
+
+
+def pad_matrix(left: int, top: int) -> np.ndarray:
+    """Padding by ``left`` columns and ``top`` rows."""
+    return crop_matrix(-left, -top)
+
+
+def resize_matrix(in_hw: tuple[int, int], out_hw: tuple[int, int]) -> np.ndarray:
+    """Resize with pixel-area alignment (edges map to edges), as ``cv2.resize`` does."""
+    sy, sx = out_hw[0] / in_hw[0], out_hw[1] / in_hw[1]
+    return np.array([[sx, 0.0, 0.5 * sx - 0.5], [0.0, sy, 0.5 * sy - 0.5], [0.0, 0.0, 1.0]])
+
+
+def rotate_matrix(angle_deg: float, center: tuple[float, float], scale: float = 1.0) -> np.ndarray:
+    """Rotation by ``angle_deg`` counter-clockwise as displayed, about ``center`` (x, y)."""
+    m = cv2.getRotationMatrix2D(
+        (float(center[0]), float(center[1])), float(angle_deg), float(scale)
+    )
+    return np.vstack([m, [0.0, 0.0, 1.0]])
+
+
+def affine_matrix(
+    hw: tuple[int, int],
+    angle_deg: float = 0.0,
+    scale: tuple[float, float] = (1.0, 1.0),
+    translate_px: tuple[float, float] = (0.0, 0.0),
+    shear_deg: tuple[float, float] = (0.0, 0.0),
+) -> np.ndarray:
+    """Affine map about the image centre: shear, then scale, rotate, then translate.
+
+    ``scale`` is (x, y); ``shear_deg`` is (x, y) in degrees; ``translate_px`` in pixels (x, y).
+    """
+    h, w = hw
+    cx, cy = (w - 1) / 2.0, (h - 1) / 2.0
+    to_origin = np.array([[1.0, 0, -cx], [0, 1.0, -cy], [0, 0, 1.0]])
+    back = np.array([[1.0, 0, cx + translate_px[0]], [0, 1.0, cy + translate_px[1]], [0, 0, 1.0]])
+    shx, shy = (math.tan(math.radians(s)) for s in shear_deg)
+    shear = np.array([[1.0, shx, 0], [shy, 1.0, 0], [0, 0, 1.0]])
+    sc = np.diag([scale[0], scale[1], 1.0])
+    a = math.radians(angle_deg)
+    # y points down, so counter-clockwise as displayed is a negative angle in image axes
+    rot = np.array([[math.cos(a), math.sin(a), 0], [-math.sin(a), math.cos(a), 0], [0, 0, 1.0]])
+    return back @ rot @ sc @ shear @ to_origin
+
+
+# --------------------------------------------------------------------------- images
+def _per_channel_chunks(image: np.ndarray, fn) -> np.ndarray:
+    """Apply an OpenCV function that handles <= 4 channels to any number of channels."""
+    if image.ndim == 2 or image.shape[2] <= _MAX_CV_CHANNELS:
+        out = fn(image)
+        if image.ndim == 3 and out.ndim == 2:
+            out = out[:, :, None]
+        return out
+    parts = [
+        fn(np.ascontiguousarray(image[:, :, i : i + _MAX_CV_CHANNELS]))
+        for i in range(0, image.shape[2], _MAX_CV_CHANNELS)
+    ]
+    parts = [p[:, :, None] if p.ndim == 2 else p for p in parts]
+    return np.concatenate(parts, axis=2)
+
+
+def _fill_value(fill: float | tuple[float, ...], image: np.ndarray) -> tuple[float, ...]:
+    c = 1 if image.ndim == 2 else image.shape[2]
+    vals = tuple(float(v) for v in fill) if isinstance(fill, (tuple, list)) else (float(fill),) * c
+    return (vals + (0.0,) * 4)[:4]
+
+
+def is_affine(matrix: np.ndarray) -> bool:
+    """True when the last row of ``matrix`` is ``[0, 0, 1]``."""
+    return bool(np.allclose(matrix[2], [0.0, 0.0, 1.0], atol=1e-12))
+
+
+def warp_image(
+    image: np.ndarray,
+    matrix: np.ndarray,
+    out_hw: tuple[int, int],
+    interpolation: str = "linear",
+    border_mode: str = "constant",
+    fill: float | tuple[float, ...] = 0,
+) -> np.ndarray:
+    """Resample ``image`` through ``matrix`` into an ``out_hw`` canvas (one resampling)."""
+    flags = INTERPOLATIONS[interpolation]
+    border = BORDER_MODES[border_mode]
+    size = (int(out_hw[1]), int(out_hw[0]))
+    if is_affine(matrix):
+        m = np.ascontiguousarray(matrix[:2], dtype=np.float64)
+
+        def fn(im):
+            value = _fill_value(fill, im)
+            return cv2.warpAffine(im, m, size, flags=flags, borderMode=border, borderValue=value)
+    else:
+
+        def fn(im):
+            value = _fill_value(fill, im)
+            return cv2.warpPerspective(
+                im, matrix, size, flags=flags, borderMode=border, borderValue=value
+            )
+
+    return _per_channel_chunks(image, fn)
+
+
+def warp_mask(
+    mask: np.ndarray,
+    matrix: np.ndarray,
+    out_hw: tuple[int, int],
+    border_mode: str = "constant",
+    fill: float = 0,
+) -> np.ndarray:
+    """Warp a mask with nearest-neighbour sampling: no new values appear."""
+    dtype = mask.dtype
+    work = mask.astype(np.int32) if dtype in (np.int64, np.uint32, np.bool_) else mask
+    out = warp_image(work, matrix, out_hw, "nearest", border_mode, fill)
+    return out.astype(dtype, copy=False)
+
+
+def hflip_image(image: np.ndarray) -> np.ndarray:
+    """Mirror left-right (exact)."""
+    return np.ascontiguousarray(image[:, ::-1])
+
+
+def vflip_image(image: np.ndarray) -> np.ndarray:
+    """Mirror top-bottom (exact)."""
+    return np.ascontiguousarray(image[::-1])
+
+
+def transpose_image(image: np.ndarray) -> np.ndarray:
+    """Swap rows and columns (exact)."""
+    axes = (1, 0) if image.ndim == 2 else (1, 0, 2)
+    return np.ascontiguousarray(image.transpose(axes))
+
+
+def rot90_image(image: np.ndarray, k: int) -> np.ndarray:
+    """Rotate by ``k`` quarter turns counter-clockwise as displayed (exact)."""
+    return np.ascontiguousarray(np.rot90(image, k % 4))
+
+
+def crop_image(image: np.ndarray, x_min: int, y_min: int, x_max: int, y_max: int) -> np.ndarray:
+    """Crop ``[x_min, x_max) x [y_min, y_max)``; the region must lie inside the image."""
+    return np.ascontiguousarray(image[y_min:y_max, x_min:x_max])
+
+
+def pad_image(
+    image: np.ndarray,
+    top: int,
+    bottom: int,
+    left: int,
+    right: int,
+    border_mode: str = "constant",
+    fill: float | tuple[float, ...] = 0,
+) -> np.ndarray:
+    """Pad with ``cv2.copyMakeBorder``."""
+    border = BORDER_MODES[border_mode]
+
+    def fn(im):
+        value = _fill_value(fill, im)
+        return cv2.copyMakeBorder(im, top, bottom, left, right, border, value=value)
+
+    return _per_channel_chunks(image, fn)
+
+
+def resize_image(
+    image: np.ndarray, out_hw: tuple[int, int], interpolation: str = "linear"
+) -> np.ndarray:
+    """Resize to ``out_hw`` (height, width)."""
+    if image.shape[:2] == tuple(out_hw):
+        return image.copy()
+    flags = INTERPOLATIONS[interpolation]
+    size = (int(out_hw[1]), int(out_hw[0]))
+    return _per_channel_chunks(image, lambda im: cv2.resize(im, size, interpolation=flags))
+
+
+# --------------------------------------------------------------------------- points
+def _apply_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    homo = np.c_[points, np.ones(len(points))] @ matrix.T
+    w = homo[:, 2:3]
+    w = np.where(np.abs(w) < 1e-12, 1e-12, w)
+    return homo[:, :2] / w
+
+
+_HALF = np.array([[1.0, 0, 0.5], [0, 1.0, 0.5], [0, 0, 1.0]])
+_MINUS_HALF = np.array([[1.0, 0, -0.5], [0, 1.0, -0.5], [0, 0, 1.0]])
+
+
+def warp_boxes(boxes: np.ndarray, matrix: np.ndarray, method: str = "corners") -> np.ndarray:
+    """Transform ``xyxy`` pixel boxes; returns the tight box of the transformed outline.
+
+    ``method="corners"`` transforms the four corners (exact for flips, quarter turns, crops,
+    pads and resizes); ``"ellipse"`` transforms the inscribed ellipse, a tighter estimate of
+    the object's extent under rotation. The result is not clipped.
+    """
+    if len(boxes) == 0:
+        return np.zeros((0, 4))
+    m = _HALF @ matrix @ _MINUS_HALF
+    b = np.asarray(boxes, dtype=np.float64)
+    if method == "corners":
+        pts = np.stack(
+            [b[:, [0, 1]], b[:, [2, 1]], b[:, [2, 3]], b[:, [0, 3]]], axis=1
+        )  # N x 4 x 2
+    elif method == "ellipse":
+        t = np.linspace(0, 2 * np.pi, 32, endpoint=False)
+        cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+        rx, ry = (b[:, 2] - b[:, 0]) / 2, (b[:, 3] - b[:, 1]) / 2
+        pts = np.stack(
+            [cx[:, None] + rx[:, None] * np.cos(t), cy[:, None] + ry[:, None] * np.sin(t)], axis=2
+        )
+    else:
+        raise ValueError(f"box method: expected 'corners' or 'ellipse', got {method!r}")
+    n, k = pts.shape[:2]
+    out = _apply_points(pts.reshape(-1, 2), m).reshape(n, k, 2)
+    return np.concatenate([out.min(axis=1), out.max(axis=1)], axis=1)
+
+
+def warp_keypoints(keypoints: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Transform ``N x 2`` or ``N x 4`` keypoints (x, y, angle_deg, scale).
+
+    Angles are counter-clockwise as displayed; the angle follows the direction the matrix
+    gives a unit vector at the keypoint, and the scale the square root of the local area change.
+    """
+    kp = np.asarray(keypoints, dtype=np.float64)
+    if len(kp) == 0:
+        return kp.reshape(0, kp.shape[1] if kp.ndim == 2 else 2)
+    out = kp.copy()
+    out[:, :2] = _apply_points(kp[:, :2], matrix)
+    if kp.shape[1] >= 3:
+        a = np.radians(kp[:, 2])
+        tip = kp[:, :2] + np.stack([np.cos(a), -np.sin(a)], axis=1)
+        d = _apply_points(tip, matrix) - out[:, :2]
+        out[:, 2] = np.degrees(np.arctan2(-d[:, 1], d[:, 0])) % 360.0
+        if kp.shape[1] >= 4:
+            lin = matrix[:2, :2] / (matrix[2, 2] if abs(matrix[2, 2]) > 1e-12 else 1.0)
+            out[:, 3] = kp[:, 3] * math.sqrt(abs(np.linalg.det(lin)))
+    return out

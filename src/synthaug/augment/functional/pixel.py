@@ -1,0 +1,219 @@
+"""Pixel-level kernels: colour, tone, blur, noise, compression and erasing.
+
+They change only the image. ``uint8`` images stay ``uint8`` (saturated), ``float32`` images
+stay ``float32`` in ``[0, 1]``. Colour operations on RGB images assume RGB channel order.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+__all__ = [
+    "apply_lut",
+    "brightness_contrast_lut",
+    "brightness_contrast_image",
+    "compose_luts",
+    "erase_rectangles_image",
+    "gamma_lut",
+    "gaussian_blur_image",
+    "gaussian_noise_image",
+    "hue_saturation_value_image",
+    "jpeg_image",
+    "median_blur_image",
+    "normalize_image",
+    "saturation_image",
+    "to_gray_image",
+]
+
+
+def _as_float(image: np.ndarray) -> np.ndarray:
+    return image.astype(np.float32) / 255.0 if image.dtype == np.uint8 else image
+
+
+def _restore(work: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    if dtype == np.uint8:
+        return np.clip(np.rint(work * 255.0), 0, 255).astype(np.uint8)
+    return np.clip(work, 0.0, 1.0).astype(np.float32, copy=False)
+
+
+# --------------------------------------------------------------------------- lookup tables
+def apply_lut(image: np.ndarray, lut: np.ndarray) -> np.ndarray:
+    """Apply a ``(256,)`` or per-channel ``(256, C)`` uint8 lookup table to a uint8 image."""
+    lut = np.asarray(lut, dtype=np.uint8)
+    if lut.ndim == 1 or image.ndim == 2:
+        table = lut if lut.ndim == 1 else lut[:, 0]
+        if image.ndim == 3 and image.shape[2] > 4:
+            return table[image]
+        out = cv2.LUT(image, table)
+        return out.reshape(image.shape)
+    if image.shape[2] <= 4:
+        table = np.ascontiguousarray(lut[:, : image.shape[2]]).reshape(256, 1, image.shape[2])
+        return cv2.LUT(image, table)
+    return np.stack([lut[image[:, :, c], c] for c in range(image.shape[2])], axis=2)
+
+
+def compose_luts(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The table equal to applying ``first`` then ``second`` (per channel when 2-D)."""
+    if first.ndim == 1 and second.ndim == 1:
+        return second[first]
+    c = max(first.shape[1] if first.ndim == 2 else 1, second.shape[1] if second.ndim == 2 else 1)
+    f = first if first.ndim == 2 else np.repeat(first[:, None], c, axis=1)
+    s = second if second.ndim == 2 else np.repeat(second[:, None], c, axis=1)
+    return np.stack([s[f[:, i], i] for i in range(c)], axis=1)
+
+
+def brightness_contrast_lut(brightness: float, contrast: float) -> np.ndarray:
+    """``out = in * contrast + brightness * 255`` for uint8, as a table (saturating)."""
+    x = np.arange(256, dtype=np.float64)
+    return np.clip(np.rint(x * contrast + brightness * 255.0), 0, 255).astype(np.uint8)
+
+
+def brightness_contrast_image(image: np.ndarray, brightness: float, contrast: float) -> np.ndarray:
+    """Scale by ``contrast`` and shift by ``brightness`` (fraction of full range)."""
+    if image.dtype == np.uint8:
+        return apply_lut(image, brightness_contrast_lut(brightness, contrast))
+    return np.clip(image * contrast + brightness, 0.0, 1.0).astype(np.float32)
+
+
+def gamma_lut(gamma: float) -> np.ndarray:
+    """``out = in ** gamma`` on the [0, 1] range, as a uint8 table."""
+    x = np.arange(256, dtype=np.float64) / 255.0
+    return np.clip(np.rint(np.power(x, gamma) * 255.0), 0, 255).astype(np.uint8)
+
+
+# --------------------------------------------------------------------------- colour
+def to_gray_image(image: np.ndarray, keep_channels: bool = True) -> np.ndarray:
+    """Luma (ITU-R 601) of an RGB image; grayscale and other channel counts use the mean."""
+    if image.ndim == 2:
+        return image.copy()
+    c = image.shape[2]
+    if c == 3:
+        gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    else:
+        gray = _restore(_as_float(image).mean(axis=2), image.dtype)
+    if not keep_channels:
+        return gray[:, :, None]
+    return np.ascontiguousarray(np.repeat(gray[:, :, None], c, axis=2))
+
+
+def saturation_image(image: np.ndarray, factor: float) -> np.ndarray:
+    """Blend with the grayscale image: 0 gives gray, 1 the input, >1 more saturated."""
+    if image.ndim == 2 or image.shape[2] != 3:
+        return image.copy()
+    gray = to_gray_image(image)
+    if image.dtype == np.uint8:
+        return cv2.addWeighted(image, factor, gray, 1.0 - factor, 0.0)
+    return np.clip(image * factor + gray * (1.0 - factor), 0.0, 1.0).astype(np.float32)
+
+
+def hue_saturation_value_image(
+    image: np.ndarray, hue_shift_deg: float, sat_shift: float, val_shift: float
+) -> np.ndarray:
+    """Shift hue (degrees on the colour wheel), saturation and value (fractions of full range).
+
+    Non-RGB images get only the value shift.
+    """
+    if image.ndim == 2 or image.shape[2] != 3:
+        return brightness_contrast_image(image, val_shift, 1.0)
+    if image.dtype == np.uint8:
+        hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)
+        h, s, v = cv2.split(hsv)
+        x = np.arange(256, dtype=np.int32)
+        lut_h = ((x + int(round(hue_shift_deg / 2.0))) % 180).astype(np.uint8)
+        lut_s = np.clip(x + round(sat_shift * 255), 0, 255).astype(np.uint8)
+        lut_v = np.clip(x + round(val_shift * 255), 0, 255).astype(np.uint8)
+        hsv = cv2.merge([cv2.LUT(h, lut_h), cv2.LUT(s, lut_s), cv2.LUT(v, lut_v)])
+        return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+    hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)  # float: H in [0, 360), S, V in [0, 1]
+    hsv[:, :, 0] = (hsv[:, :, 0] + hue_shift_deg) % 360.0
+    hsv[:, :, 1] = np.clip(hsv[:, :, 1] + sat_shift, 0.0, 1.0)
+    hsv[:, :, 2] = np.clip(hsv[:, :, 2] + val_shift, 0.0, 1.0)
+    return np.clip(cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB), 0.0, 1.0).astype(np.float32)
+
+
+def normalize_image(
+    image: np.ndarray, mean: np.ndarray, std: np.ndarray, max_pixel_value: float
+) -> np.ndarray:
+    """``(image / max_pixel_value - mean) / std`` as float32 (leaves the [0, 1] range)."""
+    x = image.astype(np.float32) / np.float32(max_pixel_value)
+    return ((x - mean.astype(np.float32)) / std.astype(np.float32)).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- blur and noise
+def gaussian_blur_image(image: np.ndarray, ksize: int, sigma: float) -> np.ndarray:
+    """Gaussian blur with an odd kernel ``ksize`` (0: derived from sigma) and ``sigma`` in px."""
+    if image.ndim == 3 and image.shape[2] > 4:
+        return np.stack(
+            [
+                cv2.GaussianBlur(image[:, :, c], (ksize, ksize), sigma)
+                for c in range(image.shape[2])
+            ],
+            axis=2,
+        )
+    out = cv2.GaussianBlur(image, (ksize, ksize), sigmaX=sigma, sigmaY=sigma)
+    return out.reshape(image.shape)
+
+
+def median_blur_image(image: np.ndarray, ksize: int) -> np.ndarray:
+    """Median filter with an odd ``ksize`` (float32 images support 3 and 5 only in OpenCV)."""
+    work = image
+    if image.dtype == np.float32 and ksize > 5:
+        work = np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
+    if work.ndim == 3 and work.shape[2] > 4:
+        out = np.stack([cv2.medianBlur(work[:, :, c], ksize) for c in range(work.shape[2])], 2)
+    else:
+        out = cv2.medianBlur(np.ascontiguousarray(work), ksize).reshape(work.shape)
+    if out.dtype != image.dtype:
+        out = out.astype(np.float32) / 255.0
+    return out
+
+
+def gaussian_noise_image(image: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """Add a precomputed noise field (in [0, 1] units, broadcastable to the image)."""
+    if image.dtype == np.uint8:
+        summed = cv2.add(
+            image.astype(np.int16),
+            np.rint(noise * 255).astype(np.int16).reshape(image.shape),
+            dtype=cv2.CV_16S,
+        )
+        return np.clip(summed, 0, 255).astype(np.uint8)
+    return np.clip(image + noise.astype(np.float32), 0.0, 1.0).astype(np.float32)
+
+
+def jpeg_image(image: np.ndarray, quality: int) -> np.ndarray:
+    """Encode and decode as JPEG at ``quality`` (1-100); 1 or 3 channels."""
+    work = (
+        image if image.dtype == np.uint8 else np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
+    )
+    squeeze = work.ndim == 3 and work.shape[2] == 1
+    if squeeze:
+        work = work[:, :, 0]
+    bgr = work if work.ndim == 2 else cv2.cvtColor(work, cv2.COLOR_RGB2BGR)
+    ok, buf = cv2.imencode(".jpg", bgr, [int(cv2.IMWRITE_JPEG_QUALITY), int(quality)])
+    if not ok:  # pragma: no cover - OpenCV fails only on unsupported layouts
+        raise ValueError("JPEG encoding failed")
+    dec = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+    out = dec if dec.ndim == 2 else cv2.cvtColor(dec, cv2.COLOR_BGR2RGB)
+    if squeeze:
+        out = out[:, :, None]
+    if image.dtype != np.uint8:
+        out = out.astype(np.float32) / 255.0
+    return out
+
+
+def erase_rectangles_image(
+    image: np.ndarray, rects: np.ndarray, fill: float | tuple[float, ...] | np.ndarray
+) -> np.ndarray:
+    """Fill each ``[x_min, y_min, x_max, y_max]`` rectangle (pixel edges) with ``fill``.
+
+    ``fill`` may be a scalar, one value per channel, or an array shaped like the image
+    (random fill drawn by the caller).
+    """
+    out = image.copy()
+    for x0, y0, x1, y1 in np.asarray(rects, dtype=np.int64).reshape(-1, 4):
+        if isinstance(fill, np.ndarray) and fill.shape[:2] == image.shape[:2]:
+            out[y0:y1, x0:x1] = fill[y0:y1, x0:x1]
+        else:
+            out[y0:y1, x0:x1] = fill
+    return out

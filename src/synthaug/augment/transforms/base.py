@@ -1,0 +1,255 @@
+"""Transform base classes and the registry.
+
+A transform splits randomness from work (as Kornia and torchvision v2 do):
+
+* ``params = t.sample_params(rng, sample)`` draws every random number from ``rng``;
+* ``out = t.apply(sample, params)`` is deterministic and calls pure kernels per target.
+
+``apply`` works on the pipeline's working form of a :class:`Sample`: boxes are ``xyxy`` pixel
+edges (float64) with ``box_visibility`` tracked, masks are a list of ``H x W`` arrays. A
+:class:`~synthaug.augment.compose.Compose` converts to and from the user's formats; calling a
+transform directly (``t(sample, seed=0)``) wraps it in a one-step Compose.
+"""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from synthaug.augment.functional import geometric as G
+from synthaug.augment.sample import Sample
+from synthaug.errors import ConfigError
+
+__all__ = [
+    "REGISTRY",
+    "ImageOnlyTransform",
+    "MatrixTransform",
+    "Transform",
+    "apply_matrix_to_annotations",
+    "check_choice",
+    "check_positive_int",
+    "check_prob",
+    "check_range",
+    "register",
+]
+
+REGISTRY: dict[str, type[Transform]] = {}
+
+
+def register(cls: type[Transform]) -> type[Transform]:
+    """Class decorator adding a transform to the registry under its class name."""
+    REGISTRY[cls.__name__] = cls
+    return cls
+
+
+# --------------------------------------------------------------------------- validation helpers
+def _where(owner: str, param: str) -> str:
+    return f"{owner}.{param}"
+
+
+def check_prob(owner: str, p: Any) -> float:
+    """Validate a probability in [0, 1]."""
+    if not isinstance(p, numbers.Real) or isinstance(p, bool) or not 0.0 <= float(p) <= 1.0:
+        raise ConfigError(f"{_where(owner, 'p')}: expected a probability in [0, 1], got {p!r}")
+    return float(p)
+
+
+def check_range(
+    owner: str,
+    name: str,
+    value: Any,
+    *,
+    symmetric: bool = False,
+    low: float | None = None,
+    high: float | None = None,
+    integer: bool = False,
+) -> tuple[float, float]:
+    """Turn a number or a pair of numbers into a ``(lo, hi)`` range, with bounds checks.
+
+    A single number ``v`` gives ``(-v, v)`` when ``symmetric`` else ``(v, v)``.
+    """
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        rng = (-abs(float(value)), abs(float(value))) if symmetric else (float(value), float(value))
+    elif (
+        isinstance(value, Sequence)
+        and not isinstance(value, str)
+        and len(value) == 2
+        and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value)
+    ):
+        rng = (float(value[0]), float(value[1]))
+    else:
+        raise ConfigError(
+            f"{_where(owner, name)}: expected a number or a pair of numbers, got {value!r}"
+        )
+    if rng[0] > rng[1]:
+        raise ConfigError(f"{_where(owner, name)}: expected low <= high, got {value!r}")
+    if (low is not None and rng[0] < low) or (high is not None and rng[1] > high):
+        raise ConfigError(
+            f"{_where(owner, name)}: expected values in [{low}, {high}], got {value!r}"
+        )
+    if integer and not all(float(v).is_integer() for v in rng):
+        raise ConfigError(f"{_where(owner, name)}: expected integers, got {value!r}")
+    return rng
+
+
+def check_choice(owner: str, name: str, value: Any, choices: Sequence[str]) -> str:
+    """Validate that ``value`` is one of ``choices``, suggesting a close match if not."""
+    if value not in choices:
+        import difflib
+
+        close = difflib.get_close_matches(str(value), list(choices), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(
+            f"{_where(owner, name)}: expected one of {list(choices)}, got {value!r}{hint}"
+        )
+    return value
+
+
+def check_positive_int(owner: str, name: str, value: Any, minimum: int = 1) -> int:
+    """Validate an integer >= ``minimum``."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
+        raise ConfigError(f"{_where(owner, name)}: expected an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+# --------------------------------------------------------------------------- base classes
+class Transform:
+    """Base of every transform: stores its constructor arguments, draws and applies params.
+
+    Subclasses store each constructor argument as an attribute of the same name (that is what
+    :meth:`to_dict` reads), validate them in ``__init__`` and implement :meth:`sample_params`
+    and :meth:`apply`.
+    """
+
+    #: targets the transform changes, for documentation and the catalogue
+    targets: ClassVar[tuple[str, ...]] = ("image",)
+
+    def __init__(self, p: float = 1.0) -> None:
+        self.p = check_prob(type(self).__name__, p)
+
+    # -- the contract
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+        """Draw this transform's random parameters for ``sample`` from ``rng``."""
+        return {}
+
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        """Apply with fixed ``params``; deterministic; never mutates ``sample``."""
+        raise NotImplementedError
+
+    # -- convenience
+    def __call__(
+        self, sample: Sample | None = None, /, *, seed: Any = None, **fields: Any
+    ) -> Sample:
+        """Run this transform alone (always applied, ``p`` ignored) on a sample or fields."""
+        from synthaug.augment.compose import Compose
+
+        return Compose([self], always_apply=True)(sample, seed=seed, **fields)
+
+    def init_args(self) -> dict[str, Any]:
+        """The constructor arguments, read back from the attributes."""
+        sig = inspect.signature(type(self).__init__)
+        out: dict[str, Any] = {}
+        for name, prm in sig.parameters.items():
+            if name == "self" or prm.kind in (prm.VAR_POSITIONAL, prm.VAR_KEYWORD):
+                continue
+            out[name] = getattr(self, name)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"name": ..., **constructor arguments}`` (tuples become lists)."""
+        from synthaug.augment.serialize import to_plain
+
+        return {"name": type(self).__name__, **to_plain(self.init_args())}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.init_args().items())
+        return f"{type(self).__name__}({args})"
+
+
+class ImageOnlyTransform(Transform):
+    """A pixel-level transform: changes the image only; masks, boxes and keypoints untouched.
+
+    Subclasses implement :meth:`apply_image`. A uint8 lookup-table transform also implements
+    :meth:`lut`, which lets a pipeline fuse a run of them into one ``cv2.LUT``.
+    """
+
+    targets = ("image",)
+
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """Return the transformed image."""
+        raise NotImplementedError
+
+    def lut(self, params: dict[str, Any], n_channels: int) -> np.ndarray | None:
+        """A ``(256,)`` or ``(256, C)`` uint8 table equal to this transform, or ``None``."""
+        return None
+
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        """Transform the image; every other target is carried unchanged."""
+        return sample.copy(image=self.apply_image(sample.image, params))
+
+
+class MatrixTransform(Transform):
+    """A geometric transform given by a 3x3 matrix and an output size.
+
+    The default :meth:`apply_image` resamples once with OpenCV; exact transforms (flips,
+    quarter turns, crops, pads) override it with array indexing. Masks use nearest-neighbour
+    sampling; boxes take the tight box of their transformed corners; keypoints map exactly.
+    """
+
+    targets = ("image", "masks", "boxes", "keypoints")
+    #: True when the image result is an exact permutation/copy of pixels (no interpolation)
+    exact: ClassVar[bool] = False
+    interpolation: str = "linear"
+    border_mode: str = "constant"
+    fill: float | tuple[float, ...] = 0
+    fill_mask: int = 0
+
+    def matrix(
+        self, params: dict[str, Any], hw: tuple[int, int]
+    ) -> tuple[np.ndarray, tuple[int, int]]:
+        """The 3x3 matrix (input to output pixel centres) and the output (height, width)."""
+        raise NotImplementedError
+
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """Resample the image through :meth:`matrix`."""
+        m, out_hw = self.matrix(params, image.shape[:2])
+        return G.warp_image(image, m, out_hw, self.interpolation, self.border_mode, self.fill)
+
+    def apply_mask(self, mask: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """Resample a mask (nearest neighbour; exact transforms reuse :meth:`apply_image`)."""
+        if self.exact:
+            return self.apply_image(mask, params)
+        m, out_hw = self.matrix(params, mask.shape[:2])
+        return G.warp_mask(mask, m, out_hw, self.border_mode, self.fill_mask)
+
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        """Apply to every target with the same matrix."""
+        m, out_hw = self.matrix(params, sample.image.shape[:2])
+        image = self.apply_image(sample.image, params)
+        masks = None if sample.masks is None else [self.apply_mask(k, params) for k in sample.masks]
+        return apply_matrix_to_annotations(sample.copy(image=image, masks=masks), m, out_hw)
+
+
+def apply_matrix_to_annotations(
+    sample: Sample, matrix: np.ndarray, out_hw: tuple[int, int], box_method: str = "corners"
+) -> Sample:
+    """Move boxes (clipped, visibility tracked) and keypoints through ``matrix``."""
+    changes: dict[str, Any] = {}
+    if sample.boxes is not None and len(sample.boxes):
+        method = sample.meta.get("_box_method", box_method)
+        moved = G.warp_boxes(sample.boxes, matrix, method)
+        h, w = out_hw
+        clipped = np.clip(moved, 0.0, [w, h, w, h])
+        full = np.prod(np.maximum(moved[:, 2:] - moved[:, :2], 0.0), axis=1)
+        kept = np.prod(np.maximum(clipped[:, 2:] - clipped[:, :2], 0.0), axis=1)
+        ratio = np.where(full > 0, kept / np.where(full > 0, full, 1.0), 0.0)
+        vis = sample.box_visibility if sample.box_visibility is not None else np.ones(len(moved))
+        changes["boxes"] = clipped
+        changes["box_visibility"] = vis * ratio
+    if sample.keypoints is not None and len(sample.keypoints):
+        changes["keypoints"] = G.warp_keypoints(sample.keypoints, matrix)
+    return sample.copy(**changes) if changes else sample

@@ -1,0 +1,307 @@
+"""Geometric transforms: flips, quarter turns, rotation, affine, perspective.
+
+Each exposes the 3x3 matrix of its parameters (:meth:`MatrixTransform.matrix`), so a pipeline
+can fuse consecutive ones into a single warp.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import cv2
+import numpy as np
+
+from synthaug.augment.functional import geometric as G
+from synthaug.augment.transforms.base import (
+    MatrixTransform,
+    check_choice,
+    check_range,
+    register,
+)
+from synthaug.errors import ConfigError
+
+__all__ = [
+    "Affine",
+    "HorizontalFlip",
+    "Perspective",
+    "Rotate",
+    "Rotate90",
+    "Transpose",
+    "VerticalFlip",
+]
+
+
+class _Resampling(MatrixTransform):
+    """Shared validation of interpolation, border mode and fill values."""
+
+    def _init_resampling(
+        self, interpolation: str, border_mode: str, fill: Any, fill_mask: Any
+    ) -> None:
+        owner = type(self).__name__
+        self.interpolation = check_choice(
+            owner, "interpolation", interpolation, list(G.INTERPOLATIONS)
+        )
+        self.border_mode = check_choice(owner, "border_mode", border_mode, list(G.BORDER_MODES))
+        if not isinstance(fill, (numbers.Real, list, tuple)):
+            raise ConfigError(
+                f"{owner}.fill: expected a number or one number per channel, got {fill!r}"
+            )
+        self.fill = tuple(fill) if isinstance(fill, list) else fill
+        if not isinstance(fill_mask, numbers.Integral):
+            raise ConfigError(f"{owner}.fill_mask: expected an integer, got {fill_mask!r}")
+        self.fill_mask = int(fill_mask)
+
+
+@register
+class HorizontalFlip(MatrixTransform):
+    """Mirror left-right. Exact for every target.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = HorizontalFlip(p=1.0)(image=np.zeros((4, 10), np.uint8), boxes=[[0, 0, 2, 2]])
+    >>> out.boxes.tolist()
+    [[8.0, 0.0, 10.0, 2.0]]
+    """
+
+    exact = True
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__(p)
+
+    def matrix(self, params, hw):
+        """Mirror matrix; same size."""
+        return G.hflip_matrix(hw[1]), tuple(hw)
+
+    def apply_image(self, image, params):
+        """Array reversal (no resampling)."""
+        return G.hflip_image(image)
+
+
+@register
+class VerticalFlip(MatrixTransform):
+    """Mirror top-bottom. Exact for every target."""
+
+    exact = True
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__(p)
+
+    def matrix(self, params, hw):
+        """Mirror matrix; same size."""
+        return G.vflip_matrix(hw[0]), tuple(hw)
+
+    def apply_image(self, image, params):
+        """Array reversal (no resampling)."""
+        return G.vflip_image(image)
+
+
+@register
+class Transpose(MatrixTransform):
+    """Swap rows and columns (a reflection about the main diagonal). Exact."""
+
+    exact = True
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__(p)
+
+    def matrix(self, params, hw):
+        """Transposition; output is W x H."""
+        return G.transpose_matrix(), (hw[1], hw[0])
+
+    def apply_image(self, image, params):
+        """Array transposition."""
+        return G.transpose_image(image)
+
+
+@register
+class Rotate90(MatrixTransform):
+    """Rotate by a random number of quarter turns counter-clockwise, chosen from ``k``.
+
+    Parameters
+    ----------
+    k : int or sequence of int
+        The quarter turns to choose from (default: 0, 1, 2 or 3, as Albumentations'
+        RandomRotate90).
+    """
+
+    exact = True
+
+    def __init__(self, k: int | list[int] | tuple[int, ...] = (0, 1, 2, 3), p: float = 0.5) -> None:
+        super().__init__(p)
+        ks = (
+            [k]
+            if isinstance(k, numbers.Integral)
+            else list(k)
+            if isinstance(k, (list, tuple))
+            else None
+        )
+        if not ks or not all(isinstance(v, numbers.Integral) for v in ks):
+            raise ConfigError(f"Rotate90.k: expected an integer or a list of integers, got {k!r}")
+        self.k = k if isinstance(k, numbers.Integral) else tuple(int(v) for v in ks)
+        self._ks = [int(v) % 4 for v in ks]
+
+    def sample_params(self, rng, sample):
+        """Pick the number of quarter turns."""
+        return {"k": self._ks[int(rng.integers(len(self._ks)))]}
+
+    def matrix(self, params, hw):
+        """Quarter-turn matrix; odd turns swap height and width."""
+        k = params["k"] % 4
+        return G.rot90_matrix(k, hw), (hw[1], hw[0]) if k % 2 else tuple(hw)
+
+    def apply_image(self, image, params):
+        """``numpy.rot90``."""
+        return G.rot90_image(image, params["k"])
+
+
+@register
+class Rotate(_Resampling):
+    """Rotate about the image centre by an angle drawn uniformly from ``limit`` (degrees).
+
+    Positive angles turn counter-clockwise as displayed. The canvas keeps its size; corners
+    are filled according to ``border_mode``.
+    """
+
+    def __init__(
+        self,
+        limit: float | tuple[float, float] = 30.0,
+        interpolation: str = "linear",
+        border_mode: str = "constant",
+        fill: float | tuple[float, ...] = 0,
+        fill_mask: int = 0,
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.limit = check_range("Rotate", "limit", limit, symmetric=True)
+        self._init_resampling(interpolation, border_mode, fill, fill_mask)
+
+    def sample_params(self, rng, sample):
+        """Draw ``angle_deg``."""
+        return {"angle_deg": float(rng.uniform(*self.limit))}
+
+    def matrix(self, params, hw):
+        """Rotation about ((W - 1) / 2, (H - 1) / 2)."""
+        h, w = hw
+        return G.rotate_matrix(params["angle_deg"], ((w - 1) / 2.0, (h - 1) / 2.0)), tuple(hw)
+
+
+@register
+class Affine(_Resampling):
+    """Random affine map about the centre: rotate, scale, translate and shear.
+
+    Parameters
+    ----------
+    scale : number or (min, max)
+        Zoom factor (1 keeps size). With ``keep_ratio`` one factor for both axes.
+    translate_percent : number or (min, max), optional
+        Shift as a fraction of width and height, drawn per axis.
+    translate_px : number or (min, max), optional
+        Shift in pixels, drawn per axis (used when ``translate_percent`` is None).
+    rotate : number or (min, max)
+        Angle in degrees, counter-clockwise as displayed; a number ``a`` means ``(-a, a)``.
+    shear : number or (min, max)
+        Shear angle in degrees, drawn per axis; a number ``s`` means ``(-s, s)``.
+    """
+
+    def __init__(
+        self,
+        scale: float | tuple[float, float] = 1.0,
+        translate_percent: float | tuple[float, float] | None = None,
+        translate_px: float | tuple[float, float] | None = None,
+        rotate: float | tuple[float, float] = 0.0,
+        shear: float | tuple[float, float] = 0.0,
+        keep_ratio: bool = True,
+        interpolation: str = "linear",
+        border_mode: str = "constant",
+        fill: float | tuple[float, ...] = 0,
+        fill_mask: int = 0,
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.scale = check_range("Affine", "scale", scale, low=1e-3)
+        self.translate_percent = (
+            None
+            if translate_percent is None
+            else check_range(
+                "Affine", "translate_percent", translate_percent, symmetric=True, low=-1, high=1
+            )
+        )
+        self.translate_px = (
+            None
+            if translate_px is None
+            else check_range("Affine", "translate_px", translate_px, symmetric=True)
+        )
+        self.rotate = check_range("Affine", "rotate", rotate, symmetric=True)
+        self.shear = check_range("Affine", "shear", shear, symmetric=True, low=-89, high=89)
+        self.keep_ratio = bool(keep_ratio)
+        self._init_resampling(interpolation, border_mode, fill, fill_mask)
+
+    def sample_params(self, rng, sample):
+        """Draw angle, scale (x, y), translation in pixels (x, y) and shear (x, y)."""
+        h, w = sample.image.shape[:2]
+        sx = float(rng.uniform(*self.scale))
+        sy = sx if self.keep_ratio else float(rng.uniform(*self.scale))
+        if self.translate_percent is not None:
+            tx = float(rng.uniform(*self.translate_percent)) * w
+            ty = float(rng.uniform(*self.translate_percent)) * h
+        elif self.translate_px is not None:
+            tx, ty = (float(rng.uniform(*self.translate_px)) for _ in range(2))
+        else:
+            tx = ty = 0.0
+        return {
+            "angle_deg": float(rng.uniform(*self.rotate)),
+            "scale": (sx, sy),
+            "translate_px": (tx, ty),
+            "shear_deg": (float(rng.uniform(*self.shear)), float(rng.uniform(*self.shear))),
+        }
+
+    def matrix(self, params, hw):
+        """Centre-anchored affine matrix; same size."""
+        m = G.affine_matrix(
+            tuple(hw),
+            params["angle_deg"],
+            params["scale"],
+            params["translate_px"],
+            params["shear_deg"],
+        )
+        return m, tuple(hw)
+
+
+@register
+class Perspective(_Resampling):
+    """Random four-point perspective: each corner moves inward by a random fraction.
+
+    The offsets are ``|N(0, sigma)|`` of the image size with ``sigma`` drawn from ``scale``.
+    With ``keep_size`` the distorted quadrilateral is mapped back onto the full canvas.
+    """
+
+    def __init__(
+        self,
+        scale: float | tuple[float, float] = (0.05, 0.1),
+        interpolation: str = "linear",
+        border_mode: str = "constant",
+        fill: float | tuple[float, ...] = 0,
+        fill_mask: int = 0,
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.scale = check_range("Perspective", "scale", scale, low=0.0, high=0.5)
+        self._init_resampling(interpolation, border_mode, fill, fill_mask)
+
+    def sample_params(self, rng, sample):
+        """Draw the four corner offsets as fractions of (width, height)."""
+        sigma = float(rng.uniform(*self.scale))
+        offsets = np.clip(np.abs(rng.normal(0.0, sigma, size=(4, 2))), 0.0, 0.45)
+        return {"offsets": offsets.tolist()}
+
+    def matrix(self, params, hw):
+        """Homography taking the inner quadrilateral to the full canvas."""
+        h, w = hw
+        off = np.asarray(params["offsets"], dtype=np.float64) * [w - 1, h - 1]
+        corners = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], dtype=np.float64)
+        sign = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]], dtype=np.float64)
+        src = corners + sign * off
+        m = cv2.getPerspectiveTransform(src.astype(np.float32), corners.astype(np.float32))
+        return m.astype(np.float64), tuple(hw)
