@@ -33,7 +33,9 @@ def load_dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
         d = load_digits()
         X = (d.images / 16.0).astype(np.float32)
         return X, d.target.astype(np.int64)
-    raise ConfigError(f"unknown built-in dataset {name!r}; expected one of {list(BUILTIN_DATASETS)}")
+    raise ConfigError(
+        f"unknown built-in dataset {name!r}; expected one of {list(BUILTIN_DATASETS)}"
+    )
 
 
 def sample_photos() -> list[tuple[str, np.ndarray]]:
