@@ -300,6 +300,8 @@ class Compose(BaseCompose):
         stream: the result is independent of the order or process it runs in), a Generator,
         or None to use the pipeline's own stream.
         """
+        if isinstance(sample, np.ndarray):
+            sample, fields = None, {"image": sample, **fields}
         work, restore = self._prepare(sample, fields)
         rng = self._rng if seed is None else as_rng(seed)
         runner = _Executor(work, self.fuse)

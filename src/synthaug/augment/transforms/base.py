@@ -127,6 +127,8 @@ class Transform:
 
     #: targets the transform changes, for documentation and the catalogue
     targets: ClassVar[tuple[str, ...]] = ("image",)
+    #: valid constructor arguments for examples, docs and the contract tests
+    example_args: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, p: float = 1.0) -> None:
         self.p = check_prob(type(self).__name__, p)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from typing import Any, ClassVar
 
 from synthaug.augment.functional import geometric as G
 from synthaug.augment.transforms.base import (
@@ -71,6 +71,8 @@ def _fits(owner: str, hw: tuple[int, int], size: tuple[int, int]) -> None:
 class RandomCrop(_Crop):
     """Crop a ``height x width`` window at a uniformly random position."""
 
+    example_args: ClassVar[dict[str, Any]] = {"height": 32, "width": 40}
+
     def __init__(self, height: int, width: int, p: float = 1.0) -> None:
         super().__init__(p)
         self.height = check_positive_int("RandomCrop", "height", height)
@@ -88,6 +90,8 @@ class RandomCrop(_Crop):
 @register
 class CenterCrop(_Crop):
     """Crop the central ``height x width`` window (offsets rounded down, as Albumentations)."""
+
+    example_args: ClassVar[dict[str, Any]] = {"height": 32, "width": 40}
 
     def __init__(self, height: int, width: int, p: float = 1.0) -> None:
         super().__init__(p)
@@ -131,6 +135,8 @@ class _Resize(_Resampling):
 class Resize(_Resize):
     """Resize to ``height x width`` pixels."""
 
+    example_args: ClassVar[dict[str, Any]] = {"height": 40, "width": 60}
+
     def __init__(
         self, height: int, width: int, interpolation: str = "linear", p: float = 1.0
     ) -> None:
@@ -148,6 +154,8 @@ class Resize(_Resize):
 class LongestMaxSize(_Resize):
     """Resize so that the longer side equals ``max_size``, keeping the aspect ratio."""
 
+    example_args: ClassVar[dict[str, Any]] = {"max_size": 40}
+
     def __init__(self, max_size: int = 1024, interpolation: str = "linear", p: float = 1.0) -> None:
         super().__init__(p)
         self.max_size = check_positive_int("LongestMaxSize", "max_size", max_size)
@@ -162,6 +170,8 @@ class LongestMaxSize(_Resize):
 @register
 class SmallestMaxSize(_Resize):
     """Resize so that the shorter side equals ``max_size``, keeping the aspect ratio."""
+
+    example_args: ClassVar[dict[str, Any]] = {"max_size": 40}
 
     def __init__(self, max_size: int = 1024, interpolation: str = "linear", p: float = 1.0) -> None:
         super().__init__(p)
@@ -187,6 +197,8 @@ class RandomResizedCrop(_Resampling):
     ratio : (min, max)
         Aspect ratio (width / height) range, sampled log-uniformly.
     """
+
+    example_args: ClassVar[dict[str, Any]] = {"size": (32, 40), "scale": (0.3, 1.0)}
 
     def __init__(
         self,
@@ -246,6 +258,12 @@ _POSITIONS = ("center", "top_left", "top_right", "bottom_left", "bottom_right", 
 @register
 class PadIfNeeded(_Resampling):
     """Pad to at least ``min_height x min_width``; ``position`` says where the image sits."""
+
+    example_args: ClassVar[dict[str, Any]] = {
+        "min_height": 60,
+        "min_width": 80,
+        "position": "random",
+    }
 
     exact = True
 

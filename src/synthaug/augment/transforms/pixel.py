@@ -7,7 +7,7 @@ pass through untouched.
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -225,6 +225,8 @@ class Normalize(ImageOnlyTransform):
     ``max_pixel_value=None`` uses 255 for uint8 and 1 for float32 input. Put it last: the
     output leaves the [0, 1] range. Defaults are the ImageNet statistics.
     """
+
+    example_args: ClassVar[dict[str, Any]] = {"mean": 0.5, "std": 0.25}
 
     def __init__(
         self,
