@@ -1,0 +1,106 @@
+"""``synthaug experiment``: train with and without synthetic data, compare, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from synthaug.cli import app
+from synthaug.errors import SynthaugError
+
+console = Console()
+
+
+def run_with_progress(config_path: Path, out: Path, quiet: bool = False) -> dict:
+    """Run an experiment config with a progress bar; write metrics.json and report.html."""
+    from synthaug.experiment import load_config, run_experiment, write_outputs
+
+    cfg = load_config(config_path)
+    out.mkdir(parents=True, exist_ok=True)
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, disable=quiet, transient=False) as progress:
+        task = progress.add_task(f"experiment {cfg.name}", total=None)
+
+        def callback(event: dict) -> None:
+            kind = event.get("event")
+            if kind == "start":
+                progress.update(task, total=event["total"])
+            elif kind == "run":
+                r = event["record"]
+                progress.update(
+                    task,
+                    completed=event["done"],
+                    description=f"{r.label} k={r.size} seed={r.seed}: {100 * r.accuracy:.1f}%",
+                )
+            elif kind == "generator_fit":
+                progress.update(
+                    task,
+                    description=f"fitting {event['generator']} (k={event['size']}, seed={event['seed']})",
+                )
+            elif kind in ("quality", "audit"):
+                progress.update(
+                    task, description=f"{kind}: {event.get('generator') or event.get('pipeline')}"
+                )
+
+        result = run_experiment(cfg, out, callback=callback)
+    paths = write_outputs(result, out)
+    if not quiet:
+        _print_summary(result)
+        for p in paths:
+            console.print(f"wrote [bold]{p}[/bold]")
+    return result.to_dict()
+
+
+def _print_summary(result) -> None:
+    sizes = result.config.sizes
+    table = Table(
+        title=f"{result.config.name}: test accuracy % (mean [95% CI] over {len(result.config.seeds)} seeds)"
+    )
+    table.add_column("arm")
+    for s in sizes:
+        table.add_column(f"{s}/class", justify="right")
+    for label in dict.fromkeys(r["label"] for r in result.summary):
+        cells = []
+        for s in sizes:
+            rows = [r for r in result.summary if r["label"] == label and r["size"] == s]
+            cells.append(
+                f"{100 * rows[0]['mean']:.1f} [{100 * rows[0]['ci_low']:.1f}, {100 * rows[0]['ci_high']:.1f}]"
+                if rows
+                else "-"
+            )
+        table.add_row(label, *cells)
+    console.print(table)
+    for c in result.comparisons:
+        console.print(f"- {c['verdict']}")
+
+
+@app.command()
+def experiment(
+    config: Path = typer.Argument(..., help="Experiment YAML file.", exists=True, dir_okay=False),
+    out: Path = typer.Option(Path("experiment-output"), "--out", "-o", help="Output folder."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Train a model per arm x seed x labelled size and compare them on a real test set."""
+    try:
+        run_with_progress(config, out, quiet)
+    except SynthaugError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None

@@ -1,0 +1,194 @@
+"""The experiment's self-contained report.html and metrics.json."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from synthaug.experiment import plots
+from synthaug.experiment.runner import ExperimentResult
+
+__all__ = ["render_experiment_report", "write_outputs"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
+padding:0 1em;color:#1d1d1f;line-height:1.45}
+h1{font-size:1.7em}h2{margin-top:1.8em;border-bottom:1px solid #ddd;padding-bottom:.2em}
+table{border-collapse:collapse;margin:.8em 0;font-size:.92em}
+th,td{border:1px solid #ddd;padding:.3em .6em;text-align:right}
+th:first-child,td:first-child{text-align:left}th{background:#f5f5f7}
+.good{color:#0a7d2c;font-weight:600}.bad{color:#b3261e;font-weight:600}.neutral{color:#555}
+.note{color:#555;font-size:.9em}figure{margin:1em 0}img{max-width:100%}
+.grids{display:flex;flex-wrap:wrap;gap:1em}.grids figure{flex:1 1 300px}
+"""
+
+
+def _fig_png(fig: Any) -> str:
+    from synthaug.experiment.report import figure_to_base64
+
+    return figure_to_base64(fig)
+
+
+def _grid_png(images: np.ndarray) -> str:
+    from synthaug.experiment.report import array_grid_to_base64
+
+    return array_grid_to_base64(images)
+
+
+def _img(b64: str, alt: str) -> str:
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{b64}">'
+
+
+def _accuracy_table(result: ExperimentResult) -> str:
+    sizes = result.config.sizes
+    head = "".join(f"<th>{s} per class</th>" for s in sizes)
+    rows = []
+    best = {s: max((r["mean"] for r in result.summary if r["size"] == s), default=0) for s in sizes}
+    for label in dict.fromkeys(r["label"] for r in result.summary):
+        cells = []
+        for s in sizes:
+            r = next((r for r in result.summary if r["label"] == label and r["size"] == s), None)
+            if r is None:
+                cells.append("<td>-</td>")
+                continue
+            cls = ' class="good"' if abs(r["mean"] - best[s]) < 1e-12 else ""
+            cells.append(
+                f"<td{cls}>{100 * r['mean']:.1f} <span class=note>[{100 * r['ci_low']:.1f}, "
+                f"{100 * r['ci_high']:.1f}]</span></td>"
+            )
+        rows.append(f"<tr><td>{html.escape(label)}</td>{''.join(cells)}</tr>")
+    return f"<table><tr><th>arm</th>{head}</tr>{''.join(rows)}</table>"
+
+
+def _verdicts(result: ExperimentResult) -> str:
+    items = []
+    for c in result.comparisons:
+        cls = (
+            "good"
+            if c["ci_low"] > 0 and c["n_seeds"] > 1
+            else "bad"
+            if c["ci_high"] < 0 and c["n_seeds"] > 1
+            else "neutral"
+        )
+        items.append(f'<li class="{cls}">{html.escape(c["verdict"])}</li>')
+    return f"<ul>{''.join(items)}</ul>" if items else "<p>No comparisons.</p>"
+
+
+def _quality_table(result: ExperimentResult) -> str:
+    if not result.quality:
+        return "<p class=note>No generator in this experiment, or quality evaluation disabled.</p>"
+    parts = []
+    for gen, q in result.quality.items():
+        parts.append(f"<h3>{html.escape(gen)}</h3>")
+        if "error" in q:
+            parts.append(f"<p class=bad>Could not evaluate: {html.escape(q['error'])}</p>")
+        rows = "".join(
+            f"<tr><td>{html.escape(m['name'])}</td><td>{html.escape(m['value'])}</td>"
+            f"<td style='text-align:left'>{html.escape(m['reading'])}</td></tr>"
+            for m in q.get("metrics", [])
+        )
+        if rows:
+            parts.append(
+                f"<table><tr><th>metric</th><th>value</th><th>reading</th></tr>{rows}</table>"
+            )
+        parts.append(
+            f"<p class=note>Generator fitted on {q.get('trained_on_labelled', '?')} labelled real images "
+            f"(largest size, first seed); {q.get('n_synthetic', '?')} synthetic images compared with the "
+            "training pool, never with the test set.</p>"
+        )
+    return "".join(parts)
+
+
+def _audit_section(result: ExperimentResult) -> str:
+    if not result.audit:
+        return "<p class=note>No audit configured (set <code>audit: PIPELINE</code> in the config).</p>"
+    rows = []
+    for t in result.audit.get("transforms", []):
+        flag = t.get("flag") or t.get("verdict") or ""
+        cls = "bad" if t.get("flagged") else "good"
+        rows.append(
+            f"<tr><td>{html.escape(str(t.get('name', '?')))}</td>"
+            f"<td>{html.escape(str(t.get('max_safe_magnitude', '-')))}</td>"
+            f"<td class={cls} style='text-align:left'>{html.escape(str(flag))}</td></tr>"
+        )
+    return (
+        "<table><tr><th>transform</th><th>largest safe magnitude</th><th>finding</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def render_experiment_report(result: ExperimentResult) -> str:
+    """A self-contained HTML page (plots and sample grids embedded as PNG)."""
+    cfg = result.config
+    base = cfg.arms[0].name
+    figs = [
+        ("Accuracy per arm", plots.accuracy_by_arm(result.summary, cfg.sizes)),
+        ("Accuracy against synthetic:real ratio", plots.accuracy_vs_ratio(result.summary, base)),
+        ("Accuracy against labelled size", plots.accuracy_vs_size(result.summary)),
+    ]
+    import matplotlib.pyplot as plt
+
+    fig_html = []
+    for title, fig in figs:
+        if fig is None:
+            continue
+        fig_html.append(f"<figure>{_img(_fig_png(fig), title)}</figure>")
+        plt.close(fig)
+    grids = "".join(
+        f"<figure>{_img(_grid_png(imgs), name)}<figcaption>{html.escape(name)}</figcaption></figure>"
+        for name, imgs in result.samples.items()
+        if len(imgs)
+    )
+    d = result.data_info
+    how = (
+        f"Dataset <b>{html.escape(str(d.get('dataset')))}</b>: {d.get('n_images')} images of shape "
+        f"{d.get('image_shape')}, {d.get('n_classes')} classes. Per seed a stratified "
+        f"{100 * cfg.data.test_fraction:.0f}% test set ({d.get('n_test')} images) is set aside first and "
+        "used only for scoring; the labelled examples come from the rest, and generators are fitted on "
+        "an arm's labelled examples only. Seeds: "
+        f"{cfg.seeds}. Model: {cfg.model.kind}. Confidence intervals: Student t over seeds; comparisons "
+        f"are paired by seed against <b>{html.escape(base)}</b>. Run time {result.seconds:.0f} s."
+    )
+    return f"""<!doctype html><html><head><meta charset="utf-8">
+<title>synthaug experiment: {html.escape(cfg.name)}</title><style>{_CSS}</style></head><body>
+<h1>Experiment: {html.escape(cfg.name)}</h1>
+<p>{how}</p>
+<h2>Verdicts</h2>{_verdicts(result)}
+<h2>Test accuracy (%)</h2><p class=note>Mean over seeds with 95% CI; best per size in green.</p>
+{_accuracy_table(result)}
+<h2>Plots</h2>{"".join(fig_html)}
+<h2>Samples</h2><div class=grids>{grids}</div>
+<h2>Synthetic data quality and privacy</h2>{_quality_table(result)}
+<h2>Augmentation audit</h2>{_audit_section(result)}
+<p class=note>Generated by synthaug. metrics.json beside this page holds every run.</p>
+</body></html>"""
+
+
+def write_outputs(result: ExperimentResult, out_dir: str | Path) -> list[Path]:
+    """Write ``metrics.json`` and ``report.html`` atomically; return their paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in (
+        ("metrics.json", json.dumps(result.to_dict(), indent=2, default=_json_default)),
+        ("report.html", render_experiment_report(result)),
+    ):
+        path = out / name
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        written.append(path)
+    return written
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")

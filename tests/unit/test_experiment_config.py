@@ -1,0 +1,109 @@
+"""Experiment configuration, splits and statistics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from synthaug.errors import ConfigError
+from synthaug.experiment import DEMO_CONFIG, QUICK_CONFIG, load_config, parse_config
+from synthaug.experiment.models import cnn_epochs
+from synthaug.experiment.splits import few_shot_split
+from synthaug.experiment.stats import mean_ci, paired_comparison
+
+
+def base(**over):
+    d = {"arms": [{"name": "real"}], "model": {"kind": "svm"}}
+    d.update(over)
+    return d
+
+
+def test_shipped_configs_validate():
+    for path in (DEMO_CONFIG, QUICK_CONFIG):
+        cfg = load_config(path)
+        assert cfg.arms[0].name == "real"
+
+
+def test_unknown_field_is_named_with_its_path():
+    with pytest.raises(
+        ConfigError, match=r"<cfg>: arms\[0\]\.ratio: Extra inputs are not permitted"
+    ):
+        parse_config(base(arms=[{"name": "real", "ratio": 3}]), "<cfg>")
+
+
+def test_reference_to_missing_pipeline_is_reported():
+    with pytest.raises(ConfigError, match=r"arms\[1\]\.pipeline: 'heavy' is not in pipelines"):
+        parse_config(base(arms=[{"name": "real"}, {"name": "a", "pipeline": "heavy", "copies": 2}]))
+
+
+def test_bad_pipeline_inside_experiment_config_is_located():
+    with pytest.raises(ConfigError, match=r"pipelines\.light: transforms\[0\] \(Rotate\)\.limit"):
+        parse_config(base(pipelines={"light": {"transforms": [{"name": "Rotate", "limit": "x"}]}}))
+
+
+def test_arm_using_unlabelled_data_must_say_so_in_its_name():
+    with pytest.raises(ConfigError, match="must say 'unlabelled'"):
+        parse_config(
+            base(
+                arms=[
+                    {"name": "real"},
+                    {"name": "selftrain", "adapt": "self_training", "unlabelled": True},
+                ]
+            )
+        )
+    with pytest.raises(ConfigError, match="set 'unlabelled: true'"):
+        parse_config(base(arms=[{"name": "real"}, {"name": "x", "adapt": "dann"}]))
+
+
+def test_sizes_must_be_positive():
+    with pytest.raises(ConfigError, match=r"sizes: .*expected a non-empty list of sizes >= 1"):
+        parse_config(base(sizes=[0, 5]))
+
+
+def test_few_shot_split_is_disjoint_stratified_nested_and_test_fixed_per_seed():
+    y = np.repeat(np.arange(10), 50)
+    s1 = few_shot_split(y, 1, 0.5, seed=3)
+    s5 = few_shot_split(y, 5, 0.5, seed=3)
+    assert np.array_equal(s1.test, s5.test)
+    assert set(s1.labelled) <= set(s5.labelled)
+    assert np.all(np.bincount(y[s5.labelled]) == 5)
+    assert not (set(s5.labelled) | set(s5.unlabelled)) & set(s5.test)
+    assert len(s5.labelled) + len(s5.unlabelled) + len(s5.test) == len(y)
+    other = few_shot_split(y, 5, 0.5, seed=4)
+    assert not np.array_equal(other.test, s5.test)
+
+
+def test_split_refuses_more_labels_than_a_class_has():
+    y = np.array([0] * 10 + [1] * 2)
+    with pytest.raises(ConfigError, match="class 1 has only 1"):
+        few_shot_split(y, 2, 0.5, seed=0)
+
+
+def test_mean_ci_matches_t_interval():
+    m, lo, hi = mean_ci(np.array([0.8, 0.9, 1.0]))
+    assert m == pytest.approx(0.9)
+    assert hi - m == pytest.approx(4.302653 * 0.1 / np.sqrt(3), rel=1e-5)
+
+
+def test_paired_comparison_verdicts():
+    c = paired_comparison(
+        "real+syn", "real", 5, np.array([0.90, 0.92, 0.91]), np.array([0.84, 0.86, 0.85])
+    )
+    assert c.diff == pytest.approx(6.0)
+    assert c.verdict.startswith(
+        "real+syn beats real by 6.0 points at 5 per class, 95% CI [+6.0, +6.0]"
+    )
+    worse = paired_comparison(
+        "a", "real", 1, np.array([0.5, 0.52, 0.49]), np.array([0.6, 0.61, 0.62])
+    )
+    assert "is worse than real" in worse.verdict
+    unclear = paired_comparison("a", "real", 1, np.array([0.5, 0.7]), np.array([0.6, 0.6]))
+    assert unclear.verdict.startswith("no clear difference")
+
+
+def test_max_steps_gives_every_arm_the_same_number_of_steps():
+    cfg = load_config(DEMO_CONFIG).model
+    for n in (10, 100, 1000, 5000):
+        epochs = cnn_epochs(cfg, n)
+        steps = epochs * -(-n // cfg.batch_size)
+        assert cfg.max_steps <= steps < cfg.max_steps + -(-n // cfg.batch_size)
