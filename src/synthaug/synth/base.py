@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -123,7 +124,16 @@ class Generator:
         self.classes_ = np.unique(y).astype(np.int64)
         self.image_shape_ = tuple(int(s) for s in X.shape[1:])
         index = np.searchsorted(self.classes_, y).astype(np.int64)
+        start = time.perf_counter()
         self._fit(X, index, callback)
+        counts = np.bincount(index, minlength=len(self.classes_))
+        self.metadata_ = {
+            "n_train": int(len(y)),
+            "n_labels_per_class": {
+                int(c): int(k) for c, k in zip(self.classes_, counts, strict=True)
+            },
+            "fit_seconds": round(time.perf_counter() - start, 2),
+        }
         return self
 
     def sample(
@@ -401,6 +411,7 @@ def _atomic_write(path: Path, write: Callable[[str], Any]) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a model file is meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,182 @@
+"""``synthaug synth train`` and ``synthaug synth sample``: learned and shipped generators."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from synthaug.cli import app
+from synthaug.errors import SynthaugError
+
+console = Console()
+synth_app = typer.Typer(
+    help="Train generators and draw synthetic labelled images.", no_args_is_help=True
+)
+app.add_typer(synth_app, name="synth")
+
+MODELS = {"cvae": "ConditionalVAE", "cgan": "ConditionalGAN"}
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[info]}"),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+@synth_app.command("train")
+def train(
+    model: str = typer.Option(..., "--model", help="Generator to train: cvae or cgan."),
+    data: str = typer.Option(
+        "digits",
+        "--data",
+        help="'digits', an .npz with arrays X and y, or a class-per-subfolder image folder.",
+    ),
+    out: Path = typer.Option(..., "--out", "-o", help="Output weights, e.g. model.safetensors."),
+    epochs: int | None = typer.Option(
+        None, "--epochs", help="Training epochs (default: the model's)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of initialisation, batches and noise."),
+    train_split: bool = typer.Option(
+        False,
+        "--train-split",
+        help="With --data digits: train only on the 70%% part of the fixed split (as the shipped weights).",
+    ),
+    threads: int = typer.Option(2, "--threads", help="Torch CPU threads."),
+) -> None:
+    """Train a conditional VAE or GAN and save it as safetensors + JSON."""
+    import torch
+
+    import synthaug.synth
+    from synthaug.data.npz import load_arrays
+    from synthaug.synth.pretrained import DIGITS_TRAINED_ON, digits_split
+
+    if model not in MODELS:
+        raise typer.BadParameter(
+            f"expected one of {list(MODELS)}, got {model!r}", param_hint="--model"
+        )
+    if train_split and data != "digits":
+        raise typer.BadParameter(
+            "--train-split applies to --data digits only", param_hint="--train-split"
+        )
+    try:
+        X, y = load_arrays(data)
+    except SynthaugError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--data") from exc
+    trained_on = data
+    if train_split:
+        idx, _ = digits_split(y)
+        X, y, trained_on = X[idx], y[idx], DIGITS_TRAINED_ON
+    torch.set_num_threads(threads)
+    cls = getattr(synthaug.synth, MODELS[model])
+    gen = cls() if epochs is None else cls(epochs=epochs)
+    gen.seed = seed
+    console.print(
+        f"training {cls.__name__} on {trained_on}: {len(X)} images {X.shape[1:]}, {len(np.unique(y))} classes"
+    )
+    start = time.perf_counter()
+    with _progress() as progress:
+        task = progress.add_task("train", total=gen.epochs, info="")
+
+        def on_epoch(info: dict) -> None:
+            progress.update(task, completed=info["epoch"], info=f"loss {info['loss']:.3f}")
+
+        gen.fit(X, y, callback=on_epoch)
+    seconds = time.perf_counter() - start
+    gen.metadata_.update({"trained_on": trained_on, "torch_threads": threads})
+    path = gen.save(out)
+    console.print(
+        f"done in {seconds:.1f} s: wrote [bold]{path}[/bold] and {path.with_suffix('.json').name}"
+    )
+
+
+def _parse_labels(text: str | None) -> list[int] | dict[int, int] | None:
+    """``"0,1,1"`` -> list; ``"3:100,5:50"`` -> {3: 100, 5: 50}."""
+    if text is None:
+        return None
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    try:
+        if all(":" in p for p in parts):
+            return {int(k): int(v) for k, v in (p.split(":", 1) for p in parts)}
+        return [int(p) for p in parts]
+    except ValueError as exc:
+        raise typer.BadParameter(
+            f"expected '0,1,2' or 'label:count,...', got {text!r}", param_hint="--labels"
+        ) from exc
+
+
+def _write_png(path: Path, image: np.ndarray) -> None:
+    import cv2
+
+    arr = np.round(image * 255).astype(np.uint8)
+    if arr.ndim == 3:
+        arr = cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
+    os.close(fd)
+    try:
+        if not cv2.imwrite(tmp, arr):
+            raise OSError(f"cannot write {path}")
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@synth_app.command("sample")
+def sample(
+    model: str = typer.Argument(
+        ..., help="A .safetensors model or a shipped name (digits-cvae, digits-cgan)."
+    ),
+    n: int | None = typer.Option(
+        None, "--n", help="Number of images (default 1000 unless --labels fixes it)."
+    ),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="Folder (PNGs, one subfolder per class) or file.npz."
+    ),
+    labels: str | None = typer.Option(
+        None, "--labels", help="'0,1,2,...' per image or 'label:count,...'."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Sampling seed."),
+) -> None:
+    """Draw labelled synthetic images from a saved or shipped generator."""
+    from synthaug.synth import load
+
+    spec = _parse_labels(labels)
+    if spec is None and n is None:
+        n = 1000
+    try:
+        gen = load(model)
+        with console.status(f"sampling from {type(gen).__name__}"):
+            X, y = gen.sample(n, labels=spec, seed=seed)
+    except SynthaugError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(code=1) from exc
+    if out.suffix == ".npz":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=".npz")
+        os.close(fd)
+        np.savez_compressed(tmp, X=X, y=y)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600
+        os.replace(tmp, out)
+    else:
+        for label in np.unique(y):
+            (out / str(label)).mkdir(parents=True, exist_ok=True)
+        with _progress() as progress:
+            task = progress.add_task("write", total=len(X), info=str(out))
+            for i, (image, label) in enumerate(zip(X, y, strict=True)):
+                _write_png(out / str(label) / f"{i:06d}.png", image)
+                progress.advance(task)
+    counts = ", ".join(f"{k}: {v}" for k, v in zip(*np.unique(y, return_counts=True), strict=True))
+    console.print(f"wrote {len(X)} images {X.shape[1:]} to [bold]{out}[/bold] ({counts})")
