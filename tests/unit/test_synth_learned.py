@@ -97,3 +97,19 @@ def test_diffaugment_translation_moves_content_by_at_most_one_eighth():
     for img in out[:, 0]:
         r, c = (img == 1).nonzero()[0].tolist()
         assert abs(r - 8) <= 2 and abs(c - 8) <= 2
+
+
+def test_fit_and_load_leave_torch_global_random_state_untouched(digits, tmp_path):
+    from synthaug.synth import load
+
+    before = torch.random.get_rng_state().clone()
+    gen = ConditionalGAN(epochs=1, width=8, latent_dim=8).fit(*digits)
+    load(gen.save(tmp_path / "g.safetensors"))
+    assert torch.equal(torch.random.get_rng_state(), before)
+
+
+def test_metadata_records_largest_class_count(digits):
+    X, y = digits[0][:30], np.array([0] * 20 + [1] * 10)
+    meta = ConditionalVAE(epochs=1, width=8, hidden=16).fit(X, y).metadata_
+    assert meta["n_train"] == 30 and meta["n_labels_per_class"] == 20
+    assert meta["n_labels_by_class"] == {0: 20, 1: 10}

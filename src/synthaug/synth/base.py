@@ -129,7 +129,9 @@ class Generator:
         counts = np.bincount(index, minlength=len(self.classes_))
         self.metadata_ = {
             "n_train": int(len(y)),
-            "n_labels_per_class": {
+            # The largest class count: a few-shot arm with fewer labels must refuse this model.
+            "n_labels_per_class": int(counts.max()),
+            "n_labels_by_class": {
                 int(c): int(k) for c, k in zip(self.classes_, counts, strict=True)
             },
             "fit_seconds": round(time.perf_counter() - start, 2),

@@ -186,7 +186,7 @@ class ConditionalGAN(LearnedGenerator):
 
     def _fit(self, X: np.ndarray, index: np.ndarray, callback: ProgressCallback | None) -> None:
         policy = self._validate()
-        self._build()
+        self._build_isolated()
         g = torch_generator(self.seed, "cgan")
         init_weights(self.generator, g)
         init_weights(self.discriminator, g)

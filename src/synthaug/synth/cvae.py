@@ -166,7 +166,7 @@ class ConditionalVAE(LearnedGenerator):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name}: expected a positive integer, got {value!r}")
-        self._build()
+        self._build_isolated()
         g = torch_generator(self.seed, "cvae")
         init_weights(self.encoder, g)
         init_weights(self.decoder, g)

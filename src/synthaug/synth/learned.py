@@ -111,8 +111,14 @@ class LearnedGenerator(Generator):
                 tensors[f"{name}.{key}"] = value.detach().cpu().contiguous().numpy()
         return tensors, {"loss_history_": list(getattr(self, "loss_history_", []))}
 
+    def _build_isolated(self) -> None:
+        """``_build`` without touching torch's global random state (module constructors draw
+        their default initialisation from it; fit re-initialises from its own generator)."""
+        with torch.random.fork_rng(devices=[]):
+            self._build()
+
     def _set_state(self, tensors: dict[str, np.ndarray], state: dict[str, Any]) -> None:
-        self._build()
+        self._build_isolated()
         for name in self._saved_modules():
             module = getattr(self, name)
             prefix = f"{name}."
