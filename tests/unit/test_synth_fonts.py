@@ -81,3 +81,38 @@ def test_save_and_load_round_trip_gives_identical_samples(tmp_path):
     again = load(path)
     assert isinstance(again, FontGlyphs) and again.slant_deg == (0.0, 5.0)
     assert gen.sample(5, seed=2)[0].tobytes() == again.sample(5, seed=2)[0].tobytes()
+
+
+def test_deslant_makes_a_leaning_bar_upright():
+    from synthaug.synth.fonts import _deslant
+
+    bar = np.zeros((40, 40), np.uint8)
+    for r in range(5, 35):  # leans right by 1 column every 2 rows
+        bar[r, 10 + r // 2 : 14 + r // 2] = 1
+    upright = _deslant(bar)
+    cols = np.flatnonzero(upright.any(0))
+    assert cols[-1] - cols[0] + 1 <= 6  # was 19 columns wide
+    assert upright.sum() >= 0.9 * bar.sum()
+
+
+def test_every_digit_has_pen_stroke_templates_that_render_with_jitter():
+    from synthaug.synth.strokes import DIGIT_STROKES, render_strokes
+
+    assert sorted(DIGIT_STROKES) == list("0123456789")
+    rng = np.random.default_rng(0)
+    for char in DIGIT_STROKES:
+        a, b = render_strokes(char, rng, 64), render_strokes(char, rng, 64)
+        assert a.shape == (64, 64) and a.max() == 1.0 and 0.02 < a.mean() < 0.3
+        assert not np.array_equal(a, b)
+
+
+def test_min_aspect_widens_thin_glyphs_only():
+    from synthaug.synth.fonts import _fit_box
+
+    bar = np.zeros((50, 50), np.float32)
+    bar[5:45, 24:27] = 1  # 40 high, 3 wide
+    assert _fit_box(bar, 32, 32, 1.0, min_aspect=0.5).shape == (32, 16)
+    assert _fit_box(bar, 32, 32, 1.0).shape == (32, 2)
+    square = np.zeros((50, 50), np.float32)
+    square[5:45, 5:45] = 1
+    assert _fit_box(square, 32, 32, 1.0, min_aspect=0.5).shape == (32, 32)

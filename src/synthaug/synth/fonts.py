@@ -1,17 +1,19 @@
-"""``FontGlyphs``: procedural characters rendered from the fonts on the machine.
+"""``FontGlyphs``: procedural characters from installed fonts and pen-stroke templates.
 
 No training and no download: glyphs come from matplotlib's bundled fonts (DejaVu, STIX,
-Computer Modern) and any TrueType/OpenType font under ``/usr/share/fonts``. Each image draws its
-own style from a per-item random stream: font, slant (shear), rotation, aspect, pen width,
-elastic jitter (Simard et al. 2003), position, blur and noise.
+Computer Modern), any TrueType/OpenType font under ``/usr/share/fonts``, and, for digits, the
+hand-written pen trajectories of :mod:`synthaug.synth.strokes`. Each image draws its own style
+from a per-item random stream: source (template or font), slant (shear), rotation, aspect, pen
+width, elastic jitter (Simard et al. 2003), position, blur and noise.
 
 ``like="sklearn-digits"`` imitates how scikit-learn's digits (UCI optdigits) were made: the NIST
-preprocessing normalises each handwritten character to a 32 x 32 binary bitmap (full height,
-aspect kept, centred, uniform stroke width), and the bitmap's on-pixels are counted in
-non-overlapping 4 x 4 blocks, giving 8 x 8 values 0..16. We reproduce those steps: the glyph is
-thinned to its skeleton and redrawn with a pen of random width (stroke-width normalisation), scaled
-to the full height, binarised at 32 x 32 and block-counted. The result is returned divided by 16,
-as :func:`synthaug.data.load_dataset` returns the real digits.
+preprocessing normalised each hand-written character into a 32 x 32 binary bitmap (full height,
+centred, uniform stroke width; thin characters such as 1 come out as thick bars), and the
+bitmap's on-pixels were counted in non-overlapping 4 x 4 blocks, giving 8 x 8 values 0..16. We
+reproduce those steps: the glyph is thinned to its skeleton and redrawn with a round pen of random
+width, scaled to the full height (widened to ``min_aspect`` if thinner), binarised at 32 x 32 and
+block-counted. The result is returned divided by 16, as :func:`synthaug.data.load_dataset`
+returns the real digits.
 
 ``like="mnist"`` fits the glyph in a 20 x 20 box and centres its mass in 28 x 28, anti-aliased.
 ``like=None`` renders an anti-aliased glyph filling ``size`` (any ``(H, W)``).
@@ -31,6 +33,7 @@ import numpy as np
 from synthaug.errors import ConfigError, InvalidInputError
 from synthaug.seeding import SeedLike, as_rng, item_rng
 from synthaug.synth.base import Generator, ProgressCallback, register
+from synthaug.synth.strokes import DIGIT_STROKES, render_strokes
 
 __all__ = ["LOOKS", "FontGlyphs", "find_fonts"]
 
@@ -135,6 +138,15 @@ class FontGlyphs(Generator):
         bare stroke many people write).
     p_alternate : float
         Probability of drawing an alternate glyph when one exists.
+    p_handwritten : float
+        Probability of drawing a digit from the built-in pen-stroke templates
+        (:mod:`synthaug.synth.strokes`) instead of a font.
+    min_aspect : float
+        ``like="sklearn-digits"`` only: a glyph narrower than this fraction of its height is
+        stretched to it (thin 1s become the thick bars seen in the real data).
+    deslant : bool
+        ``like="sklearn-digits"`` only: shear the glyph upright from its second moments before
+        size normalisation, as the NIST preprocessing did.
 
     Examples
     --------
@@ -152,11 +164,11 @@ class FontGlyphs(Generator):
         like: str | None = "sklearn-digits",
         size: tuple[int, int] = (8, 8),
         fonts: tuple[str, ...] | None = None,
-        slant_deg: tuple[float, float] = (-5.0, 20.0),
+        slant_deg: tuple[float, float] = (-10.0, 10.0),
         rotation_deg: tuple[float, float] = (-10.0, 10.0),
         aspect: tuple[float, float] = (0.6, 1.0),
-        pen_width: tuple[float, float] = (0.12, 0.2),
-        elastic_alpha: float = 0.1,
+        pen_width: tuple[float, float] = (0.13, 0.22),
+        elastic_alpha: float = 0.08,
         elastic_sigma: float = 0.08,
         shift_px: float = 1.0,
         scale: tuple[float, float] = (0.97, 1.0),
@@ -164,6 +176,9 @@ class FontGlyphs(Generator):
         noise_std: float = 0.0,
         alternates: dict[str, str] | None = None,
         p_alternate: float = 0.5,
+        deslant: bool = False,
+        p_handwritten: float = 0.8,
+        min_aspect: float = 0.55,
     ) -> None:
         self.characters = characters
         self.like = like
@@ -181,6 +196,9 @@ class FontGlyphs(Generator):
         self.noise_std = noise_std
         self.alternates = alternates
         self.p_alternate = p_alternate
+        self.deslant = deslant
+        self.p_handwritten = p_handwritten
+        self.min_aspect = min_aspect
 
     # -- fit: procedural, so it only validates and fixes classes / shape ------------------------
     def fit(self, X: Any = None, y: Any = None, callback: ProgressCallback | None = None):
@@ -225,10 +243,14 @@ class FontGlyphs(Generator):
             raise InvalidInputError(f"char: {char!r} is not one of characters={self.characters!r}")
         self._check_fitted()
         font = self.fonts_[int(rng.integers(len(self.fonts_)))]
-        alternates = self._alternates().get(char, "")
-        if alternates and rng.random() < self.p_alternate:
-            char = alternates[int(rng.integers(len(alternates)))]
-        glyph = self._deform(_render_glyph(font, char), rng)
+        if char in DIGIT_STROKES and rng.random() < self.p_handwritten:
+            raw = render_strokes(char, rng, _CANVAS)
+        else:
+            alternates = self._alternates().get(char, "")
+            if alternates and rng.random() < self.p_alternate:
+                char = alternates[int(rng.integers(len(alternates)))]
+            raw = _render_glyph(font, char)
+        glyph = self._deform(raw, rng)
         if self.like == "sklearn-digits":
             return self._optdigits(glyph, rng)
         return self._antialiased(glyph, rng)
@@ -284,8 +306,11 @@ class FontGlyphs(Generator):
         bitmap = self._stroke_normalised(glyph, rng)
         if bitmap is None:
             return np.zeros((8, 8), np.float32)
-        # 3. NIST-style size normalisation: full height of 32, aspect kept, centred.
-        box = _fit_box(bitmap.astype(np.float32), 32, 32, rng.uniform(*self.scale))
+        # 3. NIST-style spatial normalisation: slant removed (moment deskew), then full height
+        # of 32, aspect kept, centred.
+        if self.deslant:
+            bitmap = _deslant(bitmap)
+        box = _fit_box(bitmap.astype(np.float32), 32, 32, rng.uniform(*self.scale), self.min_aspect)
         canvas = _place(box, 32, 32, rng, self.shift_px)
         binary = (canvas > 0.5).astype(np.float32)
         # 4. Count on-pixels in non-overlapping 4 x 4 blocks: 8 x 8 values 0..16.
@@ -321,14 +346,32 @@ def _output_size(like: str | None, size: tuple[int, int]) -> tuple[int, int]:
     return int(size[0]), int(size[1])
 
 
-def _fit_box(bitmap: np.ndarray, h: int, w: int, fill: float) -> np.ndarray:
-    """Crop to the ink's bounding box and resize so it fits ``h x w`` (height first, aspect kept)."""
+def _deslant(bitmap: np.ndarray) -> np.ndarray:
+    """Shear so the ink's principal axis is vertical: x' = x - (mu11 / mu02) (y - y_c)."""
+    m = cv2.moments(bitmap, binaryImage=True)
+    if m["mu02"] < 1e-6:
+        return bitmap
+    skew = m["mu11"] / m["mu02"]
+    h, w = bitmap.shape
+    pad = int(abs(skew) * h / 2) + 2
+    bitmap = cv2.copyMakeBorder(bitmap, 0, 0, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    yc = m["m01"] / m["m00"]
+    shear = np.float32([[1, -skew, skew * yc], [0, 1, 0]])
+    return cv2.warpAffine(bitmap, shear, (w + 2 * pad, h), flags=cv2.INTER_NEAREST)
+
+
+def _fit_box(
+    bitmap: np.ndarray, h: int, w: int, fill: float, min_aspect: float = 0.0
+) -> np.ndarray:
+    """Crop to the ink's bounding box and resize it to fit ``h x w`` (height first, aspect kept,
+    except that a box narrower than ``min_aspect`` times its height is widened to that)."""
     rows = np.flatnonzero(bitmap.any(1))
     cols = np.flatnonzero(bitmap.any(0))
     crop = bitmap[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     ch, cw = crop.shape
     s = min(fill * h / ch, w / cw)
-    nh, nw = max(1, round(ch * s)), max(1, min(w, round(cw * s)))
+    nh = max(1, round(ch * s))
+    nw = max(1, min(w, max(round(cw * s), round(min_aspect * nh))))
     return cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_AREA)
 
 
