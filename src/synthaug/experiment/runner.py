@@ -143,10 +143,58 @@ def _check_pretrained(gen: Any, name: str, arm: ArmConfig, size: int, dataset: s
 class _GeneratorCache:
     """Fits each generator once per (seed, size) and caches samples on disk by config hash."""
 
-    def __init__(self, cfg: ExperimentConfig, cache_dir: Path) -> None:
+    def __init__(self, cfg: ExperimentConfig, cache_dir: Path, n_classes: int) -> None:
         self.cfg = cfg
         self.dir = cache_dir
         self._fitted: dict[tuple[str, int, int], Any] = {}
+        self._banks: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
+        # Procedural generators do not learn from the arm's data: one bank per (generator,
+        # seed), sized for the largest request of the run, serves every arm and size as nested
+        # class-balanced subsets, so results do not depend on the order of the runs.
+        self.bank_size: dict[str, int] = {}
+        for arm in cfg.arms:
+            if arm.generator is None:
+                continue
+            needs = (
+                [arm.n_synthetic]
+                if arm.n_synthetic is not None
+                else [int(round(r * s * n_classes)) for r in arm.ratios for s in cfg.sizes]
+            )
+            needs.append(max(200, 2 * max(cfg.sizes) * n_classes))  # quality evaluation
+            self.bank_size[arm.generator] = max(self.bank_size.get(arm.generator, 0), *needs)
+
+    def _procedural(self, key: str) -> bool:
+        spec = self.cfg.generators[key]
+        if spec.pretrained is not None:
+            return False
+        from synthaug import synth
+
+        cls = synth.registered_generators().get(spec.kind)
+        return cls is not None and not getattr(cls, "learns", True)
+
+    def _bank(self, key: str, seed: int, X_lab, y_lab) -> tuple[np.ndarray, np.ndarray]:
+        if (key, seed) not in self._banks:
+            n = self.bank_size[key]
+            spec = self.cfg.generators[key]
+            digest = _hash(spec.model_dump(mode="json"), seed, n, np.unique(y_lab))
+            path = self.dir / f"{key}-bank-s{seed}-n{n}-{digest}.npz"
+            if path.exists():
+                with np.load(path, allow_pickle=False) as f:
+                    self._banks[(key, seed)] = (f["X"], f["y"])
+            else:
+                gen = self._build(key, spec).fit(X_lab, y_lab)
+                classes = np.unique(y_lab)
+                counts = {int(c): -(-n // len(classes)) for c in classes}
+                X, y = gen.sample(labels=counts, seed=item_seed("bank", key, seed))
+                self._save(path, X, y)
+                self._banks[(key, seed)] = (X, y)
+        return self._banks[(key, seed)]
+
+    def _save(self, path: Path, X: np.ndarray, y: np.ndarray) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(tmp, X=X, y=y)
+        tmp.replace(path)
 
     def _build(self, key: str, spec: GeneratorConfig) -> Any:
         from synthaug import synth
@@ -179,6 +227,15 @@ class _GeneratorCache:
         n: int,
         callback: Callback | None,
     ) -> tuple[np.ndarray, np.ndarray]:
+        classes = np.unique(y_lab)
+        counts = {
+            int(c): n // len(classes) + (1 if i < n % len(classes) else 0)
+            for i, c in enumerate(classes)
+        }
+        if self._procedural(key):
+            Xb, yb = self._bank(key, seed, X_lab, y_lab)
+            take = np.sort(np.concatenate([np.flatnonzero(yb == c)[:k] for c, k in counts.items()]))
+            return Xb[take], yb[take]
         spec = self.cfg.generators[key]
         digest = _hash(spec.model_dump(mode="json"), seed, size, X_lab, y_lab, n)
         path = self.dir / f"{key}-s{seed}-k{size}-n{n}-{digest}.npz"
@@ -200,16 +257,8 @@ class _GeneratorCache:
                 gen.fit(X_lab, y_lab)
             self._fitted[fk] = gen
         gen = self._fitted[fk]
-        classes = np.unique(y_lab)
-        counts = {
-            int(c): n // len(classes) + (1 if i < n % len(classes) else 0)
-            for i, c in enumerate(classes)
-        }
         X, y = gen.sample(labels=counts, seed=item_seed("sample", key, seed, size, n))
-        self.dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(tmp, X=X, y=y)
-        tmp.replace(path)
+        self._save(path, X, y)
         return X, y
 
     def fitted(self, key: str, seed: int, size: int) -> Any | None:
@@ -305,7 +354,7 @@ def run_experiment(
     classes = np.unique(y)
     n_classes = int(classes.max()) + 1 if np.issubdtype(y.dtype, np.integer) else len(classes)
     out = Path(out_dir)
-    gens = _GeneratorCache(cfg, out / "cache")
+    gens = _GeneratorCache(cfg, out / "cache", n_classes)
     pipelines = {k: from_dict(v) for k, v in cfg.pipelines.items()}
     jobs = [
         (arm, ratio, size, seed)
