@@ -32,7 +32,7 @@ def _translation(x: torch.Tensor, g: torch.Generator, ratio: float = 0.125) -> t
     sh, sw = max(1, int(h * ratio + 0.5)), max(1, int(w * ratio + 0.5))
     dy = torch.randint(-sh, sh + 1, (n, 1, 1), generator=g)
     dx = torch.randint(-sw, sw + 1, (n, 1, 1), generator=g)
-    # Shift by integer pixels with zero (black, -1 after padding offset) fill: gather from a padded copy.
+    # Integer shift, gathered from a copy padded with -1 (black; the paper pads with 0, mid-grey).
     gy, gx = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
     iy = torch.clamp(gy.unsqueeze(0) + dy + 1, 0, h + 1)
     ix = torch.clamp(gx.unsqueeze(0) + dx + 1, 0, w + 1)
