@@ -1,0 +1,86 @@
+"""Dataset formats by name, auto-detection and :func:`open_dataset`.
+
+Detection order: COCO (a JSON with ``images``), Pascal VOC (``Annotations/`` or XML files),
+YOLO (``labels/``, ``classes.txt`` or ``data.yaml``), and the class-per-subfolder image folder
+otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from synthaug.augment.sample import Sample
+from synthaug.data.coco import CocoFormat
+from synthaug.data.dataset import Dataset, DatasetFormat, Item, ItemError
+from synthaug.data.folder import FolderFormat
+from synthaug.data.images import DEFAULT_MAX_PIXELS, ImageError, decode_image
+from synthaug.data.voc import VocFormat
+from synthaug.data.yolo import YoloFormat
+from synthaug.errors import ConfigError, DataError
+
+__all__ = ["FORMATS", "detect_format", "get_format", "load_item", "open_dataset"]
+
+#: Formats by the name given to ``--format``, in detection order.
+FORMATS: dict[str, DatasetFormat] = {
+    f.name: f for f in (CocoFormat(), VocFormat(), YoloFormat(), FolderFormat())
+}
+
+
+def get_format(name: str) -> DatasetFormat:
+    """The format called ``name``; ConfigError naming the choices otherwise."""
+    if name not in FORMATS:
+        raise ConfigError(f"format: expected one of {['auto', *FORMATS]}, got {name!r}")
+    return FORMATS[name]
+
+
+def detect_format(root: str | os.PathLike[str]) -> str:
+    """The name of the first format whose layout ``root`` matches (``folder`` as fallback)."""
+    p = Path(root)
+    if p.is_file() and p.suffix.lower() == ".json":
+        return "coco"
+    for name, fmt in FORMATS.items():
+        if fmt.detect(p):
+            return name
+    return "folder"
+
+
+def open_dataset(source: str | os.PathLike[str], format: str = "auto") -> Dataset:
+    """Scan a dataset folder (or a COCO ``.json`` file) into a :class:`Dataset`.
+
+    Examples
+    --------
+    >>> ds = open_dataset("my_coco_folder")  # doctest: +SKIP
+    >>> ds.format, len(ds.items)  # doctest: +SKIP
+    ('coco', 200)
+    """
+    p = Path(source)
+    if not p.exists():
+        raise DataError(f"{p}: dataset not found")
+    name = detect_format(p) if format == "auto" else get_format(format).name
+    if p.is_file():
+        if name != "coco" or p.suffix.lower() != ".json":
+            raise DataError(f"{p}: expected a dataset folder (or a COCO .json file)")
+        root = p.parent.parent if p.parent.name == "annotations" else p.parent
+        return CocoFormat().scan(root.resolve(), p.resolve())
+    return FORMATS[name].scan(p.resolve())
+
+
+def load_item(
+    dataset: Dataset, item: Item, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> tuple[Sample, bytes]:
+    """Decode one item into a Sample and its raw image bytes; raises :class:`ItemError`."""
+    if item.error is not None:
+        raise ItemError(*item.error)
+    try:
+        data = (dataset.root / item.key).read_bytes()
+    except FileNotFoundError:
+        raise ItemError("missing_image", f"{item.key}: image file not found") from None
+    except OSError as exc:
+        raise ItemError("missing_image", f"{item.key}: cannot read: {exc.strerror}") from None
+    try:
+        image = decode_image(data, item.key, max_pixels)
+    except ImageError as exc:
+        raise ItemError(exc.reason, str(exc)) from None
+    sample = FORMATS[dataset.format].to_sample(dataset.root, dataset.info, item, image)
+    return sample, data

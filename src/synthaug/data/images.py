@@ -1,0 +1,214 @@
+"""Safe image reading and atomic writing.
+
+Images are decoded from bytes with ``cv2.imdecode`` after three checks that OpenCV does not
+make loudly: the pixel count announced by the file header (refused above a limit *before*
+decoding, so a 30000 x 30000 PNG of a few kilobytes cannot exhaust memory), a truncated file
+(OpenCV pads a cut JPEG with grey and only warns), and bytes that are no image at all.
+
+Arrays follow synthaug's convention: ``H x W`` (grey), ``H x W x 3`` (RGB) or ``H x W x 4``
+(RGBA), ``uint8``. Writes go to a temporary file in the target folder, are flushed and
+``fsync``'d, then renamed over the target, so a reader (or a resumed job) never sees half a
+file.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from synthaug.errors import DataError
+
+__all__ = [
+    "DEFAULT_MAX_PIXELS",
+    "IMAGE_SUFFIXES",
+    "TMP_PREFIX",
+    "atomic_write_bytes",
+    "decode_image",
+    "encode_image",
+    "header_size",
+    "read_image",
+]
+
+#: File suffixes treated as images when scanning a dataset.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+#: Default pixel limit (width x height): 64 megapixels.
+DEFAULT_MAX_PIXELS = 64_000_000
+#: Prefix of temporary files; a resumed job removes leftovers carrying it.
+TMP_PREFIX = ".synthaug-tmp-"
+
+
+class ImageError(DataError):
+    """An image file cannot be used; ``reason`` is a short machine-readable code."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def header_size(data: bytes) -> tuple[int, int] | None:
+    """``(width, height)`` read from a PNG, JPEG, BMP, GIF or WebP header, or ``None``."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return struct.unpack(">II", data[16:24])
+    if data[:2] == b"BM" and len(data) >= 26:
+        w, h = struct.unpack("<ii", data[18:26])
+        return abs(w), abs(h)
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        return struct.unpack("<HH", data[6:10])
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP" and len(data) >= 30:
+        chunk = data[12:16]
+        if chunk == b"VP8X":
+            w = int.from_bytes(data[24:27], "little") + 1
+            h = int.from_bytes(data[27:30], "little") + 1
+            return w, h
+        if chunk == b"VP8L" and len(data) >= 25:
+            bits = int.from_bytes(data[21:25], "little")
+            return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+        if chunk == b"VP8 ":
+            w, h = struct.unpack("<HH", data[26:30])
+            return w & 0x3FFF, h & 0x3FFF
+    if data[:2] == b"\xff\xd8":
+        return _jpeg_size(data)
+    return None
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    i, n = 2, len(data)
+    while i + 9 < n:
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            i += 2
+            continue
+        seg_len = struct.unpack(">H", data[i + 2 : i + 4])[0]
+        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+            h, w = struct.unpack(">HH", data[i + 5 : i + 9])
+            return w, h
+        i += 2 + seg_len
+    return None
+
+
+def _check_complete(data: bytes, name: str) -> None:
+    if data[:2] == b"\xff\xd8" and not data.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9"):
+        raise ImageError("truncated_image", f"{name}: truncated JPEG (no end-of-image marker)")
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and b"IEND" not in data[-32:]:
+        raise ImageError("truncated_image", f"{name}: truncated PNG (no IEND chunk)")
+
+
+def decode_image(
+    data: bytes, name: str = "image", max_pixels: int = DEFAULT_MAX_PIXELS
+) -> np.ndarray:
+    """Decode image bytes to a ``uint8`` grey, RGB or RGBA array.
+
+    Raises :class:`ImageError` (a :class:`~synthaug.errors.DataError`) with ``reason`` one of
+    ``too_many_pixels``, ``truncated_image``, ``corrupt_image`` or ``unsupported_image``.
+    """
+    if not data:
+        raise ImageError("corrupt_image", f"{name}: empty file")
+    size = header_size(data)
+    if size is not None and size[0] * size[1] > max_pixels:
+        raise ImageError(
+            "too_many_pixels",
+            f"{name}: {size[0]} x {size[1]} = {size[0] * size[1]} pixels exceeds the limit "
+            f"of {max_pixels} (raise --max-pixels to accept it)",
+        )
+    _check_complete(data, name)
+    buf = np.frombuffer(data, dtype=np.uint8)
+    image = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
+    if image is None:
+        raise ImageError("corrupt_image", f"{name}: not a decodable image")
+    if image.shape[0] * image.shape[1] > max_pixels:
+        raise ImageError(
+            "too_many_pixels",
+            f"{name}: {image.shape[1]} x {image.shape[0]} pixels exceeds the limit of {max_pixels}",
+        )
+    if image.dtype != np.uint8:
+        raise ImageError(
+            "unsupported_image", f"{name}: {image.dtype} pixels; only 8-bit images are supported"
+        )
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    elif image.ndim == 3 and image.shape[2] == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    elif image.ndim == 3 and image.shape[2] == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA)
+    return np.ascontiguousarray(image)
+
+
+def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Read an image file safely (see :func:`decode_image`); a missing file is ``missing_image``."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise ImageError("missing_image", f"{p}: image file not found") from None
+    except IsADirectoryError:
+        raise ImageError("missing_image", f"{p}: is a folder, not an image file") from None
+    except OSError as exc:
+        raise ImageError("unreadable_image", f"{p}: cannot read: {exc.strerror}") from None
+    return decode_image(data, str(p), max_pixels)
+
+
+def encode_image(image: np.ndarray, suffix: str, jpeg_quality: int = 95) -> bytes:
+    """Encode a ``uint8`` grey/RGB/RGBA array for ``suffix`` (``.png`` lossless, JPEG fixed quality).
+
+    The same array and settings always give the same bytes.
+    """
+    if image.dtype != np.uint8:
+        raise DataError(f"encode_image: expected uint8 pixels, got {image.dtype}")
+    suffix = suffix.lower()
+    arr = image
+    if arr.ndim == 3 and arr.shape[2] == 3:
+        arr = cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)
+    elif arr.ndim == 3 and arr.shape[2] == 4:
+        if suffix in (".jpg", ".jpeg"):
+            arr = cv2.cvtColor(arr, cv2.COLOR_RGBA2BGR)
+        else:
+            arr = cv2.cvtColor(arr, cv2.COLOR_RGBA2BGRA)
+    params: list[int] = []
+    if suffix in (".jpg", ".jpeg"):
+        params = [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality), cv2.IMWRITE_JPEG_OPTIMIZE, 0]
+    elif suffix == ".png":
+        params = [cv2.IMWRITE_PNG_COMPRESSION, 3]
+    elif suffix == ".webp":
+        params = [cv2.IMWRITE_WEBP_QUALITY, 101]  # > 100 means lossless
+    try:
+        ok, buf = cv2.imencode(suffix, np.ascontiguousarray(arr), params)
+    except cv2.error as exc:
+        raise DataError(f"cannot encode an image as {suffix!r}: {exc}") from None
+    if not ok:
+        raise DataError(f"cannot encode an image as {suffix!r}")
+    return buf.tobytes()
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    With ``durable`` the file is ``fsync``'d before the rename, so after a crash the target is
+    either absent or complete.
+    """
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=p.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            if durable:
+                os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, p)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,159 @@
+"""Instance masks to and from COCO polygons and run-length encoding (RLE).
+
+Conventions
+-----------
+* Polygon coordinates are continuous pixel *edges*, as in COCO and YOLO-seg: the pixel in row
+  ``r``, column ``c`` covers ``[c, c + 1] x [r, r + 1]``. A polygon is filled on pixel centres
+  (OpenCV's ``fillPoly`` after a half-pixel shift); a mask becomes polygons through the outer
+  contours of its pixels, shifted back by half a pixel, so ``mask -> polygons -> mask`` returns
+  the same pixels for hole-free shapes.
+* RLE follows pycocotools: the mask is read in column-major (Fortran) order, counts alternate
+  runs of 0 and 1 starting with 0. The compressed string form is pycocotools' LEB128-like code
+  (6 bits per character, ASCII 48..111, counts after the second stored as differences).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from synthaug.errors import InvalidInputError
+
+__all__ = [
+    "mask_to_polygons",
+    "mask_to_rle",
+    "polygons_to_mask",
+    "rle_decode_string",
+    "rle_encode_string",
+    "rle_to_mask",
+]
+
+_UPSAMPLE = 4  # sub-pixels per pixel when tracing a mask's outline
+
+
+def polygons_to_mask(polygons: Sequence[Sequence[float]], hw: tuple[int, int]) -> np.ndarray:
+    """Fill flat ``[x0, y0, x1, y1, ...]`` polygons (pixel edges) into an ``H x W`` uint8 mask.
+
+    A pixel is inside when its centre is inside a polygon.
+    """
+    from skimage.draw import polygon as draw_polygon
+
+    mask = np.zeros(hw, np.uint8)
+    for i, poly in enumerate(polygons):
+        arr = np.asarray(poly, dtype=np.float64)
+        if arr.ndim != 1 or len(arr) < 6 or len(arr) % 2 or not np.all(np.isfinite(arr)):
+            raise InvalidInputError(
+                f"polygon {i}: expected a flat list of at least 3 (x, y) pairs, got "
+                f"{arr.size} values"
+            )
+        xy = arr.reshape(-1, 2) - 0.5
+        rr, cc = draw_polygon(xy[:, 1], xy[:, 0], shape=hw)
+        mask[rr, cc] = 1
+    return mask
+
+
+def mask_to_polygons(mask: np.ndarray) -> list[list[float]]:
+    """Outer outlines of a binary mask as flat polygons in pixel-edge coordinates.
+
+    The outline is traced on a 4x nearest-neighbour upsampling of the mask's bounding box, so
+    it runs an eighth of a pixel inside the pixel edges: every pixel centre of the mask lies
+    inside and every other centre outside, and :func:`polygons_to_mask` gives the mask back
+    (holes are not represented, as in COCO polygons).
+    """
+    m = np.asarray(mask) > 0
+    ys, xs = np.nonzero(m)
+    if not len(xs):
+        return []
+    y0, x0 = int(ys.min()), int(xs.min())
+    crop = m[y0 : ys.max() + 1, x0 : xs.max() + 1].astype(np.uint8)
+    up = np.kron(crop, np.ones((_UPSAMPLE, _UPSAMPLE), np.uint8))
+    up = np.pad(up, 1)
+    contours, _ = cv2.findContours(up, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    out: list[list[float]] = []
+    for c in contours:
+        xy = (c.reshape(-1, 2).astype(np.float64) - 1 + 0.5) / _UPSAMPLE + [x0, y0]
+        if len(xy) >= 3:
+            out.append([round(float(v), 3) for v in xy.ravel()])
+    return out
+
+
+def mask_to_rle(mask: np.ndarray) -> dict:
+    """Uncompressed COCO RLE ``{"size": [h, w], "counts": [...]}`` of a binary mask."""
+    m = np.asarray(mask)
+    if m.ndim != 2:
+        raise InvalidInputError(f"mask: expected an H x W array, got shape {m.shape}")
+    flat = (m > 0).ravel(order="F").astype(np.int8)
+    change = np.flatnonzero(np.diff(flat)) + 1
+    bounds = np.concatenate([[0], change, [flat.size]])
+    counts = np.diff(bounds).tolist()
+    if flat.size and flat[0] == 1:
+        counts = [0, *counts]
+    if not flat.size:
+        counts = [0]
+    return {"size": [int(m.shape[0]), int(m.shape[1])], "counts": [int(c) for c in counts]}
+
+
+def rle_to_mask(rle: dict) -> np.ndarray:
+    """Decode a COCO RLE (counts as a list or a compressed string) to an ``H x W`` uint8 mask."""
+    try:
+        h, w = (int(v) for v in rle["size"])
+        counts = rle["counts"]
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInputError(
+            f"RLE: expected {{'size': [h, w], 'counts': ...}}, got {rle!r:.80}"
+        ) from None
+    if isinstance(counts, (str, bytes)):
+        counts = rle_decode_string(counts.decode() if isinstance(counts, bytes) else counts)
+    counts = np.asarray(counts, dtype=np.int64)
+    if counts.ndim != 1 or np.any(counts < 0) or int(counts.sum()) != h * w:
+        raise InvalidInputError(
+            f"RLE: counts must be non-negative and sum to h * w = {h * w}, got sum "
+            f"{int(counts.sum()) if counts.ndim == 1 else '?'}"
+        )
+    values = np.zeros(len(counts), np.uint8)
+    values[1::2] = 1
+    flat = np.repeat(values, counts)
+    return flat.reshape((w, h)).T.copy()
+
+
+def rle_encode_string(counts: Sequence[int]) -> str:
+    """pycocotools' compressed string for uncompressed RLE ``counts``."""
+    out = []
+    cnts = [int(c) for c in counts]
+    for i, c in enumerate(cnts):
+        x = c - cnts[i - 2] if i > 2 else c
+        more = True
+        while more:
+            ch = x & 0x1F
+            x >>= 5
+            more = x != -1 if ch & 0x10 else x != 0
+            if more:
+                ch |= 0x20
+            out.append(chr(ch + 48))
+    return "".join(out)
+
+
+def rle_decode_string(s: str) -> list[int]:
+    """Uncompressed counts of a pycocotools compressed RLE string."""
+    counts: list[int] = []
+    p, n = 0, len(s)
+    while p < n:
+        x, k, more = 0, 0, True
+        while more:
+            if p >= n:
+                raise InvalidInputError("RLE string: ends inside a count")
+            c = ord(s[p]) - 48
+            if not 0 <= c < 64:
+                raise InvalidInputError(f"RLE string: character {s[p]!r} out of range")
+            x |= (c & 0x1F) << (5 * k)
+            more = bool(c & 0x20)
+            p += 1
+            k += 1
+            if not more and c & 0x10:
+                x |= -1 << (5 * k)
+        if len(counts) > 2:
+            x += counts[-2]
+        counts.append(x)
+    return counts
