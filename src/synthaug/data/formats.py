@@ -19,7 +19,7 @@ from synthaug.data.voc import VocFormat
 from synthaug.data.yolo import YoloFormat
 from synthaug.errors import ConfigError, DataError
 
-__all__ = ["FORMATS", "detect_format", "get_format", "load_item", "open_dataset"]
+__all__ = ["FORMATS", "detect_format", "get_format", "load_item", "object_names", "open_dataset"]
 
 #: Formats by the name given to ``--format``, in detection order.
 FORMATS: dict[str, DatasetFormat] = {
@@ -84,3 +84,19 @@ def load_item(
         raise ItemError(exc.reason, str(exc)) from None
     sample = FORMATS[dataset.format].to_sample(dataset.root, dataset.info, item, image)
     return sample, data
+
+
+def object_names(dataset: Dataset, sample: Sample) -> list[str]:
+    """Display names of a sample's boxes (class names where the format knows them)."""
+    objects = sample.meta.get("objects", [])
+    if dataset.format == "coco":
+        cats = {c.get("id"): c.get("name") for c in dataset.info["header"].get("categories", [])}
+        names = [str(cats.get(o["category_id"], o["category_id"])) for o in objects]
+    elif dataset.format == "voc":
+        names = [o["name"] for o in objects]
+    elif dataset.format == "yolo":
+        known = dataset.info.get("names", [])
+        names = [known[c] if c < len(known) else str(c) for c in objects]
+    else:
+        return []
+    return [names[j] for j in (sample.box_labels or [])]
