@@ -1,0 +1,251 @@
+"""``synthaug augment``, ``synthaug preview`` and ``synthaug transforms``."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from synthaug.cli import app
+from synthaug.data.images import DEFAULT_MAX_PIXELS
+from synthaug.errors import SynthaugError
+
+console = Console()
+err_console = Console(stderr=True)
+
+FORMAT_CHOICES = ("auto", "folder", "coco", "yolo", "voc")
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/bold red] {message}")
+    return typer.Exit(code)
+
+
+def _load_pipeline_dict(path: Path) -> dict:
+    from synthaug.augment import load, to_dict
+
+    return to_dict(load(path))
+
+
+def _summary_table(summary) -> Table:
+    table = Table(title="synthaug augment", show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_row("items", str(summary.n_items))
+    table.add_row("read", str(summary.n_read))
+    table.add_row("augmented images written", str(summary.n_written))
+    if summary.n_originals:
+        table.add_row("originals copied", str(summary.n_originals))
+    table.add_row("skipped", str(summary.n_skipped))
+    for reason, n in summary.skipped_by_reason.items():
+        table.add_row(f"  {reason}", str(n))
+    if summary.n_boxes_in:
+        share = 100.0 * summary.n_boxes_dropped / summary.n_boxes_in
+        table.add_row(
+            "boxes dropped by the pipeline",
+            f"{summary.n_boxes_dropped} of {summary.n_boxes_in} ({share:.1f}%)",
+        )
+    if summary.n_resumed:
+        table.add_row("already done (resumed)", str(summary.n_resumed))
+    table.add_row("time", f"{summary.elapsed_s:.1f} s")
+    return table
+
+
+@app.command()
+def augment(
+    src: Path = typer.Argument(..., help="Dataset folder (or COCO .json) to read; never written."),
+    dst: Path = typer.Argument(..., help="Output folder: new or empty (or --resume)."),
+    pipeline: Path = typer.Option(..., "--pipeline", "-p", help="Pipeline YAML or JSON."),
+    copies: int = typer.Option(1, "--copies", "-k", help="Augmented copies per image."),
+    keep_originals: bool = typer.Option(False, "--keep-originals", help="Copy the originals too."),
+    format: str = typer.Option(
+        "auto", "--format", help="Dataset format: auto, folder, coco, yolo or voc."
+    ),
+    workers: int = typer.Option(0, "--workers", "-w", help="Worker processes (0: one per CPU)."),
+    seed: int = typer.Option(0, "--seed", help="Run seed (outputs do not depend on --workers)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted job in DST."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Exit with status 1 if any item is skipped."
+    ),
+    max_pixels: int = typer.Option(
+        DEFAULT_MAX_PIXELS, "--max-pixels", help="Skip images with more pixels than this."
+    ),
+    jpeg_quality: int = typer.Option(95, "--jpeg-quality", help="Quality of JPEG outputs."),
+) -> None:
+    """Write augmented copies of every image of SRC, with annotations, into DST.
+
+    Outputs keep SRC's layout and format: a/b.jpg becomes a/b_aug0.jpg ... with the
+    annotation in the same format. Unreadable items are skipped and listed in
+    DST/errors.jsonl; an interrupted job continues with --resume.
+    """
+    from synthaug.engine import AugmentJob, default_workers, prepare_job, run_local
+
+    if format not in FORMAT_CHOICES:
+        raise _fail(f"--format: expected one of {list(FORMAT_CHOICES)}, got {format!r}")
+    if not 1 <= jpeg_quality <= 100:
+        raise _fail(f"--jpeg-quality: expected 1..100, got {jpeg_quality}")
+    try:
+        job = AugmentJob(
+            src=str(src),
+            dst=str(dst),
+            pipeline=_load_pipeline_dict(pipeline),
+            format=format,
+            copies=copies,
+            keep_originals=keep_originals,
+            seed=seed,
+            max_pixels=max_pixels,
+            jpeg_quality=jpeg_quality,
+        )
+        state = prepare_job(job, resume=resume)
+    except SynthaugError as exc:
+        raise _fail(str(exc)) from None
+    n_workers = workers if workers > 0 else default_workers()
+    console.print(
+        f"[bold]{state.dataset.format}[/bold] dataset, {len(state.dataset.items)} items"
+        f" ({len(state.pending)} to do), {copies} cop{'y' if copies == 1 else 'ies'} each,"
+        f" {n_workers} worker{'s' if n_workers > 1 else ''}"
+    )
+    progress = Progress(
+        TextColumn("[bold]augment"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TextColumn("skipped {task.fields[skipped]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+    )
+    with progress:
+        task = progress.add_task("augment", total=len(state.dataset.items), rate="", skipped=0)
+
+        def on_progress(info: dict) -> None:
+            speed = progress.tasks[task].speed
+            rate = f"{speed:.1f} items/s" if speed else ""
+            progress.update(task, completed=info["done"], rate=rate, skipped=info["skipped"])
+
+        try:
+            summary = run_local(state, workers=n_workers, callback=on_progress)
+        except SynthaugError as exc:
+            raise _fail(str(exc)) from None
+    console.print(_summary_table(summary))
+    if summary.errors_path:
+        console.print(f"skipped items and reasons: [bold]{summary.errors_path}[/bold]")
+    if summary.n_read == 0:
+        raise _fail("no item of SRC could be read", 1)
+    if strict and summary.n_skipped:
+        raise _fail(f"--strict: {summary.n_skipped} item(s) skipped", 1)
+
+
+def _draw(sample, names: list[str], min_side: int = 192):
+    """Draw a sample, enlarged first (nearest neighbour) so small images stay legible."""
+    from synthaug.augment import Resize
+    from synthaug.augment.draw import draw_sample
+
+    f = max(1, min_side // max(sample.height, sample.width))
+    if f > 1:
+        big = Resize(sample.height * f, sample.width * f, interpolation="nearest")
+        sample = big(sample.copy(applied=[]))
+    return draw_sample(sample.copy(box_labels=names or None))
+
+
+@app.command()
+def preview(
+    source: Path = typer.Argument(..., help="An image file or a dataset folder."),
+    pipeline: Path = typer.Option(..., "--pipeline", "-p", help="Pipeline YAML or JSON."),
+    out: Path = typer.Option(Path("preview.png"), "--out", "-o", help="Grid image to write."),
+    n: int = typer.Option(8, "--n", help="Augmented versions to show."),
+    seed: int = typer.Option(0, "--seed", help="Run seed."),
+    item: str = typer.Option("", "--item", help="Key of the dataset item (default: the first)."),
+    format: str = typer.Option("auto", "--format", help="Dataset format (for a folder)."),
+) -> None:
+    """Draw the original and N augmented versions (boxes, masks, keypoints) in one grid."""
+    from synthaug.augment.draw import grid
+    from synthaug.augment.sample import Sample
+    from synthaug.data.formats import load_item, object_names, open_dataset
+    from synthaug.data.images import atomic_write_bytes, encode_image, read_image
+    from synthaug.engine.job import build_pipeline
+    from synthaug.seeding import item_rng
+
+    if n < 1:
+        raise _fail(f"--n: expected at least 1, got {n}")
+    try:
+        pipe = build_pipeline(json.dumps(_load_pipeline_dict(pipeline), sort_keys=True))
+        if source.is_dir() or source.suffix.lower() == ".json":
+            ds = open_dataset(source, format)
+            items = [it for it in ds.items if it.error is None and (not item or it.key == item)]
+            if not items:
+                raise _fail(f"{source}: no item {item!r}" if item else f"{source}: no usable item")
+            sample, _ = load_item(ds, items[0])
+            key = items[0].key
+            names = object_names(ds, sample)
+        else:
+            sample, key, ds, names = Sample(read_image(source)), source.name, None, []
+        cells = [_draw(sample, names)]
+        for k in range(n):
+            aug = pipe(sample, seed=item_rng(seed, k, key))
+            cells.append(_draw(aug, object_names(ds, aug) if ds is not None else []))
+        image = grid(cells, n_cols=min(len(cells), 3 if len(cells) <= 9 else 4))
+        atomic_write_bytes(out, encode_image(image, out.suffix or ".png"))
+    except SynthaugError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"wrote [bold]{out}[/bold] ({key}: original and {n} augmented versions)")
+
+
+def _describe(cls: type) -> list[tuple[str, str]]:
+    out = []
+    for name, prm in inspect.signature(cls.__init__).parameters.items():
+        if name in ("self", "always_apply") or prm.kind in (prm.VAR_POSITIONAL, prm.VAR_KEYWORD):
+            continue
+        out.append((name, "required" if prm.default is prm.empty else repr(prm.default)))
+    return out
+
+
+@app.command()
+def transforms(
+    name: str = typer.Argument("", help="Show one transform only."),
+    as_json: bool = typer.Option(False, "--json", help="Print the catalogue as JSON."),
+) -> None:
+    """List the registered transforms with their parameters and defaults."""
+    from synthaug.augment import REGISTRY
+
+    names = sorted(REGISTRY)
+    if name:
+        if name not in REGISTRY:
+            import difflib
+
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise _fail(f"unknown transform {name!r}{hint}")
+        names = [name]
+    if as_json:
+        data = {
+            n: {
+                "targets": list(getattr(REGISTRY[n], "targets", ())),
+                "params": dict(_describe(REGISTRY[n])),
+            }
+            for n in names
+        }
+        typer.echo(json.dumps(data, indent=2))
+        return
+    table = Table(title=f"{len(names)} transforms")
+    table.add_column("name", style="bold")
+    table.add_column("targets")
+    table.add_column("parameters (default)")
+    for n in names:
+        cls = REGISTRY[n]
+        params = ", ".join(f"{k}={v}" for k, v in _describe(cls))
+        table.add_row(n, ", ".join(getattr(cls, "targets", ())), params)
+    console.print(table)
