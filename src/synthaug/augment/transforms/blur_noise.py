@@ -1,0 +1,284 @@
+"""Blur, noise and resolution transforms (image only; any channel count).
+
+Noise fields are regenerated in :meth:`apply_image` from a seed stored in the params, so the
+recorded params stay small and replay reproduces the same field.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from synthaug.augment.functional import blur_noise as B
+from synthaug.augment.functional.geometric import INTERPOLATIONS
+from synthaug.augment.transforms.base import (
+    ImageOnlyTransform,
+    check_choice,
+    check_range,
+    register,
+)
+from synthaug.augment.transforms.pixel import _draw_odd, _odd_range
+
+__all__ = [
+    "Blur",
+    "Defocus",
+    "Downscale",
+    "ISONoise",
+    "MotionBlur",
+    "MultiplicativeNoise",
+    "SaltAndPepper",
+    "ZoomBlur",
+]
+
+
+def _field_rng(params) -> np.random.Generator:
+    return np.random.default_rng(params["noise_seed"])
+
+
+@register
+class Blur(ImageOnlyTransform):
+    """Box (mean) filter with an odd kernel size drawn from ``ksize``."""
+
+    def __init__(self, ksize: int | tuple[int, int] = (3, 7), p: float = 0.5) -> None:
+        super().__init__(p)
+        self.ksize = _odd_range("Blur", "ksize", ksize)
+
+    def sample_params(self, rng, sample):
+        """Draw the kernel size."""
+        return {"ksize": _draw_odd(rng, *self.ksize)}
+
+    def apply_image(self, image, params):
+        """Mean over a ``ksize x ksize`` window."""
+        k = params["ksize"]
+        return B.filter_image(image, np.full((k, k), 1.0 / (k * k), np.float32))
+
+
+@register
+class MotionBlur(ImageOnlyTransform):
+    """Streak blur along a random direction, as from camera or object motion.
+
+    Parameters
+    ----------
+    ksize : int or (min, max)
+        Odd streak length in pixels.
+    angle_deg : float or (min, max)
+        Streak direction, counter-clockwise from the x axis.
+    direction : float or (min, max)
+        -1 .. 1: weight toward one end of the streak (0 symmetric).
+    """
+
+    def __init__(
+        self,
+        ksize: int | tuple[int, int] = (3, 9),
+        angle_deg: float | tuple[float, float] = (0.0, 360.0),
+        direction: float | tuple[float, float] = (-0.5, 0.5),
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.ksize = _odd_range("MotionBlur", "ksize", ksize)
+        self.angle_deg = check_range("MotionBlur", "angle_deg", angle_deg)
+        self.direction = check_range("MotionBlur", "direction", direction, low=-1.0, high=1.0)
+
+    def sample_params(self, rng, sample):
+        """Draw length, angle and direction."""
+        return {
+            "ksize": _draw_odd(rng, *self.ksize),
+            "angle_deg": float(rng.uniform(*self.angle_deg)),
+            "direction": float(rng.uniform(*self.direction)),
+        }
+
+    def apply_image(self, image, params):
+        """Convolve with the line kernel."""
+        k = B.motion_blur_kernel(params["ksize"], params["angle_deg"], params["direction"])
+        return B.filter_image(image, k)
+
+
+@register
+class Defocus(ImageOnlyTransform):
+    """Out-of-focus blur: a disc kernel of random radius, softened by ``alias_blur``."""
+
+    def __init__(
+        self,
+        radius: int | tuple[int, int] = (2, 5),
+        alias_blur: float | tuple[float, float] = (0.1, 0.5),
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.radius = tuple(
+            int(v) for v in check_range("Defocus", "radius", radius, low=1, integer=True)
+        )
+        self.alias_blur = check_range("Defocus", "alias_blur", alias_blur, low=0.0)
+
+    def sample_params(self, rng, sample):
+        """Draw the radius and the softening."""
+        return {
+            "radius": int(rng.integers(self.radius[0], self.radius[1] + 1)),
+            "alias_blur": float(rng.uniform(*self.alias_blur)),
+        }
+
+    def apply_image(self, image, params):
+        """Convolve with the disc."""
+        return B.filter_image(image, B.defocus_kernel(params["radius"], params["alias_blur"]))
+
+
+@register
+class ZoomBlur(ImageOnlyTransform):
+    """Radial blur: the average of copies zoomed by 1 .. ``max_factor`` in ``step_factor`` steps."""
+
+    def __init__(
+        self,
+        max_factor: float | tuple[float, float] = (1.0, 1.2),
+        step_factor: float | tuple[float, float] = (0.01, 0.03),
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.max_factor = check_range("ZoomBlur", "max_factor", max_factor, low=1.0)
+        self.step_factor = check_range("ZoomBlur", "step_factor", step_factor, low=1e-3)
+
+    def sample_params(self, rng, sample):
+        """Draw the zoom factors (at most 32 copies)."""
+        top = float(rng.uniform(*self.max_factor))
+        step = float(rng.uniform(*self.step_factor))
+        factors = np.arange(1.0 + step, top + 1e-9, step)[:32]
+        return {"zoom_factors": [float(z) for z in factors]}
+
+    def apply_image(self, image, params):
+        """Average the zoomed copies."""
+        if not params["zoom_factors"]:
+            return image.copy()
+        return B.zoom_blur_image(image, params["zoom_factors"])
+
+
+@register
+class SaltAndPepper(ImageOnlyTransform):
+    """Set a random ``amount`` of pixels to white (salt) or black (pepper), all channels."""
+
+    def __init__(
+        self,
+        amount: float | tuple[float, float] = (0.01, 0.06),
+        salt_vs_pepper: float | tuple[float, float] = (0.4, 0.6),
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.amount = check_range("SaltAndPepper", "amount", amount, low=0.0, high=1.0)
+        self.salt_vs_pepper = check_range(
+            "SaltAndPepper", "salt_vs_pepper", salt_vs_pepper, low=0.0, high=1.0
+        )
+
+    def sample_params(self, rng, sample):
+        """Draw the amount, the salt fraction and a seed for the pixel choice."""
+        return {
+            "amount": float(rng.uniform(*self.amount)),
+            "salt_vs_pepper": float(rng.uniform(*self.salt_vs_pepper)),
+            "noise_seed": int(rng.integers(2**63)),
+        }
+
+    def apply_image(self, image, params):
+        """Regenerate the salt and pepper masks from the seed."""
+        u = _field_rng(params).random(image.shape[:2])
+        salt_cut = params["amount"] * params["salt_vs_pepper"]
+        salt = u < salt_cut
+        pepper = (u >= salt_cut) & (u < params["amount"])
+        return B.salt_and_pepper_image(image, salt, pepper)
+
+
+@register
+class ISONoise(ImageOnlyTransform):
+    """Camera sensor noise: Poisson-like lightness noise plus hue jitter (hue on RGB only).
+
+    Parameters
+    ----------
+    color_shift : float or (min, max)
+        Hue noise standard deviation as a fraction of the colour wheel (times ``intensity``).
+    intensity : float or (min, max)
+        Overall strength; lightness noise scales with the image's lightness spread.
+    """
+
+    def __init__(
+        self,
+        color_shift: float | tuple[float, float] = (0.01, 0.05),
+        intensity: float | tuple[float, float] = (0.1, 0.5),
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.color_shift = check_range("ISONoise", "color_shift", color_shift, low=0.0, high=1.0)
+        self.intensity = check_range("ISONoise", "intensity", intensity, low=0.0)
+
+    def sample_params(self, rng, sample):
+        """Draw the strengths and a seed for the noise fields."""
+        return {
+            "color_shift": float(rng.uniform(*self.color_shift)),
+            "intensity": float(rng.uniform(*self.intensity)),
+            "noise_seed": int(rng.integers(2**63)),
+        }
+
+    def apply_image(self, image, params):
+        """Regenerate both fields and apply them in HLS space."""
+        gen = _field_rng(params)
+        x = image.astype(np.float32) / (255.0 if image.dtype == np.uint8 else 1.0)
+        spread = float(x.std())
+        hw = image.shape[:2]
+        lum = gen.poisson(spread * params["intensity"] * 255.0, size=hw).astype(np.float32) / 255.0
+        hue = gen.normal(0.0, params["color_shift"] * 360.0 * params["intensity"], size=hw)
+        return B.iso_noise_image(image, lum, hue.astype(np.float32))
+
+
+@register
+class Downscale(ImageOnlyTransform):
+    """Lose detail: shrink by a factor from ``scale`` and enlarge back to the original size."""
+
+    def __init__(
+        self,
+        scale: float | tuple[float, float] = (0.25, 0.5),
+        interpolation_down: str = "nearest",
+        interpolation_up: str = "linear",
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.scale = check_range("Downscale", "scale", scale, low=0.01, high=1.0)
+        self.interpolation_down = check_choice(
+            "Downscale", "interpolation_down", interpolation_down, list(INTERPOLATIONS)
+        )
+        self.interpolation_up = check_choice(
+            "Downscale", "interpolation_up", interpolation_up, list(INTERPOLATIONS)
+        )
+
+    def sample_params(self, rng, sample):
+        """Draw the factor."""
+        return {"scale": float(rng.uniform(*self.scale))}
+
+    def apply_image(self, image, params):
+        """Two ``cv2.resize`` calls."""
+        return B.downscale_image(
+            image, params["scale"], self.interpolation_down, self.interpolation_up
+        )
+
+
+@register
+class MultiplicativeNoise(ImageOnlyTransform):
+    """Multiply by random factors from ``multiplier``: one per image, channel or pixel."""
+
+    def __init__(
+        self,
+        multiplier: float | tuple[float, float] = (0.9, 1.1),
+        per_channel: bool = False,
+        elementwise: bool = False,
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.multiplier = check_range("MultiplicativeNoise", "multiplier", multiplier, low=0.0)
+        self.per_channel = bool(per_channel)
+        self.elementwise = bool(elementwise)
+
+    def sample_params(self, rng, sample):
+        """A seed for the factors."""
+        return {"noise_seed": int(rng.integers(2**63))}
+
+    def apply_image(self, image, params):
+        """Regenerate the factors and multiply."""
+        gen = _field_rng(params)
+        c = 1 if image.ndim == 2 else image.shape[2]
+        shape: tuple[int, ...] = image.shape[:2] if self.elementwise else (1, 1)
+        if image.ndim == 3:
+            shape = shape + ((c,) if self.per_channel else (1,))
+        m = gen.uniform(*self.multiplier, size=shape).astype(np.float32)
+        return B.multiply_image(image, m)

@@ -1,0 +1,359 @@
+"""Colour and tone transforms: channel shuffles and drops, shifts, tables, histograms, filters.
+
+Image-only. Per-pixel ones (RGBShift, ChannelDropout, Invert, Posterize, Solarize) expose a
+lookup table and fuse with other table transforms on uint8 images. Every transform works on
+any channel count: channel operations are no-ops on single-channel images and RGB-specific
+ones (ToSepia; the Lab/luma paths of CLAHE and Equalize) fall back as documented.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from synthaug.augment.functional import color as C
+from synthaug.augment.transforms.base import (
+    ImageOnlyTransform,
+    check_range,
+    register,
+)
+from synthaug.errors import ConfigError
+
+__all__ = [
+    "CLAHE",
+    "AdjustSharpness",
+    "AutoContrast",
+    "ChannelDropout",
+    "ChannelShuffle",
+    "Emboss",
+    "Equalize",
+    "Invert",
+    "Posterize",
+    "RGBShift",
+    "Sharpen",
+    "Solarize",
+    "ToSepia",
+]
+
+
+def _n_channels(image: np.ndarray) -> int:
+    return 1 if image.ndim == 2 else int(image.shape[2])
+
+
+class _Table(ImageOnlyTransform):
+    """A per-pixel transform given by a uint8 table; floats use their closed form."""
+
+    def table(self, params: dict[str, Any], n_channels: int) -> np.ndarray:
+        """The uint8 table for these params."""
+        raise NotImplementedError
+
+    def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """The same operation on a float32 image in [0, 1]."""
+        return C.table_image(image, self.table(params, _n_channels(image)))
+
+    def lut(self, params, n_channels):
+        """The table (fusable on uint8 images)."""
+        return self.table(params, n_channels)
+
+    def apply_image(self, image, params):
+        """``cv2.LUT`` on uint8, the closed form on float32."""
+        if image.dtype == np.uint8:
+            return C.table_image(image, self.table(params, _n_channels(image)))
+        return self.apply_float(image, params)
+
+
+@register
+class ChannelShuffle(ImageOnlyTransform):
+    """Randomly permute the channels (no-op on single-channel images)."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__(p)
+
+    def sample_params(self, rng, sample):
+        """Draw the permutation."""
+        return {"order": [int(i) for i in rng.permutation(sample.n_channels)]}
+
+    def apply_image(self, image, params):
+        """Reorder the channels."""
+        return C.channel_shuffle_image(image, params["order"])
+
+
+@register
+class ChannelDropout(_Table):
+    """Set a random number of channels (from ``channel_drop_range``) to ``fill``.
+
+    At least one channel always survives; single-channel images are unchanged. ``fill`` is in
+    the image's units scaled to 0-255 (floats receive ``fill / 255``).
+    """
+
+    def __init__(
+        self, channel_drop_range: int | tuple[int, int] = (1, 1), fill: int = 0, p: float = 0.5
+    ) -> None:
+        super().__init__(p)
+        self.channel_drop_range = tuple(
+            int(v)
+            for v in check_range(
+                "ChannelDropout", "channel_drop_range", channel_drop_range, low=1, integer=True
+            )
+        )
+        if not isinstance(fill, numbers.Real) or not 0 <= fill <= 255:
+            raise ConfigError(f"ChannelDropout.fill: expected a number in [0, 255], got {fill!r}")
+        self.fill = fill
+
+    def sample_params(self, rng, sample):
+        """Draw which channels to drop."""
+        c = sample.n_channels
+        if c < 2:
+            return {"dropped": []}
+        n = min(
+            c - 1, int(rng.integers(self.channel_drop_range[0], self.channel_drop_range[1] + 1))
+        )
+        return {"dropped": sorted(int(i) for i in rng.choice(c, size=n, replace=False))}
+
+    def table(self, params, n_channels):
+        """Constant columns for the dropped channels."""
+        return C.channel_dropout_lut(n_channels, params["dropped"], round(self.fill))
+
+    def apply_float(self, image, params):
+        """Write ``fill / 255`` into the dropped channels."""
+        out = image.copy()
+        if params["dropped"]:
+            out[:, :, params["dropped"]] = np.float32(self.fill / 255.0)
+        return out
+
+
+@register
+class RGBShift(_Table):
+    """Add a random shift per channel (fractions of full range; any channel count).
+
+    The first three channels draw from ``r_shift``, ``g_shift`` and ``b_shift``; any further
+    channels from ``b_shift``; a single-channel image from ``r_shift``.
+    """
+
+    def __init__(
+        self,
+        r_shift: float | tuple[float, float] = 0.08,
+        g_shift: float | tuple[float, float] = 0.08,
+        b_shift: float | tuple[float, float] = 0.08,
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.r_shift = check_range("RGBShift", "r_shift", r_shift, symmetric=True, low=-1, high=1)
+        self.g_shift = check_range("RGBShift", "g_shift", g_shift, symmetric=True, low=-1, high=1)
+        self.b_shift = check_range("RGBShift", "b_shift", b_shift, symmetric=True, low=-1, high=1)
+
+    def sample_params(self, rng, sample):
+        """One shift per channel."""
+        ranges = [self.r_shift, self.g_shift, self.b_shift]
+        c = sample.n_channels
+        return {"shifts": [float(rng.uniform(*ranges[min(i, 2)])) for i in range(c)]}
+
+    def table(self, params, n_channels):
+        """``256 x C`` shifting table."""
+        return C.shift_channels_lut(np.asarray(params["shifts"][:n_channels]))
+
+    def apply_float(self, image, params):
+        """Add and clip."""
+        shifts = np.asarray(params["shifts"], np.float32)
+        add = shifts[0] if image.ndim == 2 else shifts[: image.shape[2]]
+        return np.clip(image + add, 0.0, 1.0).astype(np.float32)
+
+
+@register
+class Invert(_Table):
+    """Negative image: ``255 - x`` (``1 - x`` for floats)."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__(p)
+
+    def table(self, params, n_channels):
+        """Reversed levels."""
+        return C.invert_lut()
+
+    def apply_float(self, image, params):
+        """``1 - x``."""
+        return (np.float32(1.0) - image).astype(np.float32)
+
+
+@register
+class Posterize(_Table):
+    """Keep the ``bits`` most significant bits of each level (``bits`` drawn from a range)."""
+
+    def __init__(self, bits: int | tuple[int, int] = (4, 8), p: float = 0.5) -> None:
+        super().__init__(p)
+        self.bits = tuple(
+            int(v) for v in check_range("Posterize", "bits", bits, low=1, high=8, integer=True)
+        )
+
+    def sample_params(self, rng, sample):
+        """Draw the number of bits."""
+        return {"bits": int(rng.integers(self.bits[0], self.bits[1] + 1))}
+
+    def table(self, params, n_channels):
+        """Masking table."""
+        return C.posterize_lut(params["bits"])
+
+
+@register
+class Solarize(_Table):
+    """Invert every level at or above ``threshold`` (a fraction of full range)."""
+
+    def __init__(self, threshold: float | tuple[float, float] = 0.5, p: float = 0.5) -> None:
+        super().__init__(p)
+        self.threshold = check_range("Solarize", "threshold", threshold, low=0.0, high=1.0)
+
+    def sample_params(self, rng, sample):
+        """Draw the threshold."""
+        return {"threshold": float(rng.uniform(*self.threshold))}
+
+    def table(self, params, n_channels):
+        """Solarising table."""
+        return C.solarize_lut(params["threshold"])
+
+    def apply_float(self, image, params):
+        """``where(x >= t, 1 - x, x)``."""
+        t = np.float32(params["threshold"])
+        return np.where(image >= t, np.float32(1.0) - image, image).astype(np.float32)
+
+
+@register
+class Equalize(ImageOnlyTransform):
+    """Histogram equalisation, per channel or (RGB, ``by_channels=False``) of the luma only."""
+
+    def __init__(self, by_channels: bool = True, p: float = 0.5) -> None:
+        super().__init__(p)
+        self.by_channels = bool(by_channels)
+
+    def apply_image(self, image, params):
+        """``cv2.equalizeHist`` (floats are quantised to 256 levels)."""
+        return C.equalize_image(image, self.by_channels)
+
+
+@register
+class CLAHE(ImageOnlyTransform):
+    """Contrast-limited adaptive histogram equalisation (on L of Lab for RGB images)."""
+
+    def __init__(
+        self,
+        clip_limit: float | tuple[float, float] = (1.0, 4.0),
+        tile_grid_size: tuple[int, int] = (8, 8),
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.clip_limit = check_range("CLAHE", "clip_limit", clip_limit, low=0.0)
+        g = tile_grid_size
+        if (
+            not isinstance(g, (list, tuple))
+            or len(g) != 2
+            or not all(isinstance(v, numbers.Integral) and v > 0 for v in g)
+        ):
+            raise ConfigError(
+                f"CLAHE.tile_grid_size: expected two positive integers (rows, cols), got {g!r}"
+            )
+        self.tile_grid_size = (int(g[0]), int(g[1]))
+
+    def sample_params(self, rng, sample):
+        """Draw the clip limit."""
+        return {"clip_limit": float(rng.uniform(*self.clip_limit))}
+
+    def apply_image(self, image, params):
+        """``cv2.createCLAHE`` (floats are quantised to 256 levels)."""
+        return C.clahe_image(image, params["clip_limit"], self.tile_grid_size)
+
+
+@register
+class Sharpen(ImageOnlyTransform):
+    """Sharpen with a Laplacian kernel blended with identity by ``alpha``.
+
+    ``lightness`` 1 keeps the mean brightness; higher values brighten.
+    """
+
+    def __init__(
+        self,
+        alpha: float | tuple[float, float] = (0.2, 0.5),
+        lightness: float | tuple[float, float] = (0.5, 1.0),
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.alpha = check_range("Sharpen", "alpha", alpha, low=0.0, high=1.0)
+        self.lightness = check_range("Sharpen", "lightness", lightness, low=0.0)
+
+    def sample_params(self, rng, sample):
+        """Draw the blend and the lightness."""
+        return {
+            "alpha": float(rng.uniform(*self.alpha)),
+            "lightness": float(rng.uniform(*self.lightness)),
+        }
+
+    def apply_image(self, image, params):
+        """3x3 convolution."""
+        return C.convolve_image(image, C.sharpen_kernel(params["alpha"], params["lightness"]))
+
+
+@register
+class Emboss(ImageOnlyTransform):
+    """Emboss (relief) filter blended with identity by ``alpha``."""
+
+    def __init__(
+        self,
+        alpha: float | tuple[float, float] = (0.2, 0.5),
+        strength: float | tuple[float, float] = (0.2, 0.7),
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.alpha = check_range("Emboss", "alpha", alpha, low=0.0, high=1.0)
+        self.strength = check_range("Emboss", "strength", strength, low=0.0)
+
+    def sample_params(self, rng, sample):
+        """Draw the blend and the strength."""
+        return {
+            "alpha": float(rng.uniform(*self.alpha)),
+            "strength": float(rng.uniform(*self.strength)),
+        }
+
+    def apply_image(self, image, params):
+        """3x3 convolution."""
+        return C.convolve_image(image, C.emboss_kernel(params["alpha"], params["strength"]))
+
+
+@register
+class AdjustSharpness(ImageOnlyTransform):
+    """PIL/torchvision sharpness: ``factor`` 0 blurs, 1 keeps, 2 sharpens (drawn from a range)."""
+
+    def __init__(self, factor: float | tuple[float, float] = (0.5, 2.0), p: float = 0.5) -> None:
+        super().__init__(p)
+        self.factor = check_range("AdjustSharpness", "factor", factor, low=0.0)
+
+    def sample_params(self, rng, sample):
+        """Draw the factor."""
+        return {"factor": float(rng.uniform(*self.factor))}
+
+    def apply_image(self, image, params):
+        """Blend with the smoothed image."""
+        return C.sharpness_image(image, params["factor"])
+
+
+@register
+class AutoContrast(ImageOnlyTransform):
+    """Stretch each channel to the full range (PIL's autocontrast with no cutoff)."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__(p)
+
+    def apply_image(self, image, params):
+        """Per-channel min-max stretch."""
+        return C.autocontrast_image(image)
+
+
+@register
+class ToSepia(ImageOnlyTransform):
+    """Sepia tone (RGB images; other channel counts are returned unchanged)."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__(p)
+
+    def apply_image(self, image, params):
+        """The sepia colour matrix."""
+        return C.sepia_image(image)

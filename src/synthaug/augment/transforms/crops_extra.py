@@ -1,0 +1,388 @@
+"""More size-changing transforms: fixed crops and pads, random scale, sized and box-safe crops.
+
+The box-safe crops read the boxes to choose their window. They draw only fractions in
+:meth:`sample_params` and turn them into a rectangle in :meth:`apply`, from the boxes as they
+are at that point of the pipeline, so they stay correct after any earlier transform.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, ClassVar
+
+import numpy as np
+
+from synthaug.augment.functional import geometric as G
+from synthaug.augment.sample import Sample
+from synthaug.augment.transforms.base import (
+    Transform,
+    apply_matrix_to_annotations,
+    check_positive_int,
+    check_range,
+    register,
+)
+from synthaug.augment.transforms.crops import _check_size, _Crop, _Resize
+from synthaug.augment.transforms.geometric import _Resampling
+from synthaug.errors import ConfigError, InvalidInputError
+
+__all__ = [
+    "BBoxSafeRandomCrop",
+    "Crop",
+    "CropAndPad",
+    "Pad",
+    "RandomScale",
+    "RandomSizedBBoxSafeCrop",
+    "RandomSizedCrop",
+]
+
+
+@register
+class Crop(_Crop):
+    """Crop the fixed region ``[x_min, x_max) x [y_min, y_max)`` (pixel edges)."""
+
+    example_args: ClassVar[dict[str, Any]] = {"x_min": 4, "y_min": 6, "x_max": 44, "y_max": 40}
+
+    def __init__(
+        self, x_min: int = 0, y_min: int = 0, x_max: int = 1024, y_max: int = 1024, p: float = 1.0
+    ) -> None:
+        super().__init__(p)
+        for name, v in (("x_min", x_min), ("y_min", y_min)):
+            check_positive_int("Crop", name, v, minimum=0)
+        self.x_min, self.y_min = int(x_min), int(y_min)
+        self.x_max = check_positive_int("Crop", "x_max", x_max, minimum=self.x_min + 1)
+        self.y_max = check_positive_int("Crop", "y_max", y_max, minimum=self.y_min + 1)
+
+    def sample_params(self, rng, sample):
+        """The fixed rectangle, checked against the image size."""
+        h, w = sample.image.shape[:2]
+        if self.x_max > w or self.y_max > h:
+            raise InvalidInputError(
+                f"Crop: region x {self.x_min}..{self.x_max}, y {self.y_min}..{self.y_max} "
+                f"exceeds the image {h}x{w} (put PadIfNeeded before it)"
+            )
+        return {"rect": (self.x_min, self.y_min, self.x_max, self.y_max)}
+
+
+def _check_padding(owner: str, value: Any) -> tuple[int, int, int, int]:
+    """An int, (horizontal, vertical) or (left, top, right, bottom) -> (top, bottom, left, right)."""
+    vals = [value] if isinstance(value, numbers.Integral) else value
+    if (
+        not isinstance(vals, (list, tuple))
+        or len(vals) not in (1, 2, 4)
+        or not all(isinstance(v, numbers.Integral) and v >= 0 for v in vals)
+    ):
+        raise ConfigError(
+            f"{owner}.padding: expected a non-negative int, (horizontal, vertical) or "
+            f"(left, top, right, bottom), got {value!r}"
+        )
+    v = [int(x) for x in vals]
+    if len(v) == 1:
+        return v[0], v[0], v[0], v[0]
+    if len(v) == 2:
+        return v[1], v[1], v[0], v[0]
+    return v[1], v[3], v[0], v[2]
+
+
+@register
+class Pad(_Resampling):
+    """Pad every side by a fixed number of pixels (Albumentations' ``Pad`` convention).
+
+    ``padding`` is an int (all sides), ``(horizontal, vertical)`` or
+    ``(left, top, right, bottom)``.
+    """
+
+    exact = True
+
+    def __init__(
+        self,
+        padding: int | tuple[int, ...] = 4,
+        border_mode: str = "constant",
+        fill: float | tuple[float, ...] = 0,
+        fill_mask: int = 0,
+        p: float = 1.0,
+    ) -> None:
+        super().__init__(p)
+        self._pad = _check_padding("Pad", padding)
+        self.padding = tuple(padding) if isinstance(padding, list) else padding
+        self._init_resampling("nearest", border_mode, fill, fill_mask)
+
+    def sample_params(self, rng, sample):
+        """(top, bottom, left, right)."""
+        return {"pad": self._pad}
+
+    def matrix(self, params, hw):
+        """Translation by (left, top)."""
+        top, bottom, left, right = params["pad"]
+        return G.pad_matrix(left, top), (hw[0] + top + bottom, hw[1] + left + right)
+
+    def apply_image(self, image, params):
+        """``cv2.copyMakeBorder``."""
+        return G.pad_image(image, *params["pad"], self.border_mode, self.fill)
+
+    def apply_mask(self, mask, params):
+        """Pad with ``fill_mask``."""
+        return G.pad_image(mask, *params["pad"], self.border_mode, self.fill_mask)
+
+
+@register
+class RandomScale(_Resize):
+    """Resize by a factor ``1 + U(scale_limit)`` (the output size changes)."""
+
+    def __init__(
+        self,
+        scale_limit: float | tuple[float, float] = 0.1,
+        interpolation: str = "linear",
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.scale_limit = check_range(
+            "RandomScale", "scale_limit", scale_limit, symmetric=True, low=-0.99
+        )
+        self._init_resampling(interpolation, "constant", 0, 0)
+
+    def sample_params(self, rng, sample):
+        """Draw the factor; the output size is rounded to whole pixels."""
+        s = 1.0 + float(rng.uniform(*self.scale_limit))
+        h, w = sample.image.shape[:2]
+        return {"size": (max(1, round(h * s)), max(1, round(w * s)))}
+
+
+@register
+class RandomSizedCrop(_Resampling):
+    """Crop a window of random height (``w2h_ratio`` sets its width), then resize to ``size``.
+
+    Parameters
+    ----------
+    min_max_height : (min, max)
+        Crop height range in pixels (clamped to the image).
+    size : int or (height, width)
+        Output size.
+    w2h_ratio : float
+        Crop width / height.
+    """
+
+    example_args: ClassVar[dict[str, Any]] = {"min_max_height": (20, 40), "size": (32, 32)}
+
+    def __init__(
+        self,
+        min_max_height: tuple[int, int],
+        size: int | tuple[int, int],
+        w2h_ratio: float = 1.0,
+        interpolation: str = "linear",
+        p: float = 1.0,
+    ) -> None:
+        super().__init__(p)
+        self.min_max_height = tuple(
+            int(v)
+            for v in check_range(
+                "RandomSizedCrop", "min_max_height", min_max_height, low=1, integer=True
+            )
+        )
+        self.size = _check_size("RandomSizedCrop", "size", size)
+        self.w2h_ratio = check_range("RandomSizedCrop", "w2h_ratio", w2h_ratio, low=1e-3)[0]
+        self._init_resampling(interpolation, "constant", 0, 0)
+
+    def sample_params(self, rng, sample):
+        """Draw the crop height and position."""
+        h, w = sample.image.shape[:2]
+        ch = min(h, int(rng.integers(self.min_max_height[0], self.min_max_height[1] + 1)))
+        cw = max(1, min(w, round(ch * self.w2h_ratio)))
+        y0 = int(rng.integers(0, h - ch + 1))
+        x0 = int(rng.integers(0, w - cw + 1))
+        return {"rect": (x0, y0, x0 + cw, y0 + ch)}
+
+    def matrix(self, params, hw):
+        """Crop translation then edge-aligned scaling."""
+        x0, y0, x1, y1 = params["rect"]
+        return G.resize_matrix((y1 - y0, x1 - x0), self.size) @ G.crop_matrix(x0, y0), self.size
+
+    def apply_image(self, image, params):
+        """Slice, then one ``cv2.resize``."""
+        return G.resize_image(G.crop_image(image, *params["rect"]), self.size, self.interpolation)
+
+    def apply_mask(self, mask, params):
+        """Slice, then nearest-neighbour resize."""
+        return G.resize_image(G.crop_image(mask, *params["rect"]), self.size, "nearest")
+
+
+@register
+class CropAndPad(_Resampling):
+    """Crop (negative) or pad (positive) each side by a random fraction of the image size.
+
+    Each side's amount is drawn from ``percent`` (fractions of the height for top/bottom and
+    of the width for left/right). With ``keep_size`` the result is resized back to the input
+    size; otherwise the output size changes and the transform is exact.
+    """
+
+    def __init__(
+        self,
+        percent: float | tuple[float, float] = (-0.1, 0.1),
+        keep_size: bool = True,
+        interpolation: str = "linear",
+        border_mode: str = "constant",
+        fill: float | tuple[float, ...] = 0,
+        fill_mask: int = 0,
+        p: float = 1.0,
+    ) -> None:
+        super().__init__(p)
+        self.percent = check_range("CropAndPad", "percent", percent, low=-0.45, high=1.0)
+        self.keep_size = bool(keep_size)
+        self.exact = not self.keep_size
+        self._init_resampling(interpolation, border_mode, fill, fill_mask)
+
+    def sample_params(self, rng, sample):
+        """Draw (top, bottom, left, right) in pixels; negative values crop."""
+        h, w = sample.image.shape[:2]
+        f = rng.uniform(*self.percent, size=4)
+        top, bottom, left, right = (
+            round(f[0] * h),
+            round(f[1] * h),
+            round(f[2] * w),
+            round(f[3] * w),
+        )
+        bottom = max(bottom, 1 - h - top)  # keep at least one row and one column
+        right = max(right, 1 - w - left)
+        return {"pad": (top, bottom, left, right)}
+
+    def _canvas(self, params, hw):
+        top, bottom, left, right = params["pad"]
+        return hw[0] + top + bottom, hw[1] + left + right
+
+    def matrix(self, params, hw):
+        """Translation by (left, top), then a resize back when ``keep_size``."""
+        top, _, left, _ = params["pad"]
+        canvas = self._canvas(params, hw)
+        m = G.pad_matrix(left, top)
+        if self.keep_size:
+            return G.resize_matrix(canvas, tuple(hw)) @ m, tuple(hw)
+        return m, canvas
+
+    def _image(self, image, params, fill, interpolation):
+        top, bottom, left, right = params["pad"]
+        h, w = image.shape[:2]
+        out = G.crop_image(
+            image, max(0, -left), max(0, -top), w - max(0, -right), h - max(0, -bottom)
+        )
+        if max(top, bottom, left, right) > 0:
+            out = G.pad_image(
+                out,
+                max(0, top),
+                max(0, bottom),
+                max(0, left),
+                max(0, right),
+                self.border_mode,
+                fill,
+            )
+        if self.keep_size:
+            out = G.resize_image(out, (h, w), interpolation)
+        return out
+
+    def apply_image(self, image, params):
+        """Crop, pad, then resize back when ``keep_size``."""
+        return self._image(image, params, self.fill, self.interpolation)
+
+    def apply_mask(self, mask, params):
+        """The same with ``fill_mask`` and nearest neighbour."""
+        return self._image(mask, params, self.fill_mask, "nearest")
+
+
+# --------------------------------------------------------------------------- box-safe crops
+def _safe_rect(sample: Sample, u: list[float], erosion_rate: float) -> tuple[int, int, int, int]:
+    """A crop containing every box whole (box edges rounded outward), placed by fractions ``u``.
+
+    Without boxes: a crop of ``(1 - erosion_rate * u[4])`` of each side, placed by ``u[:2]``.
+    """
+    h, w = sample.image.shape[:2]
+    boxes = sample.boxes
+    if boxes is None or len(boxes) == 0:
+        s = 1.0 - erosion_rate * u[4]
+        ch, cw = max(1, round(h * s)), max(1, round(w * s))
+        y0, x0 = round(u[1] * (h - ch)), round(u[0] * (w - cw))
+        return x0, y0, x0 + cw, y0 + ch
+    b = np.asarray(boxes, dtype=np.float64)
+    bx0 = int(np.clip(math.floor(b[:, 0].min()), 0, w - 1))
+    by0 = int(np.clip(math.floor(b[:, 1].min()), 0, h - 1))
+    bx1 = int(np.clip(math.ceil(b[:, 2].max()), bx0 + 1, w))
+    by1 = int(np.clip(math.ceil(b[:, 3].max()), by0 + 1, h))
+    x0 = math.floor(u[0] * (bx0 + 1))
+    y0 = math.floor(u[1] * (by0 + 1))
+    x1 = bx1 + math.floor(u[2] * (w - bx1 + 1))
+    y1 = by1 + math.floor(u[3] * (h - by1 + 1))
+    return min(x0, bx0), min(y0, by0), min(max(x1, bx1), w), min(max(y1, by1), h)
+
+
+class _BoxSafe(Transform):
+    """Shared parameter drawing of the box-safe crops (fractions, resolved in apply)."""
+
+    targets = ("image", "masks", "boxes", "keypoints")
+    exact = True
+    #: reads the boxes, so it never joins a fused run of matrix transforms
+    fusable = False
+
+    def sample_params(self, rng, sample):
+        """Five fractions: left, top, right and bottom slack, and the no-box erosion."""
+        return {"u": [float(v) for v in rng.random(5)]}
+
+    def _crop(self, sample: Sample, params: dict[str, Any]) -> tuple[Sample, tuple[int, ...]]:
+        rect = _safe_rect(sample, params["u"], self.erosion_rate)
+        masks = None if sample.masks is None else [G.crop_image(m, *rect) for m in sample.masks]
+        out = sample.copy(image=G.crop_image(sample.image, *rect), masks=masks)
+        hw = (rect[3] - rect[1], rect[2] - rect[0])
+        return apply_matrix_to_annotations(out, G.crop_matrix(rect[0], rect[1]), hw), rect
+
+
+@register
+class BBoxSafeRandomCrop(_BoxSafe):
+    """A random crop that contains every box whole: it never cuts a box.
+
+    The window's edges are drawn uniformly between the image border and the union of the
+    boxes. Without boxes, the crop keeps ``1 - U(0, erosion_rate)`` of each side.
+    """
+
+    def __init__(self, erosion_rate: float = 0.0, p: float = 1.0) -> None:
+        super().__init__(p)
+        self.erosion_rate = check_range(
+            "BBoxSafeRandomCrop", "erosion_rate", erosion_rate, low=0.0, high=0.99
+        )[0]
+
+    def apply(self, sample, params):
+        """Crop every target with the same window."""
+        return self._crop(sample, params)[0]
+
+
+@register
+class RandomSizedBBoxSafeCrop(_BoxSafe):
+    """:class:`BBoxSafeRandomCrop` followed by a resize to ``height x width``."""
+
+    example_args: ClassVar[dict[str, Any]] = {"height": 40, "width": 48}
+    exact = False
+
+    def __init__(
+        self,
+        height: int,
+        width: int,
+        erosion_rate: float = 0.0,
+        interpolation: str = "linear",
+        p: float = 1.0,
+    ) -> None:
+        super().__init__(p)
+        self.height = check_positive_int("RandomSizedBBoxSafeCrop", "height", height)
+        self.width = check_positive_int("RandomSizedBBoxSafeCrop", "width", width)
+        self.erosion_rate = check_range(
+            "RandomSizedBBoxSafeCrop", "erosion_rate", erosion_rate, low=0.0, high=0.99
+        )[0]
+        _Resampling._init_resampling(self, interpolation, "constant", 0, 0)
+
+    def apply(self, sample, params):
+        """Crop, then resize every target (masks with nearest neighbour)."""
+        cropped, _ = self._crop(sample, params)
+        size = (self.height, self.width)
+        m = G.resize_matrix(cropped.image.shape[:2], size)
+        masks = (
+            None
+            if cropped.masks is None
+            else [G.resize_image(k, size, "nearest") for k in cropped.masks]
+        )
+        image = G.resize_image(cropped.image, size, self.interpolation)
+        return apply_matrix_to_annotations(cropped.copy(image=image, masks=masks), m, size)

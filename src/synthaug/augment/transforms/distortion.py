@@ -1,0 +1,201 @@
+"""Non-matrix geometric transforms: elastic, grid and lens distortion.
+
+Each builds a displacement field (a ``cv2.remap`` map) from its parameters. Images resample
+through it (masks with nearest neighbour); keypoints and box outlines move through the
+numerically inverted field (:func:`synthaug.augment.functional.distortion.remap_points`), so
+every target stays aligned. Boxes become the tight box of their densely sampled, moved outline.
+
+The default border is ``constant``: reflected borders would show copies of objects that have
+no mask or box.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from synthaug.augment.functional import distortion as D
+from synthaug.augment.sample import Sample
+from synthaug.augment.transforms.base import (
+    Transform,
+    check_positive_int,
+    check_range,
+    register,
+)
+from synthaug.augment.transforms.geometric import _Resampling
+
+__all__ = ["ElasticTransform", "GridDistortion", "OpticalDistortion"]
+
+
+def move_annotations(sample: Sample, maps: D.Map) -> Sample:
+    """Move boxes (clipped, visibility tracked) and keypoints through a remap field."""
+    changes: dict[str, Any] = {}
+    h, w = maps[0].shape
+    if sample.boxes is not None and len(sample.boxes):
+        moved = D.remap_boxes(sample.boxes, maps)
+        clipped = np.clip(moved, 0.0, [w, h, w, h])
+        full = np.prod(np.maximum(moved[:, 2:] - moved[:, :2], 0.0), axis=1)
+        kept = np.prod(np.maximum(clipped[:, 2:] - clipped[:, :2], 0.0), axis=1)
+        ratio = np.where(full > 0, kept / np.where(full > 0, full, 1.0), 0.0)
+        vis = sample.box_visibility if sample.box_visibility is not None else np.ones(len(moved))
+        changes["boxes"] = clipped
+        changes["box_visibility"] = vis * ratio
+    if sample.keypoints is not None and len(sample.keypoints):
+        changes["keypoints"] = D.remap_keypoints(sample.keypoints, maps)
+    return sample.copy(**changes) if changes else sample
+
+
+class _Remap(Transform):
+    """A transform given by a remap field built from its parameters.
+
+    It shares the resampling options of the matrix transforms but is not one: it never
+    fuses, and it implements every target itself.
+    """
+
+    targets = ("image", "masks", "boxes", "keypoints")
+    exact = False
+    _init_resampling = _Resampling._init_resampling
+
+    def maps(self, params: dict[str, Any], hw: tuple[int, int]) -> D.Map:
+        """The ``(map_x, map_y)`` field for an image of size ``hw``."""
+        raise NotImplementedError
+
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """Resample the image through the field."""
+        maps = self.maps(params, image.shape[:2])
+        return D.remap_image(image, maps, self.interpolation, self.border_mode, self.fill)
+
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        """Apply the same field to every target."""
+        maps = self.maps(params, sample.image.shape[:2])
+        image = D.remap_image(sample.image, maps, self.interpolation, self.border_mode, self.fill)
+        masks = (
+            None
+            if sample.masks is None
+            else [D.remap_mask(m, maps, self.border_mode, self.fill_mask) for m in sample.masks]
+        )
+        return move_annotations(sample.copy(image=image, masks=masks), maps)
+
+
+@register
+class ElasticTransform(_Remap):
+    """Elastic deformation (Simard et al. 2003): a smoothed random displacement field.
+
+    Parameters
+    ----------
+    alpha : float or (min, max)
+        Strength: the uniform ``[-1, 1]`` noise is scaled by ``alpha`` pixels before smoothing.
+    sigma_px : float
+        Standard deviation of the Gaussian that smooths the field, in pixels (larger is
+        smoother; displacements shrink roughly as ``alpha / (sigma_px * 3.5)``).
+    interpolation, border_mode, fill, fill_mask
+        Resampling options, as for :class:`~synthaug.augment.Rotate`.
+    """
+
+    def __init__(
+        self,
+        alpha: float | tuple[float, float] = 34.0,
+        sigma_px: float = 4.0,
+        interpolation: str = "linear",
+        border_mode: str = "constant",
+        fill: float | tuple[float, ...] = 0,
+        fill_mask: int = 0,
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.alpha = check_range("ElasticTransform", "alpha", alpha, low=0.0)
+        self.sigma_px = check_range("ElasticTransform", "sigma_px", sigma_px, low=0.1)[0]
+        self._init_resampling(interpolation, border_mode, fill, fill_mask)
+
+    def sample_params(self, rng, sample):
+        """Draw ``alpha`` and a seed for the noise field."""
+        return {"alpha": float(rng.uniform(*self.alpha)), "field_seed": int(rng.integers(2**63))}
+
+    def maps(self, params, hw):
+        """Regenerate the noise from its seed, scale and smooth it."""
+        gen = np.random.default_rng(params["field_seed"])
+        dx = gen.uniform(-1.0, 1.0, hw).astype(np.float32) * np.float32(params["alpha"])
+        dy = gen.uniform(-1.0, 1.0, hw).astype(np.float32) * np.float32(params["alpha"])
+        return D.elastic_map(tuple(hw), dx, dy, self.sigma_px)
+
+
+@register
+class GridDistortion(_Remap):
+    """Cut the image into a ``num_steps x num_steps`` grid and stretch each row and column.
+
+    Each cell's width (height) is multiplied by ``1 + U(distort_limit)``; the cells are
+    rescaled to fill the image again, so nothing leaves the canvas.
+    """
+
+    def __init__(
+        self,
+        num_steps: int = 5,
+        distort_limit: float | tuple[float, float] = 0.3,
+        interpolation: str = "linear",
+        border_mode: str = "constant",
+        fill: float | tuple[float, ...] = 0,
+        fill_mask: int = 0,
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.num_steps = check_positive_int("GridDistortion", "num_steps", num_steps)
+        self.distort_limit = check_range(
+            "GridDistortion", "distort_limit", distort_limit, symmetric=True, low=-0.99, high=1.0
+        )
+        self._init_resampling(interpolation, border_mode, fill, fill_mask)
+
+    def sample_params(self, rng, sample):
+        """Draw one stretch factor per column and per row of cells."""
+        n = self.num_steps
+        return {
+            "x_steps": (1.0 + rng.uniform(*self.distort_limit, size=n)).tolist(),
+            "y_steps": (1.0 + rng.uniform(*self.distort_limit, size=n)).tolist(),
+        }
+
+    def maps(self, params, hw):
+        """Separable piecewise-linear field."""
+        return D.grid_distortion_map(tuple(hw), params["x_steps"], params["y_steps"])
+
+
+@register
+class OpticalDistortion(_Remap):
+    """Radial lens distortion: barrel for ``k > 0``, pincushion for ``k < 0``.
+
+    Output radius ``r`` (1 at the image corners) samples the input at ``r (1 + k r^2)``;
+    ``k`` is drawn from ``distort_limit`` and the optical centre moves by up to
+    ``shift_limit`` of the image size.
+    """
+
+    def __init__(
+        self,
+        distort_limit: float | tuple[float, float] = 0.2,
+        shift_limit: float | tuple[float, float] = 0.0,
+        interpolation: str = "linear",
+        border_mode: str = "constant",
+        fill: float | tuple[float, ...] = 0,
+        fill_mask: int = 0,
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.distort_limit = check_range(
+            "OpticalDistortion", "distort_limit", distort_limit, symmetric=True, low=-0.5, high=1.0
+        )
+        self.shift_limit = check_range(
+            "OpticalDistortion", "shift_limit", shift_limit, symmetric=True, low=-0.5, high=0.5
+        )
+        self._init_resampling(interpolation, border_mode, fill, fill_mask)
+
+    def sample_params(self, rng, sample):
+        """Draw the distortion coefficient ``k`` and the centre shift (fractions)."""
+        return {
+            "k": float(rng.uniform(*self.distort_limit)),
+            "center_shift": (
+                float(rng.uniform(*self.shift_limit)),
+                float(rng.uniform(*self.shift_limit)),
+            ),
+        }
+
+    def maps(self, params, hw):
+        """Radial field about the (shifted) centre."""
+        return D.optical_distortion_map(tuple(hw), params["k"], tuple(params["center_shift"]))

@@ -1,0 +1,196 @@
+"""Information-dropping transforms: random erasing, grid dropout, pixel dropout.
+
+They erase parts of the image (and, when ``fill_mask`` is set, of the masks). Boxes and
+keypoints are never changed: an erased object is still there, only hidden. Fill values are in
+the image's units (0-255 for uint8, 0-1 for float32), as for ``CoarseDropout``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+from synthaug.augment.functional import pixel as F
+from synthaug.augment.sample import Sample
+from synthaug.augment.transforms.base import (
+    ImageOnlyTransform,
+    Transform,
+    check_range,
+    register,
+)
+from synthaug.errors import ConfigError
+
+__all__ = ["GridDropout", "PixelDropout", "RandomErasing"]
+
+
+def _check_fill(owner: str, fill: Any, allow_random: bool = True) -> Any:
+    if isinstance(fill, (numbers.Real, tuple, list)) or (allow_random and fill == "random"):
+        return tuple(fill) if isinstance(fill, list) else fill
+    raise ConfigError(
+        f"{owner}.fill: expected a number, one per channel"
+        + (" or 'random'" if allow_random else "")
+        + f", got {fill!r}"
+    )
+
+
+def _check_fill_mask(owner: str, fill_mask: Any) -> int | None:
+    if fill_mask is not None and not isinstance(fill_mask, numbers.Integral):
+        raise ConfigError(f"{owner}.fill_mask: expected an integer or null, got {fill_mask!r}")
+    return fill_mask
+
+
+def _fill_array(fill: Any, image: np.ndarray, seed: int) -> Any:
+    if fill != "random":
+        return fill
+    gen = np.random.default_rng(seed)
+    if image.dtype == np.uint8:
+        return gen.integers(0, 256, size=image.shape, dtype=np.uint8)
+    return gen.random(image.shape, dtype=np.float32)
+
+
+@register
+class RandomErasing(ImageOnlyTransform):
+    """torchvision's RandomErasing (Zhong et al. 2020): erase one rectangle of random area.
+
+    Parameters
+    ----------
+    scale : (min, max)
+        Erased area as a fraction of the image.
+    ratio : (min, max)
+        Aspect ratio (width / height) of the rectangle, drawn log-uniformly.
+    fill : number, per-channel tuple or "random"
+        Value written (image units); "random" writes uniform noise.
+    """
+
+    def __init__(
+        self,
+        scale: tuple[float, float] = (0.02, 0.33),
+        ratio: tuple[float, float] = (0.3, 3.3),
+        fill: float | tuple[float, ...] | str = 0,
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.scale = check_range("RandomErasing", "scale", scale, low=0.0, high=1.0)
+        self.ratio = check_range("RandomErasing", "ratio", ratio, low=1e-3)
+        self.fill = _check_fill("RandomErasing", fill)
+
+    def sample_params(self, rng, sample):
+        """Up to 10 tries for a rectangle inside the image (none: nothing is erased)."""
+        h, w = sample.image.shape[:2]
+        log_r = (math.log(self.ratio[0]), math.log(self.ratio[1]))
+        rects: list[tuple[int, int, int, int]] = []
+        for _ in range(10):
+            area = h * w * float(rng.uniform(*self.scale))
+            r = math.exp(float(rng.uniform(*log_r)))
+            eh, ew = round(math.sqrt(area / r)), round(math.sqrt(area * r))
+            if 0 < eh < h and 0 < ew < w:
+                y0, x0 = int(rng.integers(0, h - eh + 1)), int(rng.integers(0, w - ew + 1))
+                rects = [(x0, y0, x0 + ew, y0 + eh)]
+                break
+        return {"rects": rects, "fill_seed": int(rng.integers(2**63))}
+
+    def apply_image(self, image, params):
+        """Fill the rectangle."""
+        fill = _fill_array(self.fill, image, params["fill_seed"])
+        return F.erase_rectangles_image(image, np.asarray(params["rects"]).reshape(-1, 4), fill)
+
+
+@register
+class GridDropout(Transform):
+    """Erase a regular grid of square holes (Chen et al. 2020, GridMask).
+
+    Parameters
+    ----------
+    ratio : float
+        Hole side as a fraction of the grid unit (0.5 erases a quarter of the image).
+    unit_size : (min, max)
+        Grid period as a fraction of the shorter image side.
+    random_offset : bool
+        Shift the grid by a random offset (otherwise it starts at the top-left corner).
+    fill, fill_mask
+        Image fill (image units) and mask fill (``None`` leaves masks untouched).
+    """
+
+    targets = ("image", "masks")
+
+    def __init__(
+        self,
+        ratio: float = 0.5,
+        unit_size: tuple[float, float] = (0.1, 0.25),
+        random_offset: bool = True,
+        fill: float | tuple[float, ...] | str = 0,
+        fill_mask: int | None = None,
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.ratio = check_range("GridDropout", "ratio", ratio, low=0.0, high=1.0)[0]
+        self.unit_size = check_range("GridDropout", "unit_size", unit_size, low=1e-3, high=1.0)
+        self.random_offset = bool(random_offset)
+        self.fill = _check_fill("GridDropout", fill)
+        self.fill_mask = _check_fill_mask("GridDropout", fill_mask)
+
+    def sample_params(self, rng, sample):
+        """Draw the grid period and offset; list the holes (pixel edges)."""
+        h, w = sample.image.shape[:2]
+        unit = max(2, round(float(rng.uniform(*self.unit_size)) * min(h, w)))
+        hole = min(unit - 1, max(1, round(unit * self.ratio))) if self.ratio > 0 else 0
+        ox, oy = (int(rng.integers(0, unit)) for _ in range(2)) if self.random_offset else (0, 0)
+        rects = []
+        if hole:
+            for y0 in range(oy - unit, h, unit):
+                for x0 in range(ox - unit, w, unit):
+                    x1, y1 = min(w, x0 + hole), min(h, y0 + hole)
+                    x0c, y0c = max(0, x0), max(0, y0)
+                    if x1 > x0c and y1 > y0c:
+                        rects.append((x0c, y0c, x1, y1))
+        return {"rects": rects, "fill_seed": int(rng.integers(2**63))}
+
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        """Erase the holes in the image (and masks when ``fill_mask`` is set)."""
+        rects = np.asarray(params["rects"]).reshape(-1, 4)
+        fill = _fill_array(self.fill, sample.image, params["fill_seed"])
+        image = F.erase_rectangles_image(sample.image, rects, fill)
+        masks = sample.masks
+        if masks is not None and self.fill_mask is not None:
+            masks = [F.erase_rectangles_image(m, rects, self.fill_mask) for m in masks]
+        return sample.copy(image=image, masks=masks)
+
+
+@register
+class PixelDropout(ImageOnlyTransform):
+    """Set each pixel (or each pixel value, ``per_channel``) to ``fill`` with ``dropout_prob``."""
+
+    def __init__(
+        self,
+        dropout_prob: float | tuple[float, float] = 0.01,
+        per_channel: bool = False,
+        fill: float = 0,
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        self.dropout_prob = check_range(
+            "PixelDropout", "dropout_prob", dropout_prob, low=0.0, high=1.0
+        )
+        self.per_channel = bool(per_channel)
+        if not isinstance(fill, numbers.Real):
+            raise ConfigError(f"PixelDropout.fill: expected a number, got {fill!r}")
+        self.fill = fill
+
+    def sample_params(self, rng, sample):
+        """Draw the rate and a seed for the dropped positions."""
+        return {
+            "dropout_prob": float(rng.uniform(*self.dropout_prob)),
+            "noise_seed": int(rng.integers(2**63)),
+        }
+
+    def apply_image(self, image, params):
+        """Regenerate the dropped positions and write ``fill``."""
+        gen = np.random.default_rng(params["noise_seed"])
+        shape = image.shape if self.per_channel else image.shape[:2]
+        drop = gen.random(shape) < params["dropout_prob"]
+        out = image.copy()
+        out[drop] = np.asarray(self.fill).astype(image.dtype)
+        return out
