@@ -36,10 +36,9 @@ _UPSAMPLE = 4  # sub-pixels per pixel when tracing a mask's outline
 def polygons_to_mask(polygons: Sequence[Sequence[float]], hw: tuple[int, int]) -> np.ndarray:
     """Fill flat ``[x0, y0, x1, y1, ...]`` polygons (pixel edges) into an ``H x W`` uint8 mask.
 
-    A pixel is inside when its centre is inside a polygon.
+    A pixel is inside when its centre is inside a polygon (even-odd rule, scanline on pixel
+    centres); several polygons are united, as pycocotools does.
     """
-    from skimage.draw import polygon as draw_polygon
-
     mask = np.zeros(hw, np.uint8)
     for i, poly in enumerate(polygons):
         arr = np.asarray(poly, dtype=np.float64)
@@ -48,10 +47,30 @@ def polygons_to_mask(polygons: Sequence[Sequence[float]], hw: tuple[int, int]) -
                 f"polygon {i}: expected a flat list of at least 3 (x, y) pairs, got "
                 f"{arr.size} values"
             )
-        xy = arr.reshape(-1, 2) - 0.5
-        rr, cc = draw_polygon(xy[:, 1], xy[:, 0], shape=hw)
-        mask[rr, cc] = 1
+        mask |= _fill_polygon(arr.reshape(-1, 2), hw)
     return mask
+
+
+def _fill_polygon(xy: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
+    h, w = hw
+    out = np.zeros((h, w), np.uint8)
+    r0 = max(0, int(np.floor(xy[:, 1].min() - 0.5)))
+    r1 = min(h, int(np.ceil(xy[:, 1].max())))
+    if r1 <= r0:
+        return out
+    yc = np.arange(r0, r1, dtype=np.float64)[:, None] + 0.5  # scanlines through centres
+    x0, y0 = xy[:, 0][None], xy[:, 1][None]
+    x1, y1 = np.roll(xy[:, 0], -1)[None], np.roll(xy[:, 1], -1)[None]
+    cross = (y0 <= yc) != (y1 <= yc)  # half-open rule: each vertex counted once
+    dy = np.where(y1 != y0, y1 - y0, 1.0)
+    x = x0 + (yc - y0) / dy * (x1 - x0)
+    rows, edges = np.nonzero(cross)
+    # a crossing at x toggles every pixel whose centre c + 0.5 lies right of it
+    cols = np.clip(np.ceil(x[rows, edges] - 0.5), 0, w).astype(np.int64)
+    toggles = np.zeros((r1 - r0, w + 1), np.int32)
+    np.add.at(toggles, (rows, cols), 1)
+    out[r0:r1] = (np.cumsum(toggles, axis=1)[:, :w] % 2).astype(np.uint8)
+    return out
 
 
 def mask_to_polygons(mask: np.ndarray) -> list[list[float]]:
