@@ -28,15 +28,26 @@ th:first-child,td:first-child{text-align:left}th{background:#f5f5f7}
 
 
 def _fig_png(fig: Any) -> str:
-    from synthaug.experiment.report import figure_to_base64
+    import base64
+    import io
 
-    return figure_to_base64(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _grid_png(images: np.ndarray) -> str:
-    from synthaug.experiment.report import array_grid_to_base64
+def _grid_png(images: np.ndarray, n_cols: int = 10) -> str:
+    import base64
 
-    return array_grid_to_base64(images)
+    import cv2
+
+    from synthaug.augment.draw import grid
+
+    cell = 48 if max(images.shape[1:3]) <= 32 else 96
+    tiles = [np.clip(im, 0, 1).astype(np.float32) for im in images]
+    png = grid(tiles, n_cols=n_cols, cell=cell, pad=2)
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(png, cv2.COLOR_RGB2BGR))
+    return base64.b64encode(buf.tobytes()).decode("ascii")
 
 
 def _img(b64: str, alt: str) -> str:

@@ -409,6 +409,7 @@ def summarise(records: list[RunRecord]) -> list[dict[str, Any]]:
     rows = []
     for (arm, ratio, size), accs in groups.items():
         m, lo, hi = mean_ci(np.array(accs))
+        lo, hi = max(0.0, lo), min(1.0, hi)  # accuracy is bounded; the t interval is not
         label = arm if ratio is None else f"{arm} @1:{ratio:g}"
         rows.append(
             {
@@ -471,11 +472,13 @@ def _quality_and_samples(cfg, result, X, y, splits, gens, pipelines, callback) -
     if cfg.audit is not None:
         if callback:
             callback({"event": "audit", "pipeline": cfg.audit})
-        from synthaug.evaluate import audit
-
         pool = np.concatenate([split.labelled, split.unlabelled])
-        res = audit(pipelines[cfg.audit], X[pool], y[pool], seed=seed)
-        result.audit = res.to_dict()
+        try:
+            from synthaug.evaluate import audit
+
+            result.audit = audit(pipelines[cfg.audit], X[pool], y[pool], seed=seed).to_dict()
+        except Exception as exc:  # the audit must not lose the experiment's results
+            result.audit = {"error": f"{type(exc).__name__}: {exc}"}
 
 
 def _quality(arm, gens, X, y, split, seed, size, callback) -> dict[str, Any]:
