@@ -16,6 +16,8 @@ Examples
 """
 
 from synthaug.augment.compose import BaseCompose, Compose, OneOf, Sequential, SomeOf
+from synthaug.augment.mix import CutMix, MixUp, Mosaic, soft_label
+from synthaug.augment.policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
 from synthaug.augment.sample import Applied, Sample
 from synthaug.augment.serialize import from_dict, load, loads, save, to_dict
 from synthaug.augment.transforms import *  # noqa: F403
@@ -26,9 +28,15 @@ from synthaug.augment.transforms import (
     Transform,
     register,
 )
+from synthaug.augment.transforms import blur_noise as _blur_noise
+from synthaug.augment.transforms import color as _color
 from synthaug.augment.transforms import crops as _crops
+from synthaug.augment.transforms import crops_extra as _crops_extra
+from synthaug.augment.transforms import distortion as _distortion
+from synthaug.augment.transforms import dropout as _dropout
 from synthaug.augment.transforms import geometric as _geometric
 from synthaug.augment.transforms import pixel as _pixel
+from synthaug.augment.transforms import weather as _weather
 
 __all__ = [
     "REGISTRY",
@@ -51,4 +59,18 @@ __all__ = [
     *_crops.__all__,
     *_geometric.__all__,
     *_pixel.__all__,
+    *_blur_noise.__all__,
+    *_color.__all__,
+    *_crops_extra.__all__,
+    *_distortion.__all__,
+    *_dropout.__all__,
+    *_weather.__all__,
+    "AugMix",
+    "AutoAugment",
+    "RandAugment",
+    "TrivialAugmentWide",
+    "CutMix",
+    "MixUp",
+    "Mosaic",
+    "soft_label",
 ]
