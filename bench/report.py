@@ -1,0 +1,166 @@
+"""Turn benchmark results into console lines and the markdown tables of docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+PIPELINE_TARGETS = {"5-op pipeline": 2.0, "3-op geometric chain": 2.5}
+
+
+def _rate(stats: dict, key: str) -> float | None:
+    return stats[key]["images_per_s"] if key in stats else None
+
+
+def _fmt_rate(v: float | None) -> str:
+    if v is None:
+        return "-"
+    return f"{v / 1000:.1f}k" if v >= 10000 else f"{v:.0f}"
+
+
+def _fmt_ratio(v: float | None) -> str:
+    return "-" if v is None else f"{v:.2f}x"
+
+
+def ratio(stats: dict, other: str, ours: str = "synthaug") -> float | None:
+    """How many times faster ours is than ``other`` (images/s over images/s)."""
+    a, b = _rate(stats, ours), _rate(stats, other)
+    return None if a is None or b is None else a / b
+
+
+def one_line(set_name: str, name: str, stats: dict) -> str:
+    """A console line: images/s per library and our ratios."""
+    parts = [f"[{set_name}] {name:22s}"]
+    for k in stats:
+        parts.append(f"{k}={_fmt_rate(_rate(stats, k))}")
+    for peer in ("albumentations", "kornia"):
+        r = ratio(stats, peer)
+        if r is not None:
+            parts.append(f"vs {peer[:4]} {_fmt_ratio(r)}")
+    return "  ".join(parts)
+
+
+def _verdict(target: str, stats: dict) -> tuple[str, bool | None]:
+    """The transform's own target (besides >= 1x Albumentations) and whether it is met."""
+    if target == "3x":
+        r = ratio(stats, "albumentations")
+        return ">= 3x Alb", None if r is None else r >= 3.0
+    if target == "one_call" and "raw" in stats:
+        slow = _rate(stats, "raw") / _rate(stats, "synthaug")
+        return f"<= 1.2x raw ({slow:.2f})", slow <= 1.2
+    if target == "copy":
+        slow = _rate(stats, "numpy_copy") / _rate(stats, "synthaug")
+        return f"<= 1.5x copy ({slow:.2f})", slow <= 1.5
+    return "", None
+
+
+def _mark(ok: bool | None) -> str:
+    return "" if ok is None else ("yes" if ok else "**no**")
+
+
+def geomean(values: list[float]) -> float:
+    """Geometric mean of positive values."""
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
+
+
+def markdown(result: dict) -> str:
+    """All tables for one result dict."""
+    m = result["machine"]
+    v = m["versions"]
+    lines = [
+        f"Machine: {m['cpu']}, {m['logical_cores']} logical cores, {m['platform']}; "
+        f"load average at start {' '.join(m['load_average_at_start'])}, "
+        f"at end {' '.join(m.get('load_average_at_end', []))} (machine shared with other jobs).",
+        "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
+        f"Threads: {m['threads']}. Median of {result['settings']['repeats']} interleaved rounds "
+        f"of >= {result['settings']['min_time_s']} s per library; wall time "
+        f"{result.get('wall_time_s', '?')} s.",
+        "",
+    ]
+    for set_name, entry in result["sets"].items():
+        shapes = ", ".join("x".join(map(str, s)) for s in entry["shapes"])
+        lines += [
+            f"### Images: {set_name} ({entry['n_images']} photos; {shapes})",
+            "",
+            "| transform | synthaug img/s | Albumentations | Kornia | raw call | numpy copy "
+            "| vs Alb | vs Kornia | own target | met |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        ]
+        alb_ratios, kor_ratios, misses = [], [], []
+        for name, t in entry["transforms"].items():
+            st = t["stats"]
+            ra, rk = ratio(st, "albumentations"), ratio(st, "kornia")
+            if ra is not None:
+                alb_ratios.append(ra)
+                if ra < 1.0:
+                    misses.append(f"{name} < 1x Alb")
+            if rk is not None:
+                kor_ratios.append(rk)
+                if rk < 5.0:
+                    misses.append(f"{name} < 5x Kornia")
+            own, ok = _verdict(t["target"], st)
+            if ok is False:
+                misses.append(f"{name}: {own}")
+            lines.append(
+                f"| {name} | {_fmt_rate(_rate(st, 'synthaug'))} "
+                f"| {_fmt_rate(_rate(st, 'albumentations'))} | {_fmt_rate(_rate(st, 'kornia'))} "
+                f"| {_fmt_rate(_rate(st, 'raw'))} | {_fmt_rate(_rate(st, 'numpy_copy'))} "
+                f"| {_fmt_ratio(ra)} | {_fmt_ratio(rk)} | {own} | {_mark(ok)} |"
+            )
+        lines += [
+            "",
+            f"Geometric mean ratio vs Albumentations over {len(alb_ratios)} shared transforms: "
+            f"**{geomean(alb_ratios):.2f}x** (target >= 1.3); vs Kornia over {len(kor_ratios)}: "
+            f"**{geomean(kor_ratios):.2f}x** (target >= 5); slowest vs Albumentations: "
+            f"{min(alb_ratios):.2f}x."
+            if alb_ratios
+            else "",
+            "",
+        ]
+        if "pipelines" in entry:
+            lines += [
+                "| pipeline | synthaug fused | synthaug unfused | Albumentations | Kornia "
+                "| fused vs Alb | unfused vs Alb | vs Kornia | target | met |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
+            ]
+            for name, st in entry["pipelines"].items():
+                ra = ratio(st, "albumentations")
+                target = PIPELINE_TARGETS.get(name)
+                ok = None if ra is None or target is None else ra >= target
+                if ok is False:
+                    misses.append(f"{name} fused < {target}x Alb")
+                lines.append(
+                    f"| {name} | {_fmt_rate(_rate(st, 'synthaug'))} "
+                    f"| {_fmt_rate(_rate(st, 'synthaug_unfused'))} "
+                    f"| {_fmt_rate(_rate(st, 'albumentations'))} "
+                    f"| {_fmt_rate(_rate(st, 'kornia'))} | {_fmt_ratio(ra)} "
+                    f"| {_fmt_ratio(ratio(st, 'albumentations', 'synthaug_unfused'))} "
+                    f"| {_fmt_ratio(ratio(st, 'kornia'))} | >= {target}x Alb | {_mark(ok)} |"
+                )
+            sh = entry["sharpness"]
+            lines += [
+                "",
+                "Sharpness of the 3-op chain (variance of the Laplacian, central 60%, mean over "
+                f"photos; same parameters): fused **{sh['laplacian_var_fused']:.0f}**, unfused "
+                f"{sh['laplacian_var_unfused']:.0f} (input {sh['laplacian_var_input']:.0f}); "
+                f"fused/unfused = {sh['fused_over_unfused']:.2f}.",
+                "",
+            ]
+        lines += [
+            "Targets missed on this set: " + ("; ".join(misses) if misses else "none") + ".",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def write_docs(path: Path, tables: str) -> None:
+    """Replace the generated block of ``path`` (created with a stub around it if missing)."""
+    block = f"{BEGIN}\n{tables}\n{END}"
+    if path.exists() and BEGIN in (text := path.read_text()) and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        path.write_text(head + block + tail)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"# Benchmarks\n\nReproduce with `make bench`.\n\n{block}\n")
