@@ -140,6 +140,10 @@ def augment(
             summary = run_local(state, workers=n_workers, callback=on_progress)
         except SynthaugError as exc:
             raise _fail(str(exc)) from None
+        except KeyboardInterrupt:
+            raise _fail(
+                "interrupted; finished items are kept: continue with --resume", 130
+            ) from None
     console.print(_summary_table(summary))
     if summary.errors_path:
         console.print(f"skipped items and reasons: [bold]{summary.errors_path}[/bold]")

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import cv2
@@ -25,6 +26,7 @@ from synthaug.engine.job import (
     prepare_job,
     process_item,
 )
+from synthaug.errors import DataError
 
 __all__ = ["default_workers", "run_job", "run_local"]
 
@@ -93,26 +95,38 @@ def run_local(
         finally:
             cv2.setNumThreads(before)
     else:
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            workers,
-            mp_context=ctx,
-            initializer=_init_worker,
-            initargs=(state.job, state.dataset_ref),
-        ) as pool:
-            chunks = _chunks(state.pending, size)
-            running: set[Future] = set()
-            for chunk in chunks:
-                running.add(pool.submit(_run_chunk, chunk))
-                if len(running) >= 2 * workers:
-                    finished, running = wait(running, return_when=FIRST_COMPLETED)
-                    for fut in finished:
-                        record(fut.result())
-            while running:
+        try:
+            _run_pool(state, workers, size, record)
+        except BrokenProcessPool:
+            raise DataError(
+                "a worker process died (out of memory?); finished items are kept in the "
+                "manifest: continue with --resume, perhaps with fewer workers"
+            ) from None
+    return finalize_job(state)
+
+
+def _run_pool(
+    state: JobState, workers: int, size: int, record: Callable[[list[dict[str, Any]]], None]
+) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(state.job, state.dataset_ref),
+    ) as pool:
+        chunks = _chunks(state.pending, size)
+        running: set[Future] = set()
+        for chunk in chunks:
+            running.add(pool.submit(_run_chunk, chunk))
+            if len(running) >= 2 * workers:
                 finished, running = wait(running, return_when=FIRST_COMPLETED)
                 for fut in finished:
                     record(fut.result())
-    return finalize_job(state)
+        while running:
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                record(fut.result())
 
 
 def run_job(
