@@ -15,6 +15,7 @@ Examples
 (64, 64, 3)
 """
 
+from synthaug.augment.albumentations_import import from_albumentations
 from synthaug.augment.compose import BaseCompose, Compose, OneOf, Sequential, SomeOf
 from synthaug.augment.mix import CutMix, MixUp, Mosaic, soft_label
 from synthaug.augment.policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
@@ -73,4 +74,5 @@ __all__ = [
     "MixUp",
     "Mosaic",
     "soft_label",
+    "from_albumentations",
 ]
