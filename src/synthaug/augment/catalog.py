@@ -1,0 +1,180 @@
+"""The transform catalogue, generated from the registry: ``docs/transforms.md`` and thumbnails.
+
+Run ``python -m synthaug.augment.catalog docs/transforms.md`` (``make docs`` does). For each
+registered transform it writes its name, the targets it changes, its parameters with their
+defaults, the first line of its docstring, and a thumbnail (JPEG, 96 px high) of the transform
+applied with seed 0 to a small bundled photo (scikit-image's ``chelsea``) carrying one box
+and one keypoint, drawn on geometric transforms' thumbnails. Output is deterministic.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from synthaug import augment as A
+from synthaug.augment.compose import BaseCompose
+from synthaug.augment.draw import draw_sample
+
+__all__ = ["catalog_entries", "photo_sample", "render_thumbnail", "write_catalog"]
+
+THUMB_HEIGHT = 96
+_CONTAINERS = ("Compose", "Sequential", "OneOf", "SomeOf")
+# thumbnail arguments for transforms whose defaults leave the image unchanged
+_SHOWCASE: dict[str, dict[str, Any]] = {
+    "Affine": {"rotate": 20, "scale": (0.85, 0.85), "shear": 10}
+}
+
+
+def photo_sample() -> A.Sample:
+    """The bundled photo (a cat, 96 x 144) with a box on its face and a keypoint on an eye."""
+    from skimage import data
+
+    img = cv2.resize(data.chelsea(), (144, 96), interpolation=cv2.INTER_AREA)
+    return A.Sample(
+        img,
+        boxes=np.array([[50.0, 10.0, 106.0, 72.0]]),
+        box_labels=["face"],
+        keypoints=np.array([[67.0, 36.0]]),
+    )
+
+
+def _first_line(cls: type) -> str:
+    doc = inspect.getdoc(cls) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
+
+
+def _parameters(cls: type) -> list[tuple[str, str]]:
+    out = []
+    for name, prm in inspect.signature(cls.__init__).parameters.items():
+        if name in ("self", "always_apply") or prm.kind in (prm.VAR_POSITIONAL, prm.VAR_KEYWORD):
+            continue
+        default = "required" if prm.default is inspect.Parameter.empty else repr(prm.default)
+        out.append((name, default))
+    return out
+
+
+def catalog_entries() -> list[dict[str, Any]]:
+    """One dict per registered transform (containers excluded), sorted by kind then name."""
+    entries = []
+    for name, cls in sorted(A.REGISTRY.items()):
+        if name in _CONTAINERS:
+            continue
+        policy = issubclass(cls, BaseCompose) or cls.__module__.endswith("policies")
+        geometric = "keypoints" in cls.targets
+        entries.append(
+            {
+                "name": name,
+                "cls": cls,
+                "kind": "policy" if policy else ("geometric" if geometric else "pixel"),
+                "targets": ", ".join(cls.targets),
+                "summary": _first_line(cls),
+                "parameters": _parameters(cls),
+                "example_args": _SHOWCASE.get(name, dict(getattr(cls, "example_args", {}))),
+            }
+        )
+    order = {"geometric": 0, "pixel": 1, "policy": 2}
+    return sorted(entries, key=lambda e: (order[e["kind"]], e["name"]))
+
+
+def render_thumbnail(entry: dict[str, Any], sample: A.Sample, seed: int = 0) -> np.ndarray:
+    """The transform applied (always, ``p=1``) to ``sample``; RGB uint8, 96 px high."""
+    t = entry["cls"](**entry["example_args"])
+    t.p = 1.0
+    out = A.Compose([t], seed=seed)(sample, seed=seed)
+    img = out.image
+    if img.dtype != np.uint8 and (img.min() < 0 or img.max() > 1):  # Normalize: rescale
+        img = ((img - img.min()) / max(float(img.max() - img.min()), 1e-6)).astype(np.float32)
+    width = max(1, round(img.shape[1] * THUMB_HEIGHT / img.shape[0]))
+    small = A.Resize(THUMB_HEIGHT, width, interpolation="area", p=1.0)(
+        out.copy(image=img, box_labels=None, keypoint_labels=None), seed=0
+    )
+    if entry["kind"] != "geometric":
+        small = small.copy(boxes=None, keypoints=None)
+    return draw_sample(small, thickness=1)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def write_catalog(md_path: str | Path, image_dir: str | Path | None = None) -> list[Path]:
+    """Write the Markdown catalogue and one JPEG thumbnail per transform; return all paths."""
+    md_path = Path(md_path)
+    image_dir = Path(image_dir) if image_dir else md_path.parent / "img" / "transforms"
+    image_dir.mkdir(parents=True, exist_ok=True)
+    sample = photo_sample()
+    entries = catalog_entries()
+    written = []
+    rel = Path(*image_dir.relative_to(md_path.parent).parts).as_posix()
+
+    def save(name: str, rgb: np.ndarray) -> str:
+        path = image_dir / f"{name}.jpg"
+        ok, buf = cv2.imencode(
+            ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80]
+        )
+        if not ok:  # pragma: no cover - OpenCV always encodes RGB uint8
+            raise OSError(f"cannot encode thumbnail {path}")
+        path.write_bytes(buf.tobytes())
+        written.append(path)
+        return f"{rel}/{name}.jpg"
+
+    original = save("_original", draw_sample(sample, thickness=1))
+    n_leaves = sum(e["kind"] != "policy" for e in entries)
+    lines = [
+        "# Transform catalogue",
+        "",
+        "<!-- generated by `python -m synthaug.augment.catalog docs/transforms.md`; "
+        "do not edit by hand -->",
+        "",
+        f"{n_leaves} transforms and {len(entries) - n_leaves} automatic policies, read from "
+        "`synthaug.augment.REGISTRY`. Each thumbnail applies the transform once (`p=1`, seed 0) "
+        "to the photo below; geometric transforms show how the box and keypoint follow. "
+        "Containers (`Compose`, `Sequential`, `OneOf`, `SomeOf`) are described in the API docs.",
+        "",
+        f"![original]({original})",
+        "",
+    ]
+    titles = {
+        "geometric": "Geometric (image, masks, boxes, keypoints)",
+        "pixel": "Pixel-level",
+        "policy": "Policies",
+    }
+    kind = None
+    for e in entries:
+        if e["kind"] != kind:
+            kind = e["kind"]
+            lines += [f"## {titles[kind]}", ""]
+        thumb = save(e["name"], render_thumbnail(e, sample))
+        lines += [f"### {e['name']}", "", e["summary"], "", f"![{e['name']}]({thumb})", ""]
+        lines += [f"Targets: {e['targets']}", ""]
+        if e["example_args"]:
+            args = ", ".join(f"{k}={v!r}" for k, v in e["example_args"].items())
+            lines += [f"Thumbnail arguments: `{args}`", ""]
+        if e["parameters"]:
+            lines += ["| parameter | default |", "|---|---|"]
+            lines += [f"| `{n}` | `{_cell(d)}` |" for n, d in e["parameters"]]
+            lines.append("")
+    md_path.parent.mkdir(parents=True, exist_ok=True)
+    md_path.write_text("\n".join(lines), encoding="utf-8")
+    return [md_path, *written]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m synthaug.augment.catalog OUT.md [IMAGE_DIR]``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not 1 <= len(args) <= 2:
+        sys.stderr.write("usage: python -m synthaug.augment.catalog OUT.md [IMAGE_DIR]\n")
+        return 2
+    write_catalog(args[0], args[1] if len(args) == 2 else None)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
