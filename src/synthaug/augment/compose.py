@@ -25,6 +25,7 @@ from synthaug.augment.sample import (
     Sample,
     boxes_from_xyxy,
     boxes_to_xyxy,
+    validate_image,
     validate_sample,
 )
 from synthaug.augment.transforms.base import (
@@ -40,6 +41,26 @@ from synthaug.errors import ConfigError, InvalidInputError
 from synthaug.seeding import SeedLike, as_rng
 
 __all__ = ["BaseCompose", "Compose", "OneOf", "Sequential", "SomeOf"]
+
+
+def _with(sample: Sample, **changes: Any) -> Sample:
+    """``sample.copy(**changes)`` without ``dataclasses.replace``'s per-call field walk.
+
+    Sample has no ``__post_init__``, so copying the instance dict is the same shallow copy.
+    """
+    new = object.__new__(type(sample))
+    new.__dict__.update(sample.__dict__)
+    new.__dict__.update(changes)
+    return new
+
+
+# Transforms whose ``apply`` only replaces the image when the sample carries nothing but an
+# image (no masks, boxes or keypoints): the executor calls ``apply_image`` directly for them.
+_IMAGE_ONLY_APPLY = (ImageOnlyTransform.apply, MatrixTransform.apply)
+
+
+def _is_plain(sample: Sample) -> bool:
+    return sample.masks is None and sample.boxes is None and sample.keypoints is None
 
 
 class BaseCompose(Transform):
@@ -81,7 +102,7 @@ def _walk(t: Transform, rng, runner, path: str, forced: bool) -> None:
     if isinstance(t, BaseCompose):
         t.walk(rng, runner, path + ".")
     else:
-        runner.push(path, t, t.sample_params(rng, runner.view()))
+        runner.push(path, t, t.sample_params(rng, runner.view(t)))
 
 
 @register
@@ -125,86 +146,131 @@ class SomeOf(BaseCompose):
 
 # --------------------------------------------------------------------------- executor
 class _Executor:
-    """Applies pushed steps, fusing runs of matrix and lookup-table transforms."""
+    """Applies pushed steps, fusing runs of matrix and lookup-table transforms.
+
+    A pending matrix run keeps ``(transform, params, matrix, out_hw)`` entries whose matrix is
+    computed only when needed (a run of one transform, or of exact ones only, is applied
+    transform by transform and never needs it).
+    """
 
     def __init__(self, sample: Sample, fuse: bool) -> None:
         self.sample = sample
         self.fuse = fuse
+        self.plain = _is_plain(sample)
         self.applied: list[Applied] = []
-        self._geo: list[tuple[MatrixTransform, dict, np.ndarray, tuple[int, int]]] = []
-        self._geo_hw: tuple[int, int] = sample.image.shape[:2]
+        self._geo: list[list[Any]] = []
         self._lut: list[tuple[ImageOnlyTransform, dict, np.ndarray]] = []
 
-    def view(self) -> Sample:
-        """The sample as the next transform should see it (shape-only while a run is pending)."""
-        if not self._geo:
+    def _fuses_geo(self, t: Transform) -> bool:
+        return self.fuse and isinstance(t, MatrixTransform) and getattr(t, "fusable", True)
+
+    def _fuses_lut(self, t: Transform) -> bool:
+        return (
+            self.fuse
+            and isinstance(t, ImageOnlyTransform)
+            and type(t).lut is not ImageOnlyTransform.lut
+            and getattr(t, "fusable", True)
+            and self.sample.image.dtype == np.uint8
+        )
+
+    def _run_hw(self) -> tuple[int, int]:
+        """Output size of the pending matrix run (computing its matrices)."""
+        hw = tuple(self.sample.image.shape[:2])
+        for entry in self._geo:
+            if entry[2] is None:
+                m, out_hw = entry[0].matrix(entry[1], hw)
+                entry[2], entry[3] = m, (int(out_hw[0]), int(out_hw[1]))
+            hw = entry[3]
+        return hw
+
+    def view(self, t: Transform | None = None) -> Sample:
+        """The sample as ``t`` should see it when drawing its parameters.
+
+        A transform that fuses with the pending run sees the image only by its shape (a
+        zero-filled stand-in, or the pixels before the pending tables); any other first
+        gets the pending runs applied.
+        """
+        if t is not None and self._fuses_geo(t):
             self._flush_lut()
-            return self.sample
-        img = self.sample.image
-        shape = tuple(self._geo_hw) + img.shape[2:]
-        return self.sample.copy(image=np.broadcast_to(np.zeros((), img.dtype), shape), masks=None)
+            if not self._geo:
+                return self.sample
+            img = self.sample.image
+            shape = self._run_hw() + img.shape[2:]
+            stand_in = np.broadcast_to(np.zeros((), img.dtype), shape)
+            return self.sample.copy(image=stand_in, masks=None)
+        self._flush_geo()
+        if t is None or not self._fuses_lut(t):
+            self._flush_lut()
+        return self.sample
 
     def push(self, path: str, t: Transform, params: dict[str, Any]) -> None:
         self.applied.append(Applied(path, type(t).__name__, params))
-        if self.fuse and isinstance(t, MatrixTransform) and getattr(t, "fusable", True):
+        if self._fuses_geo(t):
             self._flush_lut()
-            hw = self._geo_hw
-            m, out_hw = t.matrix(params, hw)
-            self._geo.append((t, params, m, tuple(int(v) for v in out_hw)))
-            self._geo_hw = self._geo[-1][3]
+            self._geo.append([t, params, None, None])
             return
         self._flush_geo()
-        if self.fuse and isinstance(t, ImageOnlyTransform) and self.sample.image.dtype == np.uint8:
+        if self._fuses_lut(t):
             table = t.lut(params, 1 if self.sample.image.ndim == 2 else self.sample.image.shape[2])
             if table is not None:
                 self._lut.append((t, params, table))
                 return
         self._flush_lut()
-        self.sample = t.apply(self.sample, params)
+        self._apply(t, params)
+
+    def _apply(self, t: Transform, params: dict[str, Any]) -> None:
+        """``t.apply``, short-cut to ``apply_image`` when only the image can change."""
+        if self.plain and type(t).apply in _IMAGE_ONLY_APPLY:
+            self.sample = _with(self.sample, image=t.apply_image(self.sample.image, params))
+        else:
+            self.sample = t.apply(self.sample, params)
+            self.plain = _is_plain(self.sample)
 
     def _flush_lut(self) -> None:
         if not self._lut:
             return
         if len(self._lut) == 1:
             t, params, _ = self._lut[0]
-            self.sample = t.apply(self.sample, params)
+            self._apply(t, params)
         else:
             table = self._lut[0][2]
             for _, _, nxt in self._lut[1:]:
                 table = F.compose_luts(table, nxt)
-            self.sample = self.sample.copy(image=F.apply_lut(self.sample.image, table))
+            self.sample = _with(self.sample, image=F.apply_lut(self.sample.image, table))
         self._lut = []
 
     def _flush_geo(self) -> None:
-        run, self._geo = self._geo, []
-        if not run:
+        if not self._geo:
             return
-        self._geo_hw = None  # type: ignore[assignment]
-        inexact = [t for t, *_ in run if not t.exact]
-        if len(run) == 1 or not inexact:
+        if len(self._geo) == 1 or all(entry[0].exact for entry in self._geo):
+            run, self._geo = self._geo, []
             for t, params, _, _ in run:
-                self.sample = t.apply(self.sample, params)
+                self._apply(t, params)
+            return
+        out_hw = self._run_hw()
+        run, self._geo = self._geo, []
+        lead = next(t for t, *_ in run if not t.exact)
+        total = run[0][2]
+        for _, _, m, _ in run[1:]:
+            total = m @ total
+        s = self.sample
+        # a crop/resize/flip run resamples exactly as RandomResizedCrop does on its own
+        plan = G.resized_crop_plan(total, s.image.shape[:2], out_hw)
+        if plan is not None and lead.interpolation == "linear":
+            image = G.resized_crop_image(s.image, *plan, out_hw, lead.interpolation)
         else:
-            lead = inexact[0]
-            total = np.eye(3)
-            for _, _, m, _ in run:
-                total = m @ total
-            out_hw = run[-1][3]
-            s = self.sample
             image = G.warp_image(
                 s.image, total, out_hw, lead.interpolation, lead.border_mode, lead.fill
             )
-            masks = (
-                None
-                if s.masks is None
-                else [
-                    G.warp_mask(m, total, out_hw, lead.border_mode, lead.fill_mask) for m in s.masks
-                ]
-            )
-            self.sample = apply_matrix_to_annotations(
-                s.copy(image=image, masks=masks), total, out_hw
-            )
-        self._geo_hw = self.sample.image.shape[:2]
+        if self.plain:
+            self.sample = _with(s, image=image)
+            return
+        masks = (
+            None
+            if s.masks is None
+            else [G.warp_mask(m, total, out_hw, lead.border_mode, lead.fill_mask) for m in s.masks]
+        )
+        self.sample = apply_matrix_to_annotations(s.copy(image=image, masks=masks), total, out_hw)
 
     def finish(self) -> Sample:
         self._flush_geo()
@@ -347,6 +413,12 @@ class Compose(BaseCompose):
 
     # -- conversion to and from the working form
     def _prepare(self, sample: Sample | None, fields: dict[str, Any]) -> tuple[Sample, dict]:
+        if sample is None and len(fields) == 1 and "image" in fields:
+            # the common image-only call: nothing to convert, only the image to check
+            meta = {} if self.box_method == "corners" else {"_box_method": self.box_method}
+            image = validate_image(fields["image"])
+            work = Sample(image, box_format=self.box_format, meta=meta)
+            return work, {"box_format": self.box_format, "masks_array": False}
         if sample is None:
             if "image" not in fields:
                 raise InvalidInputError("expected a Sample or an image= keyword argument")
@@ -393,9 +465,13 @@ class Compose(BaseCompose):
     def _finish(self, runner: _Executor, restore: dict) -> Sample:
         out = runner.finish()
         changes: dict[str, Any] = {"applied": runner.applied}
-        meta = dict(out.meta)
-        meta.pop("_box_method", None)
+        meta = out.meta
+        if "_box_method" in meta:
+            meta = dict(meta)
+            del meta["_box_method"]
         changes["meta"] = meta
+        if _is_plain(out):
+            return _with(out, **changes)
         hw = (out.height, out.width)
         if out.boxes is not None:
             boxes = np.asarray(out.boxes, dtype=np.float64).reshape(-1, 4)

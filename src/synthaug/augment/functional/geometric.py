@@ -26,6 +26,8 @@ __all__ = [
     "pad_matrix",
     "resize_image",
     "resize_matrix",
+    "resized_crop_image",
+    "resized_crop_plan",
     "rotate_matrix",
     "rot90_image",
     "rot90_matrix",
@@ -157,7 +159,8 @@ def _fill_value(fill: float | tuple[float, ...], image: np.ndarray) -> tuple[flo
 
 def is_affine(matrix: np.ndarray) -> bool:
     """True when the last row of ``matrix`` is ``[0, 0, 1]``."""
-    return bool(np.allclose(matrix[2], [0.0, 0.0, 1.0], atol=1e-12))
+    a, b, c = matrix[2].tolist()
+    return abs(a) <= 1e-12 and abs(b) <= 1e-12 and abs(c - 1.0) <= 1e-12
 
 
 def warp_image(
@@ -203,25 +206,52 @@ def warp_mask(
     return out.astype(dtype, copy=False)
 
 
+# dtypes OpenCV's pixel-copying functions (flip, transpose, rotate) take; others use numpy
+_CV_COPY_DTYPES = frozenset(
+    np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16, np.int32, np.float32, np.float64)
+)
+
+
+def _cv_copyable(image: np.ndarray) -> bool:
+    return image.dtype in _CV_COPY_DTYPES and (
+        image.ndim == 2 or image.shape[2] <= _MAX_CV_CHANNELS
+    )
+
+
 def hflip_image(image: np.ndarray) -> np.ndarray:
     """Mirror left-right (exact)."""
+    if _cv_copyable(image):  # one pass, vectorised; numpy's reversed-stride copy is far slower
+        return cv2.flip(image, 1).reshape(image.shape)
     return np.ascontiguousarray(image[:, ::-1])
 
 
 def vflip_image(image: np.ndarray) -> np.ndarray:
     """Mirror top-bottom (exact)."""
+    if _cv_copyable(image):
+        return cv2.flip(image, 0).reshape(image.shape)
     return np.ascontiguousarray(image[::-1])
 
 
 def transpose_image(image: np.ndarray) -> np.ndarray:
     """Swap rows and columns (exact)."""
+    if _cv_copyable(image):
+        out = cv2.transpose(image)
+        return out.reshape((image.shape[1], image.shape[0]) + image.shape[2:])
     axes = (1, 0) if image.ndim == 2 else (1, 0, 2)
     return np.ascontiguousarray(image.transpose(axes))
 
 
+_CV_ROTATE = {1: cv2.ROTATE_90_COUNTERCLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_CLOCKWISE}
+
+
 def rot90_image(image: np.ndarray, k: int) -> np.ndarray:
     """Rotate by ``k`` quarter turns counter-clockwise as displayed (exact)."""
-    return np.ascontiguousarray(np.rot90(image, k % 4))
+    k %= 4
+    if k and _cv_copyable(image):
+        out = cv2.rotate(image, _CV_ROTATE[k])
+        hw = (image.shape[1], image.shape[0]) if k % 2 else image.shape[:2]
+        return out.reshape(hw + image.shape[2:])
+    return np.ascontiguousarray(np.rot90(image, k))
 
 
 def crop_image(image: np.ndarray, x_min: int, y_min: int, x_max: int, y_max: int) -> np.ndarray:
@@ -257,6 +287,70 @@ def resize_image(
     flags = INTERPOLATIONS[interpolation]
     size = (int(out_hw[1]), int(out_hw[0]))
     return _per_channel_chunks(image, lambda im: cv2.resize(im, size, interpolation=flags))
+
+
+def resized_crop_image(
+    image: np.ndarray,
+    x_min: int,
+    y_min: int,
+    x_max: int,
+    y_max: int,
+    flip_code: int | None,
+    out_hw: tuple[int, int],
+    interpolation: str = "linear",
+) -> np.ndarray:
+    """Resize the crop ``[x_min, x_max) x [y_min, y_max)`` to ``out_hw``, then flip.
+
+    The crop is a view (never copied); ``flip_code`` is OpenCV's (1 left-right, 0 top-bottom,
+    -1 both) or None.
+    """
+    view = image[y_min:y_max, x_min:x_max]
+    if view.shape[:2] == tuple(out_hw):
+        out = np.ascontiguousarray(view)
+    else:
+        flags = INTERPOLATIONS[interpolation]
+        size = (int(out_hw[1]), int(out_hw[0]))
+        out = _per_channel_chunks(view, lambda im: cv2.resize(im, size, interpolation=flags))
+    if flip_code is not None:
+        out = (
+            hflip_image(out)
+            if flip_code == 1
+            else vflip_image(out)
+            if flip_code == 0
+            else (hflip_image(vflip_image(out)))
+        )
+    return out
+
+
+def _axis_plan(a: float, c: float, n_in: int, n_out: int) -> tuple[int, int, bool] | None:
+    flip = a < 0
+    if flip:  # x' = n_out - 1 - (|a| x + c')
+        a, c = -a, n_out - 1.0 - c
+    if a <= 0:
+        return None
+    lo, size = (0.5 * a - 0.5 - c) / a, n_out / a
+    rl, rs = round(lo), round(size)
+    if abs(lo - rl) > 1e-6 or abs(size - rs) > 1e-6 or rl < 0 or rs < 1 or rl + rs > n_in:
+        return None
+    return rl, rl + rs, flip
+
+
+def resized_crop_plan(
+    matrix: np.ndarray, in_hw: tuple[int, int], out_hw: tuple[int, int]
+) -> tuple[int, int, int, int, int | None] | None:
+    """``(x_min, y_min, x_max, y_max, flip_code)`` when ``matrix`` is a crop of whole pixels
+    resized edge-to-edge onto ``out_hw`` and possibly flipped (what a run of crops, resizes and
+    flips composes to), else None. :func:`resized_crop_image` then does it without a warp.
+    """
+    m = matrix
+    if abs(m[0, 1]) > 1e-12 or abs(m[1, 0]) > 1e-12 or not is_affine(m):
+        return None
+    px = _axis_plan(float(m[0, 0]), float(m[0, 2]), in_hw[1], out_hw[1])
+    py = _axis_plan(float(m[1, 1]), float(m[1, 2]), in_hw[0], out_hw[0])
+    if px is None or py is None:
+        return None
+    flip = {(True, False): 1, (False, True): 0, (True, True): -1}.get((px[2], py[2]))
+    return px[0], py[0], px[1], py[1], flip
 
 
 # --------------------------------------------------------------------------- points

@@ -18,7 +18,10 @@ __all__ = [
     "gamma_lut",
     "gaussian_blur_image",
     "gaussian_noise_image",
+    "gaussian_noise_quantized_image",
     "hue_saturation_value_image",
+    "hue_shift_image",
+    "normal_quantiles",
     "jpeg_image",
     "median_blur_image",
     "normalize_image",
@@ -63,16 +66,31 @@ def compose_luts(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return np.stack([s[f[:, i], i] for i in range(c)], axis=1)
 
 
+_RAMP = np.arange(256, dtype=np.uint8).reshape(1, 256)
+
+
+def _scale_shift_u8(image: np.ndarray, alpha: float, beta: float) -> np.ndarray:
+    """``saturate(round(image * alpha + beta))`` on uint8 in one vectorised OpenCV pass."""
+    if alpha >= 0.0 and beta >= 0.0:  # result is >= 0, so the "abs" of convertScaleAbs is moot
+        out = cv2.convertScaleAbs(image, alpha=float(alpha), beta=float(beta))
+    else:
+        out = cv2.addWeighted(image, float(alpha), image, 0.0, float(beta))
+    return out.reshape(image.shape)
+
+
 def brightness_contrast_lut(brightness: float, contrast: float) -> np.ndarray:
-    """``out = in * contrast + brightness * 255`` for uint8, as a table (saturating)."""
-    x = np.arange(256, dtype=np.float64)
-    return np.clip(np.rint(x * contrast + brightness * 255.0), 0, 255).astype(np.uint8)
+    """``out = in * contrast + brightness * 255`` for uint8, as a table (saturating).
+
+    The table is computed by the same OpenCV arithmetic as :func:`brightness_contrast_image`,
+    so the fused (table) and direct paths give identical bytes.
+    """
+    return _scale_shift_u8(_RAMP, contrast, brightness * 255.0).reshape(256)
 
 
 def brightness_contrast_image(image: np.ndarray, brightness: float, contrast: float) -> np.ndarray:
     """Scale by ``contrast`` and shift by ``brightness`` (fraction of full range)."""
     if image.dtype == np.uint8:
-        return apply_lut(image, brightness_contrast_lut(brightness, contrast))
+        return _scale_shift_u8(image, contrast, brightness * 255.0)
     return np.clip(image * contrast + brightness, 0.0, 1.0).astype(np.float32)
 
 
@@ -90,6 +108,8 @@ def to_gray_image(image: np.ndarray, keep_channels: bool = True) -> np.ndarray:
     c = image.shape[2]
     if c == 3:
         gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        if keep_channels:
+            return cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
     else:
         gray = _restore(_as_float(image).mean(axis=2), image.dtype)
     if not keep_channels:
@@ -118,13 +138,12 @@ def hue_saturation_value_image(
         return brightness_contrast_image(image, val_shift, 1.0)
     if image.dtype == np.uint8:
         hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)
-        h, s, v = cv2.split(hsv)
         x = np.arange(256, dtype=np.int32)
-        lut_h = ((x + int(round(hue_shift_deg / 2.0))) % 180).astype(np.uint8)
-        lut_s = np.clip(x + round(sat_shift * 255), 0, 255).astype(np.uint8)
-        lut_v = np.clip(x + round(val_shift * 255), 0, 255).astype(np.uint8)
-        hsv = cv2.merge([cv2.LUT(h, lut_h), cv2.LUT(s, lut_s), cv2.LUT(v, lut_v)])
-        return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+        table = np.empty((256, 1, 3), np.uint8)  # one 3-channel table: H wraps at 180
+        table[:, 0, 0] = (x + _hue_steps(hue_shift_deg)) % 180
+        table[:, 0, 1] = np.clip(x + round(sat_shift * 255), 0, 255)
+        table[:, 0, 2] = np.clip(x + round(val_shift * 255), 0, 255)
+        return cv2.cvtColor(cv2.LUT(hsv, table), cv2.COLOR_HSV2RGB)
     hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)  # float: H in [0, 360), S, V in [0, 1]
     hsv[:, :, 0] = (hsv[:, :, 0] + hue_shift_deg) % 360.0
     hsv[:, :, 1] = np.clip(hsv[:, :, 1] + sat_shift, 0.0, 1.0)
@@ -132,12 +151,45 @@ def hue_saturation_value_image(
     return np.clip(cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB), 0.0, 1.0).astype(np.float32)
 
 
+def _hue_steps(hue_shift_deg: float) -> int:
+    """OpenCV's uint8 hue unit is 2 degrees (0-179)."""
+    return int(round(hue_shift_deg / 2.0))
+
+
+def hue_shift_image(image: np.ndarray, hue_shift_deg: float) -> np.ndarray:
+    """Rotate the hue of an RGB image by ``hue_shift_deg`` degrees (saturation, value kept)."""
+    if image.ndim == 2 or image.shape[2] != 3:
+        return image.copy()
+    if image.dtype != np.uint8:
+        return hue_saturation_value_image(image, hue_shift_deg, 0.0, 0.0)
+    hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)
+    table = ((np.arange(256) + _hue_steps(hue_shift_deg)) % 180).astype(np.uint8)
+    # only H changes: a table on that one plane, written back in place
+    cv2.insertChannel(cv2.LUT(cv2.extractChannel(hsv, 0), table), hsv, 0)
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+
+
 def normalize_image(
     image: np.ndarray, mean: np.ndarray, std: np.ndarray, max_pixel_value: float
 ) -> np.ndarray:
-    """``(image / max_pixel_value - mean) / std`` as float32 (leaves the [0, 1] range)."""
-    x = image.astype(np.float32) / np.float32(max_pixel_value)
-    return ((x - mean.astype(np.float32)) / std.astype(np.float32)).astype(np.float32)
+    """``(image / max_pixel_value - mean) / std`` as float32 (leaves the [0, 1] range).
+
+    Computed as one multiply-add per channel, ``x * (1 / (max * std)) - mean / std``.
+    """
+    mean = np.asarray(mean, np.float64)
+    std = np.asarray(std, np.float64)
+    scale = 1.0 / (float(max_pixel_value) * std)
+    shift = -mean / std
+    x = image.astype(np.float32)
+    c = 1 if image.ndim == 2 else image.shape[2]
+    if image.ndim == 3 and c <= 4:
+        m = np.zeros((c, c + 1), np.float32)
+        m[np.arange(c), np.arange(c)] = np.broadcast_to(scale, (c,))
+        m[:, c] = np.broadcast_to(shift, (c,))
+        return cv2.transform(x.reshape(-1, 1, c), m).reshape(image.shape)
+    x *= scale.astype(np.float32)
+    x += shift.astype(np.float32)
+    return x
 
 
 # --------------------------------------------------------------------------- blur and noise
@@ -179,6 +231,43 @@ def gaussian_noise_image(image: np.ndarray, noise: np.ndarray) -> np.ndarray:
         )
         return np.clip(summed, 0, 255).astype(np.uint8)
     return np.clip(image + noise.astype(np.float32), 0.0, 1.0).astype(np.float32)
+
+
+_QUANTILES: list[np.ndarray] = []
+
+
+def normal_quantiles() -> np.ndarray:
+    """The 65,536 equiprobable quantiles ``Phi^-1((k + 0.5) / 65536)`` of N(0, 1), float64.
+
+    Indexing them with uniform 16-bit integers draws standard normal values (inverse-CDF
+    sampling at 16-bit resolution: tails are cut at 4.4 sigma, probability 1e-5).
+    """
+    if not _QUANTILES:
+        from scipy.special import ndtri
+
+        _QUANTILES.append(ndtri((np.arange(65536, dtype=np.float64) + 0.5) / 65536.0))
+    return _QUANTILES[0]
+
+
+def gaussian_noise_quantized_image(
+    image: np.ndarray, uniform16: np.ndarray, std: float, mean: float = 0.0
+) -> np.ndarray:
+    """Add Gaussian noise ``N(mean, std)`` (fractions of full range) drawn by inverse CDF.
+
+    ``uniform16`` holds uniform uint16 draws shaped like the image (or ``H x W x 1`` for one
+    value per pixel). On uint8 the noise is rounded to whole grey levels, as
+    :func:`gaussian_noise_image` does, and added with saturation.
+    """
+    q = normal_quantiles()
+    if image.dtype == np.uint8:
+        table = np.clip(np.rint(q * (std * 255.0) + mean * 255.0), -32768, 32767)
+        noise = np.take(table.astype(np.int16), uniform16)
+        if noise.shape != image.shape:
+            noise = np.ascontiguousarray(np.broadcast_to(noise, image.shape))
+        return cv2.add(image, noise, dtype=cv2.CV_8U).reshape(image.shape)
+    noise = np.take((q * std + mean).astype(np.float32), uniform16)
+    out = image + noise
+    return np.clip(out, 0.0, 1.0, out=out)
 
 
 def jpeg_image(image: np.ndarray, quality: int) -> np.ndarray:

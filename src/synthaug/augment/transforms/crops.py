@@ -244,12 +244,12 @@ class RandomResizedCrop(_Resampling):
         return G.resize_matrix((y1 - y0, x1 - x0), self.size) @ G.crop_matrix(x0, y0), self.size
 
     def apply_image(self, image, params):
-        """Slice, then one ``cv2.resize``."""
-        return G.resize_image(G.crop_image(image, *params["rect"]), self.size, self.interpolation)
+        """One ``cv2.resize`` of a view of the crop (no intermediate copy)."""
+        return G.resized_crop_image(image, *params["rect"], None, self.size, self.interpolation)
 
     def apply_mask(self, mask, params):
-        """Slice, then nearest-neighbour resize."""
-        return G.resize_image(G.crop_image(mask, *params["rect"]), self.size, "nearest")
+        """Nearest-neighbour resize of a view of the crop."""
+        return G.resized_crop_image(mask, *params["rect"], None, self.size, "nearest")
 
 
 _POSITIONS = ("center", "top_left", "top_right", "bottom_left", "bottom_right", "random")

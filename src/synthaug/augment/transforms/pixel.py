@@ -9,6 +9,7 @@ from __future__ import annotations
 import numbers
 from typing import Any, ClassVar
 
+import cv2
 import numpy as np
 
 from synthaug.augment.functional import pixel as F
@@ -159,13 +160,13 @@ class ColorJitter(ImageOnlyTransform):
                 out = F.brightness_contrast_image(out, 0.0, params["brightness"])
             elif op == 1 and params["contrast"] != 1.0:
                 c = params["contrast"]
-                gray = F.to_gray_image(out)
-                mean = float(gray.mean()) / (255.0 if out.dtype == np.uint8 else 1.0)
+                gray = F.to_gray_image(out, keep_channels=False)
+                mean = cv2.mean(gray)[0] / (255.0 if out.dtype == np.uint8 else 1.0)
                 out = F.brightness_contrast_image(out, mean * (1.0 - c), c)
             elif op == 2 and params["saturation"] != 1.0:
                 out = F.saturation_image(out, params["saturation"])
             elif op == 3 and params["hue"] != 0.0:
-                out = F.hue_saturation_value_image(out, params["hue"] * 360.0, 0.0, 0.0)
+                out = F.hue_shift_image(out, params["hue"] * 360.0)
         return out if out is not image else image.copy()
 
 
@@ -350,13 +351,15 @@ class GaussianNoise(ImageOnlyTransform):
         return {"std": float(rng.uniform(*self.std)), "noise_seed": int(rng.integers(2**63))}
 
     def apply_image(self, image, params):
-        """Add the noise field."""
+        """Add the noise field, drawn by inverse CDF from 16-bit uniforms (see
+        :func:`~synthaug.augment.functional.pixel.normal_quantiles`): several times faster
+        than normal draws, and indistinguishable once rounded to grey levels."""
         gen = np.random.default_rng(params["noise_seed"])
         shape = image.shape if (self.per_channel or image.ndim == 2) else image.shape[:2] + (1,)
-        noise = gen.standard_normal(shape, dtype=np.float32) * np.float32(
-            params["std"]
-        ) + np.float32(self.mean)
-        return F.gaussian_noise_image(image, np.broadcast_to(noise, image.shape))
+        n = int(np.prod(shape))
+        raw = gen.bit_generator.random_raw((n + 3) // 4)
+        uniform16 = raw.astype("<u8", copy=False).view("<u2")[:n].reshape(shape)
+        return F.gaussian_noise_quantized_image(image, uniform16, params["std"], self.mean)
 
 
 @register

@@ -1,0 +1,127 @@
+"""Fast paths agree with their reference paths (correctness only; speed lives in bench/)."""
+
+import cv2
+import numpy as np
+import pytest
+
+from synthaug import augment as A
+from synthaug.augment.functional import geometric as G
+from synthaug.augment.functional import pixel as F
+
+
+def _image(shape, dtype=np.uint8, seed=0):
+    rng = np.random.default_rng(seed)
+    if dtype == np.uint8:
+        return rng.integers(0, 256, size=shape, dtype=np.uint8)
+    if np.dtype(dtype).kind == "f":
+        return rng.random(shape).astype(dtype)
+    return rng.integers(0, 1000, size=shape).astype(dtype)
+
+
+@pytest.mark.parametrize(
+    "shape,dtype",
+    [
+        ((7, 9), np.uint8),
+        ((7, 9, 1), np.uint8),
+        ((7, 9, 3), np.uint8),
+        ((7, 9, 4), np.float32),
+        ((7, 9, 6), np.uint8),
+        ((7, 9), np.int64),
+        ((7, 9), np.bool_),
+    ],
+)
+def test_opencv_flips_and_turns_equal_numpy(shape, dtype):
+    x = _image(shape, dtype)
+    assert np.array_equal(G.hflip_image(x), x[:, ::-1])
+    assert np.array_equal(G.vflip_image(x), x[::-1])
+    axes = (1, 0) if x.ndim == 2 else (1, 0, 2)
+    assert np.array_equal(G.transpose_image(x), x.transpose(axes))
+    for k in range(4):
+        out = G.rot90_image(x, k)
+        assert out.dtype == x.dtype and np.array_equal(out, np.rot90(x, k))
+
+
+def test_brightness_contrast_arithmetic_equals_its_table_bytes():
+    x = _image((31, 37, 3))
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        b, c = float(rng.uniform(-0.5, 0.5)), float(rng.uniform(0.0, 2.0))
+        direct = F.brightness_contrast_image(x, b, c)
+        table = F.brightness_contrast_lut(b, c)
+        assert np.array_equal(direct, cv2.LUT(x, table))
+        expected = np.clip(np.rint(x * c + b * 255.0), 0, 255)
+        assert np.abs(direct.astype(int) - expected).max() <= 1
+
+
+def test_lut_run_is_applied_as_one_table(monkeypatch):
+    calls = []
+    real = F.apply_lut
+    monkeypatch.setattr(F, "apply_lut", lambda im, t: calls.append(1) or real(im, t))
+    pipe = [A.BrightnessContrast(p=1), A.Gamma(p=1), A.BrightnessContrast(p=1)]
+    fused = A.Compose(pipe, fuse=True)(_image((20, 30, 3)), seed=4)
+    assert len(calls) == 1
+    seq = A.Compose(pipe, fuse=False)(_image((20, 30, 3)), seed=4)
+    assert fused.image.tobytes() == seq.image.tobytes()
+
+
+def test_crop_resize_flip_run_is_planned_as_a_resize_and_matches_the_sequence():
+    x = _image((60, 80, 3))
+    pipe = [A.RandomResizedCrop((32, 40), scale=(0.3, 0.9), p=1), A.HorizontalFlip(p=1)]
+    fused = A.Compose(pipe, fuse=True)(x, seed=3)
+    seq = A.Compose(pipe, fuse=False)(x, seed=3)
+    assert np.abs(fused.image.astype(int) - seq.image.astype(int)).max() <= 1
+    rect = fused.applied[0].params["rect"]
+    m = G.hflip_matrix(40) @ G.resize_matrix((rect[3] - rect[1], rect[2] - rect[0]), (32, 40))
+    m = m @ G.crop_matrix(rect[0], rect[1])
+    assert G.resized_crop_plan(m, (60, 80), (32, 40)) == (*rect, 1)
+    assert G.resized_crop_plan(G.rotate_matrix(10, (40, 30)), (60, 80), (60, 80)) is None
+
+
+@pytest.mark.parametrize("shape", [(5, 6), (5, 6, 3), (5, 6, 5)])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_normalize_equals_the_formula(shape, dtype):
+    x = _image(shape, dtype)
+    c = 1 if len(shape) == 2 else shape[2]
+    mean, std = np.linspace(0.3, 0.5, c), np.linspace(0.2, 0.3, c)
+    mpv = 255.0 if dtype == np.uint8 else 1.0
+    if c == 1:
+        mean, std = mean[0], std[0]
+    out = F.normalize_image(x, np.asarray(mean), np.asarray(std), mpv)
+    ref = (x.astype(np.float64) / mpv - mean) / std
+    assert out.dtype == np.float32 and out.shape == x.shape
+    assert np.allclose(out, ref, atol=1e-5)
+
+
+def test_quantized_gaussian_noise_has_the_requested_statistics_and_replays():
+    flat = np.full((200, 200, 3), 128, np.uint8)
+    t = A.GaussianNoise(std=(0.05, 0.05), p=1)
+    out = t(flat, seed=7)
+    noise = out.image.astype(float) - 128
+    assert abs(noise.mean()) < 0.1 and abs(noise.std() - 0.05 * 255) < 0.1
+    # Gaussian shape: about 4.55 % beyond two sigma
+    assert abs(np.mean(np.abs(noise) > 2 * 0.05 * 255) - 0.0455) < 0.005
+    again = A.Compose([t]).replay(flat, out.applied)
+    assert np.array_equal(again.image, out.image)
+    x = np.full((100, 100, 3), 0.5, np.float32)
+    f = A.GaussianNoise(std=(0.1, 0.1), per_channel=False, p=1)(x, seed=1).image
+    assert np.array_equal(f[..., 0], f[..., 2]) and abs(f.std() - 0.1) < 0.005
+
+
+def test_uint8_hue_shift_agrees_with_the_float_path():
+    x = _image((40, 40, 3), seed=5)
+    for deg in (-120.0, 35.0, 180.0):
+        u8 = F.hue_shift_image(x, deg).astype(float)
+        fl = F.hue_saturation_value_image(x.astype(np.float32) / 255, deg, 0.0, 0.0) * 255
+        assert np.median(np.abs(u8 - fl)) <= 2
+    round_trip = np.abs(F.hue_shift_image(x, 360.0).astype(int) - x)  # uint8 HSV is lossy
+    assert np.percentile(round_trip, 99) <= 3
+
+
+def test_image_only_call_equals_the_sample_call():
+    x = _image((30, 40, 3))
+    pipe = A.Compose([A.Rotate(p=1), A.ColorJitter(p=1), A.HorizontalFlip(p=1)])
+    a = pipe(x, seed=11)
+    b = pipe(A.Sample(x), seed=11)
+    assert np.array_equal(a.image, b.image)
+    assert [s.params for s in a.applied] == [s.params for s in b.applied]
+    assert a.meta == {} and b.boxes is None
