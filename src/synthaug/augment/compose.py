@@ -197,7 +197,7 @@ class _Executor:
             img = self.sample.image
             shape = self._run_hw() + img.shape[2:]
             stand_in = np.broadcast_to(np.zeros((), img.dtype), shape)
-            return self.sample.copy(image=stand_in, masks=None)
+            return _with(self.sample, image=stand_in, masks=None)
         self._flush_geo()
         if t is None or not self._fuses_lut(t):
             self._flush_lut()
@@ -242,7 +242,10 @@ class _Executor:
     def _flush_geo(self) -> None:
         if not self._geo:
             return
-        if len(self._geo) == 1 or all(entry[0].exact for entry in self._geo):
+        inexact = [i for i, entry in enumerate(self._geo) if not entry[0].exact]
+        # one resampling either way when at most one step interpolates and nothing exact
+        # precedes it: then step by step is as sharp and as fast (no warp of the whole run)
+        if len(inexact) <= 1 and (not inexact or inexact[0] == 0):
             run, self._geo = self._geo, []
             for t, params, _, _ in run:
                 self._apply(t, params)

@@ -270,6 +270,9 @@ def gaussian_noise_quantized_image(
     return np.clip(out, 0.0, 1.0, out=out)
 
 
+_IMREAD_COLOR_RGB = getattr(cv2, "IMREAD_COLOR_RGB", None)  # OpenCV >= 4.10
+
+
 def jpeg_image(image: np.ndarray, quality: int) -> np.ndarray:
     """Encode and decode as JPEG at ``quality`` (1-100); 1 or 3 channels."""
     work = (
@@ -282,8 +285,11 @@ def jpeg_image(image: np.ndarray, quality: int) -> np.ndarray:
     ok, buf = cv2.imencode(".jpg", bgr, [int(cv2.IMWRITE_JPEG_QUALITY), int(quality)])
     if not ok:  # pragma: no cover - OpenCV fails only on unsupported layouts
         raise ValueError("JPEG encoding failed")
-    dec = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
-    out = dec if dec.ndim == 2 else cv2.cvtColor(dec, cv2.COLOR_BGR2RGB)
+    if work.ndim == 3 and _IMREAD_COLOR_RGB is not None:  # libjpeg writes RGB directly
+        out = cv2.imdecode(buf, _IMREAD_COLOR_RGB)
+    else:
+        dec = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+        out = dec if dec.ndim == 2 else cv2.cvtColor(dec, cv2.COLOR_BGR2RGB)
     if squeeze:
         out = out[:, :, None]
     if image.dtype != np.uint8:
