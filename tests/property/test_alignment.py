@@ -83,7 +83,7 @@ def _interior(mask: np.ndarray, n_min: int) -> tuple[np.ndarray, np.ndarray] | N
     return xs, ys
 
 
-def _check_alignment(out: A.Sample, box_tol: float, dot_tol: float = 1.5) -> None:
+def _check_alignment(out: A.Sample, box_tol: float | None, dot_tol: float = 1.5) -> None:
     for (x, y), i in zip(out.keypoints[:, :2], out.keypoint_labels, strict=True):
         found = _interior(out.masks[i], 25 if dot_tol < 1 else 18)
         if found is None:
@@ -95,7 +95,10 @@ def _check_alignment(out: A.Sample, box_tol: float, dot_tol: float = 1.5) -> Non
         if len(xs) < 30:
             continue
         tight = np.array([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], float)
-        assert np.all(np.abs(tight - box) <= box_tol), (box, tight)
+        if box_tol is None:  # containment only, with the resampling slack of dot_tol
+            assert np.all(box[:2] <= tight[:2] + dot_tol) and np.all(box[2:] >= tight[2:] - dot_tol)
+        else:
+            assert np.all(np.abs(tight - box) <= box_tol), (box, tight)
 
 
 @SETTINGS
@@ -109,11 +112,15 @@ def test_exact_pipelines_keep_boxes_tight_and_dots_on_keypoints_exactly(sample, 
 @given(sample=scenes(), pipe=pipelines(EXACT + INTERPOLATED), seed=st.integers(0, 10_000))
 def test_random_geometric_pipelines_keep_targets_aligned(sample, pipe, seed):
     out = pipe(sample, seed=seed)
-    # each nearest-neighbour resampling of a mask can move an edge by up to one pixel; a fused
-    # pipeline resamples once, an unfused one once per interpolating step
     n_resamplings = sum(not getattr(type(t), "exact", False) for t in _leaves(out, pipe))
-    tol = 1.5 if pipe.fuse or n_resamplings <= 1 else 1.0 * n_resamplings + 0.5
-    _check_alignment(out, box_tol=tol)
+    if pipe.fuse or n_resamplings <= 1:
+        # one resampling: keypoints on their dots, boxes the tight box of their rectangles
+        _check_alignment(out, box_tol=1.5)
+    else:
+        # an unfused chain re-boxes after every step (the box of a rotated box is looser than
+        # the box of the rotated object) and resamples masks once per step: dots stay within
+        # one pixel per resampling, and each box still contains its rectangle
+        _check_alignment(out, box_tol=None, dot_tol=1.0 * n_resamplings + 0.5)
 
 
 def _leaves(out: A.Sample, pipe: A.Compose) -> list[A.Transform]:
