@@ -18,6 +18,7 @@ def demo(
     quick: bool = typer.Option(
         False, "--quick", help="The one-minute version (fewer arms, sizes, seeds)."
     ),
+    workers: int = typer.Option(0, "--workers", "-w", help="Processes (0: one per CPU core)."),
 ) -> None:
     """Run the end-to-end demo: few-shot digits with and without synthetic data, plus an
     augmentation preview of bundled photos with boxes and keypoints."""
@@ -28,7 +29,7 @@ def demo(
     out.mkdir(parents=True, exist_ok=True)
     config = QUICK_CONFIG if quick else DEMO_CONFIG
     console.print(f"[bold]synthaug demo[/bold]: running {config.name} into {out}/")
-    run_with_progress(config, out)
+    run_with_progress(config, out, workers=workers)
     for path in run_augment_demo(out, n_per_photo=4 if quick else 8, seed=0):
         console.print(f"wrote [bold]{path}[/bold]")
     console.print(f"Open [bold]{out / 'report.html'}[/bold] in a browser for the full report.")

@@ -22,8 +22,13 @@ from synthaug.errors import SynthaugError
 console = Console()
 
 
-def run_with_progress(config_path: Path, out: Path, quiet: bool = False) -> dict:
-    """Run an experiment config with a progress bar; write metrics.json and report.html."""
+def run_with_progress(config_path: Path, out: Path, quiet: bool = False, workers: int = 0) -> dict:
+    """Run an experiment config with a progress bar; write metrics.json and report.html.
+
+    ``workers=0`` uses one process per CPU core (results do not depend on it).
+    """
+    import os
+
     from synthaug.experiment import load_config, run_experiment, write_outputs
 
     cfg = load_config(config_path)
@@ -60,7 +65,8 @@ def run_with_progress(config_path: Path, out: Path, quiet: bool = False) -> dict
                     task, description=f"{kind}: {event.get('generator') or event.get('pipeline')}"
                 )
 
-        result = run_experiment(cfg, out, callback=callback)
+        n = workers or max(1, os.cpu_count() or 1)
+        result = run_experiment(cfg, out, callback=callback, workers=n)
     paths = write_outputs(result, out)
     if not quiet:
         _print_summary(result)
@@ -97,10 +103,11 @@ def experiment(
     config: Path = typer.Argument(..., help="Experiment YAML file.", exists=True, dir_okay=False),
     out: Path = typer.Option(Path("experiment-output"), "--out", "-o", help="Output folder."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    workers: int = typer.Option(0, "--workers", "-w", help="Processes (0: one per CPU core)."),
 ) -> None:
     """Train a model per arm x seed x labelled size and compare them on a real test set."""
     try:
-        run_with_progress(config, out, quiet)
+        run_with_progress(config, out, quiet, workers)
     except SynthaugError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None

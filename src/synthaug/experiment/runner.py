@@ -336,15 +336,63 @@ def _fit_predict(
 
 
 # --------------------------------------------------------------------------- the loop
+def _group_jobs(
+    cfg: ExperimentConfig, seed: int, size: int
+) -> list[tuple[ArmConfig, float | None]]:
+    return [(arm, ratio) for arm in cfg.arms for ratio in (arm.ratios if arm.ratios else [None])]
+
+
+def _worker_init() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _prepare_bank(cfg: ExperimentConfig, out_dir: str, key: str, seed: int) -> None:
+    """Fill the disk cache with one procedural generator's bank for one seed (pool task)."""
+    X, y = load_real_data(cfg.data.dataset)
+    n_classes = int(np.unique(y).max()) + 1
+    split = few_shot_split(y, min(cfg.sizes), cfg.data.test_fraction, seed)
+    gens = _GeneratorCache(cfg, Path(out_dir) / "cache", n_classes)
+    gens._bank(key, seed, X[split.labelled], y[split.labelled])
+
+
+def _run_group(cfg: ExperimentConfig, out_dir: str, seed: int, size: int) -> list[RunRecord]:
+    """Train and score every arm (and ratio) for one (seed, size); self-contained for a pool."""
+    from synthaug.augment import from_dict
+
+    X, y = load_real_data(cfg.data.dataset)
+    n_classes = int(np.unique(y).max()) + 1
+    gens = _GeneratorCache(cfg, Path(out_dir) / "cache", n_classes)
+    pipelines = {k: from_dict(v) for k, v in cfg.pipelines.items()}
+    split = few_shot_split(y, size, cfg.data.test_fraction, seed)
+    records = []
+    for arm, ratio in _group_jobs(cfg, seed, size):
+        t = time.perf_counter()
+        Xtr, ytr, n_real, n_syn = _training_set(
+            cfg, arm, ratio, X, y, split, seed, size, gens, pipelines, None
+        )
+        X_unl = X[split.unlabelled] if arm.unlabelled else None
+        pred = _fit_predict(cfg, arm, Xtr, ytr, X_unl, X[split.test], n_classes, seed)
+        acc = float(np.mean(pred == y[split.test]))
+        records.append(
+            RunRecord(arm.name, ratio, size, seed, acc, n_real, n_syn, time.perf_counter() - t)
+        )
+    return records
+
+
 def run_experiment(
     cfg: ExperimentConfig,
     out_dir: str | Path,
     callback: Callback | None = None,
+    workers: int = 1,
 ) -> ExperimentResult:
     """Train and score every arm x seed x size (x ratio); write nothing but the cache.
 
-    Use :func:`synthaug.experiment.write_outputs` (or the CLI) to write metrics.json and the
-    report. ``callback`` receives dicts: ``{"event": "start", "total": n}``, then one
+    Work is split into (seed, size) groups, each self-contained and seeded from its key, so
+    the results are identical for any number of ``workers`` (processes, one torch thread
+    each). Use :func:`synthaug.experiment.write_outputs` (or the CLI) to write metrics.json
+    and the report. ``callback`` receives dicts: ``{"event": "start", "total": n}``, then one
     ``{"event": "run", "record": RunRecord, "done": i, "total": n}`` per trained model.
     """
     from synthaug.augment import from_dict
@@ -352,36 +400,58 @@ def run_experiment(
     t0 = time.perf_counter()
     X, y = load_real_data(cfg.data.dataset)
     classes = np.unique(y)
-    n_classes = int(classes.max()) + 1 if np.issubdtype(y.dtype, np.integer) else len(classes)
+    n_classes = int(classes.max()) + 1
     out = Path(out_dir)
     gens = _GeneratorCache(cfg, out / "cache", n_classes)
     pipelines = {k: from_dict(v) for k, v in cfg.pipelines.items()}
-    jobs = [
-        (arm, ratio, size, seed)
-        for size in cfg.sizes
-        for seed in cfg.seeds
-        for arm in cfg.arms
-        for ratio in (arm.ratios if arm.ratios else [None])
-    ]
+    groups = [(seed, size) for size in cfg.sizes for seed in cfg.seeds]
+    total = sum(len(_group_jobs(cfg, *g)) for g in groups)
     if callback:
-        callback({"event": "start", "total": len(jobs)})
-    records: list[RunRecord] = []
-    splits: dict[tuple[int, int], FewShotSplit] = {}
-    for done, (arm, ratio, size, seed) in enumerate(jobs, start=1):
-        split = splits.get((seed, size))
-        if split is None:
-            split = splits[(seed, size)] = few_shot_split(y, size, cfg.data.test_fraction, seed)
-        t = time.perf_counter()
-        Xtr, ytr, n_real, n_syn = _training_set(
-            cfg, arm, ratio, X, y, split, seed, size, gens, pipelines, callback
-        )
-        X_unl = X[split.unlabelled] if arm.unlabelled else None
-        pred = _fit_predict(cfg, arm, Xtr, ytr, X_unl, X[split.test], n_classes, seed)
-        acc = float(np.mean(pred == y[split.test]))
-        rec = RunRecord(arm.name, ratio, size, seed, acc, n_real, n_syn, time.perf_counter() - t)
-        records.append(rec)
-        if callback:
-            callback({"event": "run", "record": rec, "done": done, "total": len(jobs)})
+        callback({"event": "start", "total": total})
+    banks = [(key, seed) for key in gens.bank_size if gens._procedural(key) for seed in cfg.seeds]
+    by_group: dict[tuple[int, int], list[RunRecord]] = {}
+    done = 0
+
+    def report(recs: list[RunRecord]) -> None:
+        nonlocal done
+        for rec in recs:
+            done += 1
+            if callback:
+                callback({"event": "run", "record": rec, "done": done, "total": total})
+
+    if workers <= 1:
+        for key, seed in banks:
+            if callback:
+                callback({"event": "generator_fit", "generator": key, "seed": seed, "size": 0})
+            _prepare_bank(cfg, str(out), key, seed)
+        for g in groups:
+            by_group[g] = _run_group(cfg, str(out), *g)
+            report(by_group[g])
+    else:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        ctx = mp.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init) as pool:
+            if callback and banks:
+                callback(
+                    {
+                        "event": "generator_fit",
+                        "generator": "procedural banks",
+                        "seed": "all",
+                        "size": 0,
+                    }
+                )
+            for f in [pool.submit(_prepare_bank, cfg, str(out), key, seed) for key, seed in banks]:
+                f.result()
+            futures = {pool.submit(_run_group, cfg, str(out), *g): g for g in groups}
+            for f in as_completed(futures):
+                by_group[futures[f]] = f.result()
+                report(by_group[futures[f]])
+    records = [r for g in groups for r in by_group[g]]
+    splits = {
+        (seed, size): few_shot_split(y, size, cfg.data.test_fraction, seed) for seed, size in groups
+    }
     result = ExperimentResult(
         config=cfg,
         records=records,
@@ -393,7 +463,8 @@ def run_experiment(
             "image_shape": list(X.shape[1:]),
             "n_classes": len(classes),
             "test_fraction": cfg.data.test_fraction,
-            "n_test": int(len(splits[next(iter(splits))].test)) if splits else 0,
+            "n_test": int(len(splits[groups[0]].test)),
+            "workers": workers,
         },
     )
     _quality_and_samples(cfg, result, X, y, splits, gens, pipelines, callback)
