@@ -24,6 +24,7 @@ def _root() -> None:
 
 
 # Command modules register on import. Keep this list sorted.
+from synthaug.cli import audit as _audit  # noqa: E402,F401
 from synthaug.cli import augment as _augment  # noqa: E402,F401
 from synthaug.cli import demo as _demo  # noqa: E402,F401
 from synthaug.cli import experiment as _experiment  # noqa: E402,F401

@@ -1,0 +1,132 @@
+"""``synthaug audit``: which transforms of a pipeline change labels, and from what strength."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from synthaug.cli import app
+from synthaug.errors import SynthaugError
+
+console = Console()
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _magnitudes(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"expected numbers separated by commas, got {text!r}") from None
+    if not values or min(values) < 0:
+        raise typer.BadParameter(f"expected numbers >= 0, got {text!r}")
+    return values
+
+
+def _print_table(result) -> None:
+    table = Table(
+        title=f"audit: oracle {result.oracle}, {100 * result.clean_accuracy:.1f}% clean "
+        f"accuracy on {result.n_audited} held-out images"
+    )
+    for col in ("transform", "as configured", "largest safe magnitude", "flip rate by magnitude"):
+        table.add_column(col)
+    for t in result.transforms:
+        style = "red" if t.flagged or t.error else "green"
+        finding = t.error or ("UNSAFE" if t.flagged else "safe")
+        safe = "-" if t.max_safe_magnitude is None else f"{t.max_safe_magnitude:g}"
+        rates = " ".join(f"{m.magnitude:g}:{100 * m.flip_rate:.0f}%" for m in t.magnitudes)
+        table.add_row(f"{t.name} {t.path}", f"[{style}]{finding}[/{style}]", safe, rates)
+    console.print(table)
+    for t in result.transforms:
+        if t.flagged:
+            console.print(f"[red]- {t.name} ({t.path}):[/red] {t.verdict}")
+    for w in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}")
+
+
+@app.command()
+def audit(
+    pipeline: Path = typer.Option(
+        ..., "--pipeline", "-p", help="Pipeline YAML/JSON.", exists=True, dir_okay=False
+    ),
+    data: str = typer.Option(
+        "digits", "--data", "-d", help="'digits', an .npz with X and y, or a class-per-folder tree."
+    ),
+    out: Path = typer.Option(Path("audit-output"), "--out", "-o", help="Output folder."),
+    seed: int = typer.Option(0, "--seed", help="Seeds the split, the oracle and augmentation."),
+    oracle: str = typer.Option("cnn", "--oracle", help="'cnn' (default) or 'svc' (faster)."),
+    magnitudes: str = typer.Option(
+        "0,0.25,0.5,0.75,1", "--magnitudes", help="Strengths to audit (1 = as configured)."
+    ),
+    max_items: int = typer.Option(600, "--max-items", help="Held-out images audited per step."),
+    fail_on_flag: bool = typer.Option(
+        False, "--fail-on-flag", help="Exit with status 1 when a transform is flagged."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or table."),
+) -> None:
+    """Audit each transform for label flips (6 -> 9), affinity and diversity; write
+    audit.json and index.html."""
+    from synthaug import augment
+    from synthaug.data.npz import load_arrays
+    from synthaug.evaluate import audit as run_audit
+    from synthaug.evaluate.audit_report import render_audit_page
+
+    mags = _magnitudes(magnitudes)
+    try:
+        pipe = augment.load(pipeline)
+        X, y = load_arrays(data)
+        columns = (
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console, disable=quiet) as progress:
+            task = progress.add_task("training the oracle", total=None)
+
+            def callback(event: dict) -> None:
+                if event["event"] == "step":
+                    progress.update(
+                        task,
+                        total=event["total"],
+                        completed=event["done"] - 1,
+                        description=f"{event['transform']} at {event['magnitude']:g}",
+                    )
+
+            result = run_audit(
+                pipe,
+                X,
+                y,
+                oracle=oracle,
+                magnitudes=mags,
+                seed=seed,
+                callback=callback,
+                max_items=max_items,
+            )
+            progress.update(task, completed=progress.tasks[0].total, description="done")
+        out.mkdir(parents=True, exist_ok=True)
+        _atomic_write(out / "audit.json", json.dumps(result.to_dict(), indent=1))
+        _atomic_write(out / "index.html", render_audit_page(result, f"Audit of {pipeline.name}"))
+    except SynthaugError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted: nothing written[/yellow]")
+        raise typer.Exit(130) from None
+    if not quiet:
+        _print_table(result)
+        console.print(
+            f"wrote [bold]{out / 'audit.json'}[/bold] and [bold]{out / 'index.html'}[/bold]"
+        )
+    if fail_on_flag and result.flagged:
+        raise typer.Exit(1)

@@ -1,0 +1,95 @@
+"""``synthaug audit`` end to end on a slice of the digits and on the shipped example."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from synthaug.cli import app
+from synthaug.data import load_dataset
+
+runner = CliRunner()
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture()
+def digits_npz(tmp_path: Path) -> Path:
+    X, y = load_dataset("digits")
+    path = tmp_path / "digits.npz"
+    np.savez(path, X=X[:900], y=y[:900])
+    return path
+
+
+def test_audit_writes_json_and_html_and_flags_the_vertical_flip(tmp_path, digits_npz):
+    pipe = tmp_path / "p.yaml"
+    pipe.write_text(
+        "transforms:\n  - {name: Rotate, limit: 8}\n  - {name: VerticalFlip}\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    res = runner.invoke(
+        app,
+        [
+            "audit",
+            "--pipeline",
+            str(pipe),
+            "--data",
+            str(digits_npz),
+            "--out",
+            str(out),
+            "--oracle",
+            "svc",
+            "--magnitudes",
+            "0,0.5,1",
+            "--seed",
+            "3",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    report = json.loads((out / "audit.json").read_text())
+    rows = {t["name"]: t for t in report["transforms"]}
+    assert report["seed"] == 3 and report["n_val"] == 270
+    assert not rows["Rotate"]["flagged"] and rows["Rotate"]["max_safe_magnitude"] == 1.0
+    assert rows["VerticalFlip"]["flagged"]
+    assert [m["magnitude"] for m in rows["Rotate"]["magnitudes"]] == [0.0, 0.5, 1.0]
+    page = (out / "index.html").read_text()
+    assert "data:image/png;base64," in page and "VerticalFlip" in page
+    assert "UNSAFE" in res.output
+    assert sorted(p.name for p in out.iterdir()) == ["audit.json", "index.html"]
+
+
+def test_fail_on_flag_exits_1(tmp_path, digits_npz):
+    pipe = tmp_path / "p.yaml"
+    pipe.write_text("transforms:\n  - {name: VerticalFlip}\n", encoding="utf-8")
+    args = ["audit", "-p", str(pipe), "-d", str(digits_npz), "-o", str(tmp_path / "o"), "-q"]
+    res = runner.invoke(app, [*args, "--oracle", "svc", "--fail-on-flag"])
+    assert res.exit_code == 1, res.output
+
+
+def test_bad_pipeline_and_bad_data_are_errors_not_tracebacks(tmp_path, digits_npz):
+    pipe = tmp_path / "p.yaml"
+    pipe.write_text("transforms:\n  - {name: Rotat, limit: 8}\n", encoding="utf-8")
+    res = runner.invoke(app, ["audit", "-p", str(pipe), "-d", str(digits_npz)])
+    assert res.exit_code == 2 and "did you mean 'Rotate'" in res.output
+    res = runner.invoke(
+        app, ["audit", "-p", str(EXAMPLES / "audit_digits.yaml"), "-d", str(tmp_path / "no.npz")]
+    )
+    assert res.exit_code == 2 and "no.npz" in res.output
+    res = runner.invoke(app, ["audit", "-p", str(pipe), "--magnitudes", "a,b"])
+    assert res.exit_code == 2
+
+
+@pytest.mark.slow
+def test_shipped_example_flags_the_unsafe_transforms_only(tmp_path):
+    out = tmp_path / "out"
+    res = runner.invoke(
+        app, ["audit", "-p", str(EXAMPLES / "audit_digits.yaml"), "-d", "digits", "-o", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    rows = json.loads((out / "audit.json").read_text())["transforms"]
+    flagged = {t["path"] for t in rows if t["flagged"]}
+    assert flagged == {"transforms[4]", "transforms[5]", "pipeline"}
+    assert any("swaps 6 and 9" in f for f in rows[4]["flags"])
