@@ -50,10 +50,10 @@ def labelled_photos() -> list[Sample]:
         ),
         Sample(
             skd.chelsea(),
-            boxes=np.array([[90, 20, 300, 230]], float),
+            boxes=np.array([[40, 10, 400, 295]], float),
             box_labels=["cat face"],
-            keypoints=np.array([[151, 110], [232, 106]], float),
-            keypoint_labels=["left eye", "right eye"],
+            keypoints=np.array([[172, 115], [318, 135], [265, 240]], float),
+            keypoint_labels=["left eye", "right eye", "nose"],
             meta={"name": "chelsea"},
         ),
     ]
