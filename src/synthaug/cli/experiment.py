@@ -68,6 +68,11 @@ def run_with_progress(config_path: Path, out: Path, quiet: bool = False, workers
         n = workers or max(1, os.cpu_count() or 1)
         result = run_experiment(cfg, out, callback=callback, workers=n)
     paths = write_outputs(result, out)
+    from synthaug.experiment.tracking import log_to_mlflow
+
+    run_id = log_to_mlflow(result, out)
+    if run_id and not quiet:
+        console.print(f"logged to MLflow run [bold]{run_id}[/bold]")
     if not quiet:
         _print_summary(result)
         for p in paths:
