@@ -150,8 +150,10 @@ def render_experiment_report(result: ExperimentResult) -> str:
             continue
         fig_html.append(f"<figure>{_img(_fig_png(fig), title)}</figure>")
         plt.close(fig)
+    n_cols = int(result.data_info.get("n_classes", 10))
     grids = "".join(
-        f"<figure>{_img(_grid_png(imgs), name)}<figcaption>{html.escape(name)}</figcaption></figure>"
+        f"<figure>{_img(_grid_png(imgs, n_cols=n_cols), name)}"
+        f"<figcaption>{html.escape(name)}</figcaption></figure>"
         for name, imgs in result.samples.items()
         if len(imgs)
     )

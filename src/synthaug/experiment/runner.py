@@ -521,20 +521,30 @@ def compare(cfg: ExperimentConfig, records: list[RunRecord]) -> list[dict[str, A
     return out
 
 
+def _per_class_grid(y: np.ndarray, per_class: int) -> np.ndarray:
+    """Indices laying out ``per_class`` examples of every class, one class per column."""
+    classes = np.unique(y)
+    cols = [np.flatnonzero(y == c)[:per_class] for c in classes]
+    return np.array(
+        [col[r] for r in range(per_class) for col in cols if r < len(col)], dtype=np.int64
+    )
+
+
 def _quality_and_samples(cfg, result, X, y, splits, gens, pipelines, callback) -> None:
     """Sample grids, fidelity/privacy of each generator, and the audit (never on test data)."""
     seed, size = cfg.seeds[0], max(cfg.sizes)
     split = splits.get((seed, size)) or few_shot_split(y, size, cfg.data.test_fraction, seed)
     X_lab, y_lab = X[split.labelled], y[split.labelled]
-    order = np.argsort(y_lab, kind="stable")
-    result.samples["real"] = X_lab[order][:40]
+    show = _per_class_grid(y_lab, per_class=4)  # columns of classes, 4 rows
+    result.samples["real"] = X_lab[show]
     for key, pipe in pipelines.items():
-        result.samples[f"augmented ({key})"] = _augment(pipe, X_lab[order][:40], 1, ("grid", key))
+        result.samples[f"augmented ({key})"] = _augment(pipe, X_lab[show], 1, ("grid", key))
     for arm in cfg.arms:
         if arm.generator is None or f"synthetic ({arm.generator})" in result.samples:
             continue
-        Xs, ys = gens.sample(arm.generator, arm, seed, size, X_lab, y_lab, 40 * 1, callback)
-        result.samples[f"synthetic ({arm.generator})"] = Xs[np.argsort(ys, kind="stable")]
+        n_show = 4 * len(np.unique(y_lab))
+        Xs, ys = gens.sample(arm.generator, arm, seed, size, X_lab, y_lab, n_show, callback)
+        result.samples[f"synthetic ({arm.generator})"] = Xs[_per_class_grid(ys, per_class=4)]
         if not cfg.evaluate_quality:
             continue
         if callback:
@@ -573,7 +583,7 @@ def _quality(arm, gens, X, y, split, seed, size, callback) -> dict[str, Any]:
                 Xs,
                 ys,
                 train=(X_lab, y_lab),
-                holdout=X[split.unlabelled],
+                holdout=(X[split.unlabelled], y[split.unlabelled]),
                 seed=seed,
             )
         )
