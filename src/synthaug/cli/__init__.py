@@ -27,6 +27,7 @@ def _root() -> None:
 from synthaug.cli import audit as _audit  # noqa: E402,F401
 from synthaug.cli import augment as _augment  # noqa: E402,F401
 from synthaug.cli import demo as _demo  # noqa: E402,F401
+from synthaug.cli import evaluate as _evaluate  # noqa: E402,F401
 from synthaug.cli import experiment as _experiment  # noqa: E402,F401
 from synthaug.cli import synth as _synth  # noqa: E402,F401
 
