@@ -31,9 +31,9 @@ def shifted():
 @pytest.mark.parametrize("seed", [0, 1])
 def test_every_method_beats_source_only_on_a_constructed_shift(shifted, seed):
     Xs, ys, Xt, yt = shifted
-    ref = adapt.make("adabn", steps=300, width=16, seed=seed)
-    ref._prepare(Xs, ys, Xt)
-    source_only = ref.source_only_model(Xs, ys).score(Xt, yt)
+    source_only = (
+        adapt.make("source_only", steps=300, width=16, seed=seed).fit(Xs, ys, Xt).score(Xt, yt)
+    )
     for name in adapt.METHODS:
         acc = adapt.make(name, steps=300, width=16, seed=seed).fit(Xs, ys, Xt).score(Xt, yt)
         assert acc > source_only + 0.05, (name, acc, source_only)
@@ -68,17 +68,41 @@ def test_same_seed_same_predictions_and_target_labels_never_needed(shifted):
     assert np.array_equal(a, b)
 
 
-def test_selection_uses_source_validation_and_target_entropy_only(shifted):
+class _Fixed:
+    """A stand-in candidate: 1-NN on the source (equal source accuracy for both kinds); on
+    the target it either collapses to one confident class or spreads over the classes."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def fit(self, Xs, ys, Xt):
+        from sklearn.neighbors import KNeighborsClassifier
+
+        self.n = int(ys.max()) + 1
+        self.knn = KNeighborsClassifier(1).fit(Xs.reshape(len(Xs), -1), ys)
+        return self
+
+    def predict(self, X):
+        return self.knn.predict(X.reshape(len(X), -1))
+
+    def predict_proba(self, X):
+        p = np.full((len(X), self.n), 0.01)
+        if self.kind == "collapsed":
+            p[:, 0] = 1.0
+        else:
+            p[np.arange(len(X)), self.predict(X)] = 0.6
+        return p / p.sum(1, keepdims=True)
+
+
+def test_selection_rejects_a_candidate_that_collapses_on_the_target(shifted):
     Xs, ys, Xt, _ = shifted
     chosen, rows = adapt.select_without_target_labels(
-        lambda **p: adapt.DeepCORAL(steps=30, width=8, **p),
-        [{"weight": 0.0}, {"weight": 1.0}],
-        Xs[:300],
-        ys[:300],
-        Xt[:300],
+        _Fixed, [{"kind": "collapsed"}, {"kind": "spread"}], Xs[:300], ys[:300], Xt[:300]
     )
-    assert chosen in ({"weight": 0.0}, {"weight": 1.0})
-    assert {"source_val_acc", "target_entropy", "target_classes"} <= set(rows[0])
+    # the collapsed one has the lowest target entropy but predicts a single class
+    assert rows[0]["target_entropy"] < rows[1]["target_entropy"]
+    assert rows[0]["target_classes"] == 1
+    assert chosen == {"kind": "spread"}
 
 
 def test_errors_name_the_problem():

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from synthaug.adapt.adabn import AdaBN
-from synthaug.adapt.base import Adapter, coral_loss
+from synthaug.adapt.base import Adapter, SourceOnly, coral_loss
 from synthaug.adapt.coral import DeepCORAL
 from synthaug.adapt.dann import DANN, GradientReversal, grl_lambda
 from synthaug.adapt.selection import select_without_target_labels
@@ -26,12 +26,14 @@ from synthaug.errors import ConfigError
 
 __all__ = [
     "METHODS",
+    "NAMES",
     "DANN",
     "AdaBN",
     "Adapter",
     "DeepCORAL",
     "GradientReversal",
     "SelfTraining",
+    "SourceOnly",
     "coral_loss",
     "grl_lambda",
     "make",
@@ -39,6 +41,8 @@ __all__ = [
 ]
 
 METHODS = {"dann": DANN, "coral": DeepCORAL, "adabn": AdaBN, "self_training": SelfTraining}
+#: every name :func:`make` accepts: the methods plus the ``source_only`` baseline
+NAMES = {"source_only": SourceOnly, **METHODS}
 
 
 def make(
@@ -50,8 +54,8 @@ def make(
     ``batch_size``, ``lr``, ``width`` attributes): the method gets the same training budget as
     the experiment's other arms.
     """
-    if name not in METHODS:
-        raise ConfigError(f"adapt: unknown method {name!r}; expected one of {sorted(METHODS)}")
+    if name not in NAMES:
+        raise ConfigError(f"adapt: unknown method {name!r}; expected one of {sorted(NAMES)}")
     budget: dict[str, Any] = {}
     if model is not None:
         steps = getattr(model, "max_steps", None) or 30 * getattr(model, "epochs", 20)
@@ -61,4 +65,4 @@ def make(
             "lr": model.lr,
             "width": model.width,
         }
-    return METHODS[name](n_classes=n_classes, seed=seed, **{**budget, **params})
+    return NAMES[name](n_classes=n_classes, seed=seed, **{**budget, **params})

@@ -17,7 +17,7 @@ from synthaug.errors import InvalidInputError
 from synthaug.nn import CNNClassifier, SmallCNN, to_nchw
 from synthaug.seeding import item_seed
 
-__all__ = ["Adapter", "coral_loss"]
+__all__ = ["Adapter", "SourceOnly", "coral_loss"]
 
 
 def coral_loss(fs: torch.Tensor, ft: torch.Tensor) -> torch.Tensor:
@@ -156,3 +156,13 @@ class Adapter:
                     ):
                         names.append(k)
         return {k: getattr(self, k) for k in names}
+
+
+class SourceOnly(Adapter):
+    """The baseline: train on the source only and ignore the target (same budget as the others)."""
+
+    def fit(self, source_X, source_y, target_X) -> SourceOnly:
+        """Train on the source; ``target_X`` is only checked for a matching shape."""
+        self._prepare(source_X, source_y, target_X)
+        self.model_ = self.source_only_model(source_X, source_y).model_
+        return self

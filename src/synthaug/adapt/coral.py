@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 
 from synthaug.adapt.base import Adapter, coral_loss
+from synthaug.seeding import item_seed
 
 __all__ = ["DeepCORAL"]
 
@@ -31,8 +32,8 @@ class DeepCORAL(Adapter):
         )
         gs, gt = self._generator("coral-s"), self._generator("coral-t")
         model.train()
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed)
+        with torch.random.fork_rng(devices=[]):  # dropout draws from the forked global stream
+            torch.manual_seed(item_seed("coral-dropout", int(self.seed)) % 2**63)
             for _ in range(self.steps):
                 bs, bt = (
                     self._batch(len(xs), self.batch_size, gs),

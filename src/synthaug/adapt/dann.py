@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from synthaug.adapt.base import Adapter
+from synthaug.seeding import item_seed
 
 __all__ = ["DANN", "GradientReversal", "grl_lambda"]
 
@@ -52,20 +53,23 @@ class DANN(Adapter):
         xs, ys, xt = self._prepare(source_X, source_y, target_X)
         model = self._build(xs.shape[1], tuple(xs.shape[2:]))
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed + 1)
+            torch.manual_seed(item_seed("dann-discriminator", int(self.seed)) % 2**63)
             d = model.head.in_features
             disc = nn.Sequential(nn.Linear(d, d), nn.ReLU(), nn.Linear(d, 2))
         params = list(model.parameters()) + list(disc.parameters())
-        opt = torch.optim.SGD(params, lr=self.lr * 3, momentum=0.9, weight_decay=1e-4)
+        # SGD with momentum as in the paper; its step needs ~3x the Adam rate the other methods
+        # share (``lr``), hence mu_0 = 3 lr
+        mu0 = 3 * self.lr
+        opt = torch.optim.SGD(params, lr=mu0, momentum=0.9, weight_decay=1e-4)
         gs, gt = self._generator("dann-s"), self._generator("dann-t")
         ce = nn.functional.cross_entropy
         model.train()
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed)
+        with torch.random.fork_rng(devices=[]):  # dropout draws from the forked global stream
+            torch.manual_seed(item_seed("dann-dropout", int(self.seed)) % 2**63)
             for step in range(self.steps):
                 p = step / max(1, self.steps - 1)
                 for group in opt.param_groups:  # (3) annealed learning rate
-                    group["lr"] = self.lr * 3 / (1 + 10 * p) ** 0.75
+                    group["lr"] = mu0 / (1 + 10 * p) ** 0.75
                 bs, bt = (
                     self._batch(len(xs), self.batch_size, gs),
                     self._batch(len(xt), self.batch_size, gt),
