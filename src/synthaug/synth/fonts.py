@@ -55,11 +55,14 @@ _CANVAS = 160  # high-resolution canvas (pixels) on which a glyph is drawn and d
 _FONT_PX = 96
 
 
-def find_fonts(characters: str = "0123456789") -> list[str]:
-    """Paths of the installed fonts that have a glyph for every one of ``characters``.
+def find_fonts(characters: str = "0123456789", include_system: bool = False) -> list[str]:
+    """Paths of the fonts that have a glyph for every one of ``characters``.
 
-    Looks in matplotlib's bundled fonts and under ``/usr/share/fonts``; a font present in both
-    (same file name) is listed once. Symbol and placeholder fonts are skipped.
+    Looks in matplotlib's bundled fonts and, with ``include_system``, under
+    ``/usr/share/fonts``; a font present in both (same file name) is listed once. Symbol and
+    placeholder fonts are skipped. The default (bundled only) is the same on every machine with
+    the pinned matplotlib, so ``FontGlyphs`` gives the same images everywhere; system fonts
+    differ between machines (installing a browser adds some) and so would the images.
     """
     import matplotlib
     from matplotlib.ft2font import FT2Font
@@ -68,7 +71,8 @@ def find_fonts(characters: str = "0123456789") -> list[str]:
     paths: list[str] = []
     for root in roots:
         paths += sorted(glob.glob(os.path.join(root, "*.ttf")))
-    paths += sorted(glob.glob("/usr/share/fonts/**/*.[ot]tf", recursive=True))
+    if include_system:
+        paths += sorted(glob.glob("/usr/share/fonts/**/*.[ot]tf", recursive=True))
     seen: set[str] = set()
     found: list[str] = []
     for path in paths:
@@ -116,7 +120,9 @@ class FontGlyphs(Generator):
     size : (int, int)
         Output ``(H, W)``; ``like="sklearn-digits"`` forces (8, 8), ``"mnist"`` (28, 28).
     fonts : sequence of str, optional
-        Font file paths; default: every installed font that has all ``characters``.
+        Font file paths; default: every font bundled with matplotlib that has all
+        ``characters`` (the same on every machine). Add system fonts with
+        ``fonts=tuple(find_fonts(characters, include_system=True))``.
     slant_deg, rotation_deg : (float, float)
         Uniform ranges of the shear angle (positive leans right) and of the rotation (degrees).
     aspect : (float, float)
