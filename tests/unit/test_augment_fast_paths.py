@@ -125,3 +125,59 @@ def test_image_only_call_equals_the_sample_call():
     assert np.array_equal(a.image, b.image)
     assert [s.params for s in a.applied] == [s.params for s in b.applied]
     assert a.meta == {} and b.boxes is None
+
+
+def test_coarse_elastic_field_has_the_statistics_of_the_full_resolution_field():
+    from synthaug.augment.functional import distortion as D
+
+    hw, alpha = (192, 160), 34.0
+    for sigma in (4.0, 6.0):
+        ref, new, ref_grad, new_grad = [], [], [], []
+        ident_x = D._identity(hw)[0]
+        for seed in range(20):
+            g = np.random.default_rng(seed)
+            dx = g.uniform(-1, 1, hw).astype(np.float32) * alpha
+            dy = g.uniform(-1, 1, hw).astype(np.float32) * alpha
+            full = D.elastic_map(hw, dx, dy, sigma)[0] - ident_x
+            noise = g.random((*D.elastic_coarse_shape(hw, sigma), 2), dtype=np.float32)
+            coarse = D.elastic_map_coarse(hw, noise, alpha, sigma)[0] - ident_x
+            ref.append(full.std())
+            new.append(coarse.std())
+            ref_grad.append(np.diff(full, axis=1).std())
+            new_grad.append(np.diff(coarse, axis=1).std())
+        assert abs(np.mean(new) / np.mean(ref) - 1) < 0.08
+        assert abs(np.mean(new_grad) / np.mean(ref_grad) - 1) < 0.12
+        assert abs(float(coarse.mean())) < 0.5  # zero-mean displacement
+
+
+def test_fixed_point_remap_is_within_a_32nd_of_a_pixel_of_the_float_remap():
+    from synthaug.augment.functional import distortion as D
+
+    # a smooth image: 1/32 px of position error moves a value by about slope / 32
+    yy, xx = np.mgrid[0:50, 0:60]
+    x = np.dstack([xx * 4, yy * 5, xx * 2 + yy * 2]).astype(np.uint8)
+    for k in (0.3, -0.2):
+        mx, my = D.optical_distortion_map((50, 60), k)
+        ref = cv2.remap(x, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+        out = D.remap_image(x, (mx, my))
+        inside = (mx >= 1) & (mx <= 58) & (my >= 1) & (my <= 48)  # away from the black border
+        assert inside.mean() > 0.5
+        assert np.abs(out.astype(int) - ref)[inside].max() <= 1
+        near = D.remap_image(x, (mx, my), "nearest")
+        assert np.array_equal(near, cv2.remap(x, mx, my, cv2.INTER_NEAREST))
+        split = D.remap_image(x, (mx.copy(), my.copy()))
+        assert np.array_equal(split, out)
+
+
+def test_elastic_transform_replays_and_moves_keypoints_with_the_image():
+    x = np.zeros((64, 72, 3), np.uint8)
+    x[30:34, 40:44] = 255
+    s = A.Sample(x, keypoints=np.array([[41.5, 31.5]]))
+    out = A.ElasticTransform(alpha=(80.0, 80.0), sigma_px=5.0, p=1)(s, seed=3)
+    again = A.Compose([A.ElasticTransform(alpha=(80.0, 80.0), sigma_px=5.0, p=1)]).replay(
+        s, out.applied
+    )
+    assert np.array_equal(again.image, out.image)
+    ys, xs = np.nonzero(out.image[..., 0] > 127)
+    assert abs(xs.mean() - out.keypoints[0, 0]) < 1.0 and abs(ys.mean() - out.keypoints[0, 1]) < 1.0
+    assert np.abs(out.keypoints[0] - [41.5, 31.5]).max() > 0.5  # the field did move it
