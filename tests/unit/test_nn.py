@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from synthaug.data import load_dataset
-from synthaug.errors import InvalidInputError
+from synthaug.errors import ConfigError, InvalidInputError
 from synthaug.nn import CNNClassifier, SmallCNN
 
 torch.set_num_threads(1)
@@ -66,3 +66,35 @@ def test_bad_inputs_are_named():
         CNNClassifier().fit(np.zeros((4, 8, 8), np.float32), np.zeros(3, int))
     with pytest.raises(InvalidInputError, match="not fitted"):
         CNNClassifier().predict(np.zeros((1, 8, 8), np.float32))
+
+
+def test_bad_parameters_and_sample_weights_are_named():
+    X, y = np.zeros((4, 8, 8), np.float32), np.arange(4) % 2
+    with pytest.raises(
+        ConfigError, match=r"CNNClassifier.epochs: expected a positive integer, got 0"
+    ):
+        CNNClassifier(epochs=0).fit(X, y)
+    with pytest.raises(ConfigError, match=r"CNNClassifier.lr"):
+        CNNClassifier(lr=-1.0).fit(X, y)
+    with pytest.raises(
+        InvalidInputError, match=r"sample_weight: expected shape \(4,\), got \(3,\)"
+    ):
+        CNNClassifier(epochs=1).fit(X, y, sample_weight=np.ones(3))
+    with pytest.raises(InvalidInputError, match="non-negative"):
+        CNNClassifier(epochs=1).fit(X, y, sample_weight=-np.ones(4))
+
+
+def test_zero_sample_weight_removes_an_images_influence(digits):
+    X, y = digits
+    X_small, y_small = X[:200], y[:200]
+    junk = np.random.default_rng(0).random((50, 8, 8)).astype(np.float32)
+    X_all = np.concatenate([X_small, junk])
+    y_all = np.concatenate([y_small, np.zeros(50, np.int64)])
+    w = np.r_[np.ones(200), np.zeros(50)]
+    kw = dict(epochs=15, width=8, seed=0)
+    weighted = CNNClassifier(**kw).fit(X_all, y_all, sample_weight=w)
+    plain = CNNClassifier(**kw).fit(X_all, y_all)
+    # the junk images all say "0": unweighted training learns it, weighted training ignores them
+    p_w = weighted.predict_proba(junk)[:, 0].mean()
+    p_p = plain.predict_proba(junk)[:, 0].mean()
+    assert p_p > p_w + 0.1

@@ -4,14 +4,18 @@
 quality metrics and the domain-adaptation methods: ``features`` (conv blocks with batch norm,
 then global average pooling to an ``embed_dim`` vector) and ``head`` (one linear layer).
 
-Architecture for an ``H x W x C`` input (``w`` = ``width``)::
+Architecture for an ``H x W x C`` input (``w`` = ``width``, ``s = min(H, W)``)::
 
-    [conv3x3(C -> w) BN ReLU] [conv3x3(w -> w) BN ReLU]            at H x W
-    [conv3x3(w -> 2w, stride 2) BN ReLU] [conv3x3(2w -> 2w) BN ReLU]  at H/2
-    (repeated with stride 2 while the side is >= 16, up to 4w channels)
-    global average pool -> dropout -> linear(embed_dim -> n_classes)
+    stage 1  [conv3x3(C -> w) BN ReLU] [conv3x3(w -> w) BN ReLU]              at H x W
+    stage 2  [conv3x3(w -> 2w, stride 2) BN ReLU] [conv3x3(2w -> 2w) BN ReLU]   at H/2, if s >= 8
+    stage 3  [conv3x3(2w -> 4w, stride 2) BN ReLU] [conv3x3(4w -> 4w) BN ReLU]  at H/4, if s >= 32
+    global average pool -> dropout(0.2)        = ``features`` (``embed_dim`` = w, 2w or 4w)
+    linear(embed_dim -> n_classes)             = ``head``
 
-It has about 30k parameters at ``width=32`` for 8x8 inputs and trains in seconds on a CPU.
+So 8x8 to 31x31 inputs give a ``2w``-dimensional embedding and 32x32 to 64x64 inputs a
+``4w``-dimensional one. At ``width=32``: about 66k parameters (8x8 to 31x31) or 289k (32x32 and
+up); 30 epochs on 1,000 digits take about 4 s on one CPU thread (2.7 s at ``width=16``).
+All batch-norm layers sit in ``features``, so AdaBN-style adaptation can re-estimate them.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from synthaug.errors import InvalidInputError
+from synthaug.errors import ConfigError, InvalidInputError
 from synthaug.seeding import item_seed
 
 __all__ = ["CNNClassifier", "SmallCNN", "to_nchw"]
@@ -140,6 +144,8 @@ class CNNClassifier:
                 raise InvalidInputError(
                     f"y: soft labels have {y.shape[1]} columns, n_classes is {k}"
                 )
+            if not np.isfinite(y).all() or (y < 0).any():
+                raise InvalidInputError("y: soft labels must be finite and non-negative")
             return torch.from_numpy(y.astype(np.float32)), k
         if y.ndim != 1 or y.dtype.kind not in "iu":
             raise InvalidInputError(
@@ -152,6 +158,38 @@ class CNNClassifier:
             raise InvalidInputError(f"y: class id {int(y.max())} >= n_classes {k}")
         return torch.from_numpy(np.eye(k, dtype=np.float32)[y]), k
 
+    def _check_params(self) -> None:
+        for name in ("epochs", "batch_size", "width"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
+                raise ConfigError(f"CNNClassifier.{name}: expected a positive integer, got {v!r}")
+        for name in ("lr", "weight_decay"):
+            v = getattr(self, name)
+            if (
+                not isinstance(v, int | float)
+                or not np.isfinite(v)
+                or v < 0
+                or (name == "lr" and v == 0)
+            ):
+                raise ConfigError(f"CNNClassifier.{name}: expected a positive number, got {v!r}")
+        if self.n_classes is not None and (
+            not isinstance(self.n_classes, int) or self.n_classes < 1
+        ):
+            raise ConfigError(
+                f"CNNClassifier.n_classes: expected a positive integer or None, got {self.n_classes!r}"
+            )
+
+    @staticmethod
+    def _weights(sample_weight: np.ndarray, n: int) -> torch.Tensor:
+        w = np.asarray(sample_weight, dtype=np.float32)
+        if w.shape != (n,):
+            raise InvalidInputError(f"sample_weight: expected shape ({n},), got {w.shape}")
+        if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+            raise InvalidInputError(
+                "sample_weight: expected finite non-negative weights with a positive sum"
+            )
+        return torch.from_numpy(w)
+
     def build(self, in_channels: int, image_size: tuple[int, int], n_classes: int) -> SmallCNN:
         """A freshly initialised network, seeded from ``seed``."""
         with torch.random.fork_rng(devices=[]):
@@ -161,14 +199,14 @@ class CNNClassifier:
     def fit(
         self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
     ) -> CNNClassifier:
-        """Train from scratch on ``X`` and ``y``; returns ``self``."""
+        """Train from scratch on ``X`` and ``y``; returns ``self``.
+
+        ``sample_weight`` (N,) non-negative weights each image's loss (weighted mean).
+        """
+        self._check_params()
         xs = to_nchw(X)
         targets, k = self._targets(y, len(xs))
-        w = (
-            None
-            if sample_weight is None
-            else torch.from_numpy(np.asarray(sample_weight, np.float32))
-        )
+        w = None if sample_weight is None else self._weights(sample_weight, len(xs))
         self.classes_ = np.arange(k)
         self.image_shape_ = tuple(np.asarray(X).shape[1:])
         self.model_ = self.build(xs.shape[1], xs.shape[2:], k)
@@ -199,7 +237,9 @@ class CNNClassifier:
                     logits = model(x[idx].to(self.device))
                     loss_i = -(t[idx].to(self.device) * torch.log_softmax(logits, 1)).sum(1)
                     loss = (
-                        (loss_i * w[idx]).sum() / w[idx].sum() if w is not None else loss_i.mean()
+                        (loss_i * w[idx]).sum() / w[idx].sum().clamp_min(1e-12)
+                        if w is not None
+                        else loss_i.mean()
                     )
                     opt.zero_grad(set_to_none=True)
                     loss.backward()
