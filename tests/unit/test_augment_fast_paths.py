@@ -181,3 +181,22 @@ def test_elastic_transform_replays_and_moves_keypoints_with_the_image():
     ys, xs = np.nonzero(out.image[..., 0] > 127)
     assert abs(xs.mean() - out.keypoints[0, 0]) < 1.0 and abs(ys.mean() - out.keypoints[0, 1]) < 1.0
     assert np.abs(out.keypoints[0] - [41.5, 31.5]).max() > 0.5  # the field did move it
+
+
+def test_byte_drawn_gaussian_noise_matches_a_normal_within_its_documented_tails():
+    z = F.normal_bin_means()
+    assert z.shape == (256,) and abs(z.mean()) < 1e-12 and abs(z.std() - 1) < 1e-12
+    assert np.allclose(z, -z[::-1]) and 2.9 < z.max() < 3.0
+    flat = np.full((300, 300, 3), 100, np.uint8)
+    for std in (0.02, 0.1):
+        out = A.GaussianNoise(std=(std, std), p=1)(flat, seed=5)
+        noise = out.image.astype(float) - 100
+        assert abs(noise.mean()) < 0.05 * std * 255
+        assert abs(noise.std() / np.hypot(std * 255, 0.29) - 1) < 0.02  # + rounding
+        assert np.abs(noise).max() <= np.ceil(3.0 * std * 255)
+    one = A.GaussianNoise(std=(0.05, 0.05), per_channel=False, p=1)(flat, seed=2).image
+    assert np.array_equal(one[..., 0], one[..., 1]) and np.array_equal(one[..., 0], one[..., 2])
+    # saturation at both ends, as a clipped float sum would give
+    ends = np.array([[0, 255] * 50] * 40, np.uint8)
+    sat = A.GaussianNoise(std=(0.3, 0.3), p=1)(ends, seed=1).image
+    assert sat.min() == 0 and sat.max() == 255 and sat.dtype == np.uint8

@@ -6,6 +6,8 @@ stay ``float32`` in ``[0, 1]``. Colour operations on RGB images assume RGB chann
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -19,8 +21,10 @@ __all__ = [
     "gaussian_blur_image",
     "gaussian_noise_image",
     "gaussian_noise_quantized_image",
+    "gaussian_noise_uint8_image",
     "hue_saturation_value_image",
     "hue_shift_image",
+    "normal_bin_means",
     "normal_quantiles",
     "jpeg_image",
     "median_blur_image",
@@ -247,6 +251,49 @@ def normal_quantiles() -> np.ndarray:
 
         _QUANTILES.append(ndtri((np.arange(65536, dtype=np.float64) + 0.5) / 65536.0))
     return _QUANTILES[0]
+
+
+_BIN_MEANS: list[np.ndarray] = []
+
+
+def normal_bin_means() -> np.ndarray:
+    """256 values that stand for N(0, 1) drawn with one uniform byte, float64.
+
+    The real line is cut into 256 equiprobable bins; value ``k`` is the mean of N(0, 1) over
+    bin ``k`` (``256 (phi(a_k) - phi(a_{k+1}))``), rescaled to unit variance (the raw means
+    have 0.9996). Indexing them with uniform bytes gives a symmetric, zero-mean, unit-variance
+    law whose central 99 % is N(0, 1) at 1/256 resolution; the tails stop at 2.97 sigma
+    (a true normal puts 0.3 % of its mass beyond) and 4.69 % lies beyond 2 sigma (4.55 %).
+    """
+    if not _BIN_MEANS:
+        from scipy.special import ndtri
+
+        edges = ndtri(np.arange(257, dtype=np.float64) / 256.0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            pdf = np.exp(-0.5 * edges**2) / math.sqrt(2.0 * math.pi)
+        pdf[[0, -1]] = 0.0  # phi(+-inf)
+        means = (pdf[:-1] - pdf[1:]) * 256.0
+        _BIN_MEANS.append(means / means.std())
+    return _BIN_MEANS[0]
+
+
+def gaussian_noise_uint8_image(
+    image: np.ndarray, uniform8: np.ndarray, std: float, mean: float = 0.0
+) -> np.ndarray:
+    """Add Gaussian noise ``N(mean, std)`` (fractions of full range) to a uint8 image.
+
+    ``uniform8`` holds uniform uint8 draws shaped like the image (or ``H x W`` / ``H x W x 1``
+    for one value per pixel); each byte picks one of :func:`normal_bin_means`, scaled and
+    rounded to whole grey levels, through one ``cv2.LUT`` into int16, and one saturating
+    ``cv2.add``. About 3x cheaper than the 16-bit inverse CDF of
+    :func:`gaussian_noise_quantized_image`, with tails cut at 2.97 sigma instead of 4.4.
+    """
+    table = np.rint(normal_bin_means() * (std * 255.0) + mean * 255.0)
+    table = np.clip(table, -32768, 32767).astype(np.int16)
+    noise = cv2.LUT(np.ascontiguousarray(uniform8), table)
+    if image.ndim == 3 and noise.shape[:2] == image.shape[:2] and noise.size != image.size:
+        noise = cv2.merge([noise.reshape(image.shape[:2])] * image.shape[2])
+    return cv2.add(image, noise.reshape(image.shape), dtype=cv2.CV_8U).reshape(image.shape)
 
 
 def gaussian_noise_quantized_image(
