@@ -200,3 +200,13 @@ def test_byte_drawn_gaussian_noise_matches_a_normal_within_its_documented_tails(
     ends = np.array([[0, 255] * 50] * 40, np.uint8)
     sat = A.GaussianNoise(std=(0.3, 0.3), p=1)(ends, seed=1).image
     assert sat.min() == 0 and sat.max() == 255 and sat.dtype == np.uint8
+
+
+def test_saturation_matrix_equals_the_blend_with_gray_within_one_level():
+    x = _image((33, 41, 3), seed=9)
+    for factor in (0.0, 0.7, 1.0, 1.3, 2.5):
+        gray = cv2.cvtColor(cv2.cvtColor(x, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+        ref = cv2.addWeighted(x, factor, gray, 1.0 - factor, 0.0)
+        out = F.saturation_image(x, factor)
+        assert out.dtype == np.uint8 and np.abs(out.astype(int) - ref).max() <= 1
+    assert np.array_equal(F.saturation_image(x, 1.0), x)

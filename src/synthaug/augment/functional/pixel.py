@@ -105,6 +105,9 @@ def gamma_lut(gamma: float) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- colour
+LUMA_601 = (0.299, 0.587, 0.114)  # cv2.COLOR_RGB2GRAY weights
+
+
 def to_gray_image(image: np.ndarray, keep_channels: bool = True) -> np.ndarray:
     """Luma (ITU-R 601) of an RGB image; grayscale and other channel counts use the mean."""
     if image.ndim == 2:
@@ -125,9 +128,12 @@ def saturation_image(image: np.ndarray, factor: float) -> np.ndarray:
     """Blend with the grayscale image: 0 gives gray, 1 the input, >1 more saturated."""
     if image.ndim == 2 or image.shape[2] != 3:
         return image.copy()
-    gray = to_gray_image(image)
     if image.dtype == np.uint8:
-        return cv2.addWeighted(image, factor, gray, 1.0 - factor, 0.0)
+        # one 3x3 colour matrix, factor * I + (1 - factor) * (luma weights in every row):
+        # the blend with the (unrounded) luma in one pass instead of gray, gray->RGB, blend
+        m = factor * np.eye(3) + (1.0 - factor) * np.array([LUMA_601] * 3)
+        return cv2.transform(image, m.astype(np.float32)).reshape(image.shape)
+    gray = to_gray_image(image)
     return np.clip(image * factor + gray * (1.0 - factor), 0.0, 1.0).astype(np.float32)
 
 

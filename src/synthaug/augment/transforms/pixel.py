@@ -109,6 +109,16 @@ class Gamma(ImageOnlyTransform):
         return np.power(image, np.float32(params["gamma"])).astype(np.float32)
 
 
+def _mean_luma(image: np.ndarray) -> float:
+    """Mean luma in [0, 1]; for RGB the luma weights applied to the channel means (one pass,
+    no gray image)."""
+    unit = 255.0 if image.dtype == np.uint8 else 1.0
+    if image.ndim == 3 and image.shape[2] == 3:
+        means = cv2.mean(image)[:3]
+        return float(np.dot(F.LUMA_601, means)) / unit
+    return cv2.mean(F.to_gray_image(image, keep_channels=False))[0] / unit
+
+
 @register
 class ColorJitter(ImageOnlyTransform):
     """torchvision's ColorJitter: brightness, contrast, saturation and hue in random order.
@@ -160,8 +170,7 @@ class ColorJitter(ImageOnlyTransform):
                 out = F.brightness_contrast_image(out, 0.0, params["brightness"])
             elif op == 1 and params["contrast"] != 1.0:
                 c = params["contrast"]
-                gray = F.to_gray_image(out, keep_channels=False)
-                mean = cv2.mean(gray)[0] / (255.0 if out.dtype == np.uint8 else 1.0)
+                mean = _mean_luma(out)
                 out = F.brightness_contrast_image(out, mean * (1.0 - c), c)
             elif op == 2 and params["saturation"] != 1.0:
                 out = F.saturation_image(out, params["saturation"])
