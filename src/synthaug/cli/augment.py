@@ -26,6 +26,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 FORMAT_CHOICES = ("auto", "folder", "coco", "yolo", "voc")
+ENGINE_CHOICES = ("local", "ray")
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -83,6 +84,12 @@ def augment(
         DEFAULT_MAX_PIXELS, "--max-pixels", help="Skip images with more pixels than this."
     ),
     jpeg_quality: int = typer.Option(95, "--jpeg-quality", help="Quality of JPEG outputs."),
+    engine: str = typer.Option(
+        "local", "--engine", help="local (process pool) or ray (Ray Data; same outputs)."
+    ),
+    address: str | None = typer.Option(
+        None, "--address", help="With --engine ray: the Ray cluster to join (else a local Ray)."
+    ),
 ) -> None:
     """Write augmented copies of every image of SRC, with annotations, into DST.
 
@@ -96,7 +103,13 @@ def augment(
         raise _fail(f"--format: expected one of {list(FORMAT_CHOICES)}, got {format!r}")
     if not 1 <= jpeg_quality <= 100:
         raise _fail(f"--jpeg-quality: expected 1..100, got {jpeg_quality}")
+    if engine not in ENGINE_CHOICES:
+        raise _fail(f"--engine: expected one of {list(ENGINE_CHOICES)}, got {engine!r}")
     try:
+        if engine == "ray":
+            from synthaug.engine.ray_engine import require_ray
+
+            require_ray()
         job = AugmentJob(
             src=str(src),
             dst=str(dst),
@@ -116,6 +129,7 @@ def augment(
         f"[bold]{state.dataset.format}[/bold] dataset, {len(state.dataset.items)} items"
         f" ({len(state.pending)} to do), {copies} cop{'y' if copies == 1 else 'ies'} each,"
         f" {n_workers} worker{'s' if n_workers > 1 else ''}"
+        + (f", Ray at {address or 'a local Ray'}" if engine == "ray" else "")
     )
     progress = Progress(
         TextColumn("[bold]augment"),
@@ -137,7 +151,12 @@ def augment(
             progress.update(task, completed=info["done"], rate=rate, skipped=info["skipped"])
 
         try:
-            summary = run_local(state, workers=n_workers, callback=on_progress)
+            if engine == "ray":
+                from synthaug.engine.ray_engine import run_ray
+
+                summary = run_ray(state, address, n_workers, callback=on_progress)
+            else:
+                summary = run_local(state, workers=n_workers, callback=on_progress)
         except SynthaugError as exc:
             raise _fail(str(exc)) from None
         except KeyboardInterrupt:

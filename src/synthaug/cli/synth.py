@@ -149,17 +149,39 @@ def sample(
         None, "--labels", help="'0,1,2,...' per image or 'label:count,...'."
     ),
     seed: int = typer.Option(0, "--seed", help="Sampling seed."),
+    engine: str = typer.Option(
+        "local", "--engine", help="local or ray (Ray Data; the same images)."
+    ),
+    address: str | None = typer.Option(
+        None, "--address", help="With --engine ray: the Ray cluster to join (else a local Ray)."
+    ),
 ) -> None:
-    """Draw labelled synthetic images from a saved or shipped generator."""
-    from synthaug.synth import load
+    """Draw labelled synthetic images from a saved or shipped generator.
 
+    Images are drawn in chunks of 500 with one seed per chunk, so --engine local and
+    --engine ray give the same bytes.
+    """
+    from synthaug.engine.sampling import sample_chunked
+    from synthaug.synth import load
+    from synthaug.synth.base import resolve_labels
+
+    if engine not in ("local", "ray"):
+        raise typer.BadParameter(f"expected local or ray, got {engine!r}", param_hint="--engine")
     spec = _parse_labels(labels)
     if spec is None and n is None:
         n = 1000
     try:
+        if engine == "ray":
+            from synthaug.engine.ray_engine import require_ray, sample_ray
+
+            require_ray()
         gen = load(model)
-        with console.status(f"sampling from {type(gen).__name__}"):
-            X, y = gen.sample(n, labels=spec, seed=seed)
+        with console.status(f"sampling from {type(gen).__name__} ({engine} engine)"):
+            if engine == "ray":
+                y = resolve_labels(n, spec, gen.classes_)
+                X = sample_ray(model, y, seed, gen.image_shape_, address)
+            else:
+                X, y = sample_chunked(gen, n, labels=spec, seed=seed)
     except SynthaugError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(code=1) from exc
