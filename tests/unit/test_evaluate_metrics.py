@@ -63,7 +63,7 @@ def test_real_vs_real_scores_far_better_than_real_vs_noise(digits_features):
         < 0.95
         < classifier_two_sample_test(a, noise).auc
     )
-    assert proxy_a_distance(a, b) < 0.6 < 1.8 < proxy_a_distance(a, noise)
+    assert proxy_a_distance(a, b).distance < 0.6 < 1.8 < proxy_a_distance(a, noise).distance
 
 
 def test_prdc_is_near_one_on_identical_sets_and_near_zero_on_disjoint_sets():

@@ -5,7 +5,7 @@ thresholds are documented in each module.
 """
 
 from synthaug.evaluate.audit import AuditResult, AuditThresholds, audit
-from synthaug.evaluate.domain_gap import MMDResult, mmd, proxy_a_distance
+from synthaug.evaluate.domain_gap import MMDResult, ProxyADistanceResult, mmd, proxy_a_distance
 from synthaug.evaluate.features import FeatureExtractor
 from synthaug.evaluate.fidelity import (
     C2STResult,
@@ -31,6 +31,7 @@ __all__ = [
     "MMDResult",
     "PRDCResult",
     "PrivacyResult",
+    "ProxyADistanceResult",
     "UtilityResult",
     "audit",
     "classifier_two_sample_test",

@@ -10,12 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
+from synthaug.errors import InvalidInputError
 from synthaug.evaluate.domain_gap import mmd, proxy_a_distance
 from synthaug.evaluate.features import FeatureExtractor, as_matrix
 from synthaug.evaluate.fidelity import classifier_two_sample_test, fid, kid, prdc
 from synthaug.evaluate.privacy import privacy
 from synthaug.evaluate.utility import utility
+from synthaug.seeding import as_rng
 
 __all__ = ["quality_report"]
 
@@ -24,63 +27,112 @@ def _row(name: str, value: str, raw: float, reading: str) -> dict[str, Any]:
     return {"name": name, "value": value, "raw": float(raw), "reading": reading}
 
 
+def _fidelity(F_ref: np.ndarray, F_other: np.ndarray, seed: int) -> dict[str, Any]:
+    """Every fidelity and domain-gap measure of ``F_other`` against the real ``F_ref``."""
+    return {
+        "fid": fid(F_ref, F_other, seed=seed),
+        "kid": kid(F_ref, F_other, seed=seed),
+        "prdc": prdc(F_ref, F_other, k=min(5, len(F_ref) - 1)),
+        "c2st": classifier_two_sample_test(F_ref, F_other, seed=seed),
+        "mmd": mmd(F_ref, F_other, n_permutations=100, seed=seed),
+        "pad": proxy_a_distance(F_ref, F_other, seed=seed),
+    }
+
+
+def _records(X: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """Rows for distances: flattened pixels; table columns standardised by ``like`` (train)."""
+    flat, ref = as_matrix(X).astype(np.float64), as_matrix(like).astype(np.float64)
+    if np.ndim(like) == 2:
+        return (flat - ref.mean(0)) / (ref.std(0) + 1e-12)
+    return flat
+
+
 def quality_report(
     X_real: np.ndarray,
     y_real: np.ndarray | None,
     X_syn: np.ndarray,
     y_syn: np.ndarray | None = None,
-    train: tuple[np.ndarray, np.ndarray] | None = None,
+    train: tuple[np.ndarray, np.ndarray | None] | None = None,
     holdout: tuple[np.ndarray, np.ndarray | None] | np.ndarray | None = None,
     seed: int = 0,
     space: str = "cnn",
 ) -> dict[str, Any]:
-    """Fidelity in a learned feature space, utility and privacy in pixel space.
+    """Fidelity in a learned feature space, utility and privacy in pixel space, with readings.
+
+    Fidelity is read against a real-vs-real baseline measured the same way: the real set is
+    split into two disjoint parts A and B of ``n = min(len(X_syn), len(X_real) // 2)`` rows,
+    ``n`` synthetic rows are compared with A, and B is compared with A. Equal sizes matter:
+    FID, precision/recall and coverage all shift with sample size.
 
     Parameters
     ----------
-    X_real, y_real : real reference set (labels train the CNN feature space).
+    X_real, y_real : real reference set (labels train the CNN feature space; without them the
+        space falls back to ``pca``). Images ``(N, H, W[, C])`` or a table ``(N, D)``.
     X_syn, y_syn : the synthetic set.
-    train : the generator's real training set ``(X, y)`` (privacy and TRTR).
-    holdout : real data the generator never saw, ``(X, y)`` or ``X`` (privacy baseline and the
-        test set of TSTR/TRTR when labelled).
-    space : feature space for fidelity (``cnn``, ``pca`` or ``pixels``).
+    train : the generator's real training set ``(X, y)``; ``y`` may be None (privacy only).
+    holdout : real data the generator never saw, ``(X, y)`` or ``X``: the privacy baseline
+        and, when labelled, the test set of TSTR/TRTR.
+    seed : seed of every subsample, split and model.
+    space : feature space for fidelity (``cnn``, ``pca`` or ``pixels``; tables use columns).
 
     Returns
     -------
-    dict with ``metrics`` (rows of name, value, raw, reading), ``reference`` (real-vs-real
-    figures used to read FID and KID) and ``space``.
+    dict with ``metrics`` (rows of name, value (text), raw (float), reading), ``reference``
+    (real-vs-real figures), ``details`` (every result's ``to_dict()``), ``space`` and
+    ``n_compared`` (rows per set in the fidelity comparisons).
+
+    Examples
+    --------
+    >>> from synthaug.data import load_dataset
+    >>> X, y = load_dataset("digits")
+    >>> r = quality_report(X[:600], y[:600], X[600:800], y[600:800], space="pca")
+    >>> [m["name"] for m in r["metrics"]][:3]
+    ['FID', 'KID', 'precision / recall']
     """
+    X_real, X_syn = np.asarray(X_real), np.asarray(X_syn)
+    if X_real.shape[1:] != X_syn.shape[1:]:
+        raise InvalidInputError(
+            f"X_syn: rows of shape {X_syn.shape[1:]} do not match X_real's {X_real.shape[1:]}"
+        )
+    n = min(len(X_syn), len(X_real) // 2)
+    if n < 10:
+        raise InvalidInputError(
+            f"quality_report needs >= 20 real and >= 10 synthetic rows, got {len(X_real)} "
+            f"and {len(X_syn)}"
+        )
+    rng = as_rng(seed)
     space_ = space if (y_real is not None or space != "cnn") else "pca"
     fx = FeatureExtractor(space=space_, seed=seed).fit(X_real, y_real)
-    rng = np.random.default_rng(seed)
-    idx = rng.permutation(len(X_real))
-    half_a, half_b = X_real[idx[: len(idx) // 2]], X_real[idx[len(idx) // 2 :]]
-    F_real, F_syn = fx.embed(X_real), fx.embed(X_syn)
-    F_a, F_b = fx.embed(half_a), fx.embed(half_b)
-    ref_fid = fid(F_a, F_b, seed=seed).value
-    ref_kid = kid(F_a, F_b, seed=seed).value
-    f, k = fid(F_real, F_syn, seed=seed), kid(F_real, F_syn, seed=seed)
-    p = prdc(F_real, F_syn)
-    c = classifier_two_sample_test(F_real, F_syn, seed=seed)
-    g = mmd(F_real, F_syn, n_permutations=100, seed=seed)
-    pad = proxy_a_distance(F_real, F_syn, seed=seed)
+    F_real = fx.embed(X_real)
+    perm = rng.permutation(len(X_real))
+    F_a, F_b = F_real[perm[:n]], F_real[perm[n : 2 * n]]
+    F_syn = fx.embed(X_syn)[rng.choice(len(X_syn), n, replace=False)]
+    with threadpool_limits(1, user_api="blas"):  # small matrices; torch's threads may spin
+        syn, ref = _fidelity(F_a, F_syn, seed), _fidelity(F_a, F_b, seed)
+    f, k, p, c, g, pad = (syn[key] for key in ("fid", "kid", "prdc", "c2st", "mmd", "pad"))
+    rf, rk, rp, rc = (ref[key] for key in ("fid", "kid", "prdc", "c2st"))
     rows = [
         _row(
             "FID",
-            f"{f.value:.3g} +- {f.std:.2g} (real vs real {ref_fid:.3g})",
+            f"{f.value:.3g} +- {f.std:.2g} (real vs real {rf.value:.3g})",
             f.value,
-            f.reading(ref_fid),
+            f.reading(rf.value),
         ),
         _row(
             "KID",
-            f"{k.value:.3g} +- {k.std:.2g} (real vs real {ref_kid:.3g})",
+            f"{k.value:.3g} +- {k.std:.2g} (real vs real {rk.value:.3g})",
             k.value,
-            k.reading(ref_kid),
+            k.reading(rk.value),
         ),
-        _row("precision / recall", f"{p.precision:.2f} / {p.recall:.2f}", p.precision, p.reading()),
+        _row(
+            "precision / recall",
+            f"{p.precision:.2f} / {p.recall:.2f} (real vs real {rp.precision:.2f} / {rp.recall:.2f})",
+            p.precision,
+            p.reading(),
+        ),
         _row(
             "density / coverage",
-            f"{p.density:.2f} / {p.coverage:.2f}",
+            f"{p.density:.2f} / {p.coverage:.2f} (real vs real {rp.density:.2f} / {rp.coverage:.2f})",
             p.coverage,
             f"density {p.density:.2f} (1 = as dense around real points as real data); synthetic "
             f"data reaches {100 * p.coverage:.0f}% of real points' neighbourhoods"
@@ -88,35 +140,39 @@ def quality_report(
         ),
         _row(
             "classifier two-sample test",
-            f"acc {c.accuracy:.2f}, AUC {c.auc:.2f}",
+            f"acc {c.accuracy:.2f}, AUC {c.auc:.2f} (real vs real {rc.auc:.2f})",
             c.auc,
             c.reading(),
         ),
         _row("MMD (RBF)", f"{g.mmd2:.3g}, p = {g.p_value:.3f}", g.mmd2, g.reading()),
-        _row(
-            "proxy A-distance",
-            f"{pad:.2f}",
-            pad,
-            "0 = indistinguishable, 2 = separable" + (": large gap" if pad > 1.5 else ""),
-        ),
+        _row("proxy A-distance", f"{pad.distance:.2f}", pad.distance, pad.reading()),
     ]
+    details: dict[str, Any] = {key: r.to_dict() for key, r in syn.items()}
     H, y_h = (
         (holdout if isinstance(holdout, tuple) else (holdout, None))
         if holdout is not None
         else (None, None)
     )
     if train is not None and H is not None and len(H) >= 2:
-        pr = privacy(as_matrix(train[0]), as_matrix(H), as_matrix(X_syn), seed=seed)
+        pr = privacy(
+            _records(train[0], train[0]),
+            _records(H, train[0]),
+            _records(X_syn, train[0]),
+            seed=seed,
+        )
+        details["privacy"] = pr.to_dict()
         rows.append(
             _row(
-                "privacy (pixel space)",
-                f"DCR ratio {pr.dcr_ratio:.2f}, near-copies {100 * pr.near_copy_share:.1f}%, MIA AUC {pr.membership_auc:.2f}",
+                "privacy (pixel space)" if X_real.ndim > 2 else "privacy (standardised columns)",
+                f"DCR ratio {pr.dcr_ratio:.2f}, near-copies {100 * pr.near_copy_share:.1f}%, "
+                f"MIA AUC {pr.membership_auc:.2f}",
                 pr.dcr_ratio,
                 pr.reading(),
             )
         )
-    if train is not None and y_syn is not None and y_h is not None:
+    if train is not None and train[1] is not None and y_syn is not None and y_h is not None:
         u = utility(X_syn, y_syn, train[0], train[1], H, y_h)
+        details["utility"] = u.to_dict()
         rows.append(
             _row(
                 "utility (TSTR / TRTR)",
@@ -125,4 +181,10 @@ def quality_report(
                 u.reading(),
             )
         )
-    return {"metrics": rows, "reference": {"fid": ref_fid, "kid": ref_kid}, "space": fx.space_}
+    return {
+        "metrics": rows,
+        "reference": {key: r.to_dict() for key, r in ref.items()},
+        "details": details,
+        "space": fx.space_,
+        "n_compared": int(n),
+    }
