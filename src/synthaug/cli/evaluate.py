@@ -51,23 +51,25 @@ def evaluate(
     MMD, and with --holdout privacy (distance to closest record, membership inference) and
     train-synthetic-test-real utility. --real is the generator's training data."""
     from synthaug.evaluate import quality_report
-    from synthaug.evaluate.page import render_quality_page
+    from synthaug.experiment.report import render_evaluation_page, write_text_atomic
 
     try:
         Xr, yr = _load(real, "real")
         Xs, ys = _load(synthetic, "synthetic")
         H = _load(holdout, "holdout") if holdout else None
-        if Xr.shape[1:] != Xs.shape[1:]:
-            raise SynthaugError(
-                f"--synthetic images are {Xs.shape[1:]}, --real images are {Xr.shape[1:]}: they must match"
-            )
+        for flag, X in (("synthetic", Xs), ("holdout", None if H is None else H[0])):
+            if X is not None and X.shape[1:] != Xr.shape[1:]:
+                raise SynthaugError(
+                    f"--{flag} images are {X.shape[1:]}, --real images are {Xr.shape[1:]}: "
+                    "they must match"
+                )
         with console.status("measuring..."):
             report = quality_report(
                 Xr,
                 yr,
                 Xs,
                 ys,
-                train=(Xr, yr) if yr is not None else None,
+                train=(Xr, yr),  # privacy needs only X; utility is skipped without labels
                 holdout=H,
                 seed=seed,
                 space=space,
@@ -76,17 +78,13 @@ def evaluate(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     out.mkdir(parents=True, exist_ok=True)
-    sets = {"real": Xr, "synthetic": Xs}
-    for name, text in (
-        ("metrics.json", json.dumps(report, indent=2)),
-        (
-            "index.html",
-            render_quality_page(report, sets, f"synthaug evaluate: {synthetic} vs {real}"),
-        ),
-    ):
-        tmp = out / (name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out / name)
+    sets = {"real": Xr, "synthetic": Xs, "holdout": None if H is None else H[0]}
+    sources = {"real": real, "synthetic": synthetic, "holdout": holdout or ""}
+    page = render_evaluation_page(
+        report, sets, f"synthaug evaluate: {synthetic} vs {real}", sources=sources
+    )
+    write_text_atomic(out / "metrics.json", json.dumps(report, indent=2))
+    write_text_atomic(out / "index.html", page)
     table = Table(title="synthetic vs real")
     for col in ("metric", "value", "reading"):
         table.add_column(col)
