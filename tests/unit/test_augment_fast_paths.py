@@ -210,3 +210,37 @@ def test_saturation_matrix_equals_the_blend_with_gray_within_one_level():
         out = F.saturation_image(x, factor)
         assert out.dtype == np.uint8 and np.abs(out.astype(int) - ref).max() <= 1
     assert np.array_equal(F.saturation_image(x, 1.0), x)
+
+
+class _FakeStringzilla:
+    """stringzilla.translate's contract (table[src] into ``out``), for the optional path."""
+
+    calls = 0
+
+    @classmethod
+    def translate(cls, src, table, out):
+        cls.calls += 1
+        lut = np.frombuffer(table, np.uint8)
+        np.asarray(out)[:] = lut[np.frombuffer(src, np.uint8)]
+
+
+def test_simd_lut_path_gives_the_bytes_of_cv2_lut(monkeypatch):
+    module = pytest.importorskip("stringzilla") if F.SIMD_LUT else _FakeStringzilla
+    monkeypatch.setattr(F, "_stringzilla", module)
+    monkeypatch.setattr(F, "SIMD_LUT", True)
+    table = np.random.default_rng(3).permutation(256).astype(np.uint8)
+    for shape in [(64, 80), (64, 80, 3), (64, 80, 4)]:
+        x = _image(shape, seed=4)
+        assert np.array_equal(F.apply_lut(x, table), cv2.LUT(x, table).reshape(shape))
+        view = x[::2, 1:]  # non-contiguous input
+        assert np.array_equal(F.apply_lut(view, table), table[view])
+    x = _image((64, 80, 3), seed=6)
+    for b, c in [(0.1, 1.2), (-0.3, 0.8), (0.0, 2.0)]:
+        assert np.array_equal(
+            F.brightness_contrast_image(x, b, c), F._scale_shift_u8(x, c, b * 255)
+        )
+    pipe = A.Compose([A.Gamma(p=1)], seed=2)
+    out = pipe(x)
+    assert np.array_equal(out.image, cv2.LUT(x, F.gamma_lut(out.applied[0].params["gamma"])))
+    if module is _FakeStringzilla:
+        assert _FakeStringzilla.calls >= 9

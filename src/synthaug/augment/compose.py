@@ -230,8 +230,12 @@ class _Executor:
         if not self._lut:
             return
         if len(self._lut) == 1:
-            t, params, _ = self._lut[0]
-            self._apply(t, params)
+            t, params, table = self._lut[0]
+            if F.SIMD_LUT and type(t).apply is ImageOnlyTransform.apply:
+                # the table is at hand and a SIMD lookup beats any arithmetic kernel
+                self.sample = _with(self.sample, image=F.apply_lut(self.sample.image, table))
+            else:
+                self._apply(t, params)
         else:
             table = self._lut[0][2]
             for _, _, nxt in self._lut[1:]:
