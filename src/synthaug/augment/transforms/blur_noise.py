@@ -14,6 +14,7 @@ from synthaug.augment.transforms.base import (
     ImageOnlyTransform,
     check_choice,
     check_range,
+    draw_uniform,
     register,
 )
 from synthaug.augment.transforms.pixel import _draw_odd, _odd_range
@@ -82,8 +83,8 @@ class MotionBlur(ImageOnlyTransform):
         """Draw length, angle and direction."""
         return {
             "ksize": _draw_odd(rng, *self.ksize),
-            "angle_deg": float(rng.uniform(*self.angle_deg)),
-            "direction": float(rng.uniform(*self.direction)),
+            "angle_deg": draw_uniform(rng, self.angle_deg),
+            "direction": draw_uniform(rng, self.direction),
         }
 
     def apply_image(self, image, params):
@@ -112,7 +113,7 @@ class Defocus(ImageOnlyTransform):
         """Draw the radius and the softening."""
         return {
             "radius": int(rng.integers(self.radius[0], self.radius[1] + 1)),
-            "alias_blur": float(rng.uniform(*self.alias_blur)),
+            "alias_blur": draw_uniform(rng, self.alias_blur),
         }
 
     def apply_image(self, image, params):
@@ -136,8 +137,8 @@ class ZoomBlur(ImageOnlyTransform):
 
     def sample_params(self, rng, sample):
         """Draw the zoom factors (at most 32 copies)."""
-        top = float(rng.uniform(*self.max_factor))
-        step = float(rng.uniform(*self.step_factor))
+        top = draw_uniform(rng, self.max_factor)
+        step = draw_uniform(rng, self.step_factor)
         factors = np.arange(1.0 + step, top + 1e-9, step)[:32]
         return {"zoom_factors": [float(z) for z in factors]}
 
@@ -167,8 +168,8 @@ class SaltAndPepper(ImageOnlyTransform):
     def sample_params(self, rng, sample):
         """Draw the amount, the salt fraction and a seed for the pixel choice."""
         return {
-            "amount": float(rng.uniform(*self.amount)),
-            "salt_vs_pepper": float(rng.uniform(*self.salt_vs_pepper)),
+            "amount": draw_uniform(rng, self.amount),
+            "salt_vs_pepper": draw_uniform(rng, self.salt_vs_pepper),
             "noise_seed": int(rng.integers(2**63)),
         }
 
@@ -206,8 +207,8 @@ class ISONoise(ImageOnlyTransform):
     def sample_params(self, rng, sample):
         """Draw the strengths and a seed for the noise fields."""
         return {
-            "color_shift": float(rng.uniform(*self.color_shift)),
-            "intensity": float(rng.uniform(*self.intensity)),
+            "color_shift": draw_uniform(rng, self.color_shift),
+            "intensity": draw_uniform(rng, self.intensity),
             "noise_seed": int(rng.integers(2**63)),
         }
 
@@ -244,7 +245,7 @@ class Downscale(ImageOnlyTransform):
 
     def sample_params(self, rng, sample):
         """Draw the factor."""
-        return {"scale": float(rng.uniform(*self.scale))}
+        return {"scale": draw_uniform(rng, self.scale)}
 
     def apply_image(self, image, params):
         """Two ``cv2.resize`` calls."""

@@ -17,6 +17,7 @@ from synthaug.augment.functional import color as C
 from synthaug.augment.transforms.base import (
     ImageOnlyTransform,
     check_range,
+    draw_uniform,
     register,
 )
 from synthaug.errors import ConfigError
@@ -206,7 +207,7 @@ class Solarize(_Table):
 
     def sample_params(self, rng, sample):
         """Draw the threshold."""
-        return {"threshold": float(rng.uniform(*self.threshold))}
+        return {"threshold": draw_uniform(rng, self.threshold)}
 
     def table(self, params, n_channels):
         """Solarising table."""
@@ -256,7 +257,7 @@ class CLAHE(ImageOnlyTransform):
 
     def sample_params(self, rng, sample):
         """Draw the clip limit."""
-        return {"clip_limit": float(rng.uniform(*self.clip_limit))}
+        return {"clip_limit": draw_uniform(rng, self.clip_limit)}
 
     def apply_image(self, image, params):
         """``cv2.createCLAHE`` (floats are quantised to 256 levels)."""
@@ -283,8 +284,8 @@ class Sharpen(ImageOnlyTransform):
     def sample_params(self, rng, sample):
         """Draw the blend and the lightness."""
         return {
-            "alpha": float(rng.uniform(*self.alpha)),
-            "lightness": float(rng.uniform(*self.lightness)),
+            "alpha": draw_uniform(rng, self.alpha),
+            "lightness": draw_uniform(rng, self.lightness),
         }
 
     def apply_image(self, image, params):
@@ -309,8 +310,8 @@ class Emboss(ImageOnlyTransform):
     def sample_params(self, rng, sample):
         """Draw the blend and the strength."""
         return {
-            "alpha": float(rng.uniform(*self.alpha)),
-            "strength": float(rng.uniform(*self.strength)),
+            "alpha": draw_uniform(rng, self.alpha),
+            "strength": draw_uniform(rng, self.strength),
         }
 
     def apply_image(self, image, params):
@@ -328,7 +329,7 @@ class AdjustSharpness(ImageOnlyTransform):
 
     def sample_params(self, rng, sample):
         """Draw the factor."""
-        return {"factor": float(rng.uniform(*self.factor))}
+        return {"factor": draw_uniform(rng, self.factor)}
 
     def apply_image(self, image, params):
         """Blend with the smoothed image."""

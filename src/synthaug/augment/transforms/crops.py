@@ -12,6 +12,7 @@ from synthaug.augment.transforms.base import (
     check_choice,
     check_positive_int,
     check_range,
+    draw_uniform,
     register,
 )
 from synthaug.augment.transforms.geometric import _Resampling
@@ -220,7 +221,7 @@ class RandomResizedCrop(_Resampling):
         area = h * w
         log_r = (math.log(self.ratio[0]), math.log(self.ratio[1]))
         for _ in range(10):
-            target = area * float(rng.uniform(*self.scale))
+            target = area * draw_uniform(rng, self.scale)
             ar = math.exp(float(rng.uniform(*log_r)))
             cw = round(math.sqrt(target * ar))
             ch = round(math.sqrt(target / ar))

@@ -20,6 +20,7 @@ from synthaug.augment.transforms.base import (
     apply_matrix_to_annotations,
     check_positive_int,
     check_range,
+    draw_uniform,
     register,
 )
 from synthaug.augment.transforms.crops import _check_size, _Crop, _Resize
@@ -143,7 +144,7 @@ class RandomScale(_Resize):
 
     def sample_params(self, rng, sample):
         """Draw the factor; the output size is rounded to whole pixels."""
-        s = 1.0 + float(rng.uniform(*self.scale_limit))
+        s = 1.0 + draw_uniform(rng, self.scale_limit)
         h, w = sample.image.shape[:2]
         return {"size": (max(1, round(h * s)), max(1, round(w * s)))}
 

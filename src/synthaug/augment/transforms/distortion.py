@@ -21,6 +21,7 @@ from synthaug.augment.transforms.base import (
     Transform,
     check_positive_int,
     check_range,
+    draw_uniform,
     register,
 )
 from synthaug.augment.transforms.geometric import _Resampling
@@ -110,7 +111,7 @@ class ElasticTransform(_Remap):
 
     def sample_params(self, rng, sample):
         """Draw ``alpha`` and a seed for the noise field."""
-        return {"alpha": float(rng.uniform(*self.alpha)), "field_seed": int(rng.integers(2**63))}
+        return {"alpha": draw_uniform(rng, self.alpha), "field_seed": int(rng.integers(2**63))}
 
     def maps(self, params, hw):
         """Regenerate the noise from its seed, scale and smooth it.
@@ -196,10 +197,10 @@ class OpticalDistortion(_Remap):
     def sample_params(self, rng, sample):
         """Draw the distortion coefficient ``k`` and the centre shift (fractions)."""
         return {
-            "k": float(rng.uniform(*self.distort_limit)),
+            "k": draw_uniform(rng, self.distort_limit),
             "center_shift": (
-                float(rng.uniform(*self.shift_limit)),
-                float(rng.uniform(*self.shift_limit)),
+                draw_uniform(rng, self.shift_limit),
+                draw_uniform(rng, self.shift_limit),
             ),
         }
 

@@ -19,6 +19,7 @@ from synthaug.augment.transforms.base import (
     ImageOnlyTransform,
     Transform,
     check_range,
+    draw_uniform,
     register,
 )
 from synthaug.errors import ConfigError
@@ -83,7 +84,7 @@ class RandomErasing(ImageOnlyTransform):
         log_r = (math.log(self.ratio[0]), math.log(self.ratio[1]))
         rects: list[tuple[int, int, int, int]] = []
         for _ in range(10):
-            area = h * w * float(rng.uniform(*self.scale))
+            area = h * w * draw_uniform(rng, self.scale)
             r = math.exp(float(rng.uniform(*log_r)))
             eh, ew = round(math.sqrt(area / r)), round(math.sqrt(area * r))
             if 0 < eh < h and 0 < ew < w:
@@ -135,7 +136,7 @@ class GridDropout(Transform):
     def sample_params(self, rng, sample):
         """Draw the grid period and offset; list the holes (pixel edges)."""
         h, w = sample.image.shape[:2]
-        unit = max(2, round(float(rng.uniform(*self.unit_size)) * min(h, w)))
+        unit = max(2, round(draw_uniform(rng, self.unit_size) * min(h, w)))
         hole = min(unit - 1, max(1, round(unit * self.ratio))) if self.ratio > 0 else 0
         ox, oy = (int(rng.integers(0, unit)) for _ in range(2)) if self.random_offset else (0, 0)
         rects = []
@@ -182,7 +183,7 @@ class PixelDropout(ImageOnlyTransform):
     def sample_params(self, rng, sample):
         """Draw the rate and a seed for the dropped positions."""
         return {
-            "dropout_prob": float(rng.uniform(*self.dropout_prob)),
+            "dropout_prob": draw_uniform(rng, self.dropout_prob),
             "noise_seed": int(rng.integers(2**63)),
         }
 

@@ -17,6 +17,7 @@ from synthaug.augment.transforms.base import (
     MatrixTransform,
     check_choice,
     check_range,
+    draw_uniform,
     register,
 )
 from synthaug.errors import ConfigError
@@ -179,7 +180,7 @@ class Rotate(_Resampling):
 
     def sample_params(self, rng, sample):
         """Draw ``angle_deg``."""
-        return {"angle_deg": float(rng.uniform(*self.limit))}
+        return {"angle_deg": draw_uniform(rng, self.limit)}
 
     def matrix(self, params, hw):
         """Rotation about ((W - 1) / 2, (H - 1) / 2)."""
@@ -241,20 +242,20 @@ class Affine(_Resampling):
     def sample_params(self, rng, sample):
         """Draw angle, scale (x, y), translation in pixels (x, y) and shear (x, y)."""
         h, w = sample.image.shape[:2]
-        sx = float(rng.uniform(*self.scale))
-        sy = sx if self.keep_ratio else float(rng.uniform(*self.scale))
+        sx = draw_uniform(rng, self.scale)
+        sy = sx if self.keep_ratio else draw_uniform(rng, self.scale)
         if self.translate_percent is not None:
-            tx = float(rng.uniform(*self.translate_percent)) * w
-            ty = float(rng.uniform(*self.translate_percent)) * h
+            tx = draw_uniform(rng, self.translate_percent) * w
+            ty = draw_uniform(rng, self.translate_percent) * h
         elif self.translate_px is not None:
-            tx, ty = (float(rng.uniform(*self.translate_px)) for _ in range(2))
+            tx, ty = (draw_uniform(rng, self.translate_px) for _ in range(2))
         else:
             tx = ty = 0.0
         return {
-            "angle_deg": float(rng.uniform(*self.rotate)),
+            "angle_deg": draw_uniform(rng, self.rotate),
             "scale": (sx, sy),
             "translate_px": (tx, ty),
-            "shear_deg": (float(rng.uniform(*self.shear)), float(rng.uniform(*self.shear))),
+            "shear_deg": (draw_uniform(rng, self.shear), draw_uniform(rng, self.shear)),
         }
 
     def matrix(self, params, hw):
@@ -292,7 +293,7 @@ class Perspective(_Resampling):
 
     def sample_params(self, rng, sample):
         """Draw the four corner offsets as fractions of (width, height)."""
-        sigma = float(rng.uniform(*self.scale))
+        sigma = draw_uniform(rng, self.scale)
         offsets = np.clip(np.abs(rng.normal(0.0, sigma, size=(4, 2))), 0.0, 0.45)
         return {"offsets": offsets.tolist()}
 

@@ -18,6 +18,7 @@ from synthaug.augment.transforms.base import (
     ImageOnlyTransform,
     Transform,
     check_range,
+    draw_uniform,
     register,
 )
 from synthaug.errors import ConfigError
@@ -73,8 +74,8 @@ class BrightnessContrast(ImageOnlyTransform):
     def sample_params(self, rng, sample):
         """Draw the shift and the factor."""
         return {
-            "brightness": float(rng.uniform(*self.brightness)),
-            "contrast": 1.0 + float(rng.uniform(*self.contrast)),
+            "brightness": draw_uniform(rng, self.brightness),
+            "contrast": 1.0 + draw_uniform(rng, self.contrast),
         }
 
     def lut(self, params, n_channels):
@@ -96,7 +97,7 @@ class Gamma(ImageOnlyTransform):
 
     def sample_params(self, rng, sample):
         """Draw gamma."""
-        return {"gamma": float(rng.uniform(*self.gamma))}
+        return {"gamma": draw_uniform(rng, self.gamma)}
 
     def lut(self, params, n_channels):
         """The uint8 table."""
@@ -156,10 +157,10 @@ class ColorJitter(ImageOnlyTransform):
         """Draw the four factors and their order."""
         return {
             "order": [int(i) for i in rng.permutation(4)],
-            "brightness": float(rng.uniform(*self.brightness)),
-            "contrast": float(rng.uniform(*self.contrast)),
-            "saturation": float(rng.uniform(*self.saturation)),
-            "hue": float(rng.uniform(*self.hue)),
+            "brightness": draw_uniform(rng, self.brightness),
+            "contrast": draw_uniform(rng, self.contrast),
+            "saturation": draw_uniform(rng, self.saturation),
+            "hue": draw_uniform(rng, self.hue),
         }
 
     def apply_image(self, image, params):
@@ -204,9 +205,9 @@ class HueSaturationValue(ImageOnlyTransform):
     def sample_params(self, rng, sample):
         """Draw the three shifts."""
         return {
-            "hue_shift_deg": float(rng.uniform(*self.hue_shift_deg)),
-            "sat_shift": float(rng.uniform(*self.sat_shift)),
-            "val_shift": float(rng.uniform(*self.val_shift)),
+            "hue_shift_deg": draw_uniform(rng, self.hue_shift_deg),
+            "sat_shift": draw_uniform(rng, self.sat_shift),
+            "val_shift": draw_uniform(rng, self.val_shift),
         }
 
     def apply_image(self, image, params):
@@ -309,7 +310,7 @@ class GaussianBlur(ImageOnlyTransform):
         """Draw kernel size and sigma."""
         return {
             "ksize": _draw_odd(rng, *self.ksize),
-            "sigma_px": float(rng.uniform(*self.sigma_px)),
+            "sigma_px": draw_uniform(rng, self.sigma_px),
         }
 
     def apply_image(self, image, params):
@@ -357,7 +358,7 @@ class GaussianNoise(ImageOnlyTransform):
 
     def sample_params(self, rng, sample):
         """Draw the standard deviation and a seed for the noise field."""
-        return {"std": float(rng.uniform(*self.std)), "noise_seed": int(rng.integers(2**63))}
+        return {"std": draw_uniform(rng, self.std), "noise_seed": int(rng.integers(2**63))}
 
     def apply_image(self, image, params):
         """Add the noise field, drawn from uniform bits by table lookup: several times faster
@@ -458,8 +459,8 @@ class CoarseDropout(Transform):
         n = int(rng.integers(self.n_holes[0], self.n_holes[1] + 1))
         rects = []
         for _ in range(n):
-            hh = max(1, round(float(rng.uniform(*self.hole_height)) * h))
-            ww = max(1, round(float(rng.uniform(*self.hole_width)) * w))
+            hh = max(1, round(draw_uniform(rng, self.hole_height) * h))
+            ww = max(1, round(draw_uniform(rng, self.hole_width) * w))
             y0 = int(rng.integers(0, h - hh + 1))
             x0 = int(rng.integers(0, w - ww + 1))
             rects.append((x0, y0, x0 + ww, y0 + hh))

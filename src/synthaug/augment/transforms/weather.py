@@ -16,6 +16,7 @@ from synthaug.augment.transforms.base import (
     ImageOnlyTransform,
     check_positive_int,
     check_range,
+    draw_uniform,
     register,
 )
 from synthaug.errors import ConfigError
@@ -86,7 +87,7 @@ class RandomShadow(ImageOnlyTransform):
             # order the vertices by angle about their centroid: a simple (non-crossing) polygon
             order = np.argsort(np.arctan2(ys - ys.mean(), xs - xs.mean()))
             polys.append(np.stack([xs[order], ys[order]], 1).tolist())
-            strengths.append(float(rng.uniform(*self.shadow_intensity)))
+            strengths.append(draw_uniform(rng, self.shadow_intensity))
         return {"polygons": polys, "intensities": strengths}
 
     def apply_image(self, image, params):
@@ -113,7 +114,7 @@ class RandomFog(ImageOnlyTransform):
     def sample_params(self, rng, sample):
         """Draw the density and a seed for the haze field."""
         return {
-            "fog_coef": float(rng.uniform(*self.fog_coef)),
+            "fog_coef": draw_uniform(rng, self.fog_coef),
             "field_seed": int(rng.integers(2**63)),
         }
 
@@ -172,9 +173,9 @@ class RandomRain(ImageOnlyTransform):
     def sample_params(self, rng, sample):
         """Draw the slant, the length, and every drop's start point."""
         h, w = sample.image.shape[:2]
-        slant = math.radians(float(rng.uniform(*self.slant_deg)))
-        length = float(rng.uniform(*self.drop_length)) * h
-        n = int(round(float(rng.uniform(*self.density)) * h * w / 1000.0))
+        slant = math.radians(draw_uniform(rng, self.slant_deg))
+        length = draw_uniform(rng, self.drop_length) * h
+        n = int(round(draw_uniform(rng, self.density) * h * w / 1000.0))
         x0 = rng.uniform(0, w, n)
         y0 = rng.uniform(-length, h, n)
         dx, dy = math.sin(slant) * length, math.cos(slant) * length
@@ -213,7 +214,7 @@ class RandomSunFlare(ImageOnlyTransform):
         h, w = sample.image.shape[:2]
         x0, y0, x1, y1 = self.flare_roi
         cx, cy = float(rng.uniform(x0 * w, x1 * w)), float(rng.uniform(y0 * h, y1 * h))
-        radius = float(rng.uniform(*self.src_radius)) * max(h, w)
+        radius = draw_uniform(rng, self.src_radius) * max(h, w)
         angle = float(rng.uniform(0, 2 * math.pi))
         n = int(rng.integers(self.num_circles[0], self.num_circles[1] + 1))
         t = rng.uniform(0.2, 1.2, n) * max(h, w)
