@@ -113,3 +113,19 @@ def test_quality_report_refuses_mismatched_shapes_and_tiny_sets():
         quality_report(X[:100], y[:100], np.zeros((50, 4, 4), np.float32), space="pca")
     with pytest.raises(InvalidInputError, match="synthetic rows"):
         quality_report(X[:100], y[:100], X[:5], space="pca")
+
+
+def test_fid_matches_scipy_sqrtm_for_correlated_covariances_and_stays_finite_when_singular():
+    from scipy import linalg
+
+    from synthaug.evaluate.fidelity import fid_from_stats
+
+    rng = np.random.default_rng(6)
+    A, B = rng.normal(size=(40, 6)), rng.normal(size=(40, 6)) @ rng.normal(size=(6, 6))
+    s1, s2, mu1, mu2 = np.cov(A.T), np.cov(B.T), A.mean(0), B.mean(0)
+    ref = (
+        np.sum((mu1 - mu2) ** 2) + np.trace(s1 + s2) - 2 * np.trace(np.real(linalg.sqrtm(s1 @ s2)))
+    )
+    assert fid_from_stats(mu1, s1, mu2, s2) == pytest.approx(ref, rel=1e-8)
+    flat = np.zeros((6, 6))  # a constant feature set: zero covariance
+    assert fid_from_stats(mu1, s1, mu1, flat) == pytest.approx(np.trace(s1), rel=1e-9)

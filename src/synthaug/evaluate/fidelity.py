@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import linalg
 from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
 
@@ -67,15 +66,23 @@ class FIDResult:
         return f"FID {self.value:.3g} is {r:.1f}x the real-vs-real value: {verdict}"
 
 
+def _sqrtm_psd(S: np.ndarray) -> np.ndarray:
+    w, V = np.linalg.eigh((S + S.T) / 2)
+    return (V * np.sqrt(np.clip(w, 0.0, None))) @ V.T
+
+
 def fid_from_stats(mu1: np.ndarray, s1: np.ndarray, mu2: np.ndarray, s2: np.ndarray) -> float:
-    """``||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1 S2)^(1/2))`` (Heusel et al. 2017)."""
-    diff = mu1 - mu2
-    covmean = linalg.sqrtm(s1 @ s2)
-    if not np.isfinite(covmean).all():
-        eps = np.eye(len(s1)) * 1e-6
-        covmean = linalg.sqrtm((s1 + eps) @ (s2 + eps))
-    covmean = np.real(covmean)
-    return float(max(0.0, diff @ diff + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean)))
+    """``||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1 S2)^(1/2))`` (Heusel et al. 2017).
+
+    ``Tr (S1 S2)^(1/2)`` is computed as ``Tr (S1^(1/2) S2 S1^(1/2))^(1/2)`` (similar matrices):
+    symmetric eigenproblems, so singular covariances (constant pixels, fewer rows than
+    features) give a finite real answer without ``sqrtm``'s warnings and complex round-off.
+    """
+    diff = np.asarray(mu1, np.float64) - np.asarray(mu2, np.float64)
+    r1 = _sqrtm_psd(np.atleast_2d(s1))
+    m = r1 @ np.atleast_2d(s2) @ r1
+    tr_covmean = np.sqrt(np.clip(np.linalg.eigvalsh((m + m.T) / 2), 0.0, None)).sum()
+    return float(max(0.0, diff @ diff + np.trace(s1) + np.trace(s2) - 2.0 * tr_covmean))
 
 
 def _stats(F: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
