@@ -129,3 +129,16 @@ def test_fid_matches_scipy_sqrtm_for_correlated_covariances_and_stays_finite_whe
     assert fid_from_stats(mu1, s1, mu2, s2) == pytest.approx(ref, rel=1e-8)
     flat = np.zeros((6, 6))  # a constant feature set: zero covariance
     assert fid_from_stats(mu1, s1, mu1, flat) == pytest.approx(np.trace(s1), rel=1e-9)
+
+
+def test_quality_report_is_strict_json_when_a_ratio_is_undefined():
+    import json
+
+    X, y = load_dataset("digits")
+    # a hold-out that repeats the training set: its DCRs are all 0, so the DCR ratio has no value
+    r = quality_report(
+        X[:200], y[:200], X[200:300], space="pca", train=(X[:200], None), holdout=X[:200]
+    )
+    json.dumps(r, allow_nan=False)
+    row = next(m for m in r["metrics"] if m["name"].startswith("privacy"))
+    assert row["raw"] is None and r["details"]["privacy"]["dcr_ratio"] is None

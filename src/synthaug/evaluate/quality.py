@@ -23,8 +23,13 @@ from synthaug.seeding import as_rng
 __all__ = ["quality_report"]
 
 
+def _plain(d: dict[str, Any]) -> dict[str, Any]:
+    """Non-finite floats (a ratio over zero) become None: strict JSON has no NaN/Infinity."""
+    return {k: None if isinstance(v, float) and not np.isfinite(v) else v for k, v in d.items()}
+
+
 def _row(name: str, value: str, raw: float, reading: str) -> dict[str, Any]:
-    return {"name": name, "value": value, "raw": float(raw), "reading": reading}
+    return _plain({"name": name, "value": value, "raw": float(raw), "reading": reading})
 
 
 def _fidelity(F_ref: np.ndarray, F_other: np.ndarray, seed: int) -> dict[str, Any]:
@@ -77,7 +82,8 @@ def quality_report(
 
     Returns
     -------
-    dict with ``metrics`` (rows of name, value (text), raw (float), reading), ``reference``
+    dict with ``metrics`` (rows of name, value (text), raw (float; None when undefined, such as
+    a ratio over zero), reading), ``reference``
     (real-vs-real figures), ``details`` (every result's ``to_dict()``), ``space`` and
     ``n_compared`` (rows per set in the fidelity comparisons).
 
@@ -147,7 +153,7 @@ def quality_report(
         _row("MMD (RBF)", f"{g.mmd2:.3g}, p = {g.p_value:.3f}", g.mmd2, g.reading()),
         _row("proxy A-distance", f"{pad.distance:.2f}", pad.distance, pad.reading()),
     ]
-    details: dict[str, Any] = {key: r.to_dict() for key, r in syn.items()}
+    details: dict[str, Any] = {key: _plain(r.to_dict()) for key, r in syn.items()}
     H, y_h = (
         (holdout if isinstance(holdout, tuple) else (holdout, None))
         if holdout is not None
@@ -160,7 +166,7 @@ def quality_report(
             _records(X_syn, train[0]),
             seed=seed,
         )
-        details["privacy"] = pr.to_dict()
+        details["privacy"] = _plain(pr.to_dict())
         rows.append(
             _row(
                 "privacy (pixel space)" if X_real.ndim > 2 else "privacy (standardised columns)",
@@ -172,7 +178,7 @@ def quality_report(
         )
     if train is not None and train[1] is not None and y_syn is not None and y_h is not None:
         u = utility(X_syn, y_syn, train[0], train[1], H, y_h)
-        details["utility"] = u.to_dict()
+        details["utility"] = _plain(u.to_dict())
         rows.append(
             _row(
                 "utility (TSTR / TRTR)",
@@ -183,7 +189,7 @@ def quality_report(
         )
     return {
         "metrics": rows,
-        "reference": {key: r.to_dict() for key, r in ref.items()},
+        "reference": {key: _plain(r.to_dict()) for key, r in ref.items()},
         "details": details,
         "space": fx.space_,
         "n_compared": int(n),
