@@ -54,6 +54,8 @@ def _with(sample: Sample, **changes: Any) -> Sample:
     return new
 
 
+_EMPTY_SAMPLE = Sample(np.zeros((1, 1), np.uint8))
+
 # Transforms whose ``apply`` only replaces the image when the sample carries nothing but an
 # image (no masks, boxes or keypoints): the executor calls ``apply_image`` directly for them.
 _IMAGE_ONLY_APPLY = (ImageOnlyTransform.apply, MatrixTransform.apply)
@@ -246,6 +248,10 @@ class _Executor:
     def _flush_geo(self) -> None:
         if not self._geo:
             return
+        if len(self._geo) == 1:  # the common case: nothing to fuse
+            t, params, _, _ = self._geo.pop()
+            self._apply(t, params)
+            return
         inexact = [i for i, entry in enumerate(self._geo) if not entry[0].exact]
         # one resampling either way when at most one step interpolates and nothing exact
         # precedes it: then step by step is as sharp and as fast (no warp of the whole run)
@@ -424,7 +430,11 @@ class Compose(BaseCompose):
             # the common image-only call: nothing to convert, only the image to check
             meta = {} if self.box_method == "corners" else {"_box_method": self.box_method}
             image = validate_image(fields["image"])
-            work = Sample(image, box_format=self.box_format, meta=meta)
+            # a fresh dict per call (meta, applied) on a shallow copy of an empty Sample:
+            # cheaper than the dataclass constructor
+            work = _with(
+                _EMPTY_SAMPLE, image=image, box_format=self.box_format, meta=meta, applied=[]
+            )
             return work, {"box_format": self.box_format, "masks_array": False}
         if sample is None:
             if "image" not in fields:

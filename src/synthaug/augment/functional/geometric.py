@@ -221,14 +221,16 @@ def _cv_copyable(image: np.ndarray) -> bool:
 def hflip_image(image: np.ndarray) -> np.ndarray:
     """Mirror left-right (exact)."""
     if _cv_copyable(image):  # one pass, vectorised; numpy's reversed-stride copy is far slower
-        return cv2.flip(image, 1).reshape(image.shape)
+        out = cv2.flip(image, 1)
+        return out if out.ndim == image.ndim else out.reshape(image.shape)
     return np.ascontiguousarray(image[:, ::-1])
 
 
 def vflip_image(image: np.ndarray) -> np.ndarray:
     """Mirror top-bottom (exact)."""
     if _cv_copyable(image):
-        return cv2.flip(image, 0).reshape(image.shape)
+        out = cv2.flip(image, 0)
+        return out if out.ndim == image.ndim else out.reshape(image.shape)
     return np.ascontiguousarray(image[::-1])
 
 
