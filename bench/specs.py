@@ -90,6 +90,29 @@ def _raw_gray(im):
     return lambda: cv2.cvtColor(cv2.cvtColor(im, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
 
 
+def _raw_max_size(size, longest):
+    """cv2.resize to the size LongestMaxSize / SmallestMaxSize give (aspect kept)."""
+
+    def make(im):
+        h, w = im.shape[:2]
+        s = size / (max(h, w) if longest else min(h, w))
+        out = (max(1, round(w * s)), max(1, round(h * s)))
+        return lambda: cv2.resize(im, out, interpolation=LINEAR)
+
+    return make
+
+
+def _raw_clahe(im):
+    clahe = cv2.createCLAHE(clipLimit=2.5, tileGridSize=(8, 8))
+
+    def run():
+        lab = cv2.cvtColor(im, cv2.COLOR_RGB2LAB)
+        lab[:, :, 0] = clahe.apply(lab[:, :, 0])
+        return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
+
+    return run
+
+
 def _pad_size(hw):
     return hw[0] + 32, hw[1] + 32
 
@@ -168,16 +191,18 @@ def build_specs(A, K) -> list[Spec]:
             lambda S, hw: S.LongestMaxSize(320, p=1),
             lambda A, hw: A.LongestMaxSize(max_size=320, interpolation=LINEAR, p=1),
             lambda K, hw: K.LongestMaxSize(320),
-            lambda im: lambda: cv2.resize(im, (320, 320), interpolation=LINEAR),
+            _raw_max_size(320, longest=True),
             "one_call",
+            "raw: cv2.resize to the same aspect-preserving size",
         ),
         Spec(
             "SmallestMaxSize",
             lambda S, hw: S.SmallestMaxSize(224, p=1),
             lambda A, hw: A.SmallestMaxSize(max_size=224, interpolation=LINEAR, p=1),
             lambda K, hw: K.SmallestMaxSize(224),
-            lambda im: lambda: cv2.resize(im, (224, 224), interpolation=LINEAR),
+            _raw_max_size(224, longest=False),
             "one_call",
+            "raw: cv2.resize to the same aspect-preserving size",
         ),
         Spec(
             "RandomResizedCrop",
@@ -287,6 +312,16 @@ def build_specs(A, K) -> list[Spec]:
             "3x",
             "Albumentations shifts hue in OpenCV units (degrees / 2) and S, V in grey levels; "
             "ours in degrees and fractions: hue 20 -> 40 deg, 30 levels -> 30/255",
+        ),
+        Spec(
+            "CLAHE",
+            lambda S, hw: S.CLAHE(clip_limit=(1.0, 4.0), tile_grid_size=(8, 8), p=1),
+            lambda A, hw: A.CLAHE(clip_limit=(1.0, 4.0), tile_grid_size=(8, 8), p=1),
+            lambda K, hw: K.RandomClahe(clip_limit=(1.0, 4.0), grid_size=(8, 8), p=1),
+            _raw_clahe,
+            "3x",
+            "on L of Lab in ours and Albumentations (Kornia: per channel); raw: the Lab round "
+            "trip and cv2.createCLAHE(2.5, 8x8).apply",
         ),
         Spec(
             "ToGray",
