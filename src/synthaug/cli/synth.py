@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from synthaug.cli import app
@@ -183,7 +184,7 @@ def sample(
             else:
                 X, y = sample_chunked(gen, n, labels=spec, seed=seed)
     except SynthaugError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(code=1) from exc
     if out.suffix == ".npz":
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -111,6 +111,12 @@ def _unwrap(exc: BaseException) -> BaseException:
     return exc
 
 
+def _close(batches: Any) -> None:
+    close = getattr(batches, "close", None)
+    if close is not None:
+        close()
+
+
 # -- augmentation -------------------------------------------------------------------------------
 def _item_row(item: Item) -> dict[str, str]:
     record = {"key": item.key, "ann": item.ann, "error": item.error}
@@ -180,8 +186,9 @@ def run_ray(
                 num_cpus=1,
             )
             recorded: set[str] = set(state.done)
+            batches = iter(ds.iter_batches(batch_size=None, batch_format="numpy"))
             try:
-                for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
+                for batch in batches:
                     entries = [json.loads(t) for t in batch["entry"]]
                     entries = [e for e in entries if e["key"] not in recorded]
                     state.manifest.append(entries)
@@ -195,10 +202,9 @@ def run_ray(
                     if callback is not None:
                         callback(dict(counts))
             except Exception as exc:
-                cause = _unwrap(exc)
-                if cause is exc:
-                    raise
-                raise cause from None
+                raise _unwrap(exc) from None
+            finally:
+                _close(batches)  # stop the execution now if the caller interrupts
     return finalize_job(state)
 
 
@@ -278,8 +284,9 @@ def sample_ray(
             batch_format="numpy",
             num_cpus=1,
         )
+        batches = iter(ds.iter_batches(batch_size=None, batch_format="numpy"))
         try:
-            for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
+            for batch in batches:
                 for c, data in zip(batch["chunk"], batch["X"], strict=True):
                     _, start, stop = chunks[int(c)]
                     part = np.frombuffer(data, np.float32).reshape(stop - start, *image_shape)
@@ -287,8 +294,7 @@ def sample_ray(
                     if on_chunk is not None:
                         on_chunk(start, part)
         except Exception as exc:
-            cause = _unwrap(exc)
-            if cause is exc:
-                raise
-            raise cause from None
+            raise _unwrap(exc) from None
+        finally:
+            _close(batches)
     return X
