@@ -98,3 +98,16 @@ def test_zero_sample_weight_removes_an_images_influence(digits):
     p_w = weighted.predict_proba(junk)[:, 0].mean()
     p_p = plain.predict_proba(junk)[:, 0].mean()
     assert p_p > p_w + 0.1
+
+
+def test_scikit_learn_tools_clone_and_cross_validate_it(digits):
+    from sklearn.base import clone, is_classifier
+    from sklearn.model_selection import cross_val_score
+
+    X, y = digits
+    clf = CNNClassifier(epochs=3, width=8, seed=3)
+    assert is_classifier(clf) and clone(clf).get_params() == clf.get_params()
+    fitted = clf.fit(X[:100], y[:100])
+    assert not hasattr(clone(fitted), "model_")
+    scores = cross_val_score(CNNClassifier(epochs=20, width=16), X[:400], y[:400], cv=2)
+    assert scores.shape == (2,) and scores.min() > 0.7  # 200 training images per fold

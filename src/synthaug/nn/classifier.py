@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
 from synthaug.errors import ConfigError, InvalidInputError
@@ -88,7 +89,7 @@ class SmallCNN(nn.Module):
         return self.head(self.features(x))
 
 
-class CNNClassifier:
+class CNNClassifier(ClassifierMixin, BaseEstimator):
     """scikit-learn style classifier training a :class:`SmallCNN` with AdamW.
 
     Parameters
@@ -102,6 +103,8 @@ class CNNClassifier:
     callback : called with ``{"epoch", "n_epochs", "loss"}`` after each epoch.
 
     ``fit(X, y)`` accepts integer labels ``(N,)`` or soft labels ``(N, K)`` (MixUp, CutMix).
+    It is a scikit-learn estimator (``get_params``, ``clone``, ``cross_val_score`` work) that
+    takes image sets, not flattened rows.
 
     Examples
     --------
