@@ -244,3 +244,15 @@ def test_simd_lut_path_gives_the_bytes_of_cv2_lut(monkeypatch):
     assert np.array_equal(out.image, cv2.LUT(x, F.gamma_lut(out.applied[0].params["gamma"])))
     if module is _FakeStringzilla:
         assert _FakeStringzilla.calls >= 9
+
+
+@pytest.mark.parametrize("shape", [(6, 7, 1), (6, 7, 2), (6, 7, 4), (9, 8, 3)])
+def test_normalize_table_path_equals_the_formula_for_every_uint8_layout(shape):
+    x = _image(shape, seed=8)
+    c = shape[2]
+    mean, std = np.linspace(0.2, 0.6, c), np.linspace(0.1, 0.4, c)
+    for image in (x, x[::2, ::-1]):  # contiguous and strided views
+        out = F.normalize_image(image, mean, std, 255.0)
+        ref = (image.astype(np.float64) / 255.0 - mean) / std
+        assert out.dtype == np.float32 and out.shape == image.shape
+        assert np.allclose(out, ref, atol=1e-5)
