@@ -7,11 +7,9 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -19,13 +17,13 @@ from test_cli_augment import EXAMPLES, MAX_PIXELS, N, _files, make_dataset
 from typer.testing import CliRunner
 
 from synthaug.cli import app
+from synthaug.engine.ray_loopback import _descendants
 
 runner = CliRunner()
 HAS_RAY = importlib.util.find_spec("ray") is not None
 needs_ray = pytest.mark.skipif(
     not HAS_RAY, reason='Ray is not installed (pip install "synthaug[ray]")'
 )
-RAY_BIN = Path(sys.executable).with_name("ray")
 
 
 def _augment(src, dst, *extra):
@@ -64,6 +62,7 @@ def local_ray():
             os.environ.pop("RAY_TMPDIR", None)
         else:
             os.environ["RAY_TMPDIR"] = old
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -131,24 +130,6 @@ def test_resume_with_the_other_engine_gives_every_output_once(
     assert summary["n_resumed"] == len(lines) and summary["n_written"] == 2 * (N - len(bad))
 
 
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                status = Path("/proc", entry, "status").read_text()
-            except OSError:
-                continue
-            ppid = int(next(x for x in status.splitlines() if x.startswith("PPid:")).split()[1])
-            children.setdefault(ppid, []).append(int(entry))
-    out, stack = [], list(children.get(pid, []))
-    while stack:
-        p = stack.pop()
-        out.append(p)
-        stack.extend(children.get(p, []))
-    return out
-
-
 def _cmdline(pid: int) -> str:
     try:
         return Path("/proc", str(pid), "cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -202,89 +183,38 @@ def test_synth_sample_on_ray_draws_the_local_engines_images(tmp_path, local_ray)
     ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _stop(procs: list[subprocess.Popen]) -> None:
-    """Kill, by id, the ``ray start --block`` processes this test started and all they spawned."""
-    pids = [q for p in procs for q in [p.pid, *_descendants(p.pid)]]
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    for proc in procs:
-        proc.wait(timeout=30)
-
-
-def _wait_for_line(log: Path, text: str, proc: subprocess.Popen, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline and proc.poll() is None:
-        if log.exists() and text in log.read_text(errors="replace"):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"ray start did not report {text!r}: {log.read_text()[-2000:]}")
-
-
-def _wait_for_nodes(address: str, env: dict, n: int, timeout_s: float = 60.0) -> None:
-    code = (
-        f"import ray; ray.init(address={address!r}, log_to_driver=False, logging_level='ERROR');"
-        "print(sum(x['Alive'] for x in ray.nodes()))"
-    )
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        res = subprocess.run(
-            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
-        )
-        if res.returncode == 0 and res.stdout.strip().splitlines()[-1:] == [str(n)]:
-            return
-        time.sleep(1.0)
-    raise AssertionError(f"the loopback cluster did not reach {n} nodes: {res.stderr[-2000:]}")
-
-
 @pytest.mark.slow
 @needs_ray
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="loopback cluster on Linux")
 def test_two_node_loopback_cluster_writes_the_same_bytes(tmp_path, coco_reference):
-    src, local, bad = coco_reference
-    home = Path(tempfile.mkdtemp(prefix="rayhome", dir="/tmp"))  # keeps the token out of ~
-    env = {**os.environ, "HOME": str(home), "RAY_USAGE_STATS_ENABLED": "0"}
-    env["RAY_AUTH_MODE"] = "token"
-    token = subprocess.run(
-        [str(RAY_BIN), "get-auth-token", "--generate"], env=env, capture_output=True, text=True
-    )
-    assert token.returncode == 0, token.stderr
-    env["RAY_AUTH_TOKEN"] = (home / ".ray" / "auth_token").read_text().strip()
-    port = _free_port()
-    address = f"127.0.0.1:{port}"
-    common = ["--num-cpus", "1", "--node-ip-address", "127.0.0.1", "--block"]
-    head = [str(RAY_BIN), "start", "--head", "--port", str(port), "--include-dashboard=false"]
-    head += ["--temp-dir", str(home / "t"), "--disable-usage-stats", *common]
-    procs: list[subprocess.Popen] = []
-    try:
-        for i, cmd in enumerate([head, [str(RAY_BIN), "start", "--address", address, *common]]):
-            log = tmp_path / f"ray-start-{i}.log"
-            with open(log, "w") as fh:
-                proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=fh, start_new_session=True)
-            procs.append(proc)
-            _wait_for_line(log, "Ray runtime started", proc)
-        _wait_for_nodes(address, env, 2)
-        dst = tmp_path / "cluster"
-        args = ["augment", str(src), str(dst), "-p", str(EXAMPLES / "detection.yaml"), "-k", "2"]
-        args += ["--max-pixels", str(MAX_PIXELS), "--seed", "3", "--engine", "ray"]
-        cli = [sys.executable, "-c", "from synthaug.cli import main; main()", *args]
+    from synthaug.engine.ray_loopback import LoopbackCluster
+
+    src, local, _ = coco_reference
+    dst = tmp_path / "cluster"
+    args = ["augment", str(src), str(dst), "-p", str(EXAMPLES / "detection.yaml"), "-k", "2"]
+    args += ["--max-pixels", str(MAX_PIXELS), "--seed", "3", "--engine", "ray"]
+    cli = [sys.executable, "-c", "from synthaug.cli import main; main()", *args]
+    with LoopbackCluster(n_nodes=2, cpus_per_node=1) as cluster:
+        assert cluster.n_alive() == 2
         res = subprocess.run(
-            [*cli, "--address", address], env=env, capture_output=True, text=True, timeout=180
+            [*cli, "--address", cluster.address],
+            env=cluster.env,
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
-        assert res.returncode == 0, res.stdout + res.stderr
-        assert _files(dst) == _files(local)
-        assert _errors(dst) == _errors(local)
-    finally:
-        _stop(procs)
-        shutil.rmtree(home, ignore_errors=True)
+        pids = [q for p in cluster.procs for q in [p.pid, *_descendants(p.pid)]]
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert _files(dst) == _files(local)
+    assert _errors(dst) == _errors(local)
+    assert not [p for p in pids if Path("/proc", str(p)).exists() and _state(p) != "Z"]
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path("/proc", str(pid), "stat").read_text().split(") ")[1][0]
+    except (OSError, IndexError):
+        return "Z"
 
 
 def test_engine_ray_without_ray_names_the_extra(tmp_path, monkeypatch):
