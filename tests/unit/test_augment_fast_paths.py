@@ -256,3 +256,13 @@ def test_normalize_table_path_equals_the_formula_for_every_uint8_layout(shape):
         ref = (image.astype(np.float64) / 255.0 - mean) / std
         assert out.dtype == np.float32 and out.shape == image.shape
         assert np.allclose(out, ref, atol=1e-5)
+
+
+def test_gamma_table_is_the_rounded_power_law():
+    x = np.arange(256) / 255.0
+    for gamma in np.linspace(0.05, 6.0, 300):
+        table = F.gamma_lut(gamma)
+        ref = np.rint(255.0 * x**gamma)
+        assert table.dtype == np.uint8 and table.shape == (256,)
+        assert np.abs(table.astype(int) - ref).max() <= 1
+    assert np.array_equal(F.gamma_lut(1.0), np.arange(256, dtype=np.uint8))

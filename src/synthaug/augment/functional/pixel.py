@@ -99,7 +99,7 @@ def compose_luts(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 
 _RAMP = np.arange(256, dtype=np.uint8).reshape(1, 256)
-_UNIT_RAMP = np.arange(256, dtype=np.float64) / 255.0
+_UNIT_RAMP = (np.arange(256, dtype=np.float64) / 255.0).reshape(1, 256)
 
 
 def _scale_shift_u8(image: np.ndarray, alpha: float, beta: float) -> np.ndarray:
@@ -131,9 +131,9 @@ def brightness_contrast_image(image: np.ndarray, brightness: float, contrast: fl
 
 def gamma_lut(gamma: float) -> np.ndarray:
     """``out = in ** gamma`` on the [0, 1] range, as a uint8 table."""
-    out = np.power(_UNIT_RAMP, gamma)
-    out *= 255.0
-    return np.clip(np.rint(out, out=out), 0, 255, out=out).astype(np.uint8)
+    # one saturating scale-round-cast call instead of four numpy passes over 256 values (the
+    # table is rebuilt on every call); within one level of rint(255 x^gamma) at rounding ties
+    return cv2.convertScaleAbs(np.power(_UNIT_RAMP, gamma), alpha=255.0).reshape(256)
 
 
 # --------------------------------------------------------------------------- colour
