@@ -252,10 +252,68 @@ def machine_info(peers) -> dict:
     }
 
 
+def measure(sets, all_specs, peers, timer, pipelines: bool) -> dict:
+    """One full run: every transform (and the pipelines) on every image set."""
+    out = {}
+    for set_name, images in sets.items():
+        shapes = sorted({im.shape for im in images})
+        entry = {"n_images": len(images), "shapes": [list(s) for s in shapes], "transforms": {}}
+        for sp in all_specs:
+            stats = bench_transform(sp, images, peers, timer)
+            entry["transforms"][sp.name] = {"target": sp.target, "note": sp.note, "stats": stats}
+            print(report.one_line(set_name, sp.name, stats), flush=True)
+        if pipelines:
+            entry["pipelines"] = bench_pipelines(images, peers, timer)
+            for name, stats in entry["pipelines"].items():
+                print(report.one_line(set_name, name, stats), flush=True)
+            entry["sharpness"] = sharpness(images)
+        out[set_name] = entry
+    return out
+
+
+def _median_stats(per_run: list[dict]) -> dict:
+    """Per candidate: the median over runs of each run's median images/s."""
+    merged = {}
+    for key in per_run[0]:
+        rates = [run[key]["images_per_s"] for run in per_run if key in run]
+        merged[key] = {
+            "images_per_s": statistics.median(rates),
+            "min": min(run[key]["min"] for run in per_run if key in run),
+            "max": max(run[key]["max"] for run in per_run if key in run),
+            "rounds": sum(run[key]["rounds"] for run in per_run if key in run),
+            "per_run": rates,
+        }
+    return merged
+
+
+def merge_runs(runs: list[dict]) -> dict:
+    """The median of several full runs, entry by entry (``runs``: outputs of :func:`measure`)."""
+    if len(runs) == 1:
+        return runs[0]
+    out = {}
+    for set_name, first in runs[0].items():
+        entry = {k: v for k, v in first.items() if k not in ("transforms", "pipelines")}
+        entry["transforms"] = {
+            name: {
+                **t,
+                "stats": _median_stats([r[set_name]["transforms"][name]["stats"] for r in runs]),
+            }
+            for name, t in first["transforms"].items()
+        }
+        if "pipelines" in first:
+            entry["pipelines"] = {
+                name: _median_stats([r[set_name]["pipelines"][name] for r in runs])
+                for name in first["pipelines"]
+            }
+        out[set_name] = entry
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7, help="timed rounds (median taken)")
     ap.add_argument("--min-time", type=float, default=0.08, help="seconds per round per library")
+    ap.add_argument("--runs", type=int, default=1, help="full runs (median of their medians)")
     ap.add_argument("--sets", default="256,native", help="comma list of 256, native")
     ap.add_argument("--only", default="", help="comma list of transform names to run")
     ap.add_argument("--no-pipelines", action="store_true")
@@ -275,23 +333,18 @@ def main(argv=None) -> int:
     ]
     result = {
         "machine": machine_info(peers),
-        "settings": {"repeats": args.repeats, "min_time_s": args.min_time},
+        "settings": {"repeats": args.repeats, "min_time_s": args.min_time, "runs": args.runs},
         "sets": {},
     }
     t_start = time.time()
-    for set_name, images in sets.items():
-        shapes = sorted({im.shape for im in images})
-        entry = {"n_images": len(images), "shapes": [list(s) for s in shapes], "transforms": {}}
-        for sp in all_specs:
-            stats = bench_transform(sp, images, peers, timer)
-            entry["transforms"][sp.name] = {"target": sp.target, "note": sp.note, "stats": stats}
-            print(report.one_line(set_name, sp.name, stats), flush=True)
-        if not args.no_pipelines and not only:
-            entry["pipelines"] = bench_pipelines(images, peers, timer)
-            for name, stats in entry["pipelines"].items():
-                print(report.one_line(set_name, name, stats), flush=True)
-            entry["sharpness"] = sharpness(images)
-        result["sets"][set_name] = entry
+    runs, loads = [], []
+    for i in range(args.runs):
+        start_load = Path("/proc/loadavg").read_text().split()[:3]
+        print(f"run {i + 1}/{args.runs} (load average {' '.join(start_load)})", flush=True)
+        runs.append(measure(sets, all_specs, peers, timer, not args.no_pipelines and not only))
+        loads.append({"start": start_load, "end": Path("/proc/loadavg").read_text().split()[:3]})
+    result["sets"] = merge_runs(runs)
+    result["machine"]["load_average_per_run"] = loads
     result["machine"]["load_average_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
     result["wall_time_s"] = round(time.time() - t_start, 1)
 

@@ -74,10 +74,24 @@ def markdown(result: dict) -> str:
         f"at end {' '.join(m.get('load_average_at_end', []))} (machine shared with other jobs).",
         "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
         f"Threads: {m['threads']}. Median of {result['settings']['repeats']} interleaved rounds "
-        f"of >= {result['settings']['min_time_s']} s per library; wall time "
-        f"{result.get('wall_time_s', '?')} s.",
-        "",
+        f"of >= {result['settings']['min_time_s']} s per library"
+        + (
+            f", then the median of {result['settings']['runs']} full runs"
+            if result["settings"].get("runs", 1) > 1
+            else ""
+        )
+        + f"; wall time {result.get('wall_time_s', '?')} s.",
     ]
+    if len(m.get("load_average_per_run", [])) > 1:
+        lines.append(
+            "Load average (1, 5, 15 min) at the start and end of each run: "
+            + "; ".join(
+                f"run {i + 1}: {' '.join(r['start'])} -> {' '.join(r['end'])}"
+                for i, r in enumerate(m["load_average_per_run"])
+            )
+            + "."
+        )
+    lines.append("")
     for set_name, entry in result["sets"].items():
         shapes = ", ".join("x".join(map(str, s)) for s in entry["shapes"])
         lines += [
