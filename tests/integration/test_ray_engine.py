@@ -237,3 +237,11 @@ def test_importing_synthaug_and_its_engines_does_not_import_ray():
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "False"
+
+
+def test_address_without_engine_ray_is_refused(tmp_path):
+    res = _augment(tmp_path / "src", tmp_path / "dst", "--address", "10.0.0.1:6379")
+    assert res.exit_code == 2 and "--engine ray only" in res.output
+    args = ["synth", "sample", "digits-cvae", "--n", "3", "-o", str(tmp_path / "s.npz")]
+    res = runner.invoke(app, [*args, "--address", "10.0.0.1:6379"])
+    assert res.exit_code != 0 and not (tmp_path / "s.npz").exists()

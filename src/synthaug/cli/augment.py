@@ -106,6 +106,8 @@ def augment(
         raise _fail(f"--jpeg-quality: expected 1..100, got {jpeg_quality}")
     if engine not in ENGINE_CHOICES:
         raise _fail(f"--engine: expected one of {list(ENGINE_CHOICES)}, got {engine!r}")
+    if address and engine != "ray":
+        raise _fail(f"--address {address}: applies to --engine ray only")
     try:
         if engine == "ray":
             from synthaug.engine.ray_engine import require_ray

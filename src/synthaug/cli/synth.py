@@ -168,6 +168,8 @@ def sample(
 
     if engine not in ("local", "ray"):
         raise typer.BadParameter(f"expected local or ray, got {engine!r}", param_hint="--engine")
+    if address and engine != "ray":
+        raise typer.BadParameter("applies to --engine ray only", param_hint="--address")
     spec = _parse_labels(labels)
     if spec is None and n is None:
         n = 1000
