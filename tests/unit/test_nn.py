@@ -111,3 +111,16 @@ def test_scikit_learn_tools_clone_and_cross_validate_it(digits):
     assert not hasattr(clone(fitted), "model_")
     scores = cross_val_score(CNNClassifier(epochs=20, width=16), X[:400], y[:400], cv=2)
     assert scores.shape == (2,) and scores.min() > 0.7  # 200 training images per fold
+
+
+def test_prediction_checks_the_fitted_image_shape_and_handles_empty_sets(digits):
+    X, y = digits
+    clf = CNNClassifier(epochs=1, width=8).fit(X[:64], y[:64])
+    assert clf.predict_proba(X[:0]).shape == (0, 10)
+    assert clf.transform(X[:0]).shape == (0, clf.model_.embed_dim)
+    with pytest.raises(InvalidInputError, match=r"images of shape \(8, 8, 3\).*fitted on \(8, 8\)"):
+        clf.predict(np.zeros((2, 8, 8, 3), np.float32))
+    with pytest.raises(InvalidInputError, match=r"images of shape \(16, 16\)"):
+        clf.predict(np.zeros((2, 16, 16), np.float32))
+    with pytest.raises(InvalidInputError, match="no images"):
+        CNNClassifier().fit(X[:0], y[:0])

@@ -208,6 +208,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         """
         self._check_params()
         xs = to_nchw(X)
+        if len(xs) == 0:
+            raise InvalidInputError("X: no images to fit on")
         targets, k = self._targets(y, len(xs))
         w = None if sample_weight is None else self._weights(sample_weight, len(xs))
         self.classes_ = np.arange(k)
@@ -262,13 +264,20 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     def _batched(self, X: np.ndarray, fn: Callable[[torch.Tensor], torch.Tensor]) -> np.ndarray:
         self._check()
         xs = torch.from_numpy(to_nchw(X))
-        if tuple(xs.shape[2:]) != tuple(self.image_shape_[:2]):
+        if tuple(xs.shape[1:]) != self._input_shape():
             raise InvalidInputError(
-                f"X: images are {tuple(xs.shape[2:])}, the model was fitted on {self.image_shape_[:2]}"
+                f"X: images of shape {tuple(np.asarray(X).shape[1:])}, the model was fitted on "
+                f"{tuple(self.image_shape_)}"
             )
         self.model_.eval()
         outs = [fn(xs[i : i + 1024].to(self.device)).cpu() for i in range(0, len(xs), 1024)]
+        if not outs:  # no images: an empty batch still has the output width
+            outs = [fn(torch.zeros((1, *xs.shape[1:]), device=self.device)).cpu()[:0]]
         return torch.cat(outs).numpy()
+
+    def _input_shape(self) -> tuple[int, int, int]:
+        shape = tuple(self.image_shape_)
+        return (1, *shape) if len(shape) == 2 else (shape[2], shape[0], shape[1])
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities (N, n_classes)."""
