@@ -23,7 +23,9 @@ from synthaug.evaluate import mmd, proxy_a_distance
 
 def gap(model, Xs, Xt, seed):
     fs, ft = model.embed(Xs[:800]), model.embed(Xt[:800])
-    return mmd(fs, ft, n_permutations=20, seed=seed).mmd2, proxy_a_distance(fs, ft, seed=seed).distance
+    return mmd(fs, ft, n_permutations=20, seed=seed).mmd2, proxy_a_distance(
+        fs, ft, seed=seed
+    ).distance
 
 
 def main() -> None:
