@@ -247,7 +247,7 @@ def test_simd_lut_path_gives_the_bytes_of_cv2_lut(monkeypatch):
 
 
 @pytest.mark.parametrize("shape", [(6, 7, 1), (6, 7, 2), (6, 7, 4), (9, 8, 3)])
-def test_normalize_table_path_equals_the_formula_for_every_uint8_layout(shape):
+def test_normalize_equals_the_formula_for_every_uint8_layout_and_strided_views(shape):
     x = _image(shape, seed=8)
     c = shape[2]
     mean, std = np.linspace(0.2, 0.6, c), np.linspace(0.1, 0.4, c)
