@@ -245,3 +245,19 @@ def test_address_without_engine_ray_is_refused(tmp_path):
     args = ["synth", "sample", "digits-cvae", "--n", "3", "-o", str(tmp_path / "s.npz")]
     res = runner.invoke(app, [*args, "--address", "10.0.0.1:6379"])
     assert res.exit_code != 0 and not (tmp_path / "s.npz").exists()
+
+
+@pytest.mark.slow
+@needs_ray
+def test_a_worker_that_cannot_see_dst_stops_the_job_saying_so(tmp_path, local_ray):
+    from synthaug.engine import prepare_job
+    from synthaug.engine.ray_engine import run_ray
+    from synthaug.errors import DataError
+
+    src = tmp_path / "src"
+    make_dataset(src, "yolo")
+    state = prepare_job(_job(src, tmp_path / "dst"))
+    (tmp_path / "dst" / ".synthaug" / "job.json").unlink()  # as a node without the shared mount
+    with pytest.raises(DataError, match="not visible here; on a cluster both must be on"):
+        run_ray(state)
+    assert not (tmp_path / "dst" / ".synthaug" / "manifest.jsonl").exists()

@@ -38,7 +38,7 @@ import numpy as np
 from synthaug.data.dataset import Dataset, Item
 from synthaug.engine.job import STATE_DIR, AugmentJob, AugmentSummary, JobState, finalize_job
 from synthaug.engine.sampling import CHUNK_SIZE, iter_chunks
-from synthaug.errors import ConfigError, DataError, SynthaugError
+from synthaug.errors import ConfigError, DataError
 
 __all__ = ["RAY_EXTRA_HINT", "ray_session", "require_ray", "run_ray", "sample_ray"]
 
@@ -65,8 +65,9 @@ def require_ray() -> Any:
 def _quiet_ray_data() -> None:
     import ray.data
 
+    # The CLI owns the terminal; errors reach the caller as exceptions.
     for name in ("ray", "ray.data"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
     ctx.print_on_execution_start = False
@@ -83,32 +84,24 @@ def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iter
     ray = require_ray()
     started = not ray.is_initialized()
     if started:
-        ray.init(
-            address=address,
-            num_cpus=None if address else num_cpus,
-            include_dashboard=False,
-            log_to_driver=False,
-            logging_level=logging.ERROR,
-        )
+        try:
+            ray.init(
+                address=address,
+                num_cpus=None if address else num_cpus,
+                include_dashboard=False,
+                log_to_driver=False,
+                logging_level=logging.ERROR,
+            )
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            where = f"the Ray cluster at {address}" if address else "a local Ray"
+            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise DataError(f"cannot start or join {where}: {reason}") from exc
     _quiet_ray_data()
     try:
         yield ray
     finally:
         if started:
             ray.shutdown()
-
-
-def _unwrap(exc: BaseException) -> BaseException:
-    """The SynthaugError a Ray task raised, if any (Ray wraps task errors)."""
-    seen = exc
-    for _ in range(8):
-        cause = getattr(seen, "cause", None) or seen.__cause__
-        if cause is None:
-            break
-        if isinstance(cause, SynthaugError):
-            return cause
-        seen = cause
-    return exc
 
 
 def _close(batches: Any) -> None:
@@ -145,7 +138,10 @@ def _augment_batch(
     from synthaug.engine.job import process_item
 
     cv2.setNumThreads(1)
-    _check_visible(job, dataset)
+    try:
+        _check_visible(job, dataset)
+    except DataError as exc:  # sent back as data: Ray would keep only its traceback text
+        return {"entry": np.array([json.dumps({"fatal": str(exc)})], dtype=object)}
     entries = [json.dumps(process_item(_row_item(t), job, dataset)) for t in batch["item"]]
     return {"entry": np.array(entries, dtype=object)}
 
@@ -194,6 +190,9 @@ def run_ray(
             try:
                 for batch in batches:
                     entries = [json.loads(t) for t in batch["entry"]]
+                    for e in entries:
+                        if "fatal" in e:
+                            raise DataError(e["fatal"])
                     entries = [e for e in entries if e["key"] not in recorded]
                     state.manifest.append(entries)
                     for e in entries:
@@ -205,8 +204,6 @@ def run_ray(
                             counts["skipped"] += 1
                     if callback is not None:
                         callback(dict(counts))
-            except Exception as exc:
-                raise _unwrap(exc) from None
             finally:
                 _close(batches)  # stop the execution now if the caller interrupts
     return finalize_job(state)
@@ -297,8 +294,6 @@ def sample_ray(
                     X[start:stop] = part
                     if on_chunk is not None:
                         on_chunk(start, part)
-        except Exception as exc:
-            raise _unwrap(exc) from None
         finally:
             _close(batches)
     return X
