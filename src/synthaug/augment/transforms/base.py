@@ -30,6 +30,7 @@ __all__ = [
     "MatrixTransform",
     "Transform",
     "apply_matrix_to_annotations",
+    "clip_moved_boxes",
     "check_choice",
     "check_positive_int",
     "check_prob",
@@ -244,6 +245,22 @@ class MatrixTransform(Transform):
         return apply_matrix_to_annotations(sample.copy(image=image, masks=masks), m, out_hw)
 
 
+def clip_moved_boxes(
+    sample: Sample, moved: np.ndarray, out_hw: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Clip moved ``xyxy`` boxes to the output canvas and update their visible fraction.
+
+    The visibility of a box is multiplied by the share of its moved area that stays inside.
+    """
+    h, w = out_hw
+    clipped = np.clip(moved, 0.0, [w, h, w, h])
+    full = np.prod(np.maximum(moved[:, 2:] - moved[:, :2], 0.0), axis=1)
+    kept = np.prod(np.maximum(clipped[:, 2:] - clipped[:, :2], 0.0), axis=1)
+    ratio = np.where(full > 0, kept / np.where(full > 0, full, 1.0), 0.0)
+    vis = sample.box_visibility if sample.box_visibility is not None else np.ones(len(moved))
+    return clipped, vis * ratio
+
+
 def apply_matrix_to_annotations(
     sample: Sample, matrix: np.ndarray, out_hw: tuple[int, int], box_method: str = "corners"
 ) -> Sample:
@@ -252,14 +269,7 @@ def apply_matrix_to_annotations(
     if sample.boxes is not None and len(sample.boxes):
         method = sample.meta.get("_box_method", box_method)
         moved = G.warp_boxes(sample.boxes, matrix, method)
-        h, w = out_hw
-        clipped = np.clip(moved, 0.0, [w, h, w, h])
-        full = np.prod(np.maximum(moved[:, 2:] - moved[:, :2], 0.0), axis=1)
-        kept = np.prod(np.maximum(clipped[:, 2:] - clipped[:, :2], 0.0), axis=1)
-        ratio = np.where(full > 0, kept / np.where(full > 0, full, 1.0), 0.0)
-        vis = sample.box_visibility if sample.box_visibility is not None else np.ones(len(moved))
-        changes["boxes"] = clipped
-        changes["box_visibility"] = vis * ratio
+        changes["boxes"], changes["box_visibility"] = clip_moved_boxes(sample, moved, out_hw)
     if sample.keypoints is not None and len(sample.keypoints):
         changes["keypoints"] = G.warp_keypoints(sample.keypoints, matrix)
     return sample.copy(**changes) if changes else sample

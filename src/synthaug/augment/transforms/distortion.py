@@ -21,6 +21,7 @@ from synthaug.augment.transforms.base import (
     Transform,
     check_positive_int,
     check_range,
+    clip_moved_boxes,
     draw_uniform,
     register,
 )
@@ -35,13 +36,7 @@ def move_annotations(sample: Sample, maps: D.Map) -> Sample:
     h, w = maps[0].shape
     if sample.boxes is not None and len(sample.boxes):
         moved = D.remap_boxes(sample.boxes, maps)
-        clipped = np.clip(moved, 0.0, [w, h, w, h])
-        full = np.prod(np.maximum(moved[:, 2:] - moved[:, :2], 0.0), axis=1)
-        kept = np.prod(np.maximum(clipped[:, 2:] - clipped[:, :2], 0.0), axis=1)
-        ratio = np.where(full > 0, kept / np.where(full > 0, full, 1.0), 0.0)
-        vis = sample.box_visibility if sample.box_visibility is not None else np.ones(len(moved))
-        changes["boxes"] = clipped
-        changes["box_visibility"] = vis * ratio
+        changes["boxes"], changes["box_visibility"] = clip_moved_boxes(sample, moved, (h, w))
     if sample.keypoints is not None and len(sample.keypoints):
         changes["keypoints"] = D.remap_keypoints(sample.keypoints, maps)
     return sample.copy(**changes) if changes else sample
