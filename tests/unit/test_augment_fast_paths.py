@@ -266,3 +266,24 @@ def test_gamma_table_is_the_rounded_power_law():
         assert table.dtype == np.uint8 and table.shape == (256,)
         assert np.abs(table.astype(int) - ref).max() <= 1
     assert np.array_equal(F.gamma_lut(1.0), np.arange(256, dtype=np.uint8))
+
+
+def test_elastic_field_from_16_bit_noise_matches_float_noise_statistics():
+    from synthaug.augment.functional import distortion as D
+
+    hw, alpha, sigma = (160, 160), 34.0, 4.0
+    shape = D.elastic_coarse_shape(hw, sigma)
+    ident = D._identity(hw)[0]
+    floats, ints, means = [], [], []
+    for seed in range(16):
+        g = np.random.default_rng(seed)
+        f = D.elastic_map_coarse(hw, g.random((*shape, 2), dtype=np.float32), alpha, sigma)
+        u = g.integers(0, 65536, (*shape, 2)).astype(np.float32)
+        i = D.elastic_map_coarse(hw, u, alpha, sigma, noise_range=65535.0)
+        floats.append((f[0] - ident).std())
+        ints.append((i[0] - ident).std())
+        means.append((i[0] - ident).mean())
+    assert abs(np.mean(ints) / np.mean(floats) - 1) < 0.05
+    assert abs(np.mean(means)) < 0.1
+    m = A.ElasticTransform(p=1).maps({"alpha": 30.0, "field_seed": 5}, (40, 50))
+    assert m[0].dtype == np.float32 and m[0].shape == m[1].shape == (40, 50)

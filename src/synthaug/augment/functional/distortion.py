@@ -79,15 +79,19 @@ def elastic_coarse_shape(hw: tuple[int, int], sigma_px: float) -> tuple[int, int
 
 
 def elastic_map_coarse(
-    hw: tuple[int, int], noise: np.ndarray, alpha: float, sigma_px: float
+    hw: tuple[int, int],
+    noise: np.ndarray,
+    alpha: float,
+    sigma_px: float,
+    noise_range: float = 1.0,
 ) -> Map:
     """Elastic field from uniform noise drawn on a coarse grid, smoothed there and upsampled.
 
     Same field statistics as :func:`elastic_map` on ``alpha``-scaled uniform ``[-1, 1]``
     noise at full resolution, at a fraction of the cost: smoothing a white-noise field with a
     Gaussian of ``sigma_px`` removes the high frequencies, so the field is drawn on a grid
-    ``step`` times coarser (``noise``: ``h x w x 2`` uniform ``[0, 1)`` float32 of shape
-    :func:`elastic_coarse_shape`), smoothed with ``sigma_px / step`` there, and brought back
+    ``step`` times coarser (``noise``: ``h x w x 2`` float32 of shape
+    :func:`elastic_coarse_shape`, uniform on ``[0, noise_range]``), smoothed with ``sigma_px / step`` there, and brought back
     with a bilinear ``cv2.resize``. White noise on cells ``step`` times wider has ``step^2``
     times the weight per cell, so its amplitude is divided by ``step`` (per axis: by
     ``sqrt(step_x * step_y)``); the displacement's standard deviation agrees with the
@@ -99,10 +103,10 @@ def elastic_map_coarse(
     sigma_low = sigma_px / math.sqrt(sx * sy)
     k = int(2 * math.ceil(3 * sigma_low) + 1)
     smooth = cv2.GaussianBlur(noise, (k, k), sigma_low, borderType=cv2.BORDER_REFLECT)
-    # alpha * (2 u - 1) / step, applied after the (linear) blur on the small grid
-    scale = 2.0 * alpha / math.sqrt(sx * sy)
-    smooth *= np.float32(scale)
-    smooth -= np.float32(scale / 2.0)
+    # alpha * (2 u / noise_range - 1) / step, applied after the (linear) blur on the small grid
+    amplitude = alpha / math.sqrt(sx * sy)
+    smooth *= np.float32(2.0 * amplitude / noise_range)
+    smooth -= np.float32(amplitude)
     field = cv2.resize(smooth, (w, h), interpolation=cv2.INTER_LINEAR)
     field = cv2.add(field, _identity_2ch((h, w)))
     return field[:, :, 0], field[:, :, 1]
