@@ -23,22 +23,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_dataset import PIPELINE  # the same 5-op pipeline as the local-engine benchmark
+
 from synthaug.data.toy import write_toy_dataset
 from synthaug.engine import AugmentJob, prepare_job, run_local
 from synthaug.engine.ray_engine import ray_session, run_ray
 from synthaug.engine.ray_loopback import LoopbackCluster
-
-PIPELINE = {
-    "name": "Compose",
-    "min_visibility": 0.3,
-    "transforms": [
-        {"name": "HorizontalFlip", "p": 0.5},
-        {"name": "Affine", "scale": [0.9, 1.1], "rotate": [-15, 15], "p": 1.0},
-        {"name": "BrightnessContrast", "p": 1.0},
-        {"name": "HueSaturationValue", "p": 1.0},
-        {"name": "GaussianBlur", "p": 1.0},
-    ],
-}
 
 
 def _files(root: Path) -> dict[str, bytes]:

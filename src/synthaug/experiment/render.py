@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from synthaug.experiment import plots
+from synthaug.experiment.report import figure_png, image_figure, image_grid_png, write_text_atomic
 from synthaug.experiment.runner import ExperimentResult
 
 __all__ = ["render_experiment_report", "write_outputs"]
@@ -25,33 +26,6 @@ th:first-child,td:first-child{text-align:left}th{background:#f5f5f7}
 .note{color:#555;font-size:.9em}figure{margin:1em 0}img{max-width:100%}
 .grids{display:flex;flex-wrap:wrap;gap:1em}.grids figure{flex:1 1 300px}
 """
-
-
-def _fig_png(fig: Any) -> str:
-    import base64
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _grid_png(images: np.ndarray, n_cols: int = 10) -> str:
-    import base64
-
-    import cv2
-
-    from synthaug.augment.draw import grid
-
-    cell = 48 if max(images.shape[1:3]) <= 32 else 96
-    tiles = [np.clip(im, 0, 1).astype(np.float32) for im in images]
-    png = grid(tiles, n_cols=n_cols, cell=cell, pad=2)
-    ok, buf = cv2.imencode(".png", cv2.cvtColor(png, cv2.COLOR_RGB2BGR))
-    return base64.b64encode(buf.tobytes()).decode("ascii")
-
-
-def _img(b64: str, alt: str) -> str:
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{b64}">'
 
 
 def _accuracy_table(result: ExperimentResult) -> str:
@@ -142,18 +116,10 @@ def render_experiment_report(result: ExperimentResult) -> str:
         ("Accuracy against synthetic:real ratio", plots.accuracy_vs_ratio(result.summary, base)),
         ("Accuracy against labelled size", plots.accuracy_vs_size(result.summary)),
     ]
-    import matplotlib.pyplot as plt
-
-    fig_html = []
-    for title, fig in figs:
-        if fig is None:
-            continue
-        fig_html.append(f"<figure>{_img(_fig_png(fig), title)}</figure>")
-        plt.close(fig)
+    fig_html = [image_figure(figure_png(fig), title) for title, fig in figs if fig is not None]
     n_cols = int(result.data_info.get("n_classes", 10))
     grids = "".join(
-        f"<figure>{_img(_grid_png(imgs, n_cols=n_cols), name)}"
-        f"<figcaption>{html.escape(name)}</figcaption></figure>"
+        image_figure(image_grid_png(imgs, n_cols=n_cols, max_images=len(imgs)), name, name)
         for name, imgs in result.samples.items()
         if len(imgs)
     )
@@ -191,11 +157,7 @@ def write_outputs(result: ExperimentResult, out_dir: str | Path) -> list[Path]:
         ("metrics.json", json.dumps(result.to_dict(), indent=2, default=_json_default)),
         ("report.html", render_experiment_report(result)),
     ):
-        path = out / name
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-        written.append(path)
+        written.append(write_text_atomic(out / name, text))
     return written
 
 

@@ -336,9 +336,8 @@ def _fit_predict(
 
 
 # --------------------------------------------------------------------------- the loop
-def _group_jobs(
-    cfg: ExperimentConfig, seed: int, size: int
-) -> list[tuple[ArmConfig, float | None]]:
+def _arm_jobs(cfg: ExperimentConfig) -> list[tuple[ArmConfig, float | None]]:
+    """Every (arm, ratio) trained in each (seed, size) group."""
     return [(arm, ratio) for arm in cfg.arms for ratio in (arm.ratios if arm.ratios else [None])]
 
 
@@ -367,7 +366,7 @@ def _run_group(cfg: ExperimentConfig, out_dir: str, seed: int, size: int) -> lis
     pipelines = {k: from_dict(v) for k, v in cfg.pipelines.items()}
     split = few_shot_split(y, size, cfg.data.test_fraction, seed)
     records = []
-    for arm, ratio in _group_jobs(cfg, seed, size):
+    for arm, ratio in _arm_jobs(cfg):
         t = time.perf_counter()
         Xtr, ytr, n_real, n_syn = _training_set(
             cfg, arm, ratio, X, y, split, seed, size, gens, pipelines, None
@@ -405,7 +404,7 @@ def run_experiment(
     gens = _GeneratorCache(cfg, out / "cache", n_classes)
     pipelines = {k: from_dict(v) for k, v in cfg.pipelines.items()}
     groups = [(seed, size) for size in cfg.sizes for seed in cfg.seeds]
-    total = sum(len(_group_jobs(cfg, *g)) for g in groups)
+    total = len(groups) * len(_arm_jobs(cfg))
     if callback:
         callback({"event": "start", "total": total})
     banks = [(key, seed) for key in gens.bank_size if gens._procedural(key) for seed in cfg.seeds]
