@@ -55,10 +55,47 @@ def _with(sample: Sample, **changes: Any) -> Sample:
 
 
 _EMPTY_SAMPLE = Sample(np.zeros((1, 1), np.uint8))
+_EMPTY_FIELDS = dict(_EMPTY_SAMPLE.__dict__)
 
-# Transforms whose ``apply`` only replaces the image when the sample carries nothing but an
-# image (no masks, boxes or keypoints): the executor calls ``apply_image`` directly for them.
+
+def _plain_sample(image: np.ndarray, box_format: str, meta: dict[str, Any]) -> Sample:
+    """A fresh Sample holding only ``image`` (the instance dict copied from a template:
+    half the cost of the dataclass constructor or of ``_with``)."""
+    new = object.__new__(Sample)
+    new.__dict__.update(_EMPTY_FIELDS)
+    new.image, new.box_format, new.meta, new.applied = image, box_format, meta, []
+    return new
+
+# What the executor may do with a transform, as bit flags cached per class (``_kind``):
+_GEO = 1  # a fusable matrix transform: joins a pending run of warps
+_LUT = 2  # a fusable uint8 lookup-table transform: joins a pending run of tables
+_IMG = 4  # its ``apply`` only replaces the image when the sample carries nothing else
+_KINDS: dict[type, int] = {}
+
+# ``apply`` implementations that only replace the image of a plain sample (no masks, boxes or
+# keypoints): the executor calls ``apply_image`` directly for them.
 _IMAGE_ONLY_APPLY = (ImageOnlyTransform.apply, MatrixTransform.apply)
+
+
+def _kind(t: Transform) -> int:
+    """The ``_GEO | _LUT | _IMG`` flags of ``t``'s class (``fusable`` is a class attribute)."""
+    cls = type(t)
+    kind = _KINDS.get(cls)
+    if kind is None:
+        fusable = getattr(cls, "fusable", True)
+        kind = 0
+        if fusable and issubclass(cls, MatrixTransform):
+            kind |= _GEO
+        if (
+            fusable
+            and issubclass(cls, ImageOnlyTransform)
+            and cls.lut is not ImageOnlyTransform.lut
+        ):
+            kind |= _LUT
+        if cls.apply in _IMAGE_ONLY_APPLY:
+            kind |= _IMG
+        _KINDS[cls] = kind
+    return kind
 
 
 def _is_plain(sample: Sample) -> bool:
@@ -104,7 +141,8 @@ def _walk(t: Transform, rng, runner, path: str, forced: bool) -> None:
     if isinstance(t, BaseCompose):
         t.walk(rng, runner, path + ".")
     else:
-        runner.push(path, t, t.sample_params(rng, runner.view(t)))
+        kind = runner.kind(t)
+        runner.push(path, t, t.sample_params(rng, runner.view(t, kind)), kind)
 
 
 @register
@@ -150,30 +188,26 @@ class SomeOf(BaseCompose):
 class _Executor:
     """Applies pushed steps, fusing runs of matrix and lookup-table transforms.
 
-    A pending matrix run keeps ``(transform, params, matrix, out_hw)`` entries whose matrix is
-    computed only when needed (a run of one transform, or of exact ones only, is applied
-    transform by transform and never needs it).
+    ``sample`` belongs to this call alone (a fresh copy made by the pipeline), so a step that
+    only replaces the image of a plain sample writes the new image into it instead of copying
+    the sample again. A pending matrix run keeps ``(transform, params, matrix, out_hw)``
+    entries whose matrix is computed only when needed (a run of one transform, or of exact
+    ones only, is applied transform by transform and never needs it).
     """
+
+    __slots__ = ("_geo", "_lut", "applied", "mask", "plain", "sample")
 
     def __init__(self, sample: Sample, fuse: bool) -> None:
         self.sample = sample
-        self.fuse = fuse
+        self.mask = _GEO | _LUT | _IMG if fuse else _IMG
         self.plain = _is_plain(sample)
         self.applied: list[Applied] = []
         self._geo: list[list[Any]] = []
         self._lut: list[tuple[ImageOnlyTransform, dict, np.ndarray]] = []
 
-    def _fuses_geo(self, t: Transform) -> bool:
-        return self.fuse and isinstance(t, MatrixTransform) and getattr(t, "fusable", True)
-
-    def _fuses_lut(self, t: Transform) -> bool:
-        return (
-            self.fuse
-            and isinstance(t, ImageOnlyTransform)
-            and type(t).lut is not ImageOnlyTransform.lut
-            and getattr(t, "fusable", True)
-            and self.sample.image.dtype == np.uint8
-        )
+    def kind(self, t: Transform) -> int:
+        """``t``'s flags, without the fusion flags when fusion is off."""
+        return _kind(t) & self.mask
 
     def _run_hw(self) -> tuple[int, int]:
         """Output size of the pending matrix run (computing its matrices)."""
@@ -185,45 +219,60 @@ class _Executor:
             hw = entry[3]
         return hw
 
-    def view(self, t: Transform | None = None) -> Sample:
+    def view(self, t: Transform | None = None, kind: int | None = None) -> Sample:
         """The sample as ``t`` should see it when drawing its parameters.
 
         A transform that fuses with the pending run sees the image only by its shape (a
         zero-filled stand-in, or the pixels before the pending tables); any other first
-        gets the pending runs applied.
+        gets the pending runs applied. ``kind`` is ``self.kind(t)`` when the caller has it.
         """
-        if t is not None and self._fuses_geo(t):
-            self._flush_lut()
+        if kind is None:
+            kind = 0 if t is None else self.kind(t)
+        if kind & _GEO:
+            if self._lut:
+                self._flush_lut()
             if not self._geo:
                 return self.sample
             img = self.sample.image
             shape = self._run_hw() + img.shape[2:]
             stand_in = np.broadcast_to(np.zeros((), img.dtype), shape)
             return _with(self.sample, image=stand_in, masks=None)
-        self._flush_geo()
-        if t is None or not self._fuses_lut(t):
+        if self._geo:
+            self._flush_geo()
+        if self._lut and not (kind & _LUT and self.sample.image.dtype == np.uint8):
             self._flush_lut()
         return self.sample
 
-    def push(self, path: str, t: Transform, params: dict[str, Any]) -> None:
+    def push(
+        self, path: str, t: Transform, params: dict[str, Any], kind: int | None = None
+    ) -> None:
+        """Record one step and apply it now or add it to the pending run it fuses with."""
+        if kind is None:
+            kind = self.kind(t)
         self.applied.append(Applied(path, type(t).__name__, params))
-        if self._fuses_geo(t):
-            self._flush_lut()
+        if kind & _GEO:
+            if self._lut:
+                self._flush_lut()
             self._geo.append([t, params, None, None])
             return
-        self._flush_geo()
-        if self._fuses_lut(t):
-            table = t.lut(params, 1 if self.sample.image.ndim == 2 else self.sample.image.shape[2])
+        if self._geo:
+            self._flush_geo()
+        image = self.sample.image
+        if kind & _LUT and image.dtype == np.uint8:
+            table = t.lut(params, 1 if image.ndim == 2 else image.shape[2])
             if table is not None:
                 self._lut.append((t, params, table))
                 return
-        self._flush_lut()
-        self._apply(t, params)
+        if self._lut:
+            self._flush_lut()
+        self._apply(t, params, kind)
 
-    def _apply(self, t: Transform, params: dict[str, Any]) -> None:
+    def _apply(self, t: Transform, params: dict[str, Any], kind: int | None = None) -> None:
         """``t.apply``, short-cut to ``apply_image`` when only the image can change."""
-        if self.plain and type(t).apply in _IMAGE_ONLY_APPLY:
-            self.sample = _with(self.sample, image=t.apply_image(self.sample.image, params))
+        if kind is None:
+            kind = _kind(t)
+        if self.plain and kind & _IMG:
+            self.sample.image = t.apply_image(self.sample.image, params)
         else:
             self.sample = t.apply(self.sample, params)
             self.plain = _is_plain(self.sample)
@@ -231,19 +280,19 @@ class _Executor:
     def _flush_lut(self) -> None:
         if not self._lut:
             return
-        if len(self._lut) == 1:
-            t, params, table = self._lut[0]
+        run, self._lut = self._lut, []
+        if len(run) == 1:
+            t, params, table = run[0]
             if F.SIMD_LUT and type(t).apply is ImageOnlyTransform.apply:
                 # the table is at hand and a SIMD lookup beats any arithmetic kernel
-                self.sample = _with(self.sample, image=F.apply_lut(self.sample.image, table))
+                self.sample.image = F.apply_lut(self.sample.image, table)
             else:
                 self._apply(t, params)
-        else:
-            table = self._lut[0][2]
-            for _, _, nxt in self._lut[1:]:
-                table = F.compose_luts(table, nxt)
-            self.sample = _with(self.sample, image=F.apply_lut(self.sample.image, table))
-        self._lut = []
+            return
+        table = run[0][2]
+        for _, _, nxt in run[1:]:
+            table = F.compose_luts(table, nxt)
+        self.sample.image = F.apply_lut(self.sample.image, table)
 
     def _flush_geo(self) -> None:
         if not self._geo:
@@ -276,7 +325,7 @@ class _Executor:
                 s.image, total, out_hw, lead.interpolation, lead.border_mode, lead.fill
             )
         if self.plain:
-            self.sample = _with(s, image=image)
+            s.image = image
             return
         masks = (
             None
@@ -286,6 +335,7 @@ class _Executor:
         self.sample = apply_matrix_to_annotations(s.copy(image=image, masks=masks), total, out_hw)
 
     def finish(self) -> Sample:
+        """Apply what is pending and return the working sample."""
         self._flush_geo()
         self._flush_lut()
         return self.sample
@@ -364,6 +414,8 @@ class Compose(BaseCompose):
         self.seed = seed
         self.always_apply = bool(always_apply)
         self._rng = as_rng(seed)
+        self._plan_key: tuple[Transform, ...] | None = None
+        self._plan: list[tuple[str, Transform, int]] | None = None
 
     def walk(self, rng, runner, path):
         """Nested use: all children, in order."""
@@ -380,6 +432,8 @@ class Compose(BaseCompose):
         or None to use the pipeline's own stream.
         """
         if isinstance(sample, np.ndarray):
+            if not fields:
+                return self._call_image(sample, seed)
             sample, fields = None, {"image": sample, **fields}
         work, restore = self._prepare(sample, fields)
         rng = self._rng if seed is None else as_rng(seed)
@@ -390,6 +444,49 @@ class Compose(BaseCompose):
         elif rng.random() < self.p:
             self._walk_children(rng, runner, "", range(len(self.transforms)))
         return self._finish(runner, restore)
+
+    def _flat_plan(self) -> list[tuple[str, Transform, int]] | None:
+        """``(path, transform, kind)`` of the children when none is a container, else None.
+
+        Cached against the current children, so replacing ``transforms`` (or one of its
+        items) is seen at the next call.
+        """
+        key = tuple(self.transforms)
+        if key != self._plan_key:
+            mask = _GEO | _LUT | _IMG if self.fuse else _IMG
+            self._plan = (
+                None
+                if any(isinstance(t, BaseCompose) for t in key)
+                else [(f"transforms[{i}]", t, _kind(t) & mask) for i, t in enumerate(key)]
+            )
+            self._plan_key = key
+        return self._plan
+
+    def _call_image(self, image: np.ndarray, seed: SeedLike) -> Sample:
+        """``self(image)``: the common image-only call, with nothing to convert back."""
+        meta = {} if self.box_method == "corners" else {"_box_method": self.box_method}
+        work = _plain_sample(validate_image(image), self.box_format, meta)
+        rng = self._rng if seed is None else as_rng(seed)
+        runner = _Executor(work, self.fuse)
+        plan = self._flat_plan()
+        if self.always_apply:
+            for i, t in enumerate(self.transforms):
+                _walk(t, rng, runner, f"transforms[{i}]", forced=True)
+        elif rng.random() < self.p:
+            if plan is None:
+                self._walk_children(rng, runner, "", range(len(self.transforms)))
+            else:  # the same draws as _walk, without its per-step indirections
+                for path, t, kind in plan:
+                    if rng.random() < t.p:
+                        runner.push(path, t, t.sample_params(rng, runner.view(t, kind)), kind)
+        out = runner.finish()
+        if not _is_plain(out):  # a transform added targets (none of ours does)
+            return self._finish(runner, {"box_format": self.box_format, "masks_array": False})
+        # the working sample belongs to this call: finish it in place
+        out.applied = runner.applied
+        if out.meta:
+            out.meta = {k: v for k, v in out.meta.items() if k != "_box_method"}
+        return out
 
     def replay(
         self, sample: Sample | np.ndarray, applied: Sequence[Applied | dict], **fields: Any
@@ -488,7 +585,8 @@ class Compose(BaseCompose):
             del meta["_box_method"]
         changes["meta"] = meta
         if _is_plain(out):
-            return _with(out, **changes)
+            out.applied, out.meta = runner.applied, meta  # the working sample is this call's
+            return out
         hw = (out.height, out.width)
         if out.boxes is not None:
             boxes = np.asarray(out.boxes, dtype=np.float64).reshape(-1, 4)

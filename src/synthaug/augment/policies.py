@@ -32,6 +32,7 @@ from synthaug.augment.transforms.base import (
     check_choice,
     check_positive_int,
     check_range,
+    draw_int,
     register,
 )
 from synthaug.augment.transforms.color import (
@@ -251,7 +252,7 @@ class RandAugment(_OpPolicy):
         """Draw ``n`` operations (with replacement) and their signs."""
         hw = runner.view().image.shape[:2]
         for _ in range(self.n):
-            op = _RAND_OPS[int(rng.integers(len(_RAND_OPS)))]
+            op = _RAND_OPS[draw_int(rng, 0, len(_RAND_OPS))]
             sign = -1.0 if rng.random() < 0.5 else 1.0
             mag = op_magnitude(op, self.m, self.num_bins, hw, "standard")
             self._push_op(runner, path, op, mag, sign)
@@ -279,8 +280,8 @@ class TrivialAugmentWide(_OpPolicy):
     def walk(self, rng, runner, path):
         """Draw one operation, a magnitude bin and a sign."""
         hw = runner.view().image.shape[:2]
-        op = _RAND_OPS[int(rng.integers(len(_RAND_OPS)))]
-        level = int(rng.integers(self.num_bins))
+        op = _RAND_OPS[draw_int(rng, 0, len(_RAND_OPS))]
+        level = draw_int(rng, 0, self.num_bins)
         sign = -1.0 if rng.random() < 0.5 else 1.0
         self._push_op(runner, path, op, op_magnitude(op, level, self.num_bins, hw, "wide"), sign)
 
@@ -307,7 +308,7 @@ class AutoAugment(_OpPolicy):
     def walk(self, rng, runner, path):
         """Pick a sub-policy, then run each of its operations with its probability."""
         table = IMAGENET_POLICY if self.policy == "imagenet" else CIFAR10_POLICY
-        sub = table[int(rng.integers(len(table)))]
+        sub = table[draw_int(rng, 0, len(table))]
         hw = runner.view().image.shape[:2]
         for op, prob, level in sub:
             fire = rng.random() <= prob
@@ -440,10 +441,10 @@ class AugMix(ImageOnlyTransform):
         m = float(rng.beta(self.alpha, self.alpha))
         chains = []
         for _ in range(self.width):
-            d = self.depth if self.depth > 0 else int(rng.integers(1, 4))
+            d = self.depth if self.depth > 0 else draw_int(rng, 1, 4)
             chain = []
             for _ in range(d):
-                op = ops[int(rng.integers(len(ops)))]
+                op = ops[draw_int(rng, 0, len(ops))]
                 level = float(rng.uniform(0.1, self.severity))
                 chain.append([op, _augmix_value(op, level, hw, rng)])
             chains.append(chain)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -36,9 +36,12 @@ __all__ = [
 BOX_FORMATS = ("xyxy", "xywh", "yolo")
 
 
-@dataclass(frozen=True)
-class Applied:
-    """One transform that ran: where it sits in the pipeline, its name and its parameters."""
+class Applied(NamedTuple):
+    """One transform that ran: where it sits in the pipeline, its name and its parameters.
+
+    An immutable named tuple (one is made per step of every pipeline call, and a tuple is
+    the cheapest record Python builds).
+    """
 
     path: str
     name: str

@@ -35,6 +35,8 @@ __all__ = [
     "check_positive_int",
     "check_prob",
     "check_range",
+    "draw_int",
+    "draw_seed",
     "draw_uniform",
     "register",
 ]
@@ -103,6 +105,23 @@ def draw_uniform(rng: np.random.Generator, bounds: Sequence[float]) -> float:
     argument handling (about 1 us per call, several per pipeline call)."""
     lo, hi = bounds
     return lo + (hi - lo) * rng.random()
+
+
+def draw_int(rng: np.random.Generator, low: int, high: int) -> int:
+    """A uniform integer in ``[low, high)`` from one ``rng.random()`` draw.
+
+    A third of the cost of ``rng.integers(low, high)`` (0.3 vs 0.8 us); the bias of scaling a
+    53-bit uniform is below ``(high - low) / 2**53``.
+    """
+    if high <= low:
+        raise ValueError(f"draw_int: expected low < high, got [{low}, {high})")
+    return low + int((high - low) * rng.random())
+
+
+def draw_seed(rng: np.random.Generator) -> int:
+    """A 63-bit seed for a kernel's own generator: one raw 64-bit draw of ``rng``'s stream
+    (0.2 us, against 1 us for ``rng.integers(2**63)``)."""
+    return int(rng.bit_generator.random_raw()) >> 1
 
 
 def check_choice(owner: str, name: str, value: Any, choices: Sequence[str]) -> str:

@@ -14,6 +14,8 @@ from synthaug.augment.transforms.base import (
     ImageOnlyTransform,
     check_choice,
     check_range,
+    draw_int,
+    draw_seed,
     draw_uniform,
     register,
 )
@@ -112,7 +114,7 @@ class Defocus(ImageOnlyTransform):
     def sample_params(self, rng, sample):
         """Draw the radius and the softening."""
         return {
-            "radius": int(rng.integers(self.radius[0], self.radius[1] + 1)),
+            "radius": draw_int(rng, self.radius[0], self.radius[1] + 1),
             "alias_blur": draw_uniform(rng, self.alias_blur),
         }
 
@@ -170,7 +172,7 @@ class SaltAndPepper(ImageOnlyTransform):
         return {
             "amount": draw_uniform(rng, self.amount),
             "salt_vs_pepper": draw_uniform(rng, self.salt_vs_pepper),
-            "noise_seed": int(rng.integers(2**63)),
+            "noise_seed": draw_seed(rng),
         }
 
     def apply_image(self, image, params):
@@ -209,7 +211,7 @@ class ISONoise(ImageOnlyTransform):
         return {
             "color_shift": draw_uniform(rng, self.color_shift),
             "intensity": draw_uniform(rng, self.intensity),
-            "noise_seed": int(rng.integers(2**63)),
+            "noise_seed": draw_seed(rng),
         }
 
     def apply_image(self, image, params):
@@ -272,7 +274,7 @@ class MultiplicativeNoise(ImageOnlyTransform):
 
     def sample_params(self, rng, sample):
         """A seed for the factors."""
-        return {"noise_seed": int(rng.integers(2**63))}
+        return {"noise_seed": draw_seed(rng)}
 
     def apply_image(self, image, params):
         """Regenerate the factors and multiply."""

@@ -17,6 +17,7 @@ from synthaug.augment.functional import color as C
 from synthaug.augment.transforms.base import (
     ImageOnlyTransform,
     check_range,
+    draw_int,
     draw_uniform,
     register,
 )
@@ -108,9 +109,7 @@ class ChannelDropout(_Table):
         c = sample.n_channels
         if c < 2:
             return {"dropped": []}
-        n = min(
-            c - 1, int(rng.integers(self.channel_drop_range[0], self.channel_drop_range[1] + 1))
-        )
+        n = min(c - 1, draw_int(rng, self.channel_drop_range[0], self.channel_drop_range[1] + 1))
         return {"dropped": sorted(int(i) for i in rng.choice(c, size=n, replace=False))}
 
     def table(self, params, n_channels):
@@ -149,7 +148,7 @@ class RGBShift(_Table):
         """One shift per channel."""
         ranges = [self.r_shift, self.g_shift, self.b_shift]
         c = sample.n_channels
-        return {"shifts": [float(rng.uniform(*ranges[min(i, 2)])) for i in range(c)]}
+        return {"shifts": [draw_uniform(rng, ranges[min(i, 2)]) for i in range(c)]}
 
     def table(self, params, n_channels):
         """``256 x C`` shifting table."""
@@ -190,7 +189,7 @@ class Posterize(_Table):
 
     def sample_params(self, rng, sample):
         """Draw the number of bits."""
-        return {"bits": int(rng.integers(self.bits[0], self.bits[1] + 1))}
+        return {"bits": draw_int(rng, self.bits[0], self.bits[1] + 1)}
 
     def table(self, params, n_channels):
         """Masking table."""

@@ -12,6 +12,7 @@ from synthaug.augment.transforms.base import (
     check_choice,
     check_positive_int,
     check_range,
+    draw_int,
     draw_uniform,
     register,
 )
@@ -83,8 +84,8 @@ class RandomCrop(_Crop):
         """Draw the top-left corner."""
         h, w = sample.image.shape[:2]
         _fits("RandomCrop", (h, w), (self.height, self.width))
-        y0 = int(rng.integers(0, h - self.height + 1))
-        x0 = int(rng.integers(0, w - self.width + 1))
+        y0 = draw_int(rng, 0, h - self.height + 1)
+        x0 = draw_int(rng, 0, w - self.width + 1)
         return {"rect": (x0, y0, x0 + self.width, y0 + self.height)}
 
 
@@ -222,12 +223,12 @@ class RandomResizedCrop(_Resampling):
         log_r = (math.log(self.ratio[0]), math.log(self.ratio[1]))
         for _ in range(10):
             target = area * draw_uniform(rng, self.scale)
-            ar = math.exp(float(rng.uniform(*log_r)))
+            ar = math.exp(draw_uniform(rng, log_r))
             cw = round(math.sqrt(target * ar))
             ch = round(math.sqrt(target / ar))
             if 0 < cw <= w and 0 < ch <= h:
-                y0 = int(rng.integers(0, h - ch + 1))
-                x0 = int(rng.integers(0, w - cw + 1))
+                y0 = draw_int(rng, 0, h - ch + 1)
+                x0 = draw_int(rng, 0, w - cw + 1)
                 return {"rect": (x0, y0, x0 + cw, y0 + ch)}
         in_ratio = w / h
         if in_ratio < self.ratio[0]:
@@ -291,7 +292,7 @@ class PadIfNeeded(_Resampling):
         if self.position == "center":
             top, left = ph // 2, pw // 2
         elif self.position == "random":
-            top, left = int(rng.integers(0, ph + 1)), int(rng.integers(0, pw + 1))
+            top, left = draw_int(rng, 0, ph + 1), draw_int(rng, 0, pw + 1)
         else:
             top = 0 if self.position.startswith("top") else ph
             left = 0 if self.position.endswith("left") else pw

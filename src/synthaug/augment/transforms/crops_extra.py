@@ -20,6 +20,7 @@ from synthaug.augment.transforms.base import (
     apply_matrix_to_annotations,
     check_positive_int,
     check_range,
+    draw_int,
     draw_uniform,
     register,
 )
@@ -187,10 +188,10 @@ class RandomSizedCrop(_Resampling):
     def sample_params(self, rng, sample):
         """Draw the crop height and position."""
         h, w = sample.image.shape[:2]
-        ch = min(h, int(rng.integers(self.min_max_height[0], self.min_max_height[1] + 1)))
+        ch = min(h, draw_int(rng, self.min_max_height[0], self.min_max_height[1] + 1))
         cw = max(1, min(w, round(ch * self.w2h_ratio)))
-        y0 = int(rng.integers(0, h - ch + 1))
-        x0 = int(rng.integers(0, w - cw + 1))
+        y0 = draw_int(rng, 0, h - ch + 1)
+        x0 = draw_int(rng, 0, w - cw + 1)
         return {"rect": (x0, y0, x0 + cw, y0 + ch)}
 
     def matrix(self, params, hw):

@@ -22,6 +22,7 @@ from synthaug.augment.transforms.base import (
     check_positive_int,
     check_range,
     clip_moved_boxes,
+    draw_seed,
     draw_uniform,
     register,
 )
@@ -106,7 +107,7 @@ class ElasticTransform(_Remap):
 
     def sample_params(self, rng, sample):
         """Draw ``alpha`` and a seed for the noise field."""
-        return {"alpha": draw_uniform(rng, self.alpha), "field_seed": int(rng.integers(2**63))}
+        return {"alpha": draw_uniform(rng, self.alpha), "field_seed": draw_seed(rng)}
 
     def maps(self, params, hw):
         """Regenerate the noise from its seed, scale and smooth it.

@@ -19,6 +19,8 @@ from synthaug.augment.transforms.base import (
     ImageOnlyTransform,
     Transform,
     check_range,
+    draw_int,
+    draw_seed,
     draw_uniform,
     register,
 )
@@ -85,13 +87,13 @@ class RandomErasing(ImageOnlyTransform):
         rects: list[tuple[int, int, int, int]] = []
         for _ in range(10):
             area = h * w * draw_uniform(rng, self.scale)
-            r = math.exp(float(rng.uniform(*log_r)))
+            r = math.exp(draw_uniform(rng, log_r))
             eh, ew = round(math.sqrt(area / r)), round(math.sqrt(area * r))
             if 0 < eh < h and 0 < ew < w:
-                y0, x0 = int(rng.integers(0, h - eh + 1)), int(rng.integers(0, w - ew + 1))
+                y0, x0 = draw_int(rng, 0, h - eh + 1), draw_int(rng, 0, w - ew + 1)
                 rects = [(x0, y0, x0 + ew, y0 + eh)]
                 break
-        return {"rects": rects, "fill_seed": int(rng.integers(2**63))}
+        return {"rects": rects, "fill_seed": draw_seed(rng)}
 
     def apply_image(self, image, params):
         """Fill the rectangle."""
@@ -138,7 +140,7 @@ class GridDropout(Transform):
         h, w = sample.image.shape[:2]
         unit = max(2, round(draw_uniform(rng, self.unit_size) * min(h, w)))
         hole = min(unit - 1, max(1, round(unit * self.ratio))) if self.ratio > 0 else 0
-        ox, oy = (int(rng.integers(0, unit)) for _ in range(2)) if self.random_offset else (0, 0)
+        ox, oy = (draw_int(rng, 0, unit) for _ in range(2)) if self.random_offset else (0, 0)
         rects = []
         if hole:
             for y0 in range(oy - unit, h, unit):
@@ -147,7 +149,7 @@ class GridDropout(Transform):
                     x0c, y0c = max(0, x0), max(0, y0)
                     if x1 > x0c and y1 > y0c:
                         rects.append((x0c, y0c, x1, y1))
-        return {"rects": rects, "fill_seed": int(rng.integers(2**63))}
+        return {"rects": rects, "fill_seed": draw_seed(rng)}
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         """Erase the holes in the image (and masks when ``fill_mask`` is set)."""
@@ -184,7 +186,7 @@ class PixelDropout(ImageOnlyTransform):
         """Draw the rate and a seed for the dropped positions."""
         return {
             "dropout_prob": draw_uniform(rng, self.dropout_prob),
-            "noise_seed": int(rng.integers(2**63)),
+            "noise_seed": draw_seed(rng),
         }
 
     def apply_image(self, image, params):

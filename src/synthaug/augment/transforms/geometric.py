@@ -17,6 +17,7 @@ from synthaug.augment.transforms.base import (
     MatrixTransform,
     check_choice,
     check_range,
+    draw_int,
     draw_uniform,
     register,
 )
@@ -145,7 +146,7 @@ class Rotate90(MatrixTransform):
 
     def sample_params(self, rng, sample):
         """Pick the number of quarter turns."""
-        return {"k": self._ks[int(rng.integers(len(self._ks)))]}
+        return {"k": self._ks[draw_int(rng, 0, len(self._ks))]}
 
     def matrix(self, params, hw):
         """Quarter-turn matrix; odd turns swap height and width."""

@@ -18,6 +18,8 @@ from synthaug.augment.transforms.base import (
     ImageOnlyTransform,
     Transform,
     check_range,
+    draw_int,
+    draw_seed,
     draw_uniform,
     register,
 )
@@ -46,7 +48,7 @@ def _odd_range(owner: str, name: str, value: Any, low: int = 3) -> tuple[int, in
 
 
 def _draw_odd(rng: np.random.Generator, lo: int, hi: int) -> int:
-    return int(lo + 2 * rng.integers(0, (hi - lo) // 2 + 1))
+    return lo + 2 * draw_int(rng, 0, (hi - lo) // 2 + 1)
 
 
 @register
@@ -358,7 +360,7 @@ class GaussianNoise(ImageOnlyTransform):
 
     def sample_params(self, rng, sample):
         """Draw the standard deviation and a seed for the noise field."""
-        return {"std": draw_uniform(rng, self.std), "noise_seed": int(rng.integers(2**63))}
+        return {"std": draw_uniform(rng, self.std), "noise_seed": draw_seed(rng)}
 
     def apply_image(self, image, params):
         """Add the noise field, drawn from uniform bits by table lookup: several times faster
@@ -393,7 +395,7 @@ class JPEGCompression(ImageOnlyTransform):
 
     def sample_params(self, rng, sample):
         """Draw the quality."""
-        return {"quality": int(rng.integers(self.quality[0], self.quality[1] + 1))}
+        return {"quality": draw_int(rng, self.quality[0], self.quality[1] + 1)}
 
     def apply_image(self, image, params):
         """OpenCV's JPEG codec (1 or 3 channels)."""
@@ -456,15 +458,15 @@ class CoarseDropout(Transform):
     def sample_params(self, rng, sample):
         """Draw the rectangles (pixel edges) and, for random fill, a seed."""
         h, w = sample.image.shape[:2]
-        n = int(rng.integers(self.n_holes[0], self.n_holes[1] + 1))
+        n = draw_int(rng, self.n_holes[0], self.n_holes[1] + 1)
         rects = []
         for _ in range(n):
             hh = max(1, round(draw_uniform(rng, self.hole_height) * h))
             ww = max(1, round(draw_uniform(rng, self.hole_width) * w))
-            y0 = int(rng.integers(0, h - hh + 1))
-            x0 = int(rng.integers(0, w - ww + 1))
+            y0 = draw_int(rng, 0, h - hh + 1)
+            x0 = draw_int(rng, 0, w - ww + 1)
             rects.append((x0, y0, x0 + ww, y0 + hh))
-        return {"rects": rects, "fill_seed": int(rng.integers(2**63))}
+        return {"rects": rects, "fill_seed": draw_seed(rng)}
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         """Erase the rectangles from the image (and masks when ``fill_mask`` is set)."""

@@ -16,6 +16,8 @@ from synthaug.augment.transforms.base import (
     ImageOnlyTransform,
     check_positive_int,
     check_range,
+    draw_int,
+    draw_seed,
     draw_uniform,
     register,
 )
@@ -79,7 +81,7 @@ class RandomShadow(ImageOnlyTransform):
         """Draw the polygons (pixel vertices) and their intensities."""
         h, w = sample.image.shape[:2]
         x0, y0, x1, y1 = self.shadow_roi
-        n = int(rng.integers(self.num_shadows[0], self.num_shadows[1] + 1))
+        n = draw_int(rng, self.num_shadows[0], self.num_shadows[1] + 1)
         polys, strengths = [], []
         for _ in range(n):
             xs = rng.uniform(x0 * w, x1 * w, self.shadow_dimension)
@@ -115,7 +117,7 @@ class RandomFog(ImageOnlyTransform):
         """Draw the density and a seed for the haze field."""
         return {
             "fog_coef": draw_uniform(rng, self.fog_coef),
-            "field_seed": int(rng.integers(2**63)),
+            "field_seed": draw_seed(rng),
         }
 
     def apply_image(self, image, params):
@@ -216,7 +218,7 @@ class RandomSunFlare(ImageOnlyTransform):
         cx, cy = float(rng.uniform(x0 * w, x1 * w)), float(rng.uniform(y0 * h, y1 * h))
         radius = draw_uniform(rng, self.src_radius) * max(h, w)
         angle = float(rng.uniform(0, 2 * math.pi))
-        n = int(rng.integers(self.num_circles[0], self.num_circles[1] + 1))
+        n = draw_int(rng, self.num_circles[0], self.num_circles[1] + 1)
         t = rng.uniform(0.2, 1.2, n) * max(h, w)
         circles = np.stack(
             [
