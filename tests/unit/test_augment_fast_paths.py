@@ -150,18 +150,22 @@ def test_coarse_elastic_field_has_the_statistics_of_the_full_resolution_field():
         assert abs(float(coarse.mean())) < 0.5  # zero-mean displacement
 
 
-def test_fixed_point_remap_is_within_a_32nd_of_a_pixel_of_the_float_remap():
+@pytest.mark.parametrize("channels", [3, 4])
+def test_fixed_point_remap_is_within_a_32nd_of_a_pixel_of_the_float_remap(channels):
     from synthaug.augment.functional import distortion as D
 
     # a smooth image: 1/32 px of position error moves a value by about slope / 32
     yy, xx = np.mgrid[0:50, 0:60]
-    x = np.dstack([xx * 4, yy * 5, xx * 2 + yy * 2]).astype(np.uint8)
+    planes = [xx * 4, yy * 5, xx * 2 + yy * 2, 255 - xx * 3][:channels]
+    x = np.dstack(planes).astype(np.uint8)
     for k in (0.3, -0.2):
         mx, my = D.optical_distortion_map((50, 60), k)
         ref = cv2.remap(x, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
         out = D.remap_image(x, (mx, my))
         inside = (mx >= 1) & (mx <= 58) & (my >= 1) & (my <= 48)  # away from the black border
         assert inside.mean() > 0.5
+        if channels == 3:  # RGB goes through float maps on four channels: exact
+            assert np.array_equal(out, ref)
         assert np.abs(out.astype(int) - ref)[inside].max() <= 1
         near = D.remap_image(x, (mx, my), "nearest")
         assert np.array_equal(near, cv2.remap(x, mx, my, cv2.INTER_NEAREST))
@@ -287,3 +291,43 @@ def test_elastic_field_from_16_bit_noise_matches_float_noise_statistics():
     assert abs(np.mean(means)) < 0.1
     m = A.ElasticTransform(p=1).maps({"alpha": 30.0, "field_seed": 5}, (40, 50))
     assert m[0].dtype == np.float32 and m[0].shape == m[1].shape == (40, 50)
+
+
+@pytest.mark.parametrize("border_mode", ["constant", "reflect", "replicate"])
+def test_rgb_warps_through_four_channels_give_the_bytes_of_the_three_channel_call(border_mode):
+    x = _image((37, 53, 3))
+    rng = np.random.default_rng(1)
+    affine = np.array([[0.9, 0.2, 3.0], [-0.15, 1.1, -2.0], [0, 0, 1.0]])
+    persp = affine + np.array([[0, 0, 0], [0, 0, 0], [4e-4, -3e-4, 0]])
+    border = G.BORDER_MODES[border_mode]
+    fill = (10, 200, 30)
+    assert G.rgba_faster(x, cv2.INTER_LINEAR)
+    assert not G.rgba_faster(x, cv2.INTER_NEAREST)
+    assert not G.rgba_faster(x.astype(np.float32) / 255, cv2.INTER_LINEAR)
+    for m in (affine, persp):
+        ours = G.warp_image(x, m, (41, 47), "linear", border_mode, fill)
+        if G.is_affine(m):
+            ref = cv2.warpAffine(
+                x, m[:2], (47, 41), flags=cv2.INTER_LINEAR, borderMode=border, borderValue=fill
+            )
+        else:
+            ref = cv2.warpPerspective(
+                x, m, (47, 41), flags=cv2.INTER_LINEAR, borderMode=border, borderValue=fill
+            )
+        assert ours.shape == ref.shape == (41, 47, 3)
+        assert np.array_equal(ours, ref)
+    # remap: float maps on four channels give the bytes of float maps on three (OpenCV 5
+    # interpolates float maps exactly; fixed-point maps round to 1/32 px)
+    from synthaug.augment.functional import distortion as D
+
+    mx = (np.arange(53, dtype=np.float32)[None, :] + rng.uniform(-3, 3, (37, 53))).astype(
+        np.float32
+    )
+    my = (np.arange(37, dtype=np.float32)[:, None] + rng.uniform(-3, 3, (37, 53))).astype(
+        np.float32
+    )
+    ref = cv2.remap(x, mx, my, cv2.INTER_LINEAR, borderMode=border, borderValue=fill)
+    assert np.array_equal(D.remap_image(x, (mx, my), "linear", border_mode, fill), ref)
+    inter = np.ascontiguousarray(np.dstack([mx, my]))
+    views = (inter[..., 0], inter[..., 1])
+    assert np.array_equal(D.remap_image(x, views, "linear", border_mode, fill), ref)

@@ -66,6 +66,7 @@ def _plain_sample(image: np.ndarray, box_format: str, meta: dict[str, Any]) -> S
     new.image, new.box_format, new.meta, new.applied = image, box_format, meta, []
     return new
 
+
 # What the executor may do with a transform, as bit flags cached per class (``_kind``):
 _GEO = 1  # a fusable matrix transform: joins a pending run of warps
 _LUT = 2  # a fusable uint8 lookup-table transform: joins a pending run of tables
