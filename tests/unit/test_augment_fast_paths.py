@@ -113,8 +113,16 @@ def test_uint8_hue_shift_agrees_with_the_float_path():
         u8 = F.hue_shift_image(x, deg).astype(float)
         fl = F.hue_saturation_value_image(x.astype(np.float32) / 255, deg, 0.0, 0.0) * 255
         assert np.median(np.abs(u8 - fl)) <= 2
-    round_trip = np.abs(F.hue_shift_image(x, 360.0).astype(int) - x)  # uint8 HSV is lossy
-    assert np.percentile(round_trip, 99) <= 3
+    # uint8 HSV is lossy: full-range hue (0-255) on saturated noise loses up to 8 levels
+    round_trip = np.abs(F.hue_shift_image(x, 360.0).astype(int) - x)
+    assert np.percentile(round_trip, 99) <= 5 and round_trip.mean() < 0.6
+    # on a photo it is closer than the 0-179 form (mean 0.12 against 0.35 levels)
+    from skimage import data
+
+    photo = cv2.resize(data.astronaut(), (96, 96), interpolation=cv2.INTER_AREA)
+    full = np.abs(F.hue_shift_image(photo, 0.0).astype(int) - photo).mean()
+    half = cv2.cvtColor(cv2.cvtColor(photo, cv2.COLOR_RGB2HSV), cv2.COLOR_HSV2RGB)
+    assert full < np.abs(half.astype(int) - photo).mean()
 
 
 def test_image_only_call_equals_the_sample_call():

