@@ -454,14 +454,32 @@ class Compose(BaseCompose):
         """
         key = tuple(self.transforms)
         if key != self._plan_key:
-            mask = _GEO | _LUT | _IMG if self.fuse else _IMG
             self._plan = (
-                None
-                if any(isinstance(t, BaseCompose) for t in key)
-                else [(f"transforms[{i}]", t, _kind(t) & mask) for i, t in enumerate(key)]
+                None if any(isinstance(t, BaseCompose) for t in key) else self._plan_of(key)
             )
             self._plan_key = key
         return self._plan
+
+    def _plan_of(self, leaves: tuple[Transform, ...]) -> list[tuple[str, Transform, int]]:
+        mask = _GEO | _LUT | _IMG if self.fuse else _IMG
+        kinds = [_kind(t) & mask for t in leaves]
+        # A run of consecutive matrix transforms in which at most one interpolates, and that
+        # one first, never fuses, whichever of its steps run (see _flush_geo): its steps are
+        # applied directly, without the stand-in view and the lookahead of a pending run.
+        i = 0
+        while i < len(leaves):
+            if not kinds[i] & _GEO:
+                i += 1
+                continue
+            j = i
+            while j < len(leaves) and kinds[j] & _GEO:
+                j += 1
+            inexact = [k for k in range(i, j) if not type(leaves[k]).exact]
+            if len(inexact) <= 1 and (not inexact or inexact[0] == i):
+                for k in range(i, j):
+                    kinds[k] &= ~_GEO
+            i = j
+        return [(f"transforms[{i}]", t, kinds[i]) for i, t in enumerate(leaves)]
 
     def _call_image(self, image: np.ndarray, seed: SeedLike) -> Sample:
         """``self(image)``: the common image-only call, with nothing to convert back."""

@@ -45,12 +45,12 @@ def _restore(work: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- lookup tables
-try:  # optional: SIMD byte translation, ~6 us per 256x256x3 image against cv2.LUT's ~45 us
+try:  # SIMD byte translation, ~6 us per 256x256x3 image against cv2.LUT's ~45 us
     import stringzilla as _stringzilla
-except ImportError:  # pragma: no cover - depends on the environment
+except ImportError:  # pragma: no cover - a dependency; an install without it falls back
     _stringzilla = None
 
-#: True when single-table lookups run through stringzilla (the optional SIMD path)
+#: True when single-table lookups run through stringzilla (a dependency since 0.2)
 SIMD_LUT = _stringzilla is not None
 
 
@@ -69,9 +69,8 @@ def _translate_bytes(image: np.ndarray, table: np.ndarray) -> np.ndarray:
 def apply_lut(image: np.ndarray, lut: np.ndarray) -> np.ndarray:
     """Apply a ``(256,)`` or per-channel ``(256, C)`` uint8 lookup table to a uint8 image.
 
-    A single table goes through ``stringzilla.translate`` when that optional package is
-    installed (Albumentations' own path, several times faster than ``cv2.LUT``); the bytes
-    are the same either way.
+    A single table goes through ``stringzilla.translate`` (Albumentations' own path, several
+    times faster than ``cv2.LUT``); without that package, ``cv2.LUT``, with the same bytes.
     """
     lut = np.asarray(lut, dtype=np.uint8)
     if lut.ndim == 1 or image.ndim == 2:
@@ -230,29 +229,45 @@ def hue_shift_image(image: np.ndarray, hue_shift_deg: float) -> np.ndarray:
     return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB_FULL)
 
 
+def normalize_coefficients(
+    mean: np.ndarray, std: np.ndarray, max_pixel_value: float, channels: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(scale, shift, matrix)`` per channel with ``x * scale + shift`` the standardised value:
+    ``scale = 1 / (max_pixel_value * std)``, ``shift = -mean / std``; ``matrix`` is the same
+    as the ``channels x (channels + 1)`` float32 matrix ``cv2.transform`` takes."""
+    std = np.broadcast_to(np.asarray(std, np.float64), (channels,))
+    mean = np.broadcast_to(np.asarray(mean, np.float64), (channels,))
+    scale, shift = 1.0 / (float(max_pixel_value) * std), -mean / std
+    matrix = np.zeros((channels, channels + 1), np.float32)
+    matrix[np.arange(channels), np.arange(channels)] = scale
+    matrix[:, channels] = shift
+    return scale.astype(np.float32), shift.astype(np.float32), matrix
+
+
+def normalize_scaled(
+    image: np.ndarray, scale: np.ndarray, shift: np.ndarray, matrix: np.ndarray
+) -> np.ndarray:
+    """``image * scale + shift`` per channel as float32 (see :func:`normalize_coefficients`).
+
+    One multiply-add per channel through ``cv2.transform`` for 1-4 channel ``H x W x C``
+    images. (A float32 ``cv2.LUT`` of the 256 levels looks 4x faster in a cold loop but is 2x
+    slower in the benchmark: OpenCV's 8U->32F lookup is scalar; the cost is the float copy.)
+    """
+    x = image.astype(np.float32)
+    if image.ndim == 3 and image.shape[2] <= 4:
+        c = image.shape[2]
+        return cv2.transform(x.reshape(-1, 1, c), matrix).reshape(image.shape)
+    x *= scale if image.ndim == 3 else scale[0]
+    x += shift if image.ndim == 3 else shift[0]
+    return x
+
+
 def normalize_image(
     image: np.ndarray, mean: np.ndarray, std: np.ndarray, max_pixel_value: float
 ) -> np.ndarray:
-    """``(image / max_pixel_value - mean) / std`` as float32 (leaves the [0, 1] range).
-
-    Computed as one multiply-add per channel, ``x * (1 / (max * std)) - mean / std``. (A
-    float32 ``cv2.LUT`` of the 256 levels looks 4x faster in a cold loop but is 2x slower in
-    the benchmark: OpenCV's 8U->32F lookup is scalar; the cost here is the float copy.)
-    """
-    mean = np.asarray(mean, np.float64)
-    std = np.asarray(std, np.float64)
-    scale = 1.0 / (float(max_pixel_value) * std)
-    shift = -mean / std
+    """``(image / max_pixel_value - mean) / std`` as float32 (leaves the [0, 1] range)."""
     c = 1 if image.ndim == 2 else image.shape[2]
-    x = image.astype(np.float32)
-    if image.ndim == 3 and c <= 4:
-        m = np.zeros((c, c + 1), np.float32)
-        m[np.arange(c), np.arange(c)] = np.broadcast_to(scale, (c,))
-        m[:, c] = np.broadcast_to(shift, (c,))
-        return cv2.transform(x.reshape(-1, 1, c), m).reshape(image.shape)
-    x *= scale.astype(np.float32)
-    x += shift.astype(np.float32)
-    return x
+    return normalize_scaled(image, *normalize_coefficients(mean, std, max_pixel_value, c))
 
 
 # --------------------------------------------------------------------------- blur and noise

@@ -270,17 +270,25 @@ class Normalize(ImageOnlyTransform):
         self.mean = tuple(mean) if isinstance(mean, list) else mean
         self.std = tuple(std) if isinstance(std, list) else std
         self.max_pixel_value = max_pixel_value
+        self._coeffs: dict[tuple, tuple[np.ndarray, ...]] = {}
 
     def apply_image(self, image, params):
         """Per-channel standardisation."""
         c = 1 if image.ndim == 2 else image.shape[2]
+        key = (c, image.ndim, image.dtype.char, self.mean, self.std, self.max_pixel_value)
+        coeffs = self._coeffs.get(key)
+        if coeffs is None:  # once per image layout: building the constants costs ~10 us
+            coeffs = self._coeffs[key] = self._coefficients(image, c)
+        return F.normalize_scaled(image, *coeffs)
+
+    def _coefficients(self, image: np.ndarray, c: int) -> tuple[np.ndarray, ...]:
         mean = (
-            np.broadcast_to(np.asarray(self.mean, np.float32), (c,))
+            np.broadcast_to(np.asarray(self.mean, np.float64), (c,))
             if np.ndim(self.mean) == 0 or len(self.mean) in (1, c)
             else None
         )
         std = (
-            np.broadcast_to(np.asarray(self.std, np.float32), (c,))
+            np.broadcast_to(np.asarray(self.std, np.float64), (c,))
             if np.ndim(self.std) == 0 or len(self.std) in (1, c)
             else None
         )
@@ -289,9 +297,7 @@ class Normalize(ImageOnlyTransform):
                 f"Normalize: mean/std have {np.size(self.mean)}/{np.size(self.std)} values for an image with {c} channels"
             )
         mpv = self.max_pixel_value or (255.0 if image.dtype == np.uint8 else 1.0)
-        if image.ndim == 2:
-            mean, std = mean[0], std[0]
-        return F.normalize_image(image, np.asarray(mean), np.asarray(std), mpv)
+        return F.normalize_coefficients(mean, std, mpv, c)
 
 
 @register
