@@ -225,7 +225,7 @@ def test_saturation_matrix_equals_the_blend_with_gray_within_one_level():
 
 
 class _FakeStringzilla:
-    """stringzilla.translate's contract (table[src] into ``out``), for the optional path."""
+    """stringzilla.translate's contract (table[src] into ``out``), for the SIMD path."""
 
     calls = 0
 
