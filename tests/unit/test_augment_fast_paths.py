@@ -339,3 +339,21 @@ def test_rgb_warps_through_four_channels_give_the_bytes_of_the_three_channel_cal
     inter = np.ascontiguousarray(np.dstack([mx, my]))
     views = (inter[..., 0], inter[..., 1])
     assert np.array_equal(D.remap_image(x, views, "linear", border_mode, fill), ref)
+
+
+@pytest.mark.parametrize("shape", [(40, 56), (40, 56, 3), (40, 56, 4), (40, 56, 6)])
+def test_separable_uint8_gaussian_blur_is_within_one_level_of_cv2(shape):
+    from skimage import data
+
+    photo = cv2.resize(data.astronaut(), (56, 40), interpolation=cv2.INTER_AREA)
+    x = np.dstack([photo, photo])[..., : (shape[2] if len(shape) == 3 else 1)].reshape(shape)
+    x = np.ascontiguousarray(x)
+    for ksize, sigma in ((3, 0.8), (5, 1.0), (7, 2.0), (0, 1.5), (9, 0.0)):
+        out = F.gaussian_blur_image(x, ksize, sigma)
+        if x.ndim == 3 and x.shape[2] > 4:
+            ref = np.dstack([cv2.GaussianBlur(x[..., c], (ksize, ksize), sigma) for c in range(6)])
+        else:
+            ref = cv2.GaussianBlur(x, (ksize, ksize), sigma).reshape(x.shape)
+        assert out.shape == x.shape and out.dtype == np.uint8
+        diff = np.abs(out.astype(int) - ref)
+        assert diff.max() <= 1 and diff.mean() < 0.2, (ksize, sigma, diff.max(), diff.mean())
