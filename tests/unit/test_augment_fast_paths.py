@@ -125,14 +125,30 @@ def test_uint8_hue_shift_agrees_with_the_float_path():
     assert full < np.abs(half.astype(int) - photo).mean()
 
 
-def test_image_only_call_equals_the_sample_call():
+_FLAT_PIPELINES = [
+    # inline steps only; a matrix run that never fuses; a run that fuses; tables that fuse
+    lambda: [A.HorizontalFlip(p=0.5), A.GaussianBlur(p=0.7), A.ToGray(p=0.3)],
+    lambda: [A.RandomResizedCrop(size=(20, 24), p=1), A.HorizontalFlip(p=0.5), A.ColorJitter(p=1)],
+    lambda: [A.Rotate(p=1), A.ColorJitter(p=1), A.HorizontalFlip(p=1)],
+    lambda: [A.HorizontalFlip(p=0.6), A.Rotate(p=0.8), A.Affine(rotate=5, p=0.8), A.Blur(p=1)],
+    lambda: [A.Gamma(p=0.7), A.BrightnessContrast(p=0.7), A.Invert(p=0.5), A.Normalize()],
+    lambda: [A.CoarseDropout(p=0.7), A.Transpose(p=0.5), A.RandomCrop(16, 16, p=1)],
+]
+
+
+@pytest.mark.parametrize("make", _FLAT_PIPELINES)
+@pytest.mark.parametrize("fuse", [True, False])
+@pytest.mark.parametrize("box_method", ["corners", "ellipse"])
+def test_image_only_call_equals_the_sample_call(make, fuse, box_method):
     x = _image((30, 40, 3))
-    pipe = A.Compose([A.Rotate(p=1), A.ColorJitter(p=1), A.HorizontalFlip(p=1)])
-    a = pipe(x, seed=11)
-    b = pipe(A.Sample(x), seed=11)
-    assert np.array_equal(a.image, b.image)
-    assert [s.params for s in a.applied] == [s.params for s in b.applied]
-    assert a.meta == {} and b.boxes is None
+    pipe = A.Compose(make(), fuse=fuse, box_method=box_method)
+    for seed in range(6):
+        a = pipe(x, seed=seed)  # the flat plan, inline steps where possible
+        b = pipe(A.Sample(x), seed=seed)  # the executor for every step
+        assert np.array_equal(a.image, b.image)
+        assert a.applied == b.applied
+        assert a.meta == {} == b.meta and b.boxes is None
+        assert np.array_equal(pipe.replay(x, a.applied).image, a.image)
 
 
 def test_coarse_elastic_field_has_the_statistics_of_the_full_resolution_field():
