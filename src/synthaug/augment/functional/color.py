@@ -132,7 +132,8 @@ def clahe_image(image: np.ndarray, clip_limit: float, tile_grid: tuple[int, int]
     work = _levels(image)
     if work.ndim == 3 and work.shape[2] == 3:
         lab = cv2.cvtColor(work, cv2.COLOR_RGB2LAB)
-        lab[:, :, 0] = clahe.apply(lab[:, :, 0])
+        # contiguous plane out and back (cheaper than OpenCV copying a strided view)
+        cv2.insertChannel(clahe.apply(cv2.extractChannel(lab, 0)), lab, 0)
         out = cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
     else:
         out = _per_channel(work, clahe.apply)

@@ -137,6 +137,8 @@ def gamma_lut(gamma: float) -> np.ndarray:
 
 # --------------------------------------------------------------------------- colour
 LUMA_601 = (0.299, 0.587, 0.114)  # cv2.COLOR_RGB2GRAY weights
+_EYE3 = np.eye(3, dtype=np.float32)
+_LUMA_ROWS = np.array([LUMA_601] * 3, dtype=np.float32)
 
 
 def to_gray_image(image: np.ndarray, keep_channels: bool = True) -> np.ndarray:
@@ -162,8 +164,8 @@ def saturation_image(image: np.ndarray, factor: float) -> np.ndarray:
     if image.dtype == np.uint8:
         # one 3x3 colour matrix, factor * I + (1 - factor) * (luma weights in every row):
         # the blend with the (unrounded) luma in one pass instead of gray, gray->RGB, blend
-        m = factor * np.eye(3) + (1.0 - factor) * np.array([LUMA_601] * 3)
-        return cv2.transform(image, m.astype(np.float32)).reshape(image.shape)
+        m = factor * _EYE3 + (1.0 - factor) * _LUMA_ROWS
+        return cv2.transform(image, m).reshape(image.shape)
     gray = to_gray_image(image)
     return np.clip(image * factor + gray * (1.0 - factor), 0.0, 1.0).astype(np.float32)
 
@@ -201,8 +203,9 @@ def _hue_units(hue_shift_deg: float) -> int:
 
 def _pixel_pattern(values: tuple[int, int, int], h: int, w: int) -> np.ndarray:
     """An ``h x 3w`` uint8 array repeating ``values`` per pixel (a row tiled, then repeated)."""
-    row = np.tile(np.array(values, dtype=np.uint8), w)[None, :]
-    return cv2.repeat(row, h, 1)
+    row = np.empty((1, w, 3), np.uint8)
+    row[...] = values
+    return cv2.repeat(row.reshape(1, 3 * w), h, 1)
 
 
 def _shift_hsv_u8(hsv: np.ndarray, dh: int, ds: int, dv: int) -> None:
