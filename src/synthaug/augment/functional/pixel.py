@@ -214,7 +214,9 @@ def _shift_hsv_u8(hsv: np.ndarray, dh: int, ds: int, dv: int) -> None:
     h, w = hsv.shape[:2]
     flat = hsv.reshape(h, w * 3)
     if dh % 256:
-        np.add(flat, _pixel_pattern((dh % 256, 0, 0), h, w), out=flat)  # uint8 wraps
+        row = np.zeros((1, w, 3), np.uint8)
+        row[:, :, 0] = dh % 256
+        np.add(flat, row.reshape(1, 3 * w), out=flat)  # uint8 wraps; one row broadcast
     if ds > 0 or dv > 0:
         cv2.add(flat, _pixel_pattern((0, max(ds, 0), max(dv, 0)), h, w), dst=flat)
     if ds < 0 or dv < 0:
