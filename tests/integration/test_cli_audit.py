@@ -61,6 +61,28 @@ def test_audit_writes_json_and_html_and_flags_the_vertical_flip(tmp_path, digits
     assert sorted(p.name for p in out.iterdir()) == ["audit.json", "index.html"]
 
 
+def test_folder_data_is_reported_with_its_folder_names(tmp_path):
+    import cv2
+
+    X, y = load_dataset("digits")
+    root = tmp_path / "data"
+    for digit, name in ((2, "two"), (5, "five"), (7, "seven")):
+        (root / name).mkdir(parents=True)
+        for i, im in enumerate(X[y == digit][:60]):
+            cv2.imwrite(str(root / name / f"{i:03d}.png"), (im * 255).astype(np.uint8))
+    pipe = tmp_path / "p.yaml"
+    pipe.write_text("transforms:\n  - {name: VerticalFlip}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["audit", "-p", str(pipe), "-d", str(root), "-o", str(out), "--oracle", "svc", "-q"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    report = json.loads((out / "audit.json").read_text())
+    assert report["classes"] == [0, 1, 2] and report["class_names"] == ["five", "seven", "two"]
+    flags = " ".join(report["transforms"][0]["flags"])
+    assert "'two'" in flags or "'five'" in flags, flags  # a flipped 2 reads as a 5 and back
+    assert "'two'" in (out / "index.html").read_text().replace("&#x27;", "'")
+
+
 def test_fail_on_flag_exits_1(tmp_path, digits_npz):
     pipe = tmp_path / "p.yaml"
     pipe.write_text("transforms:\n  - {name: VerticalFlip}\n", encoding="utf-8")
@@ -93,3 +115,32 @@ def test_shipped_example_flags_the_unsafe_transforms_only(tmp_path):
     flagged = {t["path"] for t in rows if t["flagged"]}
     assert flagged == {"transforms[4]", "transforms[5]", "pipeline"}
     assert any("swaps 6 and 9" in f for f in rows[4]["flags"])
+
+
+def test_shipped_photo_example_flags_gray_and_passes_the_flip(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("photo_patches", EXAMPLES / "photo_patches.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    root = tmp_path / "patches"
+    module.write_patches(root, per_class=40)
+    assert sorted(p.name for p in root.iterdir()) == [
+        "astronaut",
+        "chelsea",
+        "china",
+        "coffee",
+        "flower",
+        "rocket",
+    ]
+    with pytest.raises(SystemExit, match="not empty"):
+        module.write_patches(root)  # never writes into an existing dataset
+    out = tmp_path / "out"
+    pipe = str(EXAMPLES / "audit_photos.yaml")
+    args = ["audit", "-p", pipe, "-d", str(root), "-o", str(out), "-q"]  # CNN oracle
+    args += ["--magnitudes", "0,1"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    rows = {t["path"]: t for t in json.loads((out / "audit.json").read_text())["transforms"]}
+    assert not rows["transforms[0]"]["flagged"]  # HorizontalFlip
+    assert rows["transforms[4]"]["flagged"]  # ToGray: colour is the class

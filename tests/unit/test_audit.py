@@ -136,6 +136,33 @@ def test_transform_built_to_swap_classes_is_flagged():
     assert not ident.flagged
 
 
+def test_class_names_read_in_flags_json_and_page():
+    X, y = bars()
+    names = {0: "left bar", 1: "right bar", 2: "middle bar"}
+    result = audit([Mirror()], X, y, oracle="svc", include_pipeline=False, class_names=names)
+    mirror = result.transforms[0]
+    assert any("swaps 'left bar' and 'right bar'" in f for f in mirror.flags)
+    assert result.to_dict()["class_names"] == ["left bar", "right bar", "middle bar"]
+    assert result.to_dict()["classes"] == [0, 1, 2]  # ids stay ids in the JSON
+    page = render_audit_page(result)
+    assert "left bar&rarr;right bar" in page or "right bar&rarr;left bar" in page
+    # a sequence indexed by class id gives the same names
+    again = audit(
+        [Mirror()], X, y, oracle="svc", include_pipeline=False, class_names=list(names.values())
+    )
+    assert again.class_names == result.class_names
+
+
+def test_class_names_must_cover_every_class_id():
+    X, y = bars(20)
+    with pytest.raises(InvalidInputError, match=r"class_names: no name for class ids \[2\]"):
+        audit([DoNothing()], X, y, oracle="svc", class_names={0: "a", 1: "b"})
+    with pytest.raises(InvalidInputError, match="class_names: names must differ"):
+        audit([DoNothing()], X, y, oracle="svc", class_names=["a", "b", "a"])
+    with pytest.raises(InvalidInputError, match="class_names: expected a name per class id"):
+        audit([DoNothing()], X, y, oracle="svc", class_names="abc")
+
+
 def test_boxes_pushed_out_are_counted_and_flagged():
     X, y = bars(20)
     X = np.stack([np.pad(im, 4) for im in X])  # 16 x 16

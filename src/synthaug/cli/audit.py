@@ -77,14 +77,23 @@ def audit(
     """Audit each transform for label flips (6 -> 9), affinity and diversity; write
     audit.json and index.html."""
     from synthaug import augment
-    from synthaug.data.npz import load_arrays
+    from synthaug.data.builtin import BUILTIN_DATASETS
+    from synthaug.data.npz import load_arrays, load_image_folder
     from synthaug.evaluate import audit as run_audit
     from synthaug.evaluate.audit_report import render_audit_page
 
     mags = _magnitudes(magnitudes)
     try:
         pipe = augment.load(pipeline)
-        X, y = load_arrays(data)
+        class_names = None
+        if (
+            data not in BUILTIN_DATASETS and Path(data).is_dir()
+        ):  # a class-per-folder tree: flags and page use folder names
+            X, y, folders = load_image_folder(data)
+            numeric = all(f.lstrip("-").isdigit() for f in folders)
+            class_names = {int(f) if numeric else i: f for i, f in enumerate(folders)}
+        else:
+            X, y = load_arrays(data)
         columns = (
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -112,6 +121,7 @@ def audit(
                 seed=seed,
                 callback=callback,
                 max_items=max_items,
+                class_names=class_names,
             )
             progress.update(task, completed=progress.tasks[0].total, description="done")
         out.mkdir(parents=True, exist_ok=True)

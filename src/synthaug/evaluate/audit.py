@@ -66,7 +66,7 @@ Examples
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -225,6 +225,7 @@ def _measure(
     params: dict[str, Any],
     thresholds: AuditThresholds,
     classes: list[int],
+    names: list[str],
 ) -> MagnitudeAudit:
     k = ctx.n_classes
     X_aug, box_stats = _run(pipe, ctx, ctx.val)
@@ -261,7 +262,7 @@ def _measure(
         {"index": int(ctx.val[j]), "true": classes[y_val[j]], "predicted": classes[pred[j]]}
         for j in flipped[:_N_EXAMPLES]
     ]
-    m.flags = flag_magnitude(m, thresholds, classes)
+    m.flags = flag_magnitude(m, thresholds, names)
     return m
 
 
@@ -277,6 +278,27 @@ def _examples(row: TransformAudit, pipes: dict[float, Compose], ctx: _Context) -
     aug, _ = _run(pipes[chosen.magnitude], ctx, idx)
     row.example_images = np.stack([ctx.X[idx], aug], axis=1)
     row.example_magnitude = chosen.magnitude
+
+
+def _class_names(given: Mapping[int, str] | Sequence[str] | None, classes: list[int]) -> list[str]:
+    """Display names for the sorted class ids ``classes`` (the ids as text by default)."""
+    if given is None:
+        return [str(c) for c in classes]
+    if isinstance(given, str):
+        raise InvalidInputError(
+            f"class_names: expected a name per class id (a mapping or a sequence), got {given!r}"
+        )
+    lookup = dict(given) if isinstance(given, Mapping) else dict(enumerate(given))
+    missing = [c for c in classes if c not in lookup]
+    if missing:
+        raise InvalidInputError(
+            f"class_names: no name for class ids {missing[:10]} (y holds ids {classes[:10]}"
+            f"{' ...' if len(classes) > 10 else ''})"
+        )
+    names = [str(lookup[c]) for c in classes]
+    if len(set(names)) != len(names):
+        raise InvalidInputError(f"class_names: names must differ per class, got {names}")
+    return names
 
 
 def _split(y_idx: np.ndarray, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -333,6 +355,7 @@ def audit(
     refit: bool = True,
     include_pipeline: bool = True,
     thresholds: AuditThresholds | None = None,
+    class_names: Mapping[int, str] | Sequence[str] | None = None,
 ) -> AuditResult:
     """Audit every transform of a pipeline for label changes and distribution shift.
 
@@ -373,6 +396,9 @@ def audit(
         (when it differs from its only leaf; an empty pipeline is audited as a whole).
     thresholds : AuditThresholds, optional
         Flag thresholds; defaults as in the module docstring.
+    class_names : mapping or sequence of str, optional
+        A name per class id (``{id: name}``, or a sequence indexed by id) for the flags,
+        the page and ``audit.json``; by default the ids themselves ("swaps 6 and 9").
 
     Returns
     -------
@@ -386,6 +412,7 @@ def audit(
     k = len(classes)
     if k < 2:
         raise InvalidInputError(f"y: the audit needs at least two classes, got {classes}")
+    names = _class_names(class_names, classes)
     train, val = _split(y_idx, val_fraction, seed)
     rng = np.random.default_rng(item_seed(seed, "audit-subset"))
     val_a = np.sort(rng.permutation(val)[:max_items])
@@ -456,7 +483,9 @@ def audit(
                 row.skipped.append({"magnitude": m, "reason": str(exc)})
                 continue
             try:
-                row.magnitudes.append(_measure(pipe, ctx, clean, m, params, thresholds, classes))
+                row.magnitudes.append(
+                    _measure(pipe, ctx, clean, m, params, thresholds, classes, names)
+                )
             except InvalidInputError as exc:
                 row.error = str(exc)
                 continue
@@ -468,6 +497,7 @@ def audit(
     return AuditResult(
         transforms=rows,
         classes=classes,
+        class_names=names,
         oracle=name,
         clean_accuracy=clean["accuracy"],
         train_loss_clean=clean["train_loss"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -60,10 +61,11 @@ def flip_rate_figure(result: AuditResult) -> Any:
     return fig
 
 
-def flip_matrix_figure(t: TransformAudit, magnitude: float, classes: list[int]) -> Any:
+def flip_matrix_figure(t: TransformAudit, magnitude: float, classes: Sequence[int | str]) -> Any:
     """Heatmap of the flip matrix at ``magnitude``: row = true class, column = prediction
     after augmentation; cells are the share of the row's correctly classified items (the
-    diagonal, items kept, is left blank)."""
+    diagonal, items kept, is left blank). ``classes`` labels the rows and columns (ids or
+    names)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -75,8 +77,10 @@ def flip_matrix_figure(t: TransformAudit, magnitude: float, classes: list[int]) 
     size = min(6.0, 1.2 + 0.42 * k)
     fig, ax = plt.subplots(figsize=(size, size))
     im = ax.imshow(rates * 100, cmap="Reds", vmin=0, vmax=max(10.0, np.nanmax(rates) * 100))
-    ax.set_xticks(range(k), [str(c) for c in classes])
-    ax.set_yticks(range(k), [str(c) for c in classes])
+    labels = [str(c) for c in classes]
+    long = max(len(c) for c in labels) > 3
+    ax.set_xticks(range(k), labels, rotation=45 if long else 0, ha="right" if long else "center")
+    ax.set_yticks(range(k), labels)
     ax.set_xlabel("predicted after augmentation")
     ax.set_ylabel("true class")
     ax.set_title(f"{t.name} at magnitude {magnitude:g}: % of class flipped", fontsize=9)
@@ -141,7 +145,7 @@ def _summary_table(result: AuditResult) -> str:
     )
 
 
-def _detail(t: TransformAudit, classes: list[int]) -> str:
+def _detail(t: TransformAudit, result: AuditResult) -> str:
     if t.error or not t.magnitudes:
         return ""
     mag = t.example_magnitude if t.example_magnitude is not None else t.magnitudes[-1].magnitude
@@ -155,9 +159,14 @@ def _detail(t: TransformAudit, classes: list[int]) -> str:
         parts.append(f"<p>At magnitude {mag:g}:</p><ul class=bad>{items}</ul>")
     figs = []
     if m.flip_counts.sum() > np.trace(m.flip_counts):
-        figs.append(_img(_png(flip_matrix_figure(t, mag, classes)), f"flip matrix of {t.name}"))
+        matrix = flip_matrix_figure(t, mag, result.class_names)
+        figs.append(_img(_png(matrix), f"flip matrix of {t.name}"))
     if t.example_images is not None and len(t.example_images):
-        caption = ", ".join(f"{f['true']}&rarr;{f['predicted']}" for f in m.flipped)
+        caption = ", ".join(
+            f"{html.escape(result.name_of(f['true']))}&rarr;"
+            f"{html.escape(result.name_of(f['predicted']))}"
+            for f in m.flipped
+        )
         figs.append(
             "<figure>"
             + _img(_examples_png(t), f"flipped examples of {t.name}")
@@ -194,7 +203,7 @@ def render_audit_page(result: AuditResult, title: str = "Augmentation audit") ->
         curve = "<h2>Label-flip rate by magnitude</h2>" + _img(
             _png(flip_rate_figure(result)), "flip rate by magnitude"
         )
-    details = "".join(_detail(t, result.classes) for t in result.transforms)
+    details = "".join(_detail(t, result) for t in result.transforms)
     return (
         f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(title)}</title>"
         f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>{head}{warn}"
