@@ -61,15 +61,8 @@ def test_audit_writes_json_and_html_and_flags_the_vertical_flip(tmp_path, digits
     assert sorted(p.name for p in out.iterdir()) == ["audit.json", "index.html"]
 
 
-def test_folder_data_is_reported_with_its_folder_names(tmp_path):
-    import cv2
-
-    X, y = load_dataset("digits")
-    root = tmp_path / "data"
-    for digit, name in ((2, "two"), (5, "five"), (7, "seven")):
-        (root / name).mkdir(parents=True)
-        for i, im in enumerate(X[y == digit][:60]):
-            cv2.imwrite(str(root / name / f"{i:03d}.png"), (im * 255).astype(np.uint8))
+def test_folder_data_is_reported_with_its_folder_names(tmp_path, digit_folders):
+    root = digit_folders({2: "two", 5: "five", 7: "seven"}, 60)
     pipe = tmp_path / "p.yaml"
     pipe.write_text("transforms:\n  - {name: VerticalFlip}\n", encoding="utf-8")
     out = tmp_path / "out"

@@ -77,3 +77,25 @@ def test_quick_demo_writes_report_metrics_and_preview(tmp_path):
     html = (out / "report.html").read_text()
     assert "data:image/png;base64," in html and "Verdicts" in html
     assert (out / "augment_preview.png").stat().st_size > 10_000
+
+
+def test_folder_data_names_its_classes_in_results_and_report(tmp_path, digit_folders):
+    from synthaug.experiment.render import render_experiment_report
+
+    root = digit_folders({0: "zero", 1: "one", 6: "six"}, 40)
+    cfg = tiny(
+        data={"dataset": str(root), "test_fraction": 0.5},
+        sizes=[5],
+        seeds=[0],
+        generators={},
+        arms=[{"name": "real"}, {"name": "real+aug", "pipeline": "light", "copies": 2}],
+        pipelines={"flip": {"transforms": [{"name": "VerticalFlip", "p": 1.0}]}}
+        | {"light": {"transforms": [{"name": "Affine", "rotate": 10, "p": 1.0}]}},
+        audit="flip",
+    )
+    res = run_experiment(cfg, tmp_path / "out", workers=1)
+    assert res.data_info["class_names"] == ["one", "six", "zero"]
+    assert res.audit["class_names"] == ["one", "six", "zero"]
+    page = render_experiment_report(res)
+    assert "One column per class: one, six, zero." in page
+    json.dumps(res.to_dict())  # metrics.json stays serialisable

@@ -45,3 +45,28 @@ def test_coco_json_path_opens_its_dataset(tmp_path):
 def test_unknown_format_name_lists_the_choices():
     with pytest.raises(ConfigError, match="expected one of"):
         get_format("pascal")
+
+
+def _png_tree(root, classes, n=2):
+    for name in classes:
+        (root / name).mkdir(parents=True)
+        for i in range(n):
+            img = np.full((4, 4), 40 * i, np.uint8)
+            (root / name / f"{i}.png").write_bytes(encode_image(img, ".png"))
+
+
+def test_class_names_follow_the_folder_ids(tmp_path):
+    from synthaug.data.npz import class_names_of, load_image_folder
+
+    _png_tree(tmp_path / "named", ["dog", "cat"])
+    (tmp_path / "named" / ".synthaug").mkdir()  # a hidden folder is not a class
+    X, y, names = load_image_folder(tmp_path / "named")
+    assert names == ["cat", "dog"] and y.tolist() == [0, 0, 1, 1] and X.shape == (4, 4, 4)
+    assert class_names_of(tmp_path / "named") == {0: "cat", 1: "dog"}
+    _png_tree(tmp_path / "numbered", ["7", "10"])
+    _, y, _ = load_image_folder(tmp_path / "numbered")
+    assert y.tolist() == [7, 7, 10, 10]
+    assert class_names_of(tmp_path / "numbered") == {7: "7", 10: "10"}
+    assert class_names_of("digits") is None
+    np.savez(tmp_path / "a.npz", X=np.zeros((2, 4, 4)), y=np.array([0, 1]))
+    assert class_names_of(tmp_path / "a.npz") is None

@@ -77,23 +77,15 @@ def audit(
     """Audit each transform for label flips (6 -> 9), affinity and diversity; write
     audit.json and index.html."""
     from synthaug import augment
-    from synthaug.data.builtin import BUILTIN_DATASETS
-    from synthaug.data.npz import load_arrays, load_image_folder
+    from synthaug.data.npz import class_names_of, load_arrays
     from synthaug.evaluate import audit as run_audit
     from synthaug.evaluate.audit_report import render_audit_page
 
     mags = _magnitudes(magnitudes)
     try:
         pipe = augment.load(pipeline)
-        class_names = None
-        if (
-            data not in BUILTIN_DATASETS and Path(data).is_dir()
-        ):  # a class-per-folder tree: flags and page use folder names
-            X, y, folders = load_image_folder(data)
-            numeric = all(f.lstrip("-").isdigit() for f in folders)
-            class_names = {int(f) if numeric else i: f for i, f in enumerate(folders)}
-        else:
-            X, y = load_arrays(data)
+        X, y = load_arrays(data)
+        class_names = class_names_of(data)  # folder names for a class-per-folder tree
         columns = (
             TextColumn("[bold]{task.description}"),
             BarColumn(),

@@ -15,7 +15,7 @@ import numpy as np
 from synthaug.data.builtin import BUILTIN_DATASETS, load_dataset
 from synthaug.errors import DataError, InvalidInputError
 
-__all__ = ["IMAGE_SUFFIXES", "load_arrays", "load_image_folder"]
+__all__ = ["IMAGE_SUFFIXES", "class_names_of", "load_arrays", "load_image_folder"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
@@ -78,15 +78,11 @@ def load_image_folder(root: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndar
     import cv2
 
     root = Path(root)
-    classes = sorted(p.name for p in root.iterdir() if p.is_dir())
-    if not classes:
-        raise DataError(f"{root}: expected one subfolder per class, found none")
-    numeric = all(c.lstrip("-").isdigit() for c in classes)
-    if numeric:
-        classes = sorted(classes, key=int)
+    folders = _class_folders(root)
+    classes = [name for _, name in folders]
     images: list[np.ndarray] = []
     labels: list[int] = []
-    for k, name in enumerate(classes):
+    for class_id, name in folders:
         for file in sorted((root / name).iterdir()):
             if file.suffix.lower() not in IMAGE_SUFFIXES:
                 continue
@@ -100,9 +96,28 @@ def load_image_folder(root: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndar
                     f"{file}: shape {img.shape} differs from {images[0].shape}; images must share one size"
                 )
             images.append(img)
-            labels.append(int(name) if numeric else k)
+            labels.append(class_id)
     if not images:
         raise DataError(f"{root}: no images ({', '.join(IMAGE_SUFFIXES)}) in the class folders")
     X = np.stack(images)
     scale = 255.0 if X.dtype == np.uint8 else 65535.0 if X.dtype == np.uint16 else 1.0
     return (X.astype(np.float32) / scale), np.asarray(labels, np.int64), classes
+
+
+def _class_folders(root: Path) -> list[tuple[int, str]]:
+    """``(class id, folder name)`` of a class-per-folder tree: integer names keep their value,
+    other names are numbered in sorted order; hidden folders (``.synthaug``) are not classes."""
+    names = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not names:
+        raise DataError(f"{root}: expected one subfolder per class, found none")
+    if all(c.lstrip("-").isdigit() for c in names):
+        return [(int(c), c) for c in sorted(names, key=int)]
+    return list(enumerate(names))
+
+
+def class_names_of(source: str | os.PathLike[str]) -> dict[int, str] | None:
+    """Class id -> name for a class-per-folder tree (its folder names), as
+    :func:`load_image_folder` numbers them; ``None`` for built-in datasets and ``.npz`` files."""
+    if str(source) in BUILTIN_DATASETS or not Path(source).is_dir():
+        return None
+    return dict(_class_folders(Path(source)))

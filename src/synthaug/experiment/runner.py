@@ -105,6 +105,15 @@ def load_real_data(dataset: str) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+def _display_names(dataset: str, classes: np.ndarray) -> list[str]:
+    """A name per class id in ``classes`` (sorted): folder names for an image folder, else
+    the ids as text."""
+    from synthaug.data.npz import class_names_of
+
+    names = class_names_of(dataset) or {}
+    return [names.get(int(c), str(int(c))) for c in classes]
+
+
 def _hash(*parts: Any) -> str:
     h = hashlib.sha256()
     for p in parts:
@@ -461,6 +470,7 @@ def run_experiment(
             "n_images": len(X),
             "image_shape": list(X.shape[1:]),
             "n_classes": len(classes),
+            "class_names": _display_names(cfg.data.dataset, classes),
             "test_fraction": cfg.data.test_fraction,
             "n_test": int(len(splits[groups[0]].test)),
             "workers": workers,
@@ -556,7 +566,10 @@ def _quality_and_samples(cfg, result, X, y, splits, gens, pipelines, callback) -
         try:
             from synthaug.evaluate import audit
 
-            result.audit = audit(pipelines[cfg.audit], X[pool], y[pool], seed=seed).to_dict()
+            names = dict(zip(np.unique(y).tolist(), result.data_info["class_names"], strict=True))
+            result.audit = audit(
+                pipelines[cfg.audit], X[pool], y[pool], seed=seed, class_names=names
+            ).to_dict()
         except Exception as exc:  # the audit must not lose the experiment's results
             result.audit = {"error": f"{type(exc).__name__}: {exc}"}
 
