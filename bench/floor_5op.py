@@ -123,6 +123,48 @@ def main(argv: list[str] | None = None) -> None:
         for name in ("synthaug", "floor (bare calls)"):
             print(f"  albumentations / {name}: {a / median[name]:.2f}x")
     print(f"  synthaug / floor: {median['synthaug'] / median['floor (bare calls)']:.2f}x")
+    overhead(args)
+
+
+def overhead(args: argparse.Namespace) -> None:
+    """The same five steps on a 16x16 image, cropped to 16x16: the kernels cost next to
+    nothing there, so the call time is the per-call cost of the pipeline machinery."""
+    small = [cv2.resize(im, (16, 16), interpolation=cv2.INTER_AREA) for _, im in sample_photos()]
+    steps = [
+        S.RandomResizedCrop(16, scale=(0.08, 1.0), p=1),
+        S.HorizontalFlip(p=1),
+        S.ColorJitter(0.2, 0.2, 0.2, 0.1, p=1),
+        S.GaussianBlur(ksize=(5, 5), sigma_px=(1.0, 1.0), p=1),
+        S.Normalize(specs.IMAGENET_MEAN, specs.IMAGENET_STD),
+    ]
+    variants = {"synthaug": S.Compose(steps, seed=0)}
+    try:
+        import albumentations as A
+    except ImportError:
+        pass
+    else:
+        alb = A.Compose(
+            [
+                A.RandomResizedCrop((16, 16), scale=(0.08, 1.0), p=1),
+                A.HorizontalFlip(p=1),
+                A.ColorJitter((0.8, 1.2), (0.8, 1.2), (0.8, 1.2), (-0.1, 0.1), p=1),
+                A.GaussianBlur(blur_limit=(5, 5), sigma_limit=(1.0, 1.0), p=1),
+                A.Normalize(specs.IMAGENET_MEAN, specs.IMAGENET_STD, max_pixel_value=255.0, p=1),
+            ]
+        )
+        variants["albumentations"] = lambda im: alb(image=im)["image"]
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(args.rounds):
+        for name, fn in variants.items():
+            for i in range(50):
+                fn(small[i % len(small)])
+            start = time.perf_counter()
+            for i in range(args.calls):
+                fn(small[i % len(small)])
+            times[name].append((time.perf_counter() - start) / args.calls * 1e6)
+    print("the same 5 steps on 16x16 images (per-call cost of the pipeline machinery)")
+    for name, v in times.items():
+        print(f"  {name:20s} {statistics.median(v):8.1f} us/call")
 
 
 if __name__ == "__main__":
