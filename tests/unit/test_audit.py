@@ -14,7 +14,7 @@ from synthaug.data import load_dataset
 from synthaug.errors import ConfigError, InvalidInputError
 from synthaug.evaluate import audit
 from synthaug.evaluate.audit_magnitude import is_scalable, scale_transform
-from synthaug.evaluate.audit_report import render_audit_page
+from synthaug.experiment.audit_page import render_audit_page
 
 
 class Mirror(ImageOnlyTransform):
@@ -145,7 +145,7 @@ def test_class_names_read_in_flags_json_and_page():
     assert result.to_dict()["class_names"] == ["left bar", "right bar", "middle bar"]
     assert result.to_dict()["classes"] == [0, 1, 2]  # ids stay ids in the JSON
     page = render_audit_page(result)
-    assert "left bar&rarr;right bar" in page or "right bar&rarr;left bar" in page
+    assert "left bar \u2192 right bar" in page or "right bar \u2192 left bar" in page
     # a sequence indexed by class id gives the same names
     again = audit(
         [Mirror()], X, y, oracle="svc", include_pipeline=False, class_names=list(names.values())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import typer
@@ -15,12 +14,6 @@ from synthaug.cli import app
 from synthaug.errors import SynthaugError
 
 console = Console()
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _magnitudes(text: str) -> list[float]:
@@ -79,7 +72,8 @@ def audit(
     from synthaug import augment
     from synthaug.data.npz import class_names_of, load_arrays
     from synthaug.evaluate import audit as run_audit
-    from synthaug.evaluate.audit_report import render_audit_page
+    from synthaug.experiment.audit_page import render_audit_page
+    from synthaug.experiment.report import write_text_atomic
 
     mags = _magnitudes(magnitudes)
     try:
@@ -117,8 +111,10 @@ def audit(
             )
             progress.update(task, completed=progress.tasks[0].total, description="done")
         out.mkdir(parents=True, exist_ok=True)
-        _atomic_write(out / "audit.json", json.dumps(result.to_dict(), indent=1))
-        _atomic_write(out / "index.html", render_audit_page(result, f"Audit of {pipeline.name}"))
+        write_text_atomic(out / "audit.json", json.dumps(result.to_dict(), indent=1))
+        write_text_atomic(
+            out / "index.html", render_audit_page(result, f"Audit of {pipeline.name}")
+        )
     except SynthaugError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None

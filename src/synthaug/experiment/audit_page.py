@@ -1,43 +1,24 @@
-"""The augmentation audit as a self-contained HTML page (figures embedded as PNG)."""
+"""The augmentation audit as a self-contained HTML page, built from the shared page blocks of
+:mod:`synthaug.experiment.report` (figures and image grids embedded as PNG, inline CSS)."""
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from synthaug.evaluate.audit import AuditResult, TransformAudit
+from synthaug.experiment.report import (
+    PAGE_CSS,
+    escape,
+    figure_png,
+    image_figure,
+    image_grid_png,
+    page,
+)
 
 __all__ = ["flip_matrix_figure", "flip_rate_figure", "render_audit_page"]
-
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
-padding:0 1em;color:#1d1d1f;line-height:1.45}
-h1{font-size:1.7em}h2{margin-top:1.8em;border-bottom:1px solid #ddd;padding-bottom:.2em}
-table{border-collapse:collapse;margin:.8em 0;font-size:.92em}
-th,td{border:1px solid #ddd;padding:.3em .6em;text-align:right;vertical-align:top}
-th:first-child,td:first-child{text-align:left}th{background:#f5f5f7}td.text{text-align:left}
-.good{color:#0a7d2c;font-weight:600}.bad{color:#b3261e;font-weight:600}
-.note{color:#555;font-size:.9em}img{max-width:100%}
-.row{display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start}
-"""
-
-
-def _png(fig: Any) -> str:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _img(b64: str, alt: str) -> str:
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{b64}">'
 
 
 def flip_rate_figure(result: AuditResult) -> Any:
@@ -94,16 +75,8 @@ def flip_matrix_figure(t: TransformAudit, magnitude: float, classes: Sequence[in
 
 
 def _examples_png(t: TransformAudit) -> str:
-    import cv2
-
-    from synthaug.augment.draw import grid
-
-    pairs = t.example_images
-    tiles = [np.clip(im, 0, 1).astype(np.float32) for pair in pairs for im in pair]
-    cell = 48 if max(pairs.shape[2:4]) <= 32 else 96
-    png = grid(tiles, n_cols=min(8, len(tiles)), cell=cell, pad=2)
-    ok, buf = cv2.imencode(".png", cv2.cvtColor(png, cv2.COLOR_RGB2BGR))
-    return base64.b64encode(buf.tobytes()).decode("ascii")
+    tiles = [im for pair in t.example_images for im in pair]  # clean, augmented, ...
+    return image_grid_png(tiles, n_cols=8, max_images=len(tiles))
 
 
 def _pct(x: float | None) -> str:
@@ -118,7 +91,7 @@ def _summary_table(result: AuditResult) -> str:
         if t.safe_params:
             safe += (
                 "<br><span class=note>"
-                + html.escape(", ".join(f"{k}={v}" for k, v in t.safe_params.items()))
+                + escape(", ".join(f"{k}={v}" for k, v in t.safe_params.items()))
                 + "</span>"
             )
         by_mag = " / ".join(f"{m.magnitude:g}: {100 * m.flip_rate:.0f}%" for m in t.magnitudes)
@@ -134,9 +107,9 @@ def _summary_table(result: AuditResult) -> str:
             )
         )
         rows.append(
-            f"<tr><td>{html.escape(t.name)}<br><span class=note>{html.escape(t.path)}</span></td>"
-            f"<td class='text {cls}'>{html.escape(t.verdict)}</td><td>{safe}</td>"
-            f"<td class=text>{by_mag}</td><td>{aff}</td><td>{div}{boxes}</td></tr>"
+            f"<tr><td>{escape(t.name)}<br><span class=note>{escape(t.path)}</span></td>"
+            f"<td class={cls}>{escape(t.verdict)}</td><td class=num>{safe}</td>"
+            f"<td>{by_mag}</td><td class=num>{aff}</td><td class=num>{div}{boxes}</td></tr>"
         )
     return (
         "<table><tr><th>transform</th><th>finding</th><th>largest safe magnitude</th>"
@@ -151,30 +124,27 @@ def _detail(t: TransformAudit, result: AuditResult) -> str:
     mag = t.example_magnitude if t.example_magnitude is not None else t.magnitudes[-1].magnitude
     m = t.at(mag)
     parts = [
-        f"<h3>{html.escape(t.name)} <span class=note>{html.escape(t.path)}</span></h3>",
-        f"<p class=note>Config: <code>{html.escape(str(t.config))}</code></p>",
+        f"<h3>{escape(t.name)} <span class=note>{escape(t.path)}</span></h3>",
+        f"<p class=note>Config: <code>{escape(str(t.config))}</code></p>",
     ]
     if m.flags:
-        items = "".join(f"<li>{html.escape(f)}</li>" for f in m.flags)
+        items = "".join(f"<li>{escape(f)}</li>" for f in m.flags)
         parts.append(f"<p>At magnitude {mag:g}:</p><ul class=bad>{items}</ul>")
     figs = []
     if m.flip_counts.sum() > np.trace(m.flip_counts):
         matrix = flip_matrix_figure(t, mag, result.class_names)
-        figs.append(_img(_png(matrix), f"flip matrix of {t.name}"))
+        figs.append(image_figure(figure_png(matrix, dpi=100), f"flip matrix of {t.name}"))
     if t.example_images is not None and len(t.example_images):
-        caption = ", ".join(
-            f"{html.escape(result.name_of(f['true']))}&rarr;"
-            f"{html.escape(result.name_of(f['predicted']))}"
+        pairs = ", ".join(
+            f"{result.name_of(f['true'])} \u2192 {result.name_of(f['predicted'])}"
             for f in m.flipped
         )
-        figs.append(
-            "<figure>"
-            + _img(_examples_png(t), f"flipped examples of {t.name}")
-            + f"<figcaption class=note>Flipped items at magnitude {mag:g}, clean then "
-            f"augmented, left to right: {caption}</figcaption></figure>"
+        caption = (
+            f"Flipped items at magnitude {mag:g}, clean then augmented, left to right: {pairs}"
         )
+        figs.append(image_figure(_examples_png(t), f"flipped examples of {t.name}", caption))
     if figs:
-        parts.append("<div class=row>" + "".join(figs) + "</div>")
+        parts.append("<div class=grids>" + "".join(figs) + "</div>")
     return "".join(parts)
 
 
@@ -182,10 +152,10 @@ def render_audit_page(result: AuditResult, title: str = "Augmentation audit") ->
     """A self-contained HTML page: summary table, flip rate by magnitude, flip-matrix
     heatmaps and flipped examples per transform."""
     th = result.thresholds
-    warn = "".join(f"<p class=bad>{html.escape(w)}</p>" for w in result.warnings)
+    warn = "".join(f"<p class=bad>{escape(w)}</p>" for w in result.warnings)
     n_flag = len(result.flagged)
     head = (
-        f"<p>Oracle <b>{html.escape(result.oracle)}</b> trained on {result.n_train} clean real "
+        f"<p>Oracle <b>{escape(result.oracle)}</b> trained on {result.n_train} clean real "
         f"images; {100 * result.clean_accuracy:.1f}% accuracy on {result.n_audited} held-out "
         f"images it never trained on, where every rate below is measured (seed {result.seed}). "
         f"<b class={'bad' if n_flag else 'good'}>{n_flag} of {len(result.transforms)} "
@@ -200,13 +170,11 @@ def render_audit_page(result: AuditResult, title: str = "Augmentation audit") ->
     )
     curve = ""
     if any(len(t.magnitudes) > 1 for t in result.transforms):
-        curve = "<h2>Label-flip rate by magnitude</h2>" + _img(
-            _png(flip_rate_figure(result)), "flip rate by magnitude"
+        curve = "<h2>Label-flip rate by magnitude</h2>" + image_figure(
+            figure_png(flip_rate_figure(result), dpi=100), "flip rate by magnitude"
         )
     details = "".join(_detail(t, result) for t in result.transforms)
-    return (
-        f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(title)}</title>"
-        f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>{head}{warn}"
-        f"<h2>Transforms</h2>{_summary_table(result)}{curve}"
-        f"<h2>Details</h2>{details}</body></html>"
+    body = (
+        f"{head}{warn}<h2>Transforms</h2>{_summary_table(result)}{curve}<h2>Details</h2>{details}"
     )
+    return page(title, body, css=PAGE_CSS)
