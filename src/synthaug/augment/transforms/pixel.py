@@ -158,7 +158,7 @@ class ColorJitter(ImageOnlyTransform):
     def sample_params(self, rng, sample):
         """Draw the four factors and their order."""
         return {
-            "order": [int(i) for i in rng.permutation(4)],
+            "order": rng.permutation(4).tolist(),
             "brightness": draw_uniform(rng, self.brightness),
             "contrast": draw_uniform(rng, self.contrast),
             "saturation": draw_uniform(rng, self.saturation),
