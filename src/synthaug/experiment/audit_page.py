@@ -10,7 +10,6 @@ import numpy as np
 
 from synthaug.evaluate.audit import AuditResult, TransformAudit
 from synthaug.experiment.report import (
-    PAGE_CSS,
     escape,
     figure_png,
     image_figure,
@@ -177,4 +176,4 @@ def render_audit_page(result: AuditResult, title: str = "Augmentation audit") ->
     body = (
         f"{head}{warn}<h2>Transforms</h2>{_summary_table(result)}{curve}<h2>Details</h2>{details}"
     )
-    return page(title, body, css=PAGE_CSS)
+    return page(title, body)

@@ -201,11 +201,17 @@ def _hue_units(hue_shift_deg: float) -> int:
     return int(round(hue_shift_deg * 256.0 / 360.0)) % 256
 
 
-def _pixel_pattern(values: tuple[int, int, int], h: int, w: int) -> np.ndarray:
-    """An ``h x 3w`` uint8 array repeating ``values`` per pixel (a row tiled, then repeated)."""
+def _pixel_row(values: tuple[int, int, int], w: int) -> np.ndarray:
+    """A ``1 x 3w`` uint8 row repeating ``values`` per pixel."""
     row = np.empty((1, w, 3), np.uint8)
     row[...] = values
-    return cv2.repeat(row.reshape(1, 3 * w), h, 1)
+    return row.reshape(1, 3 * w)
+
+
+def _pixel_pattern(values: tuple[int, int, int], h: int, w: int) -> np.ndarray:
+    """An ``h x 3w`` uint8 array repeating ``values`` per pixel (OpenCV's saturating add and
+    subtract need operands of equal size)."""
+    return cv2.repeat(_pixel_row(values, w), h, 1)
 
 
 def _shift_hsv_u8(hsv: np.ndarray, dh: int, ds: int, dv: int) -> None:
@@ -214,9 +220,7 @@ def _shift_hsv_u8(hsv: np.ndarray, dh: int, ds: int, dv: int) -> None:
     h, w = hsv.shape[:2]
     flat = hsv.reshape(h, w * 3)
     if dh % 256:
-        row = np.zeros((1, w, 3), np.uint8)
-        row[:, :, 0] = dh % 256
-        np.add(flat, row.reshape(1, 3 * w), out=flat)  # uint8 wraps; one row broadcast
+        np.add(flat, _pixel_row((dh % 256, 0, 0), w), out=flat)  # uint8 wraps; row broadcast
     if ds > 0 or dv > 0:
         cv2.add(flat, _pixel_pattern((0, max(ds, 0), max(dv, 0)), h, w), dst=flat)
     if ds < 0 or dv < 0:
