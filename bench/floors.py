@@ -1,6 +1,7 @@
 """How close our calls are to the cost of their own kernel calls.
 
-Times, in turn and on one thread, median of ``--rounds`` rounds of ``--calls`` calls:
+Times, in turn and on one thread, with the benchmark's interleaved ``Timer`` (median of
+``--rounds`` rounds of at least ``--min-time`` seconds per variant):
 
 * the fused 5-op pipeline (``specs.pipeline_5op``) at 256x256: ours, the same OpenCV and
   stringzilla calls written out by hand with fixed parameters (the "floor": no parameter
@@ -25,9 +26,7 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUME
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 
 import argparse  # noqa: E402
-import statistics  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import cv2  # noqa: E402
@@ -38,6 +37,7 @@ cv2.setNumThreads(0)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import specs  # noqa: E402
+from bench_transforms import Timer  # noqa: E402
 
 from synthaug import augment as S  # noqa: E402
 from synthaug.data.builtin import sample_photos  # noqa: E402
@@ -100,17 +100,10 @@ def make_floor():
 
 
 def _time(variants: dict, images: list[np.ndarray], args: argparse.Namespace) -> dict:
-    """Median microseconds per call of each variant; variants take turns in every round."""
-    times: dict[str, list[float]] = {name: [] for name in variants}
-    for _ in range(args.rounds):
-        for name, fn in variants.items():
-            for i in range(50):
-                fn(images[i % len(images)])
-            start = time.perf_counter()
-            for i in range(args.calls):
-                fn(images[i % len(images)])
-            times[name].append((time.perf_counter() - start) / args.calls * 1e6)
-    return {name: statistics.median(v) for name, v in times.items()}
+    """Median microseconds per call of each variant (the benchmark's interleaved ``Timer``)."""
+    calls = {name: [lambda im=im, fn=fn: fn(im) for im in images] for name, fn in variants.items()}
+    stats = Timer(args.rounds, args.min_time).run(calls)
+    return {name: 1e6 / st["images_per_s"] for name, st in stats.items()}
 
 
 def _print(title: str, median: dict[str, float]) -> None:
@@ -126,67 +119,53 @@ def _print(title: str, median: dict[str, float]) -> None:
         print(f"  synthaug / floor: {median['synthaug'] / median['floor (bare calls)']:.2f}x")
 
 
+def _with_alb(ours, alb, floor=None) -> dict:
+    """Variants to time: ours, the floor when given, Albumentations when installed."""
+    variants = {"synthaug": ours}
+    if floor is not None:
+        variants["floor (bare calls)"] = floor
+    if alb is not None:
+        variants["albumentations"] = lambda im: alb(image=im)["image"]
+    return variants
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print the median microseconds per call of each variant and their ratios."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds (median taken)")
-    parser.add_argument("--calls", type=int, default=1000, help="calls per round")
+    parser.add_argument(
+        "--min-time", type=float, default=0.5, help="seconds per round and variant, at least"
+    )
     args = parser.parse_args(argv)
     try:
         import albumentations as A
     except ImportError:
         A = None
         print("albumentations not installed: timing synthaug and the floors only")
+    where = f"median of {args.rounds} rounds of >= {args.min_time:g} s"
 
     images = [
         cv2.resize(im, (SIZE, SIZE), interpolation=cv2.INTER_AREA) for _, im in sample_photos()
     ]
-    variants = {"synthaug": specs.pipeline_5op(S, True), "floor (bare calls)": make_floor()}
-    if A is not None:
-        alb = specs.pipeline_5op_alb(A)
-        variants["albumentations"] = lambda im: alb(image=im)["image"]
-    where = f"median of {args.rounds} rounds x {args.calls} calls"
-    _print(f"5-op pipeline at {SIZE}x{SIZE}x3, {where}", _time(variants, images, args))
+    five = _with_alb(specs.pipeline_5op(S, True), A and specs.pipeline_5op_alb(A), make_floor())
+    _print(f"5-op pipeline at {SIZE}x{SIZE}x3, {where}", _time(five, images, args))
 
-    jitter = {
-        "synthaug": S.Compose([S.ColorJitter(0.2, 0.2, 0.2, 0.1, p=1)], seed=0),
-        "floor (bare calls)": _jitter_calls(SIZE),
-    }
-    if A is not None:
-        alb_jitter = A.Compose(
-            [A.ColorJitter((0.8, 1.2), (0.8, 1.2), (0.8, 1.2), (-0.1, 0.1), p=1)]
-        )
-        jitter["albumentations"] = lambda im: alb_jitter(image=im)["image"]
-    _print(f"ColorJitter at {SIZE}x{SIZE}x3, {where}", _time(jitter, images, args))
-    overhead(args, A)
+    jitter = next(sp for sp in specs.build_specs(S, None) if sp.name == "ColorJitter")
+    hw = (SIZE, SIZE)
+    variants = _with_alb(
+        S.Compose([jitter.ours(S, hw)], seed=0),
+        A and A.Compose([jitter.alb(A, hw)]),
+        _jitter_calls(SIZE),
+    )
+    _print(f"ColorJitter at {SIZE}x{SIZE}x3, {where}", _time(variants, images, args))
 
-
-def overhead(args: argparse.Namespace, A) -> None:
-    """The 5-op pipeline's steps on 16x16 images, cropped to 16x16: the kernels cost next to
-    nothing there, so the call time is the per-call cost of the pipeline machinery."""
-    small = [cv2.resize(im, (16, 16), interpolation=cv2.INTER_AREA) for _, im in sample_photos()]
-    steps = [
-        S.RandomResizedCrop(16, scale=(0.08, 1.0), p=1),
-        S.HorizontalFlip(p=1),
-        S.ColorJitter(0.2, 0.2, 0.2, 0.1, p=1),
-        S.GaussianBlur(ksize=(5, 5), sigma_px=(1.0, 1.0), p=1),
-        S.Normalize(specs.IMAGENET_MEAN, specs.IMAGENET_STD),
-    ]
-    variants = {"synthaug": S.Compose(steps, seed=0)}
-    if A is not None:
-        alb = A.Compose(
-            [
-                A.RandomResizedCrop((16, 16), scale=(0.08, 1.0), p=1),
-                A.HorizontalFlip(p=1),
-                A.ColorJitter((0.8, 1.2), (0.8, 1.2), (0.8, 1.2), (-0.1, 0.1), p=1),
-                A.GaussianBlur(blur_limit=(5, 5), sigma_limit=(1.0, 1.0), p=1),
-                A.Normalize(specs.IMAGENET_MEAN, specs.IMAGENET_STD, max_pixel_value=255.0, p=1),
-            ]
-        )
-        variants["albumentations"] = lambda im: alb(image=im)["image"]
+    # the same steps on 16x16 images cropped to 16x16: the kernels cost next to nothing, so
+    # the call time is the per-call cost of the pipeline machinery
+    small = [cv2.resize(im, (16, 16), interpolation=cv2.INTER_AREA) for im in images]
+    tiny = _with_alb(specs.pipeline_5op(S, True, 16), A and specs.pipeline_5op_alb(A, 16))
     _print(
-        "the same 5 steps on 16x16 images (per-call cost of the pipeline machinery)",
-        _time(variants, small, args),
+        f"the same 5 steps on 16x16 images (per-call cost of the pipeline machinery), {where}",
+        _time(tiny, small, args),
     )
 
 

@@ -450,11 +450,11 @@ def _distortion_specs() -> list[Spec]:
     ]
 
 
-def pipeline_5op(S, fuse: bool):
-    """RandomResizedCrop 224, HorizontalFlip, ColorJitter, GaussianBlur, Normalize (ours)."""
+def pipeline_5op(S, fuse: bool, size: int = 224):
+    """RandomResizedCrop ``size``, HorizontalFlip, ColorJitter, GaussianBlur, Normalize (ours)."""
     return S.Compose(
         [
-            S.RandomResizedCrop(224, scale=(0.08, 1.0), p=1),
+            S.RandomResizedCrop(size, scale=(0.08, 1.0), p=1),
             S.HorizontalFlip(p=1),
             S.ColorJitter(0.2, 0.2, 0.2, 0.1, p=1),
             S.GaussianBlur(ksize=(5, 5), sigma_px=(1.0, 1.0), p=1),
@@ -465,11 +465,11 @@ def pipeline_5op(S, fuse: bool):
     )
 
 
-def pipeline_5op_alb(A):
+def pipeline_5op_alb(A, size: int = 224):
     """The same pipeline in Albumentations."""
     return A.Compose(
         [
-            A.RandomResizedCrop((224, 224), scale=(0.08, 1.0), interpolation=LINEAR, p=1),
+            A.RandomResizedCrop((size, size), scale=(0.08, 1.0), interpolation=LINEAR, p=1),
             A.HorizontalFlip(p=1),
             A.ColorJitter((0.8, 1.2), (0.8, 1.2), (0.8, 1.2), (-0.1, 0.1), p=1),
             A.GaussianBlur(blur_limit=(5, 5), sigma_limit=(1.0, 1.0), p=1),
