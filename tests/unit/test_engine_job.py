@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from synthaug.data.images import TMP_PREFIX
 from synthaug.data.toy import write_toy_dataset
 from synthaug.engine import AugmentJob, Manifest, finalize_job, prepare_job, process_item, run_job
 from synthaug.errors import ConfigError
@@ -74,6 +75,21 @@ def test_seed_changes_the_outputs(tmp_path):
     b = run_job(AugmentJob(job.src, str(tmp_path / "dst2"), PIPE, seed=1))
     assert a.n_written == b.n_written == 1
     assert (tmp_path / "dst2" / "images" / "0000_aug0.jpg").read_bytes() != out
+
+
+def test_finalize_removes_temporaries_of_writers_killed_mid_write(tmp_path):
+    state = prepare_job(_job(tmp_path, n=2))
+    stray = tmp_path / "dst" / "images" / f"{TMP_PREFIX}dead-worker"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"half an image")
+    for item in state.pending:
+        state.manifest.append([process_item(item, state.job, state.dataset_ref)])
+    assert finalize_job(state).n_written == 2
+    assert not stray.exists()
+    assert sorted(p.name for p in (tmp_path / "dst" / "images").iterdir()) == [
+        "0000_aug0.jpg",
+        "0001_aug0.jpg",
+    ]
 
 
 def test_manifest_cuts_a_partial_last_line(tmp_path):

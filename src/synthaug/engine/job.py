@@ -292,8 +292,14 @@ def process_item(item: Item, job: AugmentJob, dataset: Dataset) -> dict[str, Any
 
 
 def finalize_job(state: JobState) -> AugmentSummary:
-    """Write dataset-wide files and ``errors.jsonl`` from the manifest; return the summary."""
+    """Write dataset-wide files and ``errors.jsonl`` from the manifest; return the summary.
+
+    Temporaries are removed first: a worker killed between creating its temporary file and
+    the rename (a Ray worker the cluster lost, whose batch then ran again elsewhere) leaves
+    one behind, and no writer of this job is left once every item is recorded.
+    """
     job, dst = state.job, Path(state.job.dst)
+    _remove_temporaries(dst)
     entries = state.manifest.load()
     ok = [e for k, e in sorted(entries.items()) if e["status"] == "ok"]
     skipped = [e for k, e in sorted(entries.items()) if e["status"] != "ok"]
