@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from synthaug.augment.sample import Sample
-from synthaug.data.images import IMAGE_SUFFIXES
+from synthaug.data.images import IMAGE_SUFFIXES, ImageError, decode_image
 from synthaug.errors import DataError
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "ItemError",
     "augmented_key",
     "check_boxes_xyxy",
+    "read_inside",
     "safe_relpath",
     "scan_images",
 ]
@@ -47,12 +48,20 @@ class ItemError(DataError):
 
     Reasons: ``missing_image``, ``corrupt_image``, ``truncated_image``, ``too_many_pixels``,
     ``unsupported_image``, ``bad_annotation``, ``missing_annotation``, ``box_out_of_range``,
-    ``unsafe_path``, ``pipeline_error``, ``write_error``.
+    ``unknown_category``, ``duplicate_id``, ``same_stem``, ``unsafe_path``, ``pipeline_error``,
+    ``write_error``. ``file`` is the file at fault relative to the root (the label file, the XML,
+    the COCO JSON; the image when empty) and ``field`` the annotation field where one is known
+    (``keypoints``, ``size.width``).
     """
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, field: str = "", file: str = "") -> None:
         super().__init__(message)
         self.reason = reason
+        self.field = field
+        self.file = file
+
+    def __reduce__(self):  # keep every attribute through pickling (worker processes)
+        return (type(self), (self.reason, str(self), self.field, self.file))
 
 
 @dataclass(frozen=True)
@@ -65,14 +74,14 @@ class Item:
         The image path relative to the dataset root, ``/``-separated; stable across runs.
     ann : dict
         Format-specific plain values (label file path, COCO image and annotation dicts...).
-    error : tuple of (reason, message), optional
+    error : tuple of (reason, message[, field[, file]]), optional
         Set when scanning already found the item unusable (e.g. a COCO ``file_name`` that
         escapes the root); such items are reported and skipped.
     """
 
     key: str
     ann: dict[str, Any] = field(default_factory=dict)
-    error: tuple[str, str] | None = None
+    error: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -97,6 +106,28 @@ class DatasetFormat:
     def scan(self, root: Path) -> Dataset:
         """List the items under ``root`` (annotations are parsed later, per item)."""
         raise NotImplementedError
+
+    def read_image(
+        self, root: Path, info: dict, item: Item, max_pixels: int
+    ) -> tuple[np.ndarray, bytes]:
+        """The item's decoded image and its raw bytes; raises :class:`ItemError`.
+
+        Nothing outside ``root`` is read (``unsafe_path``), and the pixel count in the header
+        is checked against ``max_pixels`` before decoding (``too_many_pixels``).
+        """
+        try:
+            data = read_inside(root, item.key, "image")
+        except FileNotFoundError:
+            raise ItemError("missing_image", f"{item.key}: image file not found") from None
+        except ItemError:
+            raise
+        except OSError as exc:
+            raise ItemError("missing_image", f"{item.key}: cannot read: {exc.strerror}") from None
+        try:
+            image = decode_image(data, item.key, max_pixels)
+        except ImageError as exc:
+            raise ItemError(exc.reason, str(exc)) from None
+        return image, data
 
     def to_sample(self, root: Path, info: dict, item: Item, image: np.ndarray) -> Sample:
         """The item's annotations on its decoded ``image``; raises :class:`ItemError`."""
@@ -144,6 +175,43 @@ def safe_relpath(name: str) -> str | None:
     if norm in (".", "..") or norm.startswith("../"):
         return None
     return norm
+
+
+def read_inside(root: Path, rel: str, what: str, max_bytes: int | None = None) -> bytes:
+    """The bytes of ``root/rel``, refusing anything that resolves outside ``root``.
+
+    Symlinks and ``..`` are resolved first; a path that lands outside ``root`` raises
+    ``unsafe_path`` *before* anything is read, and the message names the link, never the
+    outside file's content. ``what`` names the file's role in messages (``image``, ``label
+    file``). A missing file raises :class:`FileNotFoundError` (callers choose the reason);
+    a file above ``max_bytes`` raises ``bad_annotation``.
+    """
+    path = root / rel
+    real = Path(os.path.realpath(path))
+    base = Path(os.path.realpath(root))
+    if real != base and base not in real.parents:
+        raise ItemError(
+            "unsafe_path",
+            f"{rel}: the {what} resolves outside the dataset folder (a symlink or '..'); "
+            "synthaug reads nothing outside SRC: copy the file into SRC instead",
+            field="path",
+        )
+    if max_bytes is not None:
+        try:
+            size = real.stat().st_size
+        except FileNotFoundError:
+            raise
+        except OSError:
+            size = 0
+        if size > max_bytes:
+            raise ItemError(
+                "bad_annotation",
+                f"{rel}: the {what} is {size} bytes, more than the limit of {max_bytes}",
+                field="size",
+            )
+    if real.is_dir():
+        raise ItemError("missing_image", f"{rel}: the {what} is a folder, not a file")
+    return real.read_bytes()
 
 
 def scan_images(folder: Path, root: Path) -> list[str]:

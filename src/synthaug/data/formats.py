@@ -14,7 +14,7 @@ from synthaug.augment.sample import Sample
 from synthaug.data.coco import CocoFormat
 from synthaug.data.dataset import Dataset, DatasetFormat, Item, ItemError
 from synthaug.data.folder import FolderFormat
-from synthaug.data.images import DEFAULT_MAX_PIXELS, ImageError, decode_image
+from synthaug.data.images import DEFAULT_MAX_PIXELS
 from synthaug.data.voc import VocFormat
 from synthaug.data.yolo import YoloFormat
 from synthaug.errors import ConfigError, DataError
@@ -72,17 +72,18 @@ def load_item(
     """Decode one item into a Sample and its raw image bytes; raises :class:`ItemError`."""
     if item.error is not None:
         raise ItemError(*item.error)
+    fmt = FORMATS[dataset.format]
+    image, data = fmt.read_image(dataset.root, dataset.info, item, max_pixels)
     try:
-        data = (dataset.root / item.key).read_bytes()
-    except FileNotFoundError:
-        raise ItemError("missing_image", f"{item.key}: image file not found") from None
-    except OSError as exc:
-        raise ItemError("missing_image", f"{item.key}: cannot read: {exc.strerror}") from None
-    try:
-        image = decode_image(data, item.key, max_pixels)
-    except ImageError as exc:
-        raise ItemError(exc.reason, str(exc)) from None
-    sample = FORMATS[dataset.format].to_sample(dataset.root, dataset.info, item, image)
+        sample = fmt.to_sample(dataset.root, dataset.info, item, image)
+    except ItemError:
+        raise
+    except Exception as exc:
+        # One odd annotation must not stop a job: it becomes this item's skip reason.
+        detail = f"{type(exc).__name__}: {exc}"
+        raise ItemError(
+            "bad_annotation", f"{item.key}: malformed annotation ({detail[:200]})"
+        ) from None
     return sample, data
 
 
