@@ -239,9 +239,13 @@ def check_boxes_xyxy(
     for i, row in enumerate(b):
         shown = "[" + ", ".join(f"{v:g}" for v in row) + "]"
         if not np.all(np.isfinite(row)):
-            raise ItemError("bad_annotation", f"{where}: box {i} = {shown} is not finite")
+            raise ItemError(
+                "bad_annotation", f"{where}: box {i} = {shown} is not finite", field="bbox"
+            )
         if row[2] < row[0] or row[3] < row[1]:
-            raise ItemError("bad_annotation", f"{where}: box {i} = {shown} has max < min")
+            raise ItemError(
+                "bad_annotation", f"{where}: box {i} = {shown} has max < min", field="bbox"
+            )
         if (
             row[0] < -tolerance_px
             or row[1] < -tolerance_px
@@ -251,5 +255,6 @@ def check_boxes_xyxy(
             raise ItemError(
                 "box_out_of_range",
                 f"{where}: box {i} = {shown} (xyxy pixels) lies outside the {w} x {h} image",
+                field="bbox",
             )
     return np.clip(b, 0.0, [w, h, w, h])

@@ -8,6 +8,7 @@ xmax, ymax]``. XML is parsed with the standard library after refusing any ``<!DO
 
 from __future__ import annotations
 
+import math
 import os
 import posixpath
 import xml.etree.ElementTree as ET
@@ -17,7 +18,14 @@ from typing import Any
 import numpy as np
 
 from synthaug.augment.sample import Sample
-from synthaug.data.dataset import Dataset, DatasetFormat, Item, ItemError, check_boxes_xyxy
+from synthaug.data.dataset import (
+    Dataset,
+    DatasetFormat,
+    Item,
+    ItemError,
+    check_boxes_xyxy,
+    read_inside,
+)
 from synthaug.data.images import IMAGE_SUFFIXES, atomic_write_bytes
 
 __all__ = ["VocFormat", "parse_voc_xml", "voc_xml"]
@@ -35,7 +43,7 @@ def parse_voc_xml(data: bytes, where: str) -> dict[str, Any]:
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
-        raise ItemError("bad_annotation", f"{where}: malformed XML: {exc}") from None
+        raise ItemError("bad_annotation", f"{where}: malformed XML: {exc}", file=where) from None
     if root.tag != "annotation":
         raise ItemError(
             "bad_annotation", f"{where}: root element is <{root.tag}>, not <annotation>"
@@ -44,11 +52,17 @@ def parse_voc_xml(data: bytes, where: str) -> dict[str, Any]:
     def num(node: ET.Element | None, tag: str, obj: str) -> float:
         text = None if node is None else node.findtext(tag)
         try:
-            return float(text)  # type: ignore[arg-type]
+            value = float(text)  # type: ignore[arg-type]
         except (TypeError, ValueError):
+            value = math.nan
+        if not math.isfinite(value):
             raise ItemError(
-                "bad_annotation", f"{where}: {obj}<{tag}> = {text!r} is not a number"
+                "bad_annotation",
+                f"{where}: {obj}<{tag}> = {text!r:.30} is not a finite number",
+                field=f"{obj}{tag}",
+                file=where,
             ) from None
+        return value
 
     objects = []
     for i, obj in enumerate(root.findall("object")):
@@ -64,6 +78,15 @@ def parse_voc_xml(data: bytes, where: str) -> dict[str, Any]:
     dims = None
     if size is not None and size.find("width") is not None:
         dims = (num(size, "width", "size."), num(size, "height", "size."))
+        for tag, v in zip(("width", "height"), dims, strict=True):
+            if not (math.isfinite(v) and v == int(v) and 0 < v < 1 << 31):
+                raise ItemError(
+                    "bad_annotation",
+                    f"{where}: size<{tag}> = {size.findtext(tag)!r:.30}: expected a positive "
+                    "integer",
+                    field=f"size.{tag}",
+                    file=where,
+                )
     return {
         "filename": (root.findtext("filename") or "").strip(),
         "folder": (root.findtext("folder") or "").strip(),
@@ -116,13 +139,17 @@ class VocFormat(DatasetFormat):
         ann_dir = "Annotations" if (root / "Annotations").is_dir() else ""
         img_dir = "JPEGImages" if ann_dir and (root / "JPEGImages").is_dir() else ann_dir
         by_stem: dict[str, str] = {}
+        twins: dict[str, list[str]] = {}
         for dirpath, dirnames, filenames in os.walk(root / img_dir):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for f in sorted(filenames):
                 stem, ext = os.path.splitext(f)
                 if ext.lower() in IMAGE_SUFFIXES and not f.startswith("."):
                     rel = Path(dirpath, f).relative_to(root / img_dir).as_posix()
-                    by_stem.setdefault(posixpath.splitext(rel)[0], rel)
+                    stem_rel = posixpath.splitext(rel)[0]
+                    if stem_rel in by_stem:
+                        twins.setdefault(stem_rel, [by_stem[stem_rel]]).append(rel)
+                    by_stem.setdefault(stem_rel, rel)
         items = []
         for dirpath, dirnames, filenames in os.walk(root / ann_dir):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -134,6 +161,14 @@ class VocFormat(DatasetFormat):
                     0
                 ]
                 img = by_stem.get(stem)
+                if stem in twins:
+                    names = " and ".join(twins[stem])
+                    msg = (
+                        f"{xml_rel}: images {names} share its stem, so which one it annotates is "
+                        "ambiguous; rename or remove all but one"
+                    )
+                    items.append(Item(xml_rel, {"xml": xml_rel}, ("same_stem", msg, "", xml_rel)))
+                    continue
                 if img is None:
                     msg = f"{xml_rel}: no image named {stem}.* in {img_dir or 'the root'}/"
                     items.append(Item(xml_rel, {"xml": xml_rel}, error=("missing_image", msg)))
@@ -147,9 +182,15 @@ class VocFormat(DatasetFormat):
         """``xyxy`` pixel-edge boxes labelled by object index; checks the XML's size."""
         where = item.ann["xml"]
         try:
-            data = (root / where).read_bytes()
+            data = read_inside(root, where, "annotation XML", _MAX_XML_BYTES)
+        except FileNotFoundError:
+            raise ItemError("missing_annotation", f"{where}: file not found", file=where) from None
+        except ItemError:
+            raise
         except OSError as exc:
-            raise ItemError("bad_annotation", f"{where}: cannot read: {exc.strerror}") from None
+            raise ItemError(
+                "bad_annotation", f"{where}: cannot read: {exc.strerror}", file=where
+            ) from None
         ann = parse_voc_xml(data, where)
         h, w = image.shape[:2]
         if ann["size"] is not None and (int(ann["size"][0]), int(ann["size"][1])) != (w, h):
