@@ -26,7 +26,7 @@ from synthaug.errors import SynthaugError
 console = Console()
 err_console = Console(stderr=True)
 
-FORMAT_CHOICES = ("auto", "folder", "coco", "yolo", "voc")
+FORMAT_CHOICES = ("auto", "folder", "coco", "yolo", "voc", "npz")
 ENGINE_CHOICES = ("local", "ray")
 #: Upper bounds of the size-like options (a typo must not ask for 10^9 copies or processes).
 MAX_COPIES = 1000
@@ -78,7 +78,9 @@ def _summary_table(summary) -> Table:
 
 @app.command()
 def augment(
-    src: Path = typer.Argument(..., help="Dataset folder (or COCO .json) to read; never written."),
+    src: Path = typer.Argument(
+        ..., help="Dataset folder (or COCO .json, or .npz of X and y) to read; never written."
+    ),
     dst: Path = typer.Argument(..., help="Output folder: new or empty (or --resume)."),
     pipeline: Path = typer.Option(..., "--pipeline", "-p", help="Pipeline YAML or JSON."),
     copies: int = typer.Option(
@@ -86,7 +88,7 @@ def augment(
     ),
     keep_originals: bool = typer.Option(False, "--keep-originals", help="Copy the originals too."),
     format: str = typer.Option(
-        "auto", "--format", help="Dataset format: auto, folder, coco, yolo or voc."
+        "auto", "--format", help="Dataset format: auto, folder, coco, yolo, voc or npz."
     ),
     workers: int = typer.Option(
         0, "--workers", "-w", min=0, max=MAX_WORKERS, help="Worker processes (0: one per CPU)."

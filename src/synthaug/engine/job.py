@@ -185,7 +185,12 @@ def prepare_job(job: AugmentJob, resume: bool = False) -> JobState:
     build_pipeline(json.dumps(job.pipeline, sort_keys=True))  # fail early on a bad pipeline
     dataset = open_dataset(job.src, job.format)
     dst = Path(job.dst).resolve()
-    check_paths(dataset.root, dst)
+    if dataset.format == "npz":  # SRC is one file: DST may sit beside it, not around it
+        src_file = dataset.root / dataset.info["npz"]
+        if _inside(src_file, dst):
+            raise ConfigError(f"SRC {src_file} lies inside DST {dst}; choose a DST outside SRC")
+    else:
+        check_paths(dataset.root, dst)
     job = replace(job, src=str(Path(job.src).resolve()), dst=str(dst), format=dataset.format)
     seen: dict[str, str] = {}
     for item in dataset.items:
