@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections import Counter
 from pathlib import Path
 
 import typer
@@ -173,6 +174,13 @@ def _run(state, engine: str, address: str | None, workers: int, copies: int):
 
     for note in state.notes:
         console.print(f"note: {escape(note)}")
+    found = Counter(it.error[0] for it in state.dataset.items if it.error is not None)
+    if found:
+        reasons = ", ".join(f"{r} {n}" for r, n in sorted(found.items()))
+        console.print(
+            f"SRC check: {sum(found.values())} item(s) will be skipped ({reasons}); details in "
+            "DST/errors.jsonl at the end, or run `synthaug validate SRC` now"
+        )
     n_workers = workers if workers > 0 else default_workers()
     console.print(
         f"[bold]{state.dataset.format}[/bold] dataset, {len(state.dataset.items)} items"

@@ -31,6 +31,9 @@ from synthaug.data.images import IMAGE_SUFFIXES, atomic_write_bytes
 __all__ = ["VocFormat", "parse_voc_xml", "voc_xml"]
 
 _MAX_XML_BYTES = 8 * 1024 * 1024
+_OBJECT_FLAGS = ("pose", "truncated", "difficult", "occluded")
+# <path> names the source image, which an output is not: it is dropped, not carried over
+_KNOWN_TOP = {"folder", "filename", "path", "size", "segmented", "object"}
 
 
 def parse_voc_xml(data: bytes, where: str) -> dict[str, Any]:
@@ -70,9 +73,12 @@ def parse_voc_xml(data: bytes, where: str) -> dict[str, Any]:
         label = f"object[{i}]."
         box = [num(bnd, t, label) for t in ("xmin", "ymin", "xmax", "ymax")]
         entry: dict[str, Any] = {"name": (obj.findtext("name") or "").strip(), "bbox": box}
-        for tag in ("pose", "truncated", "difficult", "occluded"):
+        for tag in _OBJECT_FLAGS:
             if obj.find(tag) is not None:
                 entry[tag] = (obj.findtext(tag) or "").strip()
+        extra = _extra_elements(obj, {"name", "bndbox", *_OBJECT_FLAGS})
+        if extra:
+            entry["extra"] = extra
         objects.append(entry)
     size = root.find("size")
     dims = None
@@ -92,7 +98,19 @@ def parse_voc_xml(data: bytes, where: str) -> dict[str, Any]:
         "folder": (root.findtext("folder") or "").strip(),
         "size": dims,
         "objects": objects,
+        "extra": _extra_elements(root, _KNOWN_TOP),
     }
+
+
+def _extra_elements(node: ET.Element, known: set[str]) -> list[str]:
+    """Children of ``node`` that synthaug does not interpret (``<source>``, ``<owner>``, custom
+    tags), as XML text, so that outputs carry them unchanged."""
+    out = []
+    for child in node:
+        if child.tag not in known:
+            child.tail = None
+            out.append(ET.tostring(child, encoding="unicode"))
+    return out
 
 
 def voc_xml(record: dict[str, Any]) -> bytes:
@@ -103,16 +121,20 @@ def voc_xml(record: dict[str, Any]) -> bytes:
     size = ET.SubElement(root, "size")
     for tag, v in zip(("width", "height", "depth"), record["size"], strict=True):
         ET.SubElement(size, tag).text = str(int(v))
+    for text in record.get("extra", []):
+        root.append(ET.fromstring(text))  # our own serialisation of a DTD-free document
     ET.SubElement(root, "segmented").text = "0"
     for obj in record["objects"]:
         o = ET.SubElement(root, "object")
         ET.SubElement(o, "name").text = obj["name"]
-        for tag in ("pose", "truncated", "difficult", "occluded"):
+        for tag in _OBJECT_FLAGS:
             if tag in obj:
                 ET.SubElement(o, tag).text = obj[tag]
         b = ET.SubElement(o, "bndbox")
         for tag, v in zip(("xmin", "ymin", "xmax", "ymax"), obj["bbox"], strict=True):
             ET.SubElement(b, tag).text = str(int(v))
+        for text in obj.get("extra", []):
+            o.append(ET.fromstring(text))
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=False) + b"\n"
 
@@ -175,7 +197,7 @@ class VocFormat(DatasetFormat):
                     continue
                 key = posixpath.join(img_dir, img) if img_dir else img
                 items.append(Item(key, {"xml": xml_rel}))
-        info = {"ann_dir": ann_dir, "image_dir": img_dir}
+        info = {"ann_dir": ann_dir, "image_dir": img_dir, "splits": _read_splits(root, ann_dir)}
         return Dataset(root, self.name, sorted(items, key=lambda it: it.key), info)
 
     def to_sample(self, root: Path, info: dict, item: Item, image: np.ndarray) -> Sample:
@@ -206,7 +228,12 @@ class VocFormat(DatasetFormat):
             image,
             boxes=boxes,
             box_labels=list(range(len(objects))),
-            meta={"key": item.key, "objects": objects, "folder": ann["folder"]},
+            meta={
+                "key": item.key,
+                "objects": objects,
+                "folder": ann["folder"],
+                "extra": ann["extra"],
+            },
         )
 
     def record(self, sample: Sample, info: dict, item: Item) -> dict[str, Any]:
@@ -219,11 +246,15 @@ class VocFormat(DatasetFormat):
             if xmax < xmin or ymax < ymin:
                 continue
             objs.append({**sample.meta["objects"][j], "bbox": [xmin, ymin, xmax, ymax]})
+        stem = posixpath.splitext(item.ann["xml"])[0]
+        ann_dir = info.get("ann_dir", "")
         return {
             "folder": sample.meta.get("folder", ""),
             "filename": "",
             "size": [sample.width, sample.height, sample.n_channels],
             "objects": objs,
+            "extra": sample.meta.get("extra", []),
+            "stem": stem[len(ann_dir) + 1 :] if ann_dir else stem,
         }
 
     def n_objects(self, record: dict) -> int:
@@ -239,3 +270,46 @@ class VocFormat(DatasetFormat):
             dst / rel, voc_xml({**record, "filename": posixpath.basename(out_key)}), durable
         )
         return [rel]
+
+    def finish(
+        self, dst: Path, records: list[tuple[str, dict]], info: dict, durable: bool = True
+    ) -> list[str]:
+        """``ImageSets/Main/<split>.txt`` for each split list of the source (``trainval`` with
+        every output when the source has none), in the standard layout only."""
+        if not info.get("ann_dir"):
+            return []
+        splits = info.get("splits") or {"trainval": None}
+        img_dir = info.get("image_dir", "")
+        written = []
+        for split, members in sorted(splits.items()):
+            keep = None if members is None else set(members)
+            stems = []
+            for key, rec in sorted(records, key=lambda r: r[0]):
+                if keep is None or rec.get("stem") in keep:
+                    stem = posixpath.splitext(key)[0]
+                    stems.append(stem[len(img_dir) + 1 :] if img_dir else stem)
+            rel = f"ImageSets/Main/{split}.txt"
+            atomic_write_bytes(dst / rel, "".join(f"{s}\n" for s in stems).encode(), durable)
+            written.append(rel)
+        return written
+
+
+def _read_splits(root: Path, ann_dir: str) -> dict[str, list[str]]:
+    """Split lists of ``ImageSets/Main`` (files of one stem per line; per-class files with a
+    second column are not splits and are left out), read inside the root only."""
+    folder = root / "ImageSets" / "Main"
+    if not ann_dir or not folder.is_dir():
+        return {}
+    splits = {}
+    for path in sorted(folder.glob("*.txt")):
+        if path.name.startswith("."):
+            continue
+        rel = path.relative_to(root).as_posix()
+        try:
+            text = read_inside(root, rel, "split list", _MAX_XML_BYTES).decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # not a split list synthaug can use: the output simply lacks it
+        rows = [line.split() for line in text.splitlines() if line.strip()]
+        if all(len(r) == 1 for r in rows):
+            splits[path.stem] = [r[0] for r in rows]
+    return splits
