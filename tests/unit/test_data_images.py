@@ -149,3 +149,21 @@ def test_jpeg_cut_in_its_scan_data_with_an_end_marker_is_truncated():
         decode_image(forged, "forged.jpg")
     assert err.value.reason == "truncated_image"
     assert decode_image(data, "whole.jpg").shape == (48, 48, 3)  # the whole file still passes
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_is_applied_on_read_as_pil_displays_it(orientation):
+    import io
+
+    from PIL import Image, ImageOps
+
+    img = np.zeros((12, 20, 3), np.uint8)
+    img[:4, :6] = 255  # a bright top-left corner shows where the image went
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, "JPEG", quality=100, exif=exif.tobytes())
+    ours = decode_image(buf.getvalue())
+    shown = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(buf.getvalue()))))
+    assert ours.shape == shown.shape
+    assert np.abs(ours.astype(int) - shown.astype(int)).max() <= 2

@@ -8,6 +8,10 @@ even when an end-of-image marker was appended after the cut), and bytes that are
 all. Header sizes come from a small parser (PNG, JPEG, BMP, GIF, WebP), ``tifffile`` (TIFF,
 every page) or PIL's lazy open (anything else PIL knows), none of which decodes pixels.
 
+EXIF orientation is applied on read: a JPEG whose EXIF says "rotate 90 degrees" is returned
+as it is displayed, and its annotations are taken to refer to that upright view (the convention
+of Ultralytics, CVAT and Label Studio); outputs carry no EXIF, so they need no rotation.
+
 Arrays follow synthaug's convention: ``H x W`` (grey), ``H x W x 3`` (RGB) or ``H x W x 4``
 (RGBA), ``uint8``. Writes go to a temporary file in the target folder, are flushed and
 ``fsync``'d, then renamed over the target, so a reader (or a resumed job) never sees half a
@@ -34,8 +38,10 @@ __all__ = [
     "IMAGE_SUFFIXES",
     "TMP_PREFIX",
     "atomic_write_bytes",
+    "apply_exif_orientation",
     "decode_image",
     "encode_image",
+    "exif_orientation",
     "header_size",
     "read_image",
 ]
@@ -178,6 +184,40 @@ def _imdecode_with_warnings(buf: np.ndarray, flags: int) -> tuple[np.ndarray | N
         return image, tmp.read(4096)
 
 
+# EXIF orientation -> the numpy steps that show the stored pixels upright (as PIL's
+# ImageOps.exif_transpose: 2 mirror, 3 rotate 180, 4 flip, 5 transpose, 6 rotate 90 clockwise,
+# 7 transverse, 8 rotate 90 counter-clockwise)
+_ORIENT = {
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.swapaxes(0, 1),
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: a[::-1, ::-1].swapaxes(0, 1),
+    8: lambda a: np.rot90(a, 1),
+}
+
+
+def exif_orientation(data: bytes) -> int:
+    """The EXIF orientation (1..8) of JPEG bytes; 1 (upright) when absent or unreadable."""
+    if data[:2] != b"\xff\xd8" or b"Exif" not in data[:65536]:
+        return 1
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            value = im.getexif().get(0x0112, 1)
+    except Exception:
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def apply_exif_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
+    """``image`` as displayed under EXIF ``orientation`` (annotations refer to that view)."""
+    step = _ORIENT.get(orientation)
+    return image if step is None else np.ascontiguousarray(step(image))
+
+
 def decode_image(
     data: bytes, name: str = "image", max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> np.ndarray:
@@ -217,6 +257,7 @@ def decode_image(
         raise ImageError(
             "unsupported_image", f"{name}: {image.dtype} pixels; only 8-bit images are supported"
         )
+    image = apply_exif_orientation(image, exif_orientation(data))
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
     elif image.ndim == 3 and image.shape[2] == 3:
