@@ -169,6 +169,11 @@ def _huge_tiff_header(w: int = 80_000, h: int = 80_000) -> bytes:
     return b"II*\x00" + struct.pack("<I", 8) + ifd + struct.pack("<I", 0)
 
 
+def _folder_dir_symlink_outside(src: Path, ctx: dict) -> dict[str, str]:
+    (src / "circle" / "more").symlink_to(ctx["outside"], target_is_directory=True)
+    return {"circle/more": "unsafe_path"}
+
+
 def _folder_huge_tiff(src: Path, ctx: dict) -> dict[str, str]:
     key = ctx["keys"][5]
     (src / key).unlink()
@@ -320,6 +325,7 @@ CASES: dict[str, tuple[str, str, Callable]] = {
     "folder-image-symlink-outside": ("folder", "", _image_symlink_outside),
     "folder-truncated-jpeg-end-marker": ("folder", "", _truncated_jpeg_with_end_marker),
     "folder-huge-tiff-header": ("folder", "", _folder_huge_tiff),
+    "folder-dir-symlink-outside": ("folder", "", _folder_dir_symlink_outside),
     "folder-not-an-image": ("folder", "", _not_an_image),
     "npz-nan-pixel": ("npz", "", _npz_edit(lambda a: _float_x(a, np.nan), "bad_annotation")),
     "npz-pixel-above-one": ("npz", "", _npz_edit(lambda a: _float_x(a, 3.0), "bad_annotation")),

@@ -215,10 +215,20 @@ def read_inside(root: Path, rel: str, what: str, max_bytes: int | None = None) -
 
 
 def scan_images(folder: Path, root: Path) -> list[str]:
-    """Keys (relative to ``root``) of image files under ``folder``, sorted; dot-files skipped."""
+    """Keys (relative to ``root``) of image files under ``folder``, sorted; dot-files skipped.
+
+    Symlinked folders are not followed; one that leads outside ``root`` is listed as a key of
+    its own, so that reading it reports ``unsafe_path`` instead of dropping it silently.
+    """
     keys: list[str] = []
+    base = os.path.realpath(root)
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for d in dirnames:
+            link = os.path.join(dirpath, d)
+            real = os.path.realpath(link)
+            if os.path.islink(link) and not (real + os.sep).startswith(base + os.sep):
+                keys.append(Path(link).relative_to(root).as_posix())
         for f in filenames:
             if f.startswith(".") or os.path.splitext(f)[1].lower() not in IMAGE_SUFFIXES:
                 continue
