@@ -171,6 +171,10 @@ class CocoFormat(DatasetFormat):
         except DataError:
             return True
 
+    def annotation_file(self, info: dict, item: Item) -> str:
+        """The one COCO JSON."""
+        return info["ann_rel"]
+
     def scan(self, root: Path, ann_path: Path | None = None) -> Dataset:
         """Read the JSON; one item per image, carrying its own annotations.
 
@@ -350,7 +354,7 @@ class CocoFormat(DatasetFormat):
         boxes, masks, kinds, kps, kp_labels, objects = [], [], [], [], [], []
         warnings: list[tuple[str, str, str]] = []
         for j, a in enumerate(anns):
-            where = f"{item.key}: annotation id {a.get('id')!r:.20}"
+            where = f"{item.key}: annotations[id={a.get('id')!r:.20}]"
             bbox = _numbers(a.get("bbox"), "bbox", where, "[x, y, width, height] as numbers")
             if len(bbox) != 4 or bbox[2] < 0 or bbox[3] < 0:
                 raise ItemError(

@@ -133,6 +133,10 @@ class DatasetFormat:
         """The item's annotations on its decoded ``image``; raises :class:`ItemError`."""
         raise NotImplementedError
 
+    def annotation_file(self, info: dict, item: Item) -> str:
+        """The file holding the item's annotation, relative to the root (named in errors)."""
+        return item.key
+
     def record(self, sample: Sample, info: dict, item: Item) -> dict[str, Any]:
         """An output annotation record (plain JSON values) for an augmented ``sample``."""
         raise NotImplementedError

@@ -83,15 +83,18 @@ def load_item(
         raise ItemError(*item.error)
     fmt = FORMATS[dataset.format]
     image, data = fmt.read_image(dataset.root, dataset.info, item, max_pixels)
+    ann_file = fmt.annotation_file(dataset.info, item)
     try:
         sample = fmt.to_sample(dataset.root, dataset.info, item, image)
-    except ItemError:
+    except ItemError as exc:
+        if not exc.file:
+            exc.file = ann_file
         raise
     except Exception as exc:
         # One odd annotation must not stop a job: it becomes this item's skip reason.
         detail = f"{type(exc).__name__}: {exc}"
         raise ItemError(
-            "bad_annotation", f"{item.key}: malformed annotation ({detail[:200]})"
+            "bad_annotation", f"{item.key}: malformed annotation ({detail[:200]})", file=ann_file
         ) from None
     return sample, data
 

@@ -147,6 +147,10 @@ class NpzFormat(DatasetFormat):
         image = np.ascontiguousarray(x)
         return image, encode_image(image, ".png")
 
+    def annotation_file(self, info: dict, item: Item) -> str:
+        """The ``.npz`` itself."""
+        return info["npz"]
+
     def to_sample(self, root: Path, info: dict, item: Item, image: np.ndarray) -> Sample:
         """The image with ``label`` = its class id (checked against ``class_names``)."""
         i = item.ann["index"]

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from synthaug.data.dataset import Dataset, ItemError
-from synthaug.data.formats import load_item, open_dataset
+from synthaug.data.formats import FORMATS, load_item, open_dataset
 from synthaug.data.images import DEFAULT_MAX_PIXELS
 
 __all__ = ["Issue", "ValidationReport", "validate_dataset"]
@@ -149,8 +149,9 @@ def validate_dataset(
             )
         else:
             report.n_ok += 1
+            ann_file = FORMATS[ds.format].annotation_file(ds.info, item)
             for reason, fld, message in sample.meta.get("warnings", []):
-                report.issues.append(Issue(item.key, item.key, fld, reason, "warning", message))
+                report.issues.append(Issue(item.key, ann_file, fld, reason, "warning", message))
         if callback is not None:
             callback({"done": n, "total": len(ds.items)})
     return report

@@ -200,6 +200,10 @@ class VocFormat(DatasetFormat):
         info = {"ann_dir": ann_dir, "image_dir": img_dir, "splits": _read_splits(root, ann_dir)}
         return Dataset(root, self.name, sorted(items, key=lambda it: it.key), info)
 
+    def annotation_file(self, info: dict, item: Item) -> str:
+        """The item's XML."""
+        return item.ann["xml"]
+
     def to_sample(self, root: Path, info: dict, item: Item, image: np.ndarray) -> Sample:
         """``xyxy`` pixel-edge boxes labelled by object index; checks the XML's size."""
         where = item.ann["xml"]

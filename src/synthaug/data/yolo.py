@@ -163,6 +163,10 @@ class YoloFormat(DatasetFormat):
             info["data_yaml"] = {k: v for k, v in data.items() if k != "path"}
         return Dataset(root, self.name, sorted(items, key=lambda it: it.key), info)
 
+    def annotation_file(self, info: dict, item: Item) -> str:
+        """The item's label file."""
+        return item.ann["label"]
+
     def to_sample(self, root: Path, info: dict, item: Item, image: np.ndarray) -> Sample:
         """Boxes in ``yolo`` format (or masks for polygons), labelled by object index."""
         where = item.ann["label"]
