@@ -23,7 +23,7 @@ from synthaug.cli import app
 from synthaug.data.images import encode_image
 from synthaug.data.toy import write_toy_dataset
 
-runner = CliRunner(env={"COLUMNS": "400"})  # one message, one line
+runner = CliRunner()
 N_GOOD = 40
 SIZE = 24
 SECRET = "SECRET-LINE-root:x:0:0:outside-of-src"
@@ -352,6 +352,12 @@ def _augment(src: Path, dst: Path, tmp_path: Path, *extra: str):
     return runner.invoke(app, ["augment", str(src), str(dst), "-p", str(pipe), "-w", "1", *extra])
 
 
+def _has(output: str, *needles: str) -> bool:
+    """Whether every needle is in the output, ignoring where the terminal wrapped lines."""
+    flat = "".join(output.split())
+    return all("".join(n.split()) in flat for n in needles)
+
+
 def _errors(dst: Path) -> list[dict]:
     return [json.loads(line) for line in (dst / "errors.jsonl").read_text().splitlines()]
 
@@ -391,7 +397,7 @@ def test_hostile_item_is_skipped_listed_and_the_rest_written(bases, tmp_path, na
     assert again.exit_code == 0, again.output
     assert _errors(dst) == errors and _ok_keys(dst) == good
     strict = _augment(src, dst, tmp_path, "--resume", "--strict")
-    assert strict.exit_code == 1 and "--strict" in strict.output
+    assert strict.exit_code == 1 and _has(strict.output, "--strict")
 
 
 def test_corpus_covers_every_format():
@@ -401,15 +407,10 @@ def test_corpus_covers_every_format():
 # ---------------------------------------------------------------- dataset-level defects
 def _one_clear_line(res, *needles: str) -> None:
     assert res.exit_code == 2, res.output
-    assert (
-        "Traceback" not in res.output
-        and res.exception is None
-        or isinstance(res.exception, SystemExit)
-    )
-    lines = [ln for ln in res.output.splitlines() if ln.strip()]
-    assert 1 <= len(lines) <= 3, res.output
-    for n in needles:
-        assert n in res.output, res.output
+    assert "Traceback" not in res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)
+    assert res.output.count("error:") == 1, res.output
+    assert _has(res.output, *needles), res.output
 
 
 def test_unparseable_coco_json_is_one_clear_message(bases, tmp_path):
@@ -458,7 +459,7 @@ def test_pipeline_alias_bomb_and_non_utf8_are_refused(bases, tmp_path):
 )
 def test_bad_numbers_are_refused_with_the_option_named(bases, tmp_path, option):
     res = _augment(bases["yolo"], tmp_path / "dst", tmp_path, *option)
-    assert res.exit_code == 2 and option[0] in res.output
+    assert res.exit_code == 2 and _has(res.output, option[0])
     assert not (tmp_path / "dst").exists()
 
 
@@ -529,8 +530,8 @@ def test_a_second_job_on_the_same_dst_is_refused_and_a_stale_lock_taken_over(bas
     try:
         assert holder.stdout.readline().strip() == "held"
         res = _augment(bases["yolo"], dst, tmp_path, "--resume")
-        assert res.exit_code == 2 and f"PID {holder.pid}" in res.output
-        assert "in use by another synthaug job" in res.output
+        assert res.exit_code == 2
+        assert _has(res.output, f"PID {holder.pid}", "in use by another synthaug job")
     finally:
         holder.kill()
         holder.wait()
@@ -538,7 +539,7 @@ def test_a_second_job_on_the_same_dst_is_refused_and_a_stale_lock_taken_over(bas
     assert (dst / ".synthaug" / "lock").read_text().startswith(str(holder.pid))
     res = _augment(bases["yolo"], dst, tmp_path, "--resume")
     assert res.exit_code == 0, res.output
-    assert f"PID {holder.pid}" in res.output and "no longer running" in res.output
+    assert _has(res.output, f"PID {holder.pid}", "no longer running")
     assert not (dst / ".synthaug" / "lock").exists()
     lock = acquire_lock(dst / ".synthaug")  # released: free again
     lock.release()
@@ -561,8 +562,8 @@ def test_disk_full_stops_the_job_with_a_resumable_message(bases, tmp_path, monke
     monkeypatch.setattr(job_module, "atomic_write_bytes", full_after_ten)
     dst = tmp_path / "dst"
     res = _augment(bases["yolo"], dst, tmp_path)
-    assert res.exit_code == 2 and res.exception is None or isinstance(res.exception, SystemExit)
-    assert "no space left" in res.output and "--resume" in res.output
+    assert res.exit_code == 2 and not isinstance(res.exception, OSError)
+    assert _has(res.output, "no space left", "--resume")
     assert "Traceback" not in res.output
     monkeypatch.setattr(job_module, "atomic_write_bytes", real)
     again = _augment(bases["yolo"], dst, tmp_path, "--resume")
@@ -581,7 +582,7 @@ def test_unexpected_errors_are_one_line_and_debug_shows_the_traceback(bases, tmp
 
     monkeypatch.setattr(local_module, "finalize_job", broken)
     res = _augment(bases["yolo"], tmp_path / "a", tmp_path)
-    assert res.exit_code == 1 and "KeyError" in res.output and "--debug" in res.output
+    assert res.exit_code == 1 and _has(res.output, "KeyError", "--debug")
     assert "Traceback" not in res.output
     debug = runner.invoke(
         app,
