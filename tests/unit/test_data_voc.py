@@ -146,3 +146,21 @@ def test_size_that_is_not_a_positive_integer_is_a_bad_annotation(tmp_path, width
     with pytest.raises(ItemError) as err:
         load_item(ds, ds.items[0])
     assert err.value.reason == "bad_annotation" and "width" in err.value.field
+
+
+def test_box_cut_by_the_pipeline_is_marked_truncated(tmp_path):
+    from synthaug.augment import Compose, Crop
+
+    write_toy_dataset(tmp_path / "src", "voc", n=1)
+    ds = open_dataset(tmp_path / "src")
+    sample, _ = load_item(ds, ds.items[0])
+    fmt = VocFormat()
+    assert all(
+        o.get("truncated") is None for o in fmt.record(sample, ds.info, ds.items[0])["objects"]
+    )
+    x0, y0, x1, y1 = sample.boxes[0]
+    cx = int((x0 + x1) / 2)  # a crop whose right edge runs through the first box
+    cut = Compose([Crop(0, 0, cx, sample.height)])(sample)
+    objs = fmt.record(cut, ds.info, ds.items[0])["objects"]
+    first = next(o for o in objs if o["bbox"][2] == cx)
+    assert first["truncated"] == "1"

@@ -1,5 +1,10 @@
 """Pascal VOC: one XML file per image (``Annotations/a.xml`` beside ``JPEGImages/a.jpg``).
 
+Outputs keep every tag synthaug does not interpret (``<source>``, ``<owner>``, custom tags in
+objects; ``<path>``, which names the source image, is dropped), set ``truncated`` to 1 for an
+object that did not reach the border of its source image but reaches the border of the output
+(the pipeline cut it), and list the outputs in ``ImageSets/Main`` by the source's split lists.
+
 Box coordinates in VOC are 1-based inclusive pixel indices: ``xmin = 1`` is the first column
 and ``xmax = W`` the last. In synthaug's ``xyxy`` pixel edges that is ``[xmin - 1, ymin - 1,
 xmax, ymax]``. XML is parsed with the standard library after refusing any ``<!DOCTYPE`` or
@@ -100,6 +105,12 @@ def parse_voc_xml(data: bytes, where: str) -> dict[str, Any]:
         "objects": objects,
         "extra": _extra_elements(root, _KNOWN_TOP),
     }
+
+
+def _touches_edge(box: list[float], w: int, h: int) -> bool:
+    """Whether a VOC box (1-based inclusive indices) reaches the image border."""
+    xmin, ymin, xmax, ymax = box
+    return xmin <= 1 or ymin <= 1 or xmax >= w or ymax >= h
 
 
 def _extra_elements(node: ET.Element, known: set[str]) -> list[str]:
@@ -228,6 +239,7 @@ class VocFormat(DatasetFormat):
         raw = np.asarray([o["bbox"] for o in ann["objects"]], np.float64).reshape(-1, 4)
         boxes = check_boxes_xyxy(raw - [1, 1, 0, 0], (h, w), where)
         objects = [{k: v for k, v in o.items() if k != "bbox"} for o in ann["objects"]]
+        at_edge = [_touches_edge(b, w, h) for b in raw.tolist()]
         return Sample(
             image,
             boxes=boxes,
@@ -237,6 +249,7 @@ class VocFormat(DatasetFormat):
                 "objects": objects,
                 "folder": ann["folder"],
                 "extra": ann["extra"],
+                "at_edge": at_edge,
             },
         )
 
@@ -249,7 +262,11 @@ class VocFormat(DatasetFormat):
             xmax, ymax = int(np.floor(x1 + 0.5)), int(np.floor(y1 + 0.5))
             if xmax < xmin or ymax < ymin:
                 continue
-            objs.append({**sample.meta["objects"][j], "bbox": [xmin, ymin, xmax, ymax]})
+            obj = {**sample.meta["objects"][j], "bbox": [xmin, ymin, xmax, ymax]}
+            edge_before = sample.meta.get("at_edge", [True] * (j + 1))[j]
+            if not edge_before and _touches_edge(obj["bbox"], sample.width, sample.height):
+                obj["truncated"] = "1"  # the pipeline cut it at the new frame's border
+            objs.append(obj)
         stem = posixpath.splitext(item.ann["xml"])[0]
         ann_dir = info.get("ann_dir", "")
         return {
