@@ -1,0 +1,653 @@
+"""Compose, OneOf, SomeOf, Sequential, ReplayCompose, BboxParams and KeypointParams.
+
+The Albumentations call convention over one synthaug pipeline: ``pipe(image=..., mask=...,
+masks=..., bboxes=..., keypoints=..., <label fields>..., <additional targets>...)`` returns a
+dict with the same keys. Boxes in any of Albumentations' four formats become ``xyxy`` pixels
+for the engine; each box and keypoint travels with its index, so every label field and every
+extra column follows the boxes the engine keeps. Filters the engine has no setting for
+(``min_width``, ``min_height``, ``max_accept_ratio``, ``clip``, ``filter_invalid_bboxes``) are
+applied here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from synthaug import augment
+from synthaug.albumentations.transforms import BasicTransform
+from synthaug.errors import ConfigError, InvalidInputError
+
+__all__ = [
+    "BaseCompose",
+    "BboxParams",
+    "Compose",
+    "KeypointParams",
+    "OneOf",
+    "ReplayCompose",
+    "SomeOf",
+    "Sequential",
+]
+
+_BOX_FORMATS = ("pascal_voc", "coco", "yolo", "albumentations")
+_KP_FORMATS = ("xy", "yx", "xya", "xys", "xyas", "xysa")
+
+
+@dataclass
+class BboxParams:
+    """How boxes are given and filtered (Albumentations' ``BboxParams``).
+
+    ``format``: ``pascal_voc`` (x_min, y_min, x_max, y_max pixels), ``coco`` (x_min, y_min,
+    width, height pixels), ``yolo`` (normalised centre and size) or ``albumentations``
+    (normalised corners). Boxes below ``min_area`` pixels, ``min_visibility`` (kept fraction),
+    ``min_width``/``min_height`` pixels or above ``max_accept_ratio`` are dropped with their
+    labels. ``clip`` clips input boxes to the image; ``filter_invalid_bboxes`` drops input
+    boxes with no area instead of raising.
+    """
+
+    format: str = "pascal_voc"
+    label_fields: Sequence[str] | None = None
+    min_area: float = 0.0
+    min_visibility: float = 0.0
+    min_width: float = 0.0
+    min_height: float = 0.0
+    check_each_transform: bool = True
+    clip: bool = False
+    filter_invalid_bboxes: bool = False
+    max_accept_ratio: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.format not in _BOX_FORMATS:
+            raise ConfigError(
+                f"BboxParams.format: expected one of {list(_BOX_FORMATS)}, got {self.format!r}"
+            )
+        self.label_fields = list(self.label_fields or [])
+
+
+@dataclass
+class KeypointParams:
+    """How keypoints are given (Albumentations' ``KeypointParams``).
+
+    ``format`` orders x, y, angle ``a`` and scale ``s``; ``angle_in_degrees=False`` reads and
+    writes angles in radians. ``remove_invisible`` drops keypoints that leave the image, with
+    their labels.
+    """
+
+    format: str = "xy"
+    label_fields: Sequence[str] | None = None
+    remove_invisible: bool = True
+    angle_in_degrees: bool = True
+    check_each_transform: bool = True
+
+    def __post_init__(self) -> None:
+        if self.format not in _KP_FORMATS:
+            raise ConfigError(
+                f"KeypointParams.format: expected one of {list(_KP_FORMATS)}, got {self.format!r}"
+            )
+        self.label_fields = list(self.label_fields or [])
+
+
+def _params(value: Any, cls: type, owner: str) -> Any:
+    if value is None or isinstance(value, cls):
+        return value
+    if isinstance(value, Mapping):
+        known = set(cls.__dataclass_fields__)
+        unknown = [k for k in value if k not in known]
+        if unknown:
+            raise ConfigError(
+                f"{owner}: unknown key(s) {unknown}; {cls.__name__} takes {sorted(known)}"
+            )
+        return cls(**value)
+    raise ConfigError(f"{owner}: expected {cls.__name__} or a dict, got {value!r}")
+
+
+class BaseCompose:
+    """A node holding Albumentations-named transforms and containers."""
+
+    def __init__(self, transforms: Sequence[Any], p: float = 1.0) -> None:
+        owner = type(self).__name__
+        if isinstance(transforms, (BasicTransform, BaseCompose)) or not isinstance(
+            transforms, Sequence
+        ):
+            raise ConfigError(f"{owner}.transforms: expected a list of transforms")
+        for i, t in enumerate(transforms):
+            if not isinstance(t, (BasicTransform, BaseCompose)):
+                hint = (
+                    " (a synthaug.augment transform: use synthaug.augment.Compose for those)"
+                    if isinstance(t, augment.Transform)
+                    else ""
+                )
+                raise ConfigError(
+                    f"{owner}.transforms[{i}]: expected an Albumentations-style transform, got "
+                    f"{type(t).__name__}{hint}"
+                )
+        self.transforms = list(transforms)
+        self.p = float(p)
+
+    def _engine_children(self) -> list[augment.Transform]:
+        out = []
+        for i, t in enumerate(self.transforms):
+            if getattr(t, "is_post_step", False):
+                raise ConfigError(
+                    f"{type(self).__name__}.transforms[{i}]: {t.name} must be the last step of "
+                    "the top-level Compose"
+                )
+            out.append(t.to_engine() if isinstance(t, BaseCompose) else t.engine)
+        return out
+
+    def to_engine(self) -> augment.Transform:
+        """The synthaug container doing the same."""
+        raise NotImplementedError
+
+    def to_dict_private(self) -> dict[str, Any]:
+        """``albumentations.to_dict`` form of this node (without the version wrapper)."""
+        return {
+            "__class_fullname__": type(self).__name__,
+            "p": self.p,
+            "transforms": [t.to_dict_private() for t in self.transforms],
+        }
+
+    def __len__(self) -> int:
+        return len(self.transforms)
+
+    def __getitem__(self, i: int) -> Any:
+        return self.transforms[i]
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(t) for t in self.transforms)
+        return f"{type(self).__name__}([{inner}], p={self.p})"
+
+
+class OneOf(BaseCompose):
+    """Apply exactly one child, chosen with probability proportional to the children's ``p``."""
+
+    def __init__(self, transforms: Sequence[Any], p: float = 0.5) -> None:
+        super().__init__(transforms, p)
+
+    def to_engine(self) -> augment.Transform:
+        """synthaug's OneOf (same choice rule: weights are the children's ``p``)."""
+        return augment.OneOf(self._engine_children(), p=self.p)
+
+
+class Sequential(BaseCompose):
+    """Apply every child in order, each with its own probability."""
+
+    def __init__(self, transforms: Sequence[Any], p: float = 0.5) -> None:
+        super().__init__(transforms, p)
+
+    def to_engine(self) -> augment.Transform:
+        """synthaug's Sequential."""
+        return augment.Sequential(self._engine_children(), p=self.p)
+
+
+class SomeOf(BaseCompose):
+    """Choose ``n`` children uniformly, then apply each with its own ``p`` (2.0.8 semantics)."""
+
+    def __init__(
+        self, transforms: Sequence[Any], n: int = 1, replace: bool = False, p: float = 1.0
+    ) -> None:
+        super().__init__(transforms, p)
+        if replace:
+            raise ConfigError(
+                "SomeOf.replace=True is not supported (a child is chosen at most once); use "
+                "replace=False"
+            )
+        self.n, self.replace = int(n), bool(replace)
+
+    def to_engine(self) -> augment.Transform:
+        """synthaug's SomeOf; each child sits in a Sequential so that its own ``p`` applies."""
+        kids = [augment.Sequential([c], p=1.0) for c in self._engine_children()]
+        return augment.SomeOf(kids, n=self.n, p=self.p)
+
+    def to_dict_private(self) -> dict[str, Any]:
+        """With ``n`` and ``replace``."""
+        return {**super().to_dict_private(), "n": self.n, "replace": self.replace}
+
+
+# ----------------------------------------------------------------------------- target codecs
+def _boxes_to_xyxy(b: np.ndarray, fmt: str, h: int, w: int) -> np.ndarray:
+    if fmt == "pascal_voc":
+        return b.copy()
+    if fmt == "coco":
+        return np.stack([b[:, 0], b[:, 1], b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]], axis=1)
+    if fmt == "yolo":
+        cx, cy, bw, bh = b[:, 0] * w, b[:, 1] * h, b[:, 2] * w, b[:, 3] * h
+        return np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1)
+    return b * np.array([w, h, w, h], dtype=np.float64)
+
+
+def _boxes_from_xyxy(b: np.ndarray, fmt: str, h: int, w: int) -> np.ndarray:
+    if fmt == "pascal_voc":
+        return b
+    if fmt == "coco":
+        return np.stack([b[:, 0], b[:, 1], b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]], axis=1)
+    if fmt == "yolo":
+        return np.stack(
+            [
+                (b[:, 0] + b[:, 2]) / (2 * w),
+                (b[:, 1] + b[:, 3]) / (2 * h),
+                (b[:, 2] - b[:, 0]) / w,
+                (b[:, 3] - b[:, 1]) / h,
+            ],
+            axis=1,
+        )
+    return b / np.array([w, h, w, h], dtype=np.float64)
+
+
+def _rows(value: Any, width: int, what: str) -> tuple[np.ndarray, list[tuple[Any, ...]]]:
+    """Split rows into an ``N x width`` float array and the extra columns of each row."""
+    rows = list(value)
+    coords, extras = [], []
+    for i, row in enumerate(rows):
+        row = list(row)
+        if len(row) < width:
+            raise InvalidInputError(f"{what}[{i}] = {row}: expected at least {width} values")
+        coords.append([float(v) for v in row[:width]])
+        extras.append(tuple(row[width:]))
+    arr = np.asarray(coords, dtype=np.float64).reshape(-1, width)
+    return arr, extras
+
+
+def _like(template: Any, items: list[Any]) -> Any:
+    """``items`` in the container type of ``template`` (ndarray, tuple or list)."""
+    if isinstance(template, np.ndarray):
+        return np.asarray(items, dtype=template.dtype) if items else template[:0]
+    return list(items)
+
+
+def _rows_out(template: Any, coords: np.ndarray, extras: list[tuple[Any, ...]]) -> Any:
+    rows = [list(map(float, c)) + list(e) for c, e in zip(coords, extras, strict=True)]
+    if isinstance(template, np.ndarray):
+        width = template.shape[1] if template.ndim == 2 else coords.shape[1]
+        return np.asarray(rows, dtype=np.float32).reshape(-1, width)
+    return rows
+
+
+class Compose(BaseCompose):
+    """Albumentations' ``Compose`` over one synthaug pipeline.
+
+    Parameters
+    ----------
+    transforms : list
+        Albumentations-named transforms and containers.
+    bbox_params : BboxParams or dict, optional
+    keypoint_params : KeypointParams or dict, optional
+    additional_targets : dict, optional
+        More targets of a known type, ``{"image2": "image", "mask2": "mask"}``.
+    p : float
+        Probability of applying the pipeline at all.
+    is_check_shapes : bool
+        Check that every image and mask has the same height and width.
+    strict : bool
+        Refuse keys of a call that are neither targets nor label fields (else they pass
+        through unchanged).
+    mask_interpolation : None
+        Only None (masks are always resampled with nearest neighbour).
+    seed : int, optional
+        Seed of the pipeline's stream: two pipelines with the same seed give the same sequence.
+    save_applied_params : bool
+        Add ``applied_transforms``: the ``(name, params)`` of every step that ran.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import synthaug.albumentations as A
+    >>> pipe = A.Compose([A.HorizontalFlip(p=1.0)], seed=0,
+    ...     bbox_params=A.BboxParams(format="coco", label_fields=["labels"]))
+    >>> out = pipe(image=np.zeros((20, 30, 3), np.uint8), bboxes=[[2, 4, 10, 6]], labels=["cat"])
+    >>> out["bboxes"], out["labels"]
+    ([[18.0, 4.0, 10.0, 6.0]], ['cat'])
+    """
+
+    def __init__(
+        self,
+        transforms: Sequence[Any],
+        bbox_params: BboxParams | Mapping[str, Any] | None = None,
+        keypoint_params: KeypointParams | Mapping[str, Any] | None = None,
+        additional_targets: Mapping[str, str] | None = None,
+        p: float = 1.0,
+        is_check_shapes: bool = True,
+        strict: bool = False,
+        mask_interpolation: int | None = None,
+        seed: int | None = None,
+        save_applied_params: bool = False,
+    ) -> None:
+        super().__init__(transforms, p)
+        self.bbox_params = _params(bbox_params, BboxParams, "bbox_params")
+        self.keypoint_params = _params(keypoint_params, KeypointParams, "keypoint_params")
+        self.additional_targets = dict(additional_targets or {})
+        for key, kind in self.additional_targets.items():
+            if kind not in ("image", "mask", "masks"):
+                raise ConfigError(
+                    f"additional_targets[{key!r}] = {kind!r}: only 'image', 'mask' and 'masks' "
+                    "targets are supported; pass more boxes or keypoints in bboxes/keypoints "
+                    "with a label field"
+                )
+        if mask_interpolation not in (None, 0):
+            raise ConfigError(
+                f"Compose.mask_interpolation={mask_interpolation!r}: masks are always resampled "
+                "with nearest neighbour; use None"
+            )
+        self.is_check_shapes, self.strict = bool(is_check_shapes), bool(strict)
+        self.mask_interpolation = mask_interpolation
+        self.seed, self.save_applied_params = seed, bool(save_applied_params)
+        self._post = []
+        body = list(self.transforms)
+        while body and getattr(body[-1], "is_post_step", False):
+            self._post.insert(0, body.pop())
+        self._body = body
+        self._engine = self.to_engine()
+        self.set_random_seed(seed)
+
+    # -- engine and seeding
+    def to_engine(self) -> augment.Compose:
+        """The synthaug pipeline doing the work (boxes as ``xyxy`` pixels)."""
+        bp, kp = self.bbox_params, self.keypoint_params
+        kids = BaseCompose(self._body, self.p)._engine_children() if self._body else []
+        return augment.Compose(
+            kids,
+            box_format="xyxy",
+            min_area=bp.min_area if bp else 0.0,
+            min_visibility=bp.min_visibility if bp else 0.0,
+            remove_invisible_keypoints=kp.remove_invisible if kp else True,
+            p=self.p,
+        )
+
+    def to_synthaug(self) -> augment.Compose:
+        """The equivalent :class:`synthaug.augment.Compose` (for synthaug's Dataset wrapper,
+        per-item seeds and the CLI); boxes in it are ``xyxy`` pixels."""
+        return self._engine
+
+    def set_random_seed(self, seed: int | None) -> None:
+        """Restart the pipeline's stream from ``seed`` (None: fresh entropy)."""
+        self.seed = seed
+        self._rng = np.random.default_rng(seed)
+        self._pid = os.getpid()
+
+    def _stream(self) -> np.random.Generator:
+        if os.getpid() != self._pid:
+            # a forked DataLoader worker: give it its own stream (reproducible when seeded)
+            worker = os.getpid()
+            torch = sys.modules.get("torch")
+            info = torch.utils.data.get_worker_info() if torch is not None else None
+            if info is not None:
+                worker = info.id
+            self._rng = np.random.default_rng(
+                None if self.seed is None else np.random.SeedSequence([self.seed, worker])
+            )
+            self._pid = os.getpid()
+        return self._rng
+
+    # -- the call
+    def __call__(self, *args: Any, force_apply: bool = False, **data: Any) -> dict[str, Any]:
+        """Transform the keyword targets; returns a dict with the same keys."""
+        if args:
+            raise TypeError("pass targets as keywords, e.g. pipe(image=image, bboxes=boxes)")
+        out, applied = self._run(data, force_apply, None)
+        self._finish_outputs(out, applied)
+        return out
+
+    def _finish_outputs(self, out: dict[str, Any], applied: list[augment.Applied]) -> None:
+        if self.save_applied_params:
+            out["applied_transforms"] = [(a.name, a.params) for a in applied]
+        for step in self._post:
+            step.apply_to_dict(out)
+
+    def _label_fields(self) -> tuple[list[str], list[str]]:
+        return (
+            list(self.bbox_params.label_fields) if self.bbox_params else [],
+            list(self.keypoint_params.label_fields) if self.keypoint_params else [],
+        )
+
+    def _run(
+        self, data: dict[str, Any], force: bool, applied: list[Any] | None
+    ) -> tuple[dict[str, Any], list[augment.Applied]]:
+        if "image" not in data or data["image"] is None:
+            raise InvalidInputError("expected an image= keyword argument")
+        box_fields, kp_fields = self._label_fields()
+        known = {"image", "mask", "masks", "bboxes", "keypoints", *box_fields, *kp_fields}
+        known |= set(self.additional_targets)
+        if self.strict:
+            unknown = [k for k in data if k not in known]
+            if unknown:
+                raise InvalidInputError(
+                    f"unknown key(s) {unknown} in a strict Compose; targets are {sorted(known)}"
+                )
+        image = data["image"]
+        h, w = image.shape[:2]
+        fields: dict[str, Any] = {"image": image}
+        self._check_shapes(data, (h, w))
+
+        # masks: `mask`, `masks` and additional mask targets share the engine's mask list
+        mask_plan: list[tuple[str, str, int]] = []
+        masks: list[np.ndarray] = []
+        for key, kind in [("mask", "mask"), ("masks", "masks")] + [
+            (k, v) for k, v in self.additional_targets.items() if v in ("mask", "masks")
+        ]:
+            value = data.get(key)
+            if value is None:
+                continue
+            items = _mask_items(value, kind)
+            mask_plan.append((key, kind, len(items)))
+            masks.extend(items)
+        if masks:
+            fields["masks"] = masks
+
+        box_state = self._boxes_in(data, box_fields, (h, w))
+        if box_state is not None:
+            fields["boxes"], fields["box_labels"] = box_state["xyxy"], box_state["index"]
+        kp_state = self._keypoints_in(data, kp_fields)
+        if kp_state is not None:
+            fields["keypoints"] = kp_state["engine"]
+            fields["keypoint_labels"] = kp_state["index"]
+
+        engine = self._engine
+        if applied is not None:
+            res = (
+                engine.replay(augment.Sample(**fields), applied)
+                if len(fields) > 1
+                else (engine.replay(image, applied))
+            )
+        elif force and self.p < 1.0:
+            forced = augment.Compose(
+                engine.transforms,
+                box_format="xyxy",
+                min_area=engine.min_area,
+                min_visibility=engine.min_visibility,
+                remove_invisible_keypoints=engine.remove_invisible_keypoints,
+            )
+            res = forced(seed=self._stream(), **fields)
+        else:
+            res = engine(seed=self._stream(), **fields)
+
+        out = dict(data)
+        out["image"] = res.image
+        oh, ow = res.image.shape[:2]
+        if mask_plan:
+            self._masks_out(out, data, mask_plan, res.masks)
+        if box_state is not None:
+            self._boxes_out(out, data, box_fields, box_state, res, (oh, ow))
+        if kp_state is not None:
+            self._keypoints_out(out, data, kp_fields, kp_state, res)
+        for key, kind in self.additional_targets.items():
+            if kind == "image" and data.get(key) is not None:
+                out[key] = engine.replay(data[key], res.applied).image
+        return out, list(res.applied)
+
+    def _check_shapes(self, data: dict[str, Any], hw: tuple[int, int]) -> None:
+        if not self.is_check_shapes:
+            return
+        keys = ["mask"] + [k for k, v in self.additional_targets.items() if v in ("image", "mask")]
+        for key in keys:
+            v = data.get(key)
+            if isinstance(v, np.ndarray) and v.shape[:2] != hw:
+                raise InvalidInputError(
+                    f"{key}: size {v.shape[0]}x{v.shape[1]} differs from the image's "
+                    f"{hw[0]}x{hw[1]} (pass is_check_shapes=False only for targets of other sizes)"
+                )
+
+    def _masks_out(self, out, data, plan, masks) -> None:
+        pos = 0
+        for key, kind, n in plan:
+            items, pos = masks[pos : pos + n], pos + n
+            src = data[key]
+            if kind == "mask":
+                out[key] = items[0] if src.ndim == 2 else np.stack(items, axis=2)
+            elif isinstance(src, np.ndarray):
+                out[key] = np.stack(items, axis=0) if items else src[:0]
+            else:
+                out[key] = list(items)
+
+    # -- boxes
+    def _boxes_in(self, data, fields, hw) -> dict[str, Any] | None:
+        value = data.get("bboxes")
+        if value is None:
+            return None
+        bp = self.bbox_params
+        if bp is None:
+            raise InvalidInputError("bboxes given but the Compose has no bbox_params")
+        coords, extras = _rows(value, 4, "bboxes")
+        labels = {}
+        for f in fields:
+            if f not in data:
+                raise InvalidInputError(f"label field {f!r} of bbox_params missing from the call")
+            if len(data[f]) != len(coords):
+                raise InvalidInputError(f"{f}: {len(data[f])} labels for {len(coords)} bboxes")
+            labels[f] = list(data[f])
+        h, w = hw
+        xyxy = _boxes_to_xyxy(coords, bp.format, h, w)
+        if bp.clip:
+            xyxy = np.clip(xyxy, 0.0, [w, h, w, h])
+        keep = np.ones(len(xyxy), bool)
+        if bp.filter_invalid_bboxes:
+            keep = (xyxy[:, 2] > xyxy[:, 0]) & (xyxy[:, 3] > xyxy[:, 1])
+        index = [i for i in range(len(xyxy)) if keep[i]]
+        return {"xyxy": xyxy[keep], "index": index, "extras": extras, "labels": labels}
+
+    def _boxes_out(self, out, data, fields, state, res, hw) -> None:
+        bp = self.bbox_params
+        b = np.asarray(res.boxes, dtype=np.float64).reshape(-1, 4)
+        idx = list(res.box_labels or [])
+        bw, bh = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
+        keep = (bw >= bp.min_width) & (bh >= bp.min_height)
+        if bp.max_accept_ratio is not None:
+            ratio = np.maximum(bw / np.maximum(bh, 1e-12), bh / np.maximum(bw, 1e-12))
+            keep &= ratio <= bp.max_accept_ratio
+        b, idx = b[keep], [i for i, k in zip(idx, keep, strict=True) if k]
+        coords = _boxes_from_xyxy(b, bp.format, *hw)
+        out["bboxes"] = _rows_out(data["bboxes"], coords, [state["extras"][i] for i in idx])
+        for f in fields:
+            out[f] = _like(data[f], [state["labels"][f][i] for i in idx])
+
+    # -- keypoints
+    def _keypoints_in(self, data, fields) -> dict[str, Any] | None:
+        value = data.get("keypoints")
+        if value is None:
+            return None
+        kp = self.keypoint_params
+        if kp is None:
+            raise InvalidInputError("keypoints given but the Compose has no keypoint_params")
+        fmt = kp.format
+        coords, extras = _rows(value, len(fmt), "keypoints")
+        cols = {c: coords[:, i] for i, c in enumerate(fmt)}
+        n = len(coords)
+        engine = [cols["x"], cols["y"]]
+        if "a" in cols or "s" in cols:
+            a = cols.get("a", np.zeros(n))
+            engine += [a if kp.angle_in_degrees else np.degrees(a), cols.get("s", np.ones(n))]
+        labels = {}
+        for f in fields:
+            if f not in data:
+                raise InvalidInputError(
+                    f"label field {f!r} of keypoint_params missing from the call"
+                )
+            if len(data[f]) != n:
+                raise InvalidInputError(f"{f}: {len(data[f])} labels for {n} keypoints")
+            labels[f] = list(data[f])
+        arr = np.stack(engine, axis=1) if n else np.zeros((0, len(engine)))
+        return {"engine": arr, "index": list(range(n)), "extras": extras, "labels": labels}
+
+    def _keypoints_out(self, out, data, fields, state, res) -> None:
+        kp = self.keypoint_params
+        k = np.asarray(res.keypoints, dtype=np.float64)
+        idx = list(res.keypoint_labels or [])
+        cols = {"x": k[:, 0], "y": k[:, 1]}
+        if k.shape[1] >= 4:
+            cols["a"] = k[:, 2] if kp.angle_in_degrees else np.radians(k[:, 2])
+            cols["s"] = k[:, 3]
+        coords = (
+            np.stack([cols[c] for c in kp.format], axis=1)
+            if len(k)
+            else np.zeros((0, len(kp.format)))
+        )
+        out["keypoints"] = _rows_out(data["keypoints"], coords, [state["extras"][i] for i in idx])
+        for f in fields:
+            out[f] = _like(data[f], [state["labels"][f][i] for i in idx])
+
+    # -- serialization
+    def to_dict_private(self) -> dict[str, Any]:
+        """``albumentations.to_dict`` form, with bbox/keypoint params and additional targets."""
+        d = super().to_dict_private()
+        d["bbox_params"] = asdict(self.bbox_params) if self.bbox_params else None
+        d["keypoint_params"] = asdict(self.keypoint_params) if self.keypoint_params else None
+        d["additional_targets"] = dict(self.additional_targets)
+        d["is_check_shapes"] = self.is_check_shapes
+        if self.seed is not None:
+            d["seed"] = self.seed
+        return d
+
+
+def _mask_items(value: Any, kind: str) -> list[np.ndarray]:
+    if kind == "mask":
+        if not isinstance(value, np.ndarray) or value.ndim not in (2, 3):
+            raise InvalidInputError(f"mask: expected an H x W or H x W x C array, got {value!r}")
+        return [value] if value.ndim == 2 else [value[..., c] for c in range(value.shape[2])]
+    if isinstance(value, np.ndarray):
+        if value.ndim != 3:
+            raise InvalidInputError(f"masks: expected N x H x W, got shape {value.shape}")
+        return [value[i] for i in range(value.shape[0])]
+    return [np.asarray(m) for m in value]
+
+
+class ReplayCompose(Compose):
+    """A Compose whose output carries what it did, to apply it again to other data.
+
+    ``out[save_key]`` holds the pipeline and the parameters of every step that ran;
+    ``ReplayCompose.replay(out["replay"], image=other, ...)`` applies exactly those steps.
+    """
+
+    def __init__(
+        self, transforms: Sequence[Any], *args: Any, save_key: str = "replay", **kwargs: Any
+    ) -> None:
+        super().__init__(transforms, *args, **kwargs)
+        self.save_key = save_key
+
+    def __call__(self, *args: Any, force_apply: bool = False, **data: Any) -> dict[str, Any]:
+        """As :meth:`Compose.__call__`, plus ``out[save_key]``."""
+        if args:
+            raise TypeError("pass targets as keywords, e.g. pipe(image=image)")
+        out, applied = self._run(data, force_apply, None)
+        out[self.save_key] = {"pipeline": self, "applied": applied}
+        self._finish_outputs(out, applied)
+        return out
+
+    @staticmethod
+    def replay(saved_augmentations: Mapping[str, Any], **data: Any) -> dict[str, Any]:
+        """Apply the steps recorded in ``saved_augmentations`` to new targets."""
+        pipe = saved_augmentations.get("pipeline")
+        if not isinstance(pipe, ReplayCompose):
+            raise InvalidInputError(
+                "replay: expected the dict a ReplayCompose call stored under its save_key"
+            )
+        out, applied = pipe._run(data, True, list(saved_augmentations["applied"]))
+        pipe._finish_outputs(out, applied)
+        return out
+
+    def to_dict_private(self) -> dict[str, Any]:
+        """With ``save_key``."""
+        return {**super().to_dict_private(), "save_key": self.save_key}
