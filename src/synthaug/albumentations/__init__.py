@@ -63,3 +63,11 @@ __all__ = [
     "to_dict",
     *sorted(_transforms.TRANSFORMS),
 ]
+
+
+def __getattr__(name: str) -> type:
+    # an Albumentations transform synthaug lacks: a class whose construction raises a
+    # ConfigError naming it (so a script fails at pipeline construction, not mid-training)
+    if name in _transforms.MISSING:
+        return _transforms.missing_transform(name)
+    raise AttributeError(f"module 'synthaug.albumentations' has no attribute {name!r}")

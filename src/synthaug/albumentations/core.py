@@ -116,7 +116,9 @@ class BaseCompose:
         ):
             raise ConfigError(f"{owner}.transforms: expected a list of transforms")
         for i, t in enumerate(transforms):
-            if not isinstance(t, (BasicTransform, BaseCompose)):
+            if not isinstance(t, (BasicTransform, BaseCompose)) and not getattr(
+                t, "is_post_step", False
+            ):
                 hint = (
                     " (a synthaug.augment transform: use synthaug.augment.Compose for those)"
                     if isinstance(t, augment.Transform)

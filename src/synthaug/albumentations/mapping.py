@@ -345,6 +345,13 @@ def _to_gray(d):
     return "ToGray", {}
 
 
+def _flip(d):
+    # Albumentations 1.x Flip: one of horizontal, vertical or both, chosen uniformly
+    both = augment.Sequential([augment.HorizontalFlip(p=1.0), augment.VerticalFlip(p=1.0)])
+    kids = [augment.HorizontalFlip(p=1.0), augment.VerticalFlip(p=1.0), both]
+    return augment.OneOf(kids, p=d.get("p", 0.5))
+
+
 def _safe_rotate(d):
     _require(d, "rotate_method", "largest_box")
     r = _resampling(d)
@@ -538,6 +545,7 @@ _MAPPERS: dict[str, Callable[[Mapping[str, Any]], tuple[str, dict[str, Any]]]] =
         "RandomSunFlare", {"flare_roi": "flare_roi", "num_flare_circles_range": "num_circles"}
     ),
     "SafeRotate": _safe_rotate,
+    "Flip": _flip,
     "Erasing": _erasing,
     "NoOp": lambda d: steps.NoOpStep(p=d.get("p", 0.5)),
     "ToFloat": lambda d: steps.ToFloatStep(d.get("max_value"), p=d.get("p", 1.0)),

@@ -387,6 +387,9 @@ SIGNATURES: dict[str, tuple[tuple[str, Any], ...]] = {
         ("p", 0.5),
     ),
     "NoOp": (("p", 0.5),),
+    # removed in 2.0 but common in 1.x code and files: a random horizontal, vertical or
+    # double flip
+    "Flip": (("p", 0.5),),
     "Lambda": (
         ("image", None),
         ("mask", None),

@@ -30,7 +30,35 @@ from synthaug.albumentations.mapping import Unmappable, engine_transform
 from synthaug.albumentations.signatures import REQUIRED, SIGNATURES, to_range
 from synthaug.errors import ConfigError
 
-__all__ = ["TRANSFORMS", "BasicTransform", "bind_arguments"]
+__all__ = ["MISSING", "TRANSFORMS", "BasicTransform", "bind_arguments", "missing_transform"]
+
+#: Albumentations 2.0.8 transforms synthaug has no counterpart for (asking for one is a
+#: ConfigError at construction, naming it)
+MISSING = (
+    "AdditiveNoise", "AdvancedBlur", "AtLeastOneBBoxRandomCrop", "ChromaticAberration",
+    "ConstrainedCoarseDropout", "CropNonEmptyMaskIfExists", "D4", "FDA", "FancyPCA",
+    "FrequencyMasking", "GlassBlur", "GridElasticDeform", "HEStain", "HistogramMatching",
+    "Illumination", "MaskDropout", "Morphological", "Mosaic", "OverlayElements",
+    "PiecewiseAffine", "PixelDistributionAdaptation", "PlanckianJitter",
+    "PlasmaBrightnessContrast", "PlasmaShadow", "RandomCropFromBorders", "RandomCropNearBBox",
+    "RandomGravel", "RandomGridShuffle", "RandomSnow", "RandomToneCurve", "RingingOvershoot",
+    "ShotNoise", "SquareSymmetry", "Superpixels", "TextImage", "ThinPlateSpline",
+    "TimeMasking", "TimeReverse", "ToRGB", "UnsharpMask", "XYMasking",
+)  # fmt: skip
+
+
+def missing_transform(name: str) -> type:
+    """A stand-in class for an Albumentations transform synthaug lacks: constructing it raises
+    a ConfigError naming the transform and the nearest one this layer has."""
+
+    def refuse(self: Any, *args: Any, **kwargs: Any) -> None:
+        hint = _suggest(name, sorted(TRANSFORMS))
+        raise ConfigError(
+            f"{name}: synthaug has no counterpart for this Albumentations transform{hint}; "
+            "remove it or replace it (see docs/migrating-from-albumentations.md)"
+        )
+
+    return type(name, (), {"__init__": refuse, "__doc__": f"Not available: {name}."})
 
 
 def _suggest(word: str, options: list[str]) -> str:
@@ -84,7 +112,7 @@ def bind_arguments(
         elif default == REQUIRED:
             raise ConfigError(f"{name}: missing required argument {key!r}")
         else:
-            full[key] = default
+            full[key] = to_range(new_name, key, default)
     for key in derived:
         if key in bound:
             full[key] = bound[key]
