@@ -36,6 +36,11 @@ CASES = {
     "Rotate(30)": ("Rotate", {"limit": (30, 30), "p": 1}),
     "SafeRotate(30)": ("SafeRotate", {"limit": (30, 30), "p": 1}),
     "Affine(scale 1.2, rot 10)": ("Affine", {"scale": 1.2, "rotate": 10, "p": 1}),
+    "Affine(translate 10%, shear 5)": (
+        "Affine",
+        {"translate_percent": 0.1, "shear": 5, "rotate": 20, "keep_ratio": True, "p": 1},
+    ),
+    "Affine(translate_px 4)": ("Affine", {"translate_px": 4, "p": 1}),
     "ShiftScaleRotate(fixed)": (
         "ShiftScaleRotate",
         {"shift_limit": (0.1, 0.1), "scale_limit": (0.1, 0.1), "rotate_limit": (15, 15), "p": 1},
@@ -66,6 +71,9 @@ CASES = {
     "Equalize": ("Equalize", {"p": 1}),
     "Normalize": ("Normalize", {"p": 1}),
     "ToFloat": ("ToFloat", {"p": 1}),
+    "Emboss(0.5, 0.5)": ("Emboss", {"alpha": (0.5, 0.5), "strength": (0.5, 0.5), "p": 1}),
+    "Downscale(0.5)": ("Downscale", {"scale_range": (0.5, 0.5), "p": 1}),
+    "RandomScale(0.2)": ("RandomScale", {"scale_limit": (0.2, 0.2), "p": 1}),
     "Blur(5)": ("Blur", {"blur_limit": (5, 5), "p": 1}),
     "MedianBlur(5)": ("MedianBlur", {"blur_limit": (5, 5), "p": 1}),
     "GaussianBlur(5, 1.5)": (
@@ -97,28 +105,35 @@ def _diff(a, b):
     return f"{np.abs(a - b).max():.3g}" if a.size else "0"
 
 
+def _mean(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return f"{np.abs(a - b).mean():.3g}" if a.shape == b.shape and a.size else "-"
+
+
 def main() -> None:
     rng = np.random.default_rng(2025)
     image = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)
     boxes = [[5.0, 4.0, 20.0, 18.0], [30.0, 10.0, 50.0, 33.0]]
     kps = [[10.0, 12.0], [40.0, 25.0]]
     rows = [
-        "| transform (fixed settings) | image max abs diff | boxes | keypoints |",
-        "|---|---|---|---|",
+        "| transform (fixed settings) | image max abs diff | image mean abs diff | boxes "
+        "| keypoints |",
+        "|---|---|---|---|---|",
     ]
     for label, (name, kw) in CASES.items():
         ref = _run(alb, name, kw, image, boxes, kps)
         got = _run(ours, name, kw, image, boxes, kps)
         rows.append(
             f"| {label} | {_diff(got['image'], ref['image'])} | "
+            f"{_mean(got['image'], ref['image'])} | "
             f"{_diff(got['bboxes'], ref['bboxes'])} | {_diff(got['keypoints'], ref['keypoints'])} |"
         )
     table = "\n".join(rows)
     print(table)
     text = DOC.read_text()
     text = re.sub(
-        r"(<!-- parity:start -->\n).*?(\n<!-- parity:end -->)",
-        lambda m: m.group(1) + table + m.group(2),
+        r"(<!-- parity:start -->\n).*?(<!-- parity:end -->)",
+        lambda m: m.group(1) + table + "\n" + m.group(2),
         text,
         flags=re.S,
     )

@@ -247,3 +247,96 @@ def test_safe_rotate_keeps_every_corner_visible():
     img = np.full((40, 60, 3), 255, np.uint8)
     out = A.Compose([A.SafeRotate(limit=(45, 45), p=1.0)])(image=img)["image"]
     assert out.shape == img.shape and out[20, 30].min() == 255
+
+
+def test_affine_translate_percent_moves_by_whole_pixels_like_albumentations():
+    # 10% of 53 px is 5.3 px and of 37 px 3.7 px: Albumentations 2.0.8 shifts by int() of those
+    img = np.zeros((37, 53), np.uint8)
+    img[10, 10] = 255
+    out = A.Compose([A.Affine(translate_percent=(0.1, 0.1), p=1.0)])(image=img)["image"]
+    assert out[13, 15] == 255 and out.sum() == 255
+
+
+def test_affine_shears_by_minus_the_angle_after_rotation():
+    # a keypoint on the x axis through the centre is moved only by a y-shear: dy = -tan(a) dx
+    pipe = A.Compose(
+        [A.Affine(shear={"x": (0, 0), "y": (10, 10)}, p=1.0)],
+        keypoint_params=A.KeypointParams(format="xy", remove_invisible=False),
+    )
+    out = pipe(image=np.zeros((41, 41), np.uint8), keypoints=[[30.0, 20.0]])
+    assert np.allclose(out["keypoints"][0], [30.0, 20.0 - 10 * np.tan(np.radians(10))])
+
+
+def test_hue_saturation_value_uses_whole_level_shifts():
+    img = np.array([[[200, 100, 50]]], np.uint8)
+    out = A.Compose([A.HueSaturationValue((0, 0), (0, 0), (10.9, 10.9), p=1.0)])(image=img)
+    hsv_in = __import__("cv2").cvtColor(img, __import__("cv2").COLOR_RGB2HSV)
+    hsv_out = __import__("cv2").cvtColor(out["image"], __import__("cv2").COLOR_RGB2HSV)
+    assert int(hsv_out[0, 0, 2]) - int(hsv_in[0, 0, 2]) == 10
+
+
+def test_random_scale_truncates_the_output_size():
+    out = A.Compose([A.RandomScale(scale_limit=(0.2, 0.2), p=1.0)])(
+        image=np.zeros((37, 53, 3), np.uint8)
+    )
+    assert out["image"].shape == (44, 63, 3)  # int(37 * 1.2), int(53 * 1.2)
+
+
+def test_strict_compose_refuses_unknown_keys_and_lenient_passes_them_through():
+    img = _image()
+    assert A.Compose([A.NoOp()])(image=img, filename="a.jpg")["filename"] == "a.jpg"
+    with pytest.raises(ValueError, match="filename"):
+        A.Compose([A.NoOp()], strict=True)(image=img, filename="a.jpg")
+
+
+def test_clip_and_filter_invalid_bboxes():
+    img = _image()
+    pipe = A.Compose(
+        [A.NoOp(p=1.0)],
+        bbox_params=A.BboxParams(
+            format="pascal_voc", label_fields=["l"], clip=True, filter_invalid_bboxes=True
+        ),
+    )
+    out = pipe(image=img, bboxes=[[-5, 10, 20, 30], [200, 10, 220, 30]], l=["in", "out"])
+    assert out["l"] == ["in"] and out["bboxes"][0][:4] == [0.0, 10.0, 20.0, 30.0]
+
+
+def test_keypoint_formats_round_trip_through_a_noop():
+    img = _image()
+    for fmt, kp in (("yx", [5, 7]), ("xys", [5, 7, 2.0]), ("xysa", [5, 7, 2.0, 45.0])):
+        pipe = A.Compose([A.NoOp(p=1.0)], keypoint_params=A.KeypointParams(format=fmt))
+        assert np.allclose(pipe(image=img, keypoints=[kp])["keypoints"][0], kp)
+    pipe = A.Compose(
+        [A.NoOp(p=1.0)], keypoint_params=A.KeypointParams(format="xya", angle_in_degrees=False)
+    )
+    assert np.allclose(pipe(image=img, keypoints=[[5, 7, 1.0]])["keypoints"][0], [5, 7, 1.0])
+
+
+def test_tofloat_and_fromfloat_invert_each_other():
+    img = _image()
+    out = A.Compose([A.ToFloat(max_value=255), A.FromFloat(max_value=255)])(image=img)
+    assert np.array_equal(out["image"], img)
+    f = A.Compose([A.ToFloat()])(image=img)["image"]
+    assert f.dtype == np.float32 and np.allclose(f, img / 255.0)
+
+
+def test_someof_applies_each_chosen_child_with_its_own_p():
+    img = _image()
+    pipe = A.Compose([A.SomeOf([A.InvertImg(p=0.0), A.InvertImg(p=0.0)], n=2)], seed=0)
+    assert np.array_equal(pipe(image=img)["image"], img)
+    with pytest.raises(ConfigError, match="replace=True"):
+        A.SomeOf([A.NoOp()], replace=True)
+
+
+def test_mask_of_other_size_is_refused_when_checking_shapes():
+    with pytest.raises(ValueError, match="differs"):
+        A.Compose([A.NoOp()])(image=_image(), mask=np.zeros((10, 10), np.uint8))
+
+
+def test_migration_doc_names_table_is_generated_from_the_code():
+    from pathlib import Path
+
+    from synthaug.albumentations.catalog import names_table
+
+    doc = (Path(__file__).parents[2] / "docs" / "migrating-from-albumentations.md").read_text()
+    assert names_table() in doc

@@ -15,11 +15,9 @@ not duplicate boxes and keypoints into the reflected border; ``ElasticTransform`
 
 Examples
 --------
->>> t = engine_transform("RandomBrightnessContrast", {"brightness_limit": (-0.1, 0.2),
-...     "contrast_limit": (-0.2, 0.2), "brightness_by_max": True, "ensure_safe_range": False,
-...     "p": 0.3})
->>> type(t).__name__, t.brightness, t.p
-('BrightnessContrast', (-0.1, 0.2), 0.3)
+>>> t = engine_transform("RandomRotate90", {"p": 0.3})
+>>> type(t).__name__, t.k, t.p
+('Rotate90', (0, 1, 2, 3), 0.3)
 """
 
 from __future__ import annotations
@@ -106,19 +104,41 @@ def _odd(v: Any) -> list[int]:
 
 
 # --------------------------------------------------------------------------- mappers
+def _axes(d: Mapping[str, Any], key: str) -> tuple[tuple[float, float], tuple[float, float]]:
+    """``(x_range, y_range)`` of Albumentations' number, pair or ``{"x": ..., "y": ...}``."""
+    v = d.get(key)
+
+    def rng(u: Any) -> tuple[float, float]:
+        if isinstance(u, (int, float)) and not isinstance(u, bool):
+            return (float(u), float(u))
+        lo, hi = u
+        return (float(lo), float(hi))
+
+    if isinstance(v, Mapping):
+        return rng(v["x"]), rng(v["y"])
+    return rng(v), rng(v)
+
+
 def _affine(d):
     _require(d, "fit_output", False)
-    kw: dict[str, Any] = {"scale": _xy(d, "scale"), "rotate": _pair(d.get("rotate", 0.0))}
-    if d.get("translate_percent") is not None:
-        kw["translate_percent"] = _xy(d, "translate_percent")
-    elif d.get("translate_px") is not None and _xy(d, "translate_px") != [0, 0]:
-        kw["translate_px"] = _xy(d, "translate_px")
-    shear = d.get("shear", {"x": [0, 0], "y": [0, 0]})
-    if isinstance(shear, Mapping) and list(shear["y"]) == [0, 0] and list(shear["x"]) != [0, 0]:
-        raise Unmappable("shear along x only (our Affine draws both axes from one range)")
-    kw["shear"] = _xy(d, "shear") if shear is not None else 0.0
-    kw["keep_ratio"] = bool(d.get("keep_ratio", True))
-    return "Affine", {**kw, **_resampling(d)}
+    _require(d, "balanced_scale", False)
+    _require(d, "rotate_method", "largest_box")
+    ranges: dict[str, Any] = {"scale": _axes(d, "scale"), "shear": _axes(d, "shear")}
+    if d.get("translate_px") is not None:
+        ranges["translate_px"] = _axes(d, "translate_px")
+    elif d.get("translate_percent") is not None:
+        ranges["translate_percent"] = _axes(d, "translate_percent")
+    rot = d.get("rotate", 0.0)
+    step = steps.WholePixelAffineStep(
+        scale=ranges["scale"][0],
+        rotate=(float(rot), float(rot)) if isinstance(rot, (int, float)) else tuple(rot),
+        shear=ranges["shear"][0],
+        keep_ratio=bool(d.get("keep_ratio", False)),
+        **_resampling(d),
+        p=d.get("p", 0.5),
+    )
+    step.ranges_xy = ranges
+    return step
 
 
 def _shift_scale_rotate(d):
@@ -133,7 +153,15 @@ def _shift_scale_rotate(d):
         "scale": [1.0 + lo, 1.0 + hi],
         "rotate": _pair(d["rotate_limit"]),
     }
-    return "Affine", {**kw, **_resampling(d)}
+    step = steps.WholePixelAffineStep(
+        scale=kw["scale"],
+        rotate=kw["rotate"],
+        keep_ratio=True,
+        **_resampling(d),
+        p=d.get("p", 0.5),
+    )
+    step.ranges_xy = {"translate_percent": (tuple(kw["translate_percent"]),) * 2}
+    return step
 
 
 def _elastic(d):
@@ -196,20 +224,28 @@ def _max_size(name):
 
 
 def _brightness_contrast(d):
-    _require(d, "brightness_by_max", True)
-    return "BrightnessContrast", {
-        "brightness": _pair(d["brightness_limit"]),
-        "contrast": _pair(d["contrast_limit"]),
-    }
+    _require(d, "ensure_safe_range", False)
+    cls = (
+        steps.BrightnessContrastStep
+        if d.get("brightness_by_max", True)
+        else (steps.BrightnessContrastByMeanStep)
+    )
+    return cls(
+        tuple(_scaled(d["brightness_limit"], 1.0)),
+        tuple(_scaled(d["contrast_limit"], 1.0)),
+        p=d.get("p", 0.5),
+    )
 
 
 def _hsv(d):
-    # uint8 semantics: hue in OpenCV half-degrees, saturation and value in 0-255 levels
-    return "HueSaturationValue", {
-        "hue_shift_deg": _scaled(d["hue_shift_limit"], 2.0),
-        "sat_shift": _scaled(d["sat_shift_limit"], 1 / 255),
-        "val_shift": _scaled(d["val_shift_limit"], 1 / 255),
-    }
+    # Albumentations' own uint8 arithmetic (OpenCV HSV, whole-level shifts), so fixed shifts
+    # give the same pixels; synthaug's HueSaturationValue works in float HSV
+    return steps.HueSaturationValueStep(
+        tuple(_scaled(d["hue_shift_limit"], 1.0)),
+        tuple(_scaled(d["sat_shift_limit"], 1.0)),
+        tuple(_scaled(d["val_shift_limit"], 1.0)),
+        p=d.get("p", 0.5),
+    )
 
 
 def _gaussian_blur(d):
@@ -448,15 +484,13 @@ _MAPPERS: dict[str, Callable[[Mapping[str, Any]], tuple[str, dict[str, Any]]]] =
     ),
     "LongestMaxSize": _max_size("LongestMaxSize"),
     "SmallestMaxSize": _max_size("SmallestMaxSize"),
-    "RandomScale": lambda d: (
-        "RandomScale",
-        {
-            "scale_limit": _pair(d["scale_limit"]),
-            "interpolation": _interp(d.get("interpolation", 1)),
-        },
+    "RandomScale": lambda d: steps.TruncatedRandomScaleStep(
+        _pair(d["scale_limit"]), _interp(d.get("interpolation", 1)), p=d.get("p", 0.5)
     ),
     "RandomBrightnessContrast": _brightness_contrast,
-    "RandomGamma": lambda d: ("Gamma", {"gamma": _scaled(d["gamma_limit"], 0.01)}),
+    "RandomGamma": lambda d: steps.GammaStep(
+        tuple(_scaled(d["gamma_limit"], 1.0)), p=d.get("p", 0.5)
+    ),
     "ColorJitter": _simple(
         "ColorJitter",
         {

@@ -13,12 +13,34 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import cv2
 import numpy as np
 
-from synthaug.augment import CoarseDropout, ImageOnlyTransform, MatrixTransform, Sample, Transform
+from synthaug.augment import (
+    Affine,
+    CoarseDropout,
+    ImageOnlyTransform,
+    MatrixTransform,
+    RandomScale,
+    Sample,
+    Transform,
+)
 from synthaug.errors import ConfigError, InvalidInputError
 
-__all__ = ["FromFloatStep", "LambdaStep", "NoOpStep", "PixelHolesStep", "SafeRotateStep"]
+__all__ = [
+    "BrightnessContrastByMeanStep",
+    "BrightnessContrastStep",
+    "FromFloatStep",
+    "GammaStep",
+    "HueSaturationValueStep",
+    "LambdaStep",
+    "NoOpStep",
+    "PixelHolesStep",
+    "SafeRotateStep",
+    "ToFloatStep",
+    "TruncatedRandomScaleStep",
+    "WholePixelAffineStep",
+]
 
 _DTYPE_MAX = {"uint8": 255.0, "uint16": 65535.0, "float32": 1.0}
 
@@ -195,3 +217,258 @@ class PixelHolesStep(Transform):
                 f"{(sample.height, sample.width)}"
             )
         return self._inner(tuple(params["hw"])).apply(sample, inner)
+
+
+class HueSaturationValueStep(ImageOnlyTransform):
+    """Albumentations' uint8 HSV shift: OpenCV HSV, hue in half-degrees modulo 180.
+
+    The hue shift goes through a 256-entry table (``(h + shift) mod 180``, truncated); the
+    saturation and value shifts are truncated to whole levels and added with saturation, and
+    pixels with no saturation keep none. Float images are shifted at 8 bits and scaled back, and
+    a grayscale image takes the value shift only, as in Albumentations 2.0.8.
+    """
+
+    def __init__(
+        self,
+        hue_shift_limit: tuple[float, float] = (-20.0, 20.0),
+        sat_shift_limit: tuple[float, float] = (-30.0, 30.0),
+        val_shift_limit: tuple[float, float] = (-20.0, 20.0),
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        for name, rng in (
+            ("hue_shift_limit", hue_shift_limit),
+            ("sat_shift_limit", sat_shift_limit),
+            ("val_shift_limit", val_shift_limit),
+        ):
+            if rng[0] > rng[1]:
+                raise ConfigError(f"HueSaturationValue.{name}: expected low <= high, got {rng!r}")
+        self.hue_shift_limit = tuple(map(float, hue_shift_limit))
+        self.sat_shift_limit = tuple(map(float, sat_shift_limit))
+        self.val_shift_limit = tuple(map(float, val_shift_limit))
+
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+        """One shift per channel, uniform in its range (0-255 levels, hue in half-degrees)."""
+        return {
+            key: lo + (hi - lo) * rng.random()
+            for key, (lo, hi) in (
+                ("hue", self.hue_shift_limit),
+                ("sat", self.sat_shift_limit),
+                ("val", self.val_shift_limit),
+            )
+        }
+
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """Shift in OpenCV's 8-bit HSV; float images round-trip through 8 bits."""
+        if image.dtype != np.uint8:
+            work = np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
+            return (self.apply_image(work, params).astype(np.float32) / 255.0).astype(np.float32)
+        hue, sat, val = params["hue"], params["sat"], params["val"]
+        if hue == 0 and sat == 0 and val == 0:
+            return image
+        if image.ndim == 2 or image.shape[2] == 1:
+            return _add_levels(image, val)
+        if image.shape[2] != 3:
+            raise InvalidInputError(
+                f"HueSaturationValue: expected an RGB or grayscale image, got {image.shape[2]} "
+                "channels"
+            )
+        hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)
+        h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+        if hue != 0:
+            table = np.mod(np.arange(256) + hue, 180).astype(np.uint8)
+            h = table[h]
+        if sat != 0:
+            s = np.where(s == 0, s, _add_levels(s, sat))
+        if val != 0:
+            v = _add_levels(v, val)
+        return cv2.cvtColor(np.stack([h, s, v], axis=-1), cv2.COLOR_HSV2RGB)
+
+
+def _add_levels(channel: np.ndarray, shift: float) -> np.ndarray:
+    """``channel + trunc(shift)`` saturated to 0-255."""
+    return np.clip(channel.astype(np.int16) + int(shift), 0, 255).astype(np.uint8)
+
+
+class WholePixelAffineStep(Affine):
+    """synthaug's Affine with Albumentations' whole-pixel translations.
+
+    Albumentations 2.0.8 truncates a ``translate_percent`` shift to whole pixels (toward zero),
+    draws ``translate_px`` shifts as integers in ``[low, high]``, shears by minus the drawn
+    angle and composes shear after rotation and scale (``T S_h R S``, about the pixel-centre
+    middle); this step does the same, so fixed settings land on the same pixels.
+    """
+
+    def matrix(self, params, hw):
+        """``translate @ shear @ rotate @ scale`` about the image centre; same size."""
+        keys = ("angle_deg", "scale", "translate_px", "shear_deg")
+        if not all(k in params for k in keys):
+            return super().matrix(params, hw)
+        h, w = hw
+        cx, cy = (w - 1) / 2.0, (h - 1) / 2.0
+        a = math.radians(params["angle_deg"])
+        shx, shy = (math.tan(math.radians(v)) for v in params["shear_deg"])
+        tx, ty = params["translate_px"]
+        to_origin = np.array([[1.0, 0.0, -cx], [0.0, 1.0, -cy], [0.0, 0.0, 1.0]])
+        scale = np.diag([params["scale"][0], params["scale"][1], 1.0])
+        rot = np.array(
+            [[math.cos(a), math.sin(a), 0.0], [-math.sin(a), math.cos(a), 0.0], [0, 0, 1]]
+        )
+        shear = np.array([[1.0, shx, 0.0], [shy, 1.0, 0.0], [0.0, 0.0, 1.0]])
+        back = np.array([[1.0, 0.0, cx + tx], [0.0, 1.0, cy + ty], [0.0, 0.0, 1.0]])
+        return back @ shear @ rot @ scale @ to_origin, (h, w)
+
+    #: per-axis ranges ``{"scale": (x, y), "translate_percent": (x, y), "translate_px":
+    #: (x, y), "shear": (x, y)}`` (Albumentations lets the axes differ); set by the mapper
+    ranges_xy: dict[str, Any] | None = None
+
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+        """Albumentations' draw: per-axis ranges, whole-pixel shifts, negated shear."""
+        r = self.ranges_xy or {}
+
+        def pair(key: str, default: tuple[float, float]) -> tuple[tuple[float, float], ...]:
+            v = r.get(key)
+            return (default, default) if v is None else v
+
+        def uni(bounds: tuple[float, float]) -> float:
+            lo, hi = bounds
+            return lo + (hi - lo) * rng.random()
+
+        h, w = sample.image.shape[:2]
+        angle = uni(self.rotate)
+        sx_r, sy_r = pair("scale", self.scale)
+        sx = uni(sx_r)
+        sy = sx if self.keep_ratio else uni(sy_r)
+        if r.get("translate_px") is not None:
+            tx, ty = (
+                float(min(math.floor(lo + (hi + 1 - lo) * rng.random()), hi))
+                for lo, hi in r["translate_px"]
+            )
+        elif r.get("translate_percent") is not None:
+            px, py = r["translate_percent"]
+            tx, ty = float(int(uni(px) * w)), float(int(uni(py) * h))
+        else:
+            tx = ty = 0.0
+        hx, hy = pair("shear", self.shear)
+        return {
+            "angle_deg": angle,
+            "scale": (sx, sy),
+            "translate_px": (tx, ty),
+            "shear_deg": (-uni(hx), -uni(hy)),
+        }
+
+
+class TruncatedRandomScaleStep(RandomScale):
+    """synthaug's RandomScale with Albumentations' output size ``int(h * s), int(w * s)``.
+
+    Albumentations 2.0.8 truncates the scaled size toward zero; synthaug rounds it.
+    """
+
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+        """Draw ``s = 1 + U(scale_limit)``; the size is truncated to whole pixels."""
+        params = super().sample_params(rng, sample)
+        if "size" not in params:
+            return params
+        lo, hi = self.scale_limit
+        s = 1.0 + lo + (hi - lo) * rng.random()
+        h, w = sample.image.shape[:2]
+        params["size"] = (max(1, int(h * s)), max(1, int(w * s)))
+        return params
+
+
+class BrightnessContrastStep(ImageOnlyTransform):
+    """Albumentations' ``RandomBrightnessContrast``: ``image * (1 + c) + b * max_value``.
+
+    uint8 images go through one 256-entry table computed in float32 and truncated, as
+    Albumentations 2.0.8 does (so fixed settings give the same pixels, and a run of these fuses
+    into one lookup); float images are computed directly and clipped to [0, 1]. With
+    ``brightness_by_max=False`` the brightness is scaled by the image mean instead (see
+    :class:`BrightnessContrastByMeanStep`).
+    """
+
+    by_max = True
+
+    def __init__(
+        self,
+        brightness_limit: tuple[float, float] = (-0.2, 0.2),
+        contrast_limit: tuple[float, float] = (-0.2, 0.2),
+        p: float = 0.5,
+    ) -> None:
+        super().__init__(p)
+        for name, rng in (
+            ("brightness_limit", brightness_limit),
+            ("contrast_limit", contrast_limit),
+        ):
+            if rng[0] > rng[1]:
+                raise ConfigError(
+                    f"RandomBrightnessContrast.{name}: expected low <= high, got {rng!r}"
+                )
+        self.brightness_limit = tuple(map(float, brightness_limit))
+        self.contrast_limit = tuple(map(float, contrast_limit))
+
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+        """``alpha = 1 + U(contrast_limit)``; ``beta = U(brightness_limit)`` times the scale."""
+        lo, hi = self.contrast_limit
+        alpha = 1.0 + lo + (hi - lo) * rng.random()
+        lo, hi = self.brightness_limit
+        beta = lo + (hi - lo) * rng.random()
+        img = sample.image
+        top = 255.0 if img.dtype == np.uint8 else 1.0
+        scale = top if self.by_max else float(np.mean(img))
+        return {"alpha": alpha, "beta": beta * scale}
+
+    def lut(self, params: dict[str, Any], n_channels: int) -> np.ndarray | None:
+        """The uint8 table: float32 ``arange * alpha + beta``, clipped and truncated."""
+        f = np.arange(256, dtype=np.float32) * np.float32(params["alpha"]) + np.float32(
+            params["beta"]
+        )
+        return np.clip(f, 0, 255).astype(np.uint8)
+
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """Table lookup for uint8; direct arithmetic, clipped to [0, 1], for float."""
+        if image.dtype == np.uint8:
+            return self.lut(params, 1)[image]
+        out = image * np.float32(params["alpha"]) + np.float32(params["beta"])
+        return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+class BrightnessContrastByMeanStep(BrightnessContrastStep):
+    """``brightness_by_max=False``: the brightness is a fraction of the image mean.
+
+    It reads the pixels when drawing, so it never joins a pending run of fused steps.
+    """
+
+    by_max = False
+    fusable = False
+
+
+class GammaStep(ImageOnlyTransform):
+    """Albumentations' ``RandomGamma``: ``image ** (gamma_limit / 100)``.
+
+    uint8 images go through the 256-entry table ``((i / 255) ** g) * 255`` truncated to whole
+    levels, as Albumentations 2.0.8 does; float images are raised to the power directly.
+    """
+
+    def __init__(self, gamma_limit: tuple[float, float] = (80, 120), p: float = 0.5) -> None:
+        super().__init__(p)
+        lo, hi = gamma_limit
+        if not 0 < lo <= hi:
+            raise ConfigError(
+                f"RandomGamma.gamma_limit: expected 0 < low <= high, got {gamma_limit!r}"
+            )
+        self.gamma_limit = (float(lo), float(hi))
+
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+        """``gamma = U(gamma_limit) / 100``."""
+        lo, hi = self.gamma_limit
+        return {"gamma": (lo + (hi - lo) * rng.random()) / 100.0}
+
+    def lut(self, params: dict[str, Any], n_channels: int) -> np.ndarray | None:
+        """The uint8 table."""
+        return ((np.arange(256) / 255.0) ** params["gamma"] * 255.0).astype(np.uint8)
+
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """Table lookup for uint8; a power for float."""
+        if image.dtype == np.uint8:
+            return self.lut(params, 1)[image]
+        return np.power(image, np.float32(params["gamma"])).astype(np.float32)

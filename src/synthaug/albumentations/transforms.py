@@ -11,7 +11,7 @@ Examples
 --------
 >>> t = RandomBrightnessContrast(0.2, 0.1, p=1.0)
 >>> t.to_dict_private()["brightness_limit"], type(t.engine).__name__
-((-0.2, 0.2), 'BrightnessContrast')
+((-0.2, 0.2), 'BrightnessContrastStep')
 >>> RandomBrightnessContrast(brightnes_limit=0.2)
 Traceback (most recent call last):
 ...
