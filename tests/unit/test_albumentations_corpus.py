@@ -28,7 +28,6 @@ NOT_SERIALIZABLE = json.loads((HERE / "not_serializable.json").read_text())
 REFUSED = {
     "essentials_seg": "alpha_affine",  # 1.x ElasticTransform affine part, removed in 2.0
     "sivl_triplet": "PiecewiseAffine",  # no synthaug counterpart
-    "centertrack_color": "src_radius",  # RandomSunFlare radius in pixels: not supported
 }
 
 

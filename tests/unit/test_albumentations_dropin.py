@@ -340,3 +340,15 @@ def test_migration_doc_names_table_is_generated_from_the_code():
 
     doc = (Path(__file__).parents[2] / "docs" / "migrating-from-albumentations.md").read_text()
     assert names_table() in doc
+
+
+def test_the_layer_imports_neither_torch_nor_albumentations():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, synthaug.albumentations as A; "
+        "A.Compose([A.HorizontalFlip()]); "
+        "assert 'torch' not in sys.modules and 'albumentations' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -154,14 +154,16 @@ def _weather(a: dict[str, Any]) -> None:
     _pop_pair(a, "num_flare_circles_lower", "num_flare_circles_upper", "num_flare_circles_range")
 
 
-def _zero_or_refuse(name: str, key: str, zero: Any) -> Callable[[dict[str, Any]], None]:
+def _zero_or_refuse(
+    name: str, key: str, zero: Any, instead: str
+) -> Callable[[dict[str, Any]], None]:
     def fix(a: dict[str, Any]) -> None:
         if key in a:
             v = a.pop(key)
             if v not in (None, zero, [zero, zero], (zero, zero), 0):
                 raise ConfigError(
-                    f"{name}.{key}={v!r}: this Albumentations 1.x setting was removed in 2.0 and "
-                    f"synthaug has no counterpart; drop it (or add a separate transform)"
+                    f"{name}.{key}={v!r}: this Albumentations 1.x setting was removed in 2.0 "
+                    f"(2.0.8 ignores it) and synthaug has no counterpart; drop it, or {instead}"
                 )
 
     return fix
@@ -184,9 +186,19 @@ _FIXES: dict[str, list[Callable[[dict[str, Any]], None]]] = {
     "RandomRain": [_weather],
     "RandomShadow": [_weather],
     "RandomSunFlare": [_weather],
-    "ElasticTransform": [_zero_or_refuse("ElasticTransform", "alpha_affine", 0)],
-    "OpticalDistortion": [_zero_or_refuse("OpticalDistortion", "shift_limit", 0)],
-    "RandomGamma": [_zero_or_refuse("RandomGamma", "eps", None)],
+    "ElasticTransform": [
+        _zero_or_refuse(
+            "ElasticTransform", "alpha_affine", 0, "put an A.Affine before it for the affine part"
+        )
+    ],
+    "OpticalDistortion": [
+        _zero_or_refuse(
+            "OpticalDistortion", "shift_limit", 0, "use A.Affine(translate_percent=...) to shift"
+        )
+    ],
+    "RandomGamma": [
+        _zero_or_refuse("RandomGamma", "eps", None, "drop it (gamma is applied without eps)")
+    ],
 }
 
 

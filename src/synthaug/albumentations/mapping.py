@@ -388,6 +388,20 @@ def _flip(d):
     return augment.OneOf(kids, p=d.get("p", 0.5))
 
 
+def _sun_flare(d):
+    _require(d, "method", "overlay")
+    radius = d.get("src_radius", 400)
+    if not isinstance(radius, (int, float)) or isinstance(radius, bool) or radius <= 0:
+        raise Unmappable(f"src_radius={radius!r} (expected a radius in pixels > 0)")
+    step = steps.SunFlareStep(
+        flare_roi=tuple(d.get("flare_roi", (0, 0, 1, 0.5))),
+        num_circles=tuple(_pair(d.get("num_flare_circles_range", (6, 10)))),
+        p=d.get("p", 0.5),
+    )
+    step.src_radius_px = float(radius)
+    return step
+
+
 def _safe_rotate(d):
     _require(d, "rotate_method", "largest_box")
     r = _resampling(d)
@@ -575,9 +589,7 @@ _MAPPERS: dict[str, Callable[[Mapping[str, Any]], tuple[str, dict[str, Any]]]] =
     ),
     "RandomFog": _simple("RandomFog", {"fog_coef_range": "fog_coef"}),
     "RandomRain": _rain,
-    "RandomSunFlare": _simple(
-        "RandomSunFlare", {"flare_roi": "flare_roi", "num_flare_circles_range": "num_circles"}
-    ),
+    "RandomSunFlare": _sun_flare,
     "SafeRotate": _safe_rotate,
     "Flip": _flip,
     "Erasing": _erasing,

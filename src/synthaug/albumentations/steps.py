@@ -22,6 +22,7 @@ from synthaug.augment import (
     ImageOnlyTransform,
     MatrixTransform,
     RandomScale,
+    RandomSunFlare,
     Sample,
     Transform,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "NoOpStep",
     "PixelHolesStep",
     "SafeRotateStep",
+    "SunFlareStep",
     "ToFloatStep",
     "TruncatedRandomScaleStep",
     "WholePixelAffineStep",
@@ -472,3 +474,21 @@ class GammaStep(ImageOnlyTransform):
         if image.dtype == np.uint8:
             return self.lut(params, 1)[image]
         return np.power(image, np.float32(params["gamma"])).astype(np.float32)
+
+
+class SunFlareStep(RandomSunFlare):
+    """synthaug's RandomSunFlare with Albumentations' source radius in pixels.
+
+    Albumentations gives ``src_radius`` in pixels (400 by default); synthaug's takes a fraction
+    of the longer side. The glow and its ghost circles are synthaug's (a visual effect drawn
+    at random, not matched pixel for pixel).
+    """
+
+    src_radius_px: float = 400.0
+
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+        """synthaug's draw, with the source radius in pixels."""
+        params = super().sample_params(rng, sample)
+        if "radius" in params:
+            params["radius"] = float(self.src_radius_px)
+        return params
