@@ -37,11 +37,11 @@ def main() -> None:
     n_py = n_file = n_files = 0
     for name, entry in sorted(corpus.CORPUS.items()):
         data = corpus._data(entry)
-        py = _try(lambda: entry["build"](A, corpus.ToTensorV2)(**data))
+        py = _try(lambda e=entry, d=data: e["build"](A, corpus.ToTensorV2)(**d))
         path = corpus.HERE / f"{name}.json"
         if path.exists():
             n_files += 1
-            fl = _try(lambda: A.load(path)(**data))
+            fl = _try(lambda p=path, d=data: A.load(p)(**d))
         else:
             fl = "none (Albumentations 2.0.8 cannot build it)"
         n_py += py == "runs"
