@@ -372,16 +372,24 @@ class Compose(BaseCompose):
         self._pid = os.getpid()
 
     def _stream(self) -> np.random.Generator:
+        """The pipeline's stream; a forked worker process gets a stream of its own.
+
+        Albumentations 2.0.8 copies one stream into every DataLoader worker, so workers repeat
+        each other's augmentations (and, when workers restart each epoch, every epoch repeats
+        the last). Here a PyTorch worker's stream comes from ``(seed, worker seed)``: torch
+        draws a new worker seed per worker and per epoch from its own generator, so results
+        differ across workers and epochs and are reproducible under ``torch.manual_seed``.
+        Another forked process gets ``(seed, pid)`` or fresh entropy when unseeded.
+        """
         if os.getpid() != self._pid:
-            # a forked DataLoader worker: give it its own stream (reproducible when seeded)
-            worker = os.getpid()
             torch = sys.modules.get("torch")
             info = torch.utils.data.get_worker_info() if torch is not None else None
+            key: list[int] = [] if self.seed is None else [int(self.seed)]
             if info is not None:
-                worker = info.id
-            self._rng = np.random.default_rng(
-                None if self.seed is None else np.random.SeedSequence([self.seed, worker])
-            )
+                key.append(int(info.seed))
+            elif self.seed is not None:
+                key.append(os.getpid())
+            self._rng = np.random.default_rng(np.random.SeedSequence(key) if key else None)
             self._pid = os.getpid()
         return self._rng
 
