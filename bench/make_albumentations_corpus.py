@@ -7,7 +7,9 @@ Run in the bench environment (never in the project's own):
 For each entry of tests/fixtures/albumentations/corpus/pipelines.py it builds the pipeline with
 ``albumentations`` and writes ``<id>.json`` (``albumentations.save``); entries Albumentations
 2.0.8 itself cannot build (transforms removed in 2.0) are listed in ``not_serializable.json``
-with the error. SOURCES.md (one line per entry) is written from the same list.
+with the error. SOURCES.md (one line per entry) is written from the same list. Then the other
+direction: every entry synthaug builds is written with ``synthaug.albumentations.to_dict`` and
+read back with ``albumentations.from_dict``; the entries Albumentations cannot read are printed.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from pathlib import Path
 
 import albumentations as A
 from albumentations.pytorch import ToTensorV2
+
+import synthaug.albumentations as ours
+from synthaug.albumentations.pytorch import ToTensorV2 as OurToTensorV2
 
 HERE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "albumentations" / "corpus"
 
@@ -45,6 +50,18 @@ def main() -> None:
         f"{len(mod.CORPUS) - len(failed)} written, {len(failed)} not buildable by "
         f"albumentations {A.__version__}: {sorted(failed)}"
     )
+    read, unread = 0, {}
+    for entry in mod.CORPUS:
+        try:
+            pipe = entry["build"](ours, OurToTensorV2)
+        except ValueError:
+            continue
+        try:
+            A.from_dict(ours.to_dict(pipe))
+            read += 1
+        except Exception as exc:
+            unread[entry["id"]] = f"{type(exc).__name__}: {exc}"
+    print(f"written by synthaug.albumentations, read by albumentations: {read}; not read: {unread}")
 
 
 if __name__ == "__main__":

@@ -352,3 +352,11 @@ def test_the_layer_imports_neither_torch_nor_albumentations():
         "assert 'torch' not in sys.modules and 'albumentations' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_pipeline_ending_in_totensorv2_saves_and_loads(tmp_path):
+    pipe = A.Compose([A.Resize(8, 8), A.Normalize(), ToTensorV2(transpose_mask=True)])
+    A.save(pipe, tmp_path / "p.json")
+    back = A.load(tmp_path / "p.json")
+    assert A.to_dict(back) == A.to_dict(pipe)
+    assert back(image=_image())["image"].shape == (3, 8, 8)

@@ -70,7 +70,7 @@ def _node_dict(t: Any) -> dict[str, Any]:
         if t._args.get("name") is None:
             raise ConfigError("to_dict: a Lambda needs a name= to be written to a file")
         return {"__class_fullname__": "Lambda", "__type__": "Lambda", "name": t._args["name"]}
-    if isinstance(t, BasicTransform):
+    if isinstance(t, BasicTransform) or getattr(t, "is_post_step", False):
         return t.to_dict_private()
     raise ConfigError(f"to_dict: expected an Albumentations-style transform, got {t!r}")
 
