@@ -111,3 +111,20 @@ def test_corpus_has_30_pipelines_and_90_percent_run():
     assert all(CORPUS[n]["source"].startswith("github.com/") for n in CORPUS)
     ran = len(CORPUS) - len(REFUSED)
     assert ran / len(CORPUS) >= 0.9
+
+
+@pytest.mark.parametrize("name", sorted(set(CORPUS) - set(NOT_SERIALIZABLE)))
+def test_corpus_file_converts_to_a_synthaug_pipeline_that_saves_and_loads(name, tmp_path):
+    from synthaug import augment
+
+    try:
+        pipe = augment.from_albumentations(HERE / f"{name}.json")
+    except ConfigError as exc:
+        # only steps with no registered synthaug counterpart are refused, pointing to A.load
+        assert "synthaug.albumentations.load" in str(exc)
+        return
+    augment.save(pipe, tmp_path / "pipe.yaml")
+    back = augment.load(tmp_path / "pipe.yaml")
+    assert augment.to_dict(back) == augment.to_dict(pipe)
+    data = _data(CORPUS[name], seed=2)
+    assert back(image=data["image"], seed=0).image.ndim >= 2

@@ -131,7 +131,7 @@ class BaseCompose:
         self.transforms = list(transforms)
         self.p = float(p)
 
-    def _engine_children(self) -> list[augment.Transform]:
+    def _engine_children(self, native: bool = False) -> list[augment.Transform]:
         out = []
         for i, t in enumerate(self.transforms):
             if getattr(t, "is_post_step", False):
@@ -139,11 +139,18 @@ class BaseCompose:
                     f"{type(self).__name__}.transforms[{i}]: {t.name} must be the last step of "
                     "the top-level Compose"
                 )
-            out.append(t.to_engine() if isinstance(t, BaseCompose) else t.engine)
+            try:
+                out.append(t.to_engine(native))
+            except ConfigError as exc:
+                msg = str(exc)
+                if msg.startswith("transforms["):  # from a nested container: extend the path
+                    raise ConfigError(f"transforms[{i}].{msg}") from None
+                name, _, reason = msg.partition(": ")
+                raise ConfigError(f"transforms[{i}] ({name}): {reason}") from None
         return out
 
-    def to_engine(self) -> augment.Transform:
-        """The synthaug container doing the same."""
+    def to_engine(self, native: bool = False) -> augment.Transform:
+        """The synthaug container doing the same (``native``: registered transforms only)."""
         raise NotImplementedError
 
     def to_dict_private(self) -> dict[str, Any]:
@@ -171,9 +178,9 @@ class OneOf(BaseCompose):
     def __init__(self, transforms: Sequence[Any], p: float = 0.5) -> None:
         super().__init__(transforms, p)
 
-    def to_engine(self) -> augment.Transform:
+    def to_engine(self, native: bool = False) -> augment.Transform:
         """synthaug's OneOf (same choice rule: weights are the children's ``p``)."""
-        return augment.OneOf(self._engine_children(), p=self.p)
+        return augment.OneOf(self._engine_children(native), p=self.p)
 
 
 class Sequential(BaseCompose):
@@ -182,9 +189,9 @@ class Sequential(BaseCompose):
     def __init__(self, transforms: Sequence[Any], p: float = 0.5) -> None:
         super().__init__(transforms, p)
 
-    def to_engine(self) -> augment.Transform:
+    def to_engine(self, native: bool = False) -> augment.Transform:
         """synthaug's Sequential."""
-        return augment.Sequential(self._engine_children(), p=self.p)
+        return augment.Sequential(self._engine_children(native), p=self.p)
 
 
 class SomeOf(BaseCompose):
@@ -201,9 +208,9 @@ class SomeOf(BaseCompose):
             )
         self.n, self.replace = int(n), bool(replace)
 
-    def to_engine(self) -> augment.Transform:
+    def to_engine(self, native: bool = False) -> augment.Transform:
         """synthaug's SomeOf; each child sits in a Sequential so that its own ``p`` applies."""
-        kids = [augment.Sequential([c], p=1.0) for c in self._engine_children()]
+        kids = [augment.Sequential([c], p=1.0) for c in self._engine_children(native)]
         return augment.SomeOf(kids, n=self.n, p=self.p)
 
     def to_dict_private(self) -> dict[str, Any]:
@@ -347,10 +354,11 @@ class Compose(BaseCompose):
         self.set_random_seed(seed)
 
     # -- engine and seeding
-    def to_engine(self) -> augment.Compose:
-        """The synthaug pipeline doing the work (boxes as ``xyxy`` pixels)."""
+    def to_engine(self, native: bool = False) -> augment.Compose:
+        """The synthaug pipeline doing the work (boxes as ``xyxy`` pixels; ``native``:
+        registered synthaug transforms only, see :func:`from_albumentations`)."""
         bp, kp = self.bbox_params, self.keypoint_params
-        kids = BaseCompose(self._body, self.p)._engine_children() if self._body else []
+        kids = BaseCompose(self._body, self.p)._engine_children(native) if self._body else []
         return augment.Compose(
             kids,
             box_format="xyxy",

@@ -662,7 +662,7 @@ def same_value(a: Any, b: Any) -> bool:
         return False
 
 
-def engine_transform(name: str, args: Mapping[str, Any]) -> augment.Transform:
+def engine_transform(name: str, args: Mapping[str, Any], native: bool = False) -> augment.Transform:
     """The synthaug transform that does what Albumentations' ``name(**args)`` does.
 
     Parameters
@@ -672,6 +672,10 @@ def engine_transform(name: str, args: Mapping[str, Any]) -> augment.Transform:
     args : mapping
         Its complete 2.0.8 arguments (defaults filled in), as ``albumentations.to_dict``
         writes them.
+    native : bool
+        Build only transforms of synthaug's registry (saveable as synthaug YAML), with
+        matched magnitudes where this layer would follow Albumentations' arithmetic exactly;
+        a transform that has no registered counterpart is refused.
 
     Raises
     ------
@@ -679,11 +683,36 @@ def engine_transform(name: str, args: Mapping[str, Any]) -> augment.Transform:
         With the reason, when the transform or one of its settings has no synthaug
         counterpart (the caller adds where it was found).
     """
-    mapper = _MAPPERS.get(name)
+    mapper = _NATIVE.get(name, _MAPPERS.get(name)) if native else _MAPPERS.get(name)
     if mapper is None:
         close = difflib.get_close_matches(name, MAPPED_NAMES, n=1)
         hint = f"; nearest supported: {close[0]}" if close else ""
         raise Unmappable(f"no synthaug counterpart{hint}")
+    if native and name in _NATIVE:
+        try:
+            return _build(name, args, mapper)
+        except Unmappable as exc:
+            try:
+                _build(name, args, _MAPPERS[name])
+            except Unmappable:
+                raise exc from None  # this layer cannot do it either
+            raise Unmappable(
+                f"{exc}; synthaug's own transforms cannot do this, "
+                "synthaug.albumentations.load runs it"
+            ) from None
+    result = _build(name, args, mapper)
+    if isinstance(result, augment.Transform):
+        registered = augment.REGISTRY.get(type(result).__name__) is type(result)
+        if native and not registered:
+            raise Unmappable(
+                "has no counterpart among synthaug's own transforms; load the file with "
+                "synthaug.albumentations.load to run it"
+            )
+    return result
+
+
+def _build(name: str, args: Mapping[str, Any], mapper: Callable[..., Any]) -> augment.Transform:
+    """Run ``mapper`` on ``args``, refuse unread non-default settings, build the transform."""
     tracked = _Tracked(args)
     try:
         result = mapper(tracked)
@@ -708,3 +737,77 @@ def engine_transform(name: str, args: Mapping[str, Any]) -> augment.Transform:
         return augment.from_dict({"name": ours, **kwargs, "p": args.get("p", 1.0)})
     except ConfigError as exc:
         raise Unmappable(f"-> synthaug {ours}: {exc}") from None
+
+
+# --------------------------------------------------------------------------- native mode
+# synthaug.augment.from_albumentations wants a pipeline of registered synthaug transforms (it
+# saves and loads as synthaug YAML and runs in the CLI's workers). Where the mapper above builds
+# a step of this layer to follow Albumentations' own arithmetic, these build synthaug's own
+# transform with matched magnitudes instead (same distribution of results, not the same pixels).
+def _affine_native(d):
+    _require(d, "fit_output", False)
+    _require(d, "balanced_scale", False)
+    _require(d, "rotate_method", "largest_box")
+    kw: dict[str, Any] = {"scale": _xy(d, "scale"), "rotate": _pair(d.get("rotate", 0.0))}
+    if d.get("translate_percent") is not None:
+        kw["translate_percent"] = _xy(d, "translate_percent")
+    elif d.get("translate_px") is not None and _xy(d, "translate_px") != [0, 0]:
+        kw["translate_px"] = _xy(d, "translate_px")
+    kw["shear"] = [-v for v in reversed(_xy(d, "shear"))]  # Albumentations shears by -angle
+    kw["keep_ratio"] = bool(d.get("keep_ratio", False))
+    return "Affine", {**kw, **_resampling(d)}
+
+
+def _shift_scale_rotate_native(d):
+    step = _shift_scale_rotate(d)
+    lo, hi = step.ranges_xy["translate_percent"][0]
+    return "Affine", {
+        "translate_percent": [lo, hi],
+        "scale": list(step.scale),
+        "rotate": list(step.rotate),
+        **_resampling(d),
+    }
+
+
+def _brightness_contrast_native(d):
+    _require(d, "brightness_by_max", True)
+    _require(d, "ensure_safe_range", False)
+    return "BrightnessContrast", {
+        "brightness": _pair(d["brightness_limit"]),
+        "contrast": _pair(d["contrast_limit"]),
+    }
+
+
+def _hsv_native(d):
+    # uint8 semantics: hue in OpenCV half-degrees, saturation and value in 0-255 levels
+    return "HueSaturationValue", {
+        "hue_shift_deg": _scaled(d["hue_shift_limit"], 2.0),
+        "sat_shift": _scaled(d["sat_shift_limit"], 1 / 255),
+        "val_shift": _scaled(d["val_shift_limit"], 1 / 255),
+    }
+
+
+def _sun_flare_native(d):
+    _require(d, "method", "overlay")
+    _require(d, "src_radius", 400)
+    return "RandomSunFlare", {
+        "flare_roi": _pair(d.get("flare_roi", (0, 0, 1, 0.5))),
+        "num_circles": _pair(d.get("num_flare_circles_range", (6, 10))),
+    }
+
+
+_NATIVE: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+    "Affine": _affine_native,
+    "ShiftScaleRotate": _shift_scale_rotate_native,
+    "RandomBrightnessContrast": _brightness_contrast_native,
+    "HueSaturationValue": _hsv_native,
+    "RandomGamma": lambda d: ("Gamma", {"gamma": _scaled(d["gamma_limit"], 0.01)}),
+    "RandomScale": lambda d: (
+        "RandomScale",
+        {
+            "scale_limit": _pair(d["scale_limit"]),
+            "interpolation": _interp(d.get("interpolation", 1)),
+        },
+    ),
+    "RandomSunFlare": _sun_flare_native,
+}

@@ -238,8 +238,14 @@ def load(
 def from_albumentations(d: Mapping[str, Any] | str | Path) -> augment.Compose:
     """A :class:`synthaug.augment.Compose` from an Albumentations file or ``to_dict`` output.
 
-    The pipeline keeps Albumentations' box format (``box_format`` of the result), and its
-    ``min_area``, ``min_visibility`` and keypoint removal.
+    The result is made of synthaug's own registered transforms only, so it saves and loads as
+    synthaug YAML (``synthaug.augment.save``/``load``) and runs in the CLI. Where
+    :func:`load` follows Albumentations' own arithmetic to give the same pixels (Affine,
+    ShiftScaleRotate, HueSaturationValue, RandomBrightnessContrast, RandomGamma, RandomScale,
+    RandomSunFlare), this uses synthaug's transform with matched magnitudes; a transform with
+    no registered counterpart (SafeRotate, NoOp, ToFloat, ...) is a ConfigError that says to
+    use :func:`load`. The pipeline keeps Albumentations' box format (``box_format`` of the
+    result), and its ``min_area``, ``min_visibility`` and keypoint removal.
 
     Examples
     --------
@@ -261,7 +267,10 @@ def from_albumentations(d: Mapping[str, Any] | str | Path) -> augment.Compose:
             f"from_albumentations: {step.name} converts to tensors; use "
             "synthaug.albumentations.load for pipelines that end in it"
         )
-    engine = pipe.to_synthaug()
+    try:
+        engine = pipe.to_engine(native=True)
+    except ConfigError as exc:
+        raise ConfigError(f"from_albumentations: {exc}") from None
     bp = pipe.bbox_params
     if bp is not None:
         fmt = {"pascal_voc": "xyxy", "coco": "xywh", "yolo": "yolo"}.get(bp.format)

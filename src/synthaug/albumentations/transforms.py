@@ -148,6 +148,16 @@ class BasicTransform:
         except Unmappable as exc:
             raise ConfigError(f"{name}: {exc}") from None
 
+    def to_engine(self, native: bool = False) -> augment.Transform:
+        """The synthaug transform; ``native=True`` uses only synthaug's registered transforms
+        (see :func:`~synthaug.albumentations.mapping.engine_transform`)."""
+        if not native:
+            return self.engine
+        try:
+            return engine_transform(self.name, self._args, native=True)
+        except Unmappable as exc:
+            raise ConfigError(f"{self.name}: {exc}") from None
+
     def to_dict_private(self) -> dict[str, Any]:
         """``{"__class_fullname__": name, **arguments}``, as ``albumentations.to_dict`` writes."""
         return {"__class_fullname__": self.name, **self._args}
@@ -191,6 +201,3 @@ TRANSFORMS: dict[str, type[BasicTransform]] = {
 }
 globals().update(TRANSFORMS)
 __all__ += sorted(TRANSFORMS)
-
-# keep the engine import visible to type checkers of TRANSFORMS' users
-_ = augment
