@@ -360,3 +360,16 @@ def test_a_pipeline_ending_in_totensorv2_saves_and_loads(tmp_path):
     back = A.load(tmp_path / "p.json")
     assert A.to_dict(back) == A.to_dict(pipe)
     assert back(image=_image())["image"].shape == (3, 8, 8)
+
+
+def test_replay_tree_marks_which_transforms_ran_as_albumentations_does():
+    pipe = A.ReplayCompose(
+        [A.HorizontalFlip(p=0.0), A.OneOf([A.Blur(p=1.0), A.RandomGamma(p=1.0)], p=1.0)], seed=0
+    )
+    replay = pipe(image=_image())["replay"]
+    flip, one = replay["transforms"]
+    assert flip["__class_fullname__"] == "HorizontalFlip" and flip["applied"] is False
+    assert flip["params"] is None and one["applied"] is True
+    assert sum(c["applied"] for c in one["transforms"]) == 1
+    chosen = next(c for c in one["transforms"] if c["applied"])
+    assert chosen["params"] is not None

@@ -620,6 +620,28 @@ class Compose(BaseCompose):
         return d
 
 
+def _replay_tree(node: Any, path: str, by_path: dict[str, Any]) -> dict[str, Any]:
+    """``node``'s to_dict form with ``applied``/``params`` from the steps that ran.
+
+    ``path`` is the node's path in the engine tree (``transforms[2].transforms[0]``); SomeOf
+    children sit one level deeper there (each in a Sequential).
+    """
+    d = {k: v for k, v in node.to_dict_private().items() if k != "transforms"}
+    if not isinstance(node, BaseCompose):
+        return {**d, "applied": path in by_path, "params": by_path.get(path)}
+    kids = []
+    for i, child in enumerate(node.transforms):
+        if getattr(child, "is_post_step", False):
+            kids.append({**child.to_dict_private(), "applied": True, "params": None})
+            continue
+        sub = f"{path}.transforms[{i}]" if path else f"transforms[{i}]"
+        if isinstance(node, SomeOf):
+            sub += ".transforms[0]"
+        kids.append(_replay_tree(child, sub, by_path))
+    applied = any(k["applied"] for k in kids if k["__class_fullname__"] != "ToTensorV2")
+    return {**d, "applied": applied, "params": None, "transforms": kids}
+
+
 def _mask_items(value: Any, kind: str) -> list[np.ndarray]:
     if kind == "mask":
         if not isinstance(value, np.ndarray) or value.ndim not in (2, 3):
@@ -635,8 +657,9 @@ def _mask_items(value: Any, kind: str) -> list[np.ndarray]:
 class ReplayCompose(Compose):
     """A Compose whose output carries what it did, to apply it again to other data.
 
-    ``out[save_key]`` holds the pipeline and the parameters of every step that ran;
-    ``ReplayCompose.replay(out["replay"], image=other, ...)`` applies exactly those steps.
+    ``out[save_key]`` is the pipeline's tree, as Albumentations writes it, with ``applied``
+    and ``params`` on every node (the parameters are synthaug's); ``ReplayCompose.replay(
+    out["replay"], image=other, ...)`` applies exactly the steps that ran.
     """
 
     def __init__(
@@ -650,7 +673,10 @@ class ReplayCompose(Compose):
         if args:
             raise TypeError("pass targets as keywords, e.g. pipe(image=image)")
         out, applied = self._run(data, force_apply, None)
-        out[self.save_key] = {"pipeline": self, "applied": applied}
+        by_path = {a.path: a.params for a in applied}
+        tree = _replay_tree(self, "", by_path)
+        tree.update(applied=bool(applied), pipeline=self, steps=applied)
+        out[self.save_key] = tree
         self._finish_outputs(out, applied)
         return out
 
@@ -662,7 +688,7 @@ class ReplayCompose(Compose):
             raise InvalidInputError(
                 "replay: expected the dict a ReplayCompose call stored under its save_key"
             )
-        out, applied = pipe._run(data, True, list(saved_augmentations["applied"]))
+        out, applied = pipe._run(data, True, list(saved_augmentations["steps"]))
         pipe._finish_outputs(out, applied)
         return out
 
