@@ -5,9 +5,9 @@ Run in the bench environment (Albumentations lives only there):
     PYTHONPATH=src /work/main/.bench-venv/bin/python bench/bench_albumentations_parity.py
 
 Each case is one transform with fixed settings (p=1, degenerate ranges); both libraries run
-the same call on the same image, boxes (pascal_voc) and keypoints (xy). The table of maximum
-absolute differences is printed and written into docs/migrating-from-albumentations.md
-between the parity markers.
+the same call on the same image, label mask, boxes (pascal_voc) and keypoints (xy). The table
+of differences (image, the share of mask pixels, boxes, keypoints) is printed and written into
+docs/migrating-from-albumentations.md between the parity markers.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ CASES = {
 }
 
 
-def _run(mod, name, kw, image, boxes, kps):
+def _run(mod, name, kw, image, boxes, kps, mask):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pipe = mod.Compose(
@@ -95,7 +95,7 @@ def _run(mod, name, kw, image, boxes, kps):
             keypoint_params=mod.KeypointParams(format="xy", remove_invisible=False),
             seed=0,
         )
-        return pipe(image=image, bboxes=boxes, labels=[0, 1], keypoints=kps)
+        return pipe(image=image, mask=mask, bboxes=boxes, labels=[0, 1], keypoints=kps)
 
 
 def _diff(a, b):
@@ -103,6 +103,11 @@ def _diff(a, b):
     if a.shape != b.shape:
         return f"shape {a.shape} vs {b.shape}"
     return f"{np.abs(a - b).max():.3g}" if a.size else "0"
+
+
+def _share(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    return f"{(a != b).mean():.3g}" if a.shape == b.shape else f"shape {a.shape} vs {b.shape}"
 
 
 def _mean(a, b):
@@ -115,17 +120,18 @@ def main() -> None:
     image = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)
     boxes = [[5.0, 4.0, 20.0, 18.0], [30.0, 10.0, 50.0, 33.0]]
     kps = [[10.0, 12.0], [40.0, 25.0]]
+    mask = rng.integers(0, 3, (37, 53), dtype=np.uint8)
     rows = [
-        "| transform (fixed settings) | image max abs diff | image mean abs diff | boxes "
-        "| keypoints |",
-        "|---|---|---|---|---|",
+        "| transform (fixed settings) | image max abs diff | image mean abs diff "
+        "| mask pixels differing | boxes | keypoints |",
+        "|---|---|---|---|---|---|",
     ]
     for label, (name, kw) in CASES.items():
-        ref = _run(alb, name, kw, image, boxes, kps)
-        got = _run(ours, name, kw, image, boxes, kps)
+        ref = _run(alb, name, kw, image, boxes, kps, mask)
+        got = _run(ours, name, kw, image, boxes, kps, mask)
         rows.append(
             f"| {label} | {_diff(got['image'], ref['image'])} | "
-            f"{_mean(got['image'], ref['image'])} | "
+            f"{_mean(got['image'], ref['image'])} | {_share(got['mask'], ref['mask'])} | "
             f"{_diff(got['bboxes'], ref['bboxes'])} | {_diff(got['keypoints'], ref['keypoints'])} |"
         )
     table = "\n".join(rows)
