@@ -615,8 +615,14 @@ class Compose(BaseCompose):
         d["keypoint_params"] = asdict(self.keypoint_params) if self.keypoint_params else None
         d["additional_targets"] = dict(self.additional_targets)
         d["is_check_shapes"] = self.is_check_shapes
-        if self.seed is not None:
-            d["seed"] = self.seed
+        # written only when set, so files of plain pipelines stay as Albumentations writes them
+        for key, value in (
+            ("seed", self.seed),
+            ("strict", self.strict or None),
+            ("save_applied_params", self.save_applied_params or None),
+        ):
+            if value is not None:
+                d[key] = value
         return d
 
 
