@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from synthaug import augment
+from synthaug.albumentations import targets as T
 from synthaug.albumentations.transforms import BasicTransform
 from synthaug.errors import ConfigError, InvalidInputError
 
@@ -218,65 +219,6 @@ class SomeOf(BaseCompose):
         return {**super().to_dict_private(), "n": self.n, "replace": self.replace}
 
 
-# ----------------------------------------------------------------------------- target codecs
-def _boxes_to_xyxy(b: np.ndarray, fmt: str, h: int, w: int) -> np.ndarray:
-    if fmt == "pascal_voc":
-        return b.copy()
-    if fmt == "coco":
-        return np.stack([b[:, 0], b[:, 1], b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]], axis=1)
-    if fmt == "yolo":
-        cx, cy, bw, bh = b[:, 0] * w, b[:, 1] * h, b[:, 2] * w, b[:, 3] * h
-        return np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1)
-    return b * np.array([w, h, w, h], dtype=np.float64)
-
-
-def _boxes_from_xyxy(b: np.ndarray, fmt: str, h: int, w: int) -> np.ndarray:
-    if fmt == "pascal_voc":
-        return b
-    if fmt == "coco":
-        return np.stack([b[:, 0], b[:, 1], b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]], axis=1)
-    if fmt == "yolo":
-        return np.stack(
-            [
-                (b[:, 0] + b[:, 2]) / (2 * w),
-                (b[:, 1] + b[:, 3]) / (2 * h),
-                (b[:, 2] - b[:, 0]) / w,
-                (b[:, 3] - b[:, 1]) / h,
-            ],
-            axis=1,
-        )
-    return b / np.array([w, h, w, h], dtype=np.float64)
-
-
-def _rows(value: Any, width: int, what: str) -> tuple[np.ndarray, list[tuple[Any, ...]]]:
-    """Split rows into an ``N x width`` float array and the extra columns of each row."""
-    rows = list(value)
-    coords, extras = [], []
-    for i, row in enumerate(rows):
-        row = list(row)
-        if len(row) < width:
-            raise InvalidInputError(f"{what}[{i}] = {row}: expected at least {width} values")
-        coords.append([float(v) for v in row[:width]])
-        extras.append(tuple(row[width:]))
-    arr = np.asarray(coords, dtype=np.float64).reshape(-1, width)
-    return arr, extras
-
-
-def _like(template: Any, items: list[Any]) -> Any:
-    """``items`` in the container type of ``template`` (ndarray, tuple or list)."""
-    if isinstance(template, np.ndarray):
-        return np.asarray(items, dtype=template.dtype) if items else template[:0]
-    return list(items)
-
-
-def _rows_out(template: Any, coords: np.ndarray, extras: list[tuple[Any, ...]]) -> Any:
-    rows = [list(map(float, c)) + list(e) for c, e in zip(coords, extras, strict=True)]
-    if isinstance(template, np.ndarray):
-        width = template.shape[1] if template.ndim == 2 else coords.shape[1]
-        return np.asarray(rows, dtype=np.float32).reshape(-1, width)
-    return rows
-
-
 class Compose(BaseCompose):
     """Albumentations' ``Compose`` over one synthaug pipeline.
 
@@ -450,7 +392,7 @@ class Compose(BaseCompose):
             value = data.get(key)
             if value is None:
                 continue
-            items = _mask_items(value, kind)
+            items = T.mask_items(value, kind)
             mask_plan.append((key, kind, len(items)))
             masks.extend(items)
         if masks:
@@ -529,7 +471,7 @@ class Compose(BaseCompose):
         bp = self.bbox_params
         if bp is None:
             raise InvalidInputError("bboxes given but the Compose has no bbox_params")
-        coords, extras = _rows(value, 4, "bboxes")
+        coords, extras = T.split_rows(value, 4, "bboxes")
         labels = {}
         for f in fields:
             if f not in data:
@@ -538,7 +480,7 @@ class Compose(BaseCompose):
                 raise InvalidInputError(f"{f}: {len(data[f])} labels for {len(coords)} bboxes")
             labels[f] = list(data[f])
         h, w = hw
-        xyxy = _boxes_to_xyxy(coords, bp.format, h, w)
+        xyxy = T.boxes_to_xyxy(coords, bp.format, h, w)
         if bp.clip:
             xyxy = np.clip(xyxy, 0.0, [w, h, w, h])
         keep = np.ones(len(xyxy), bool)
@@ -557,10 +499,10 @@ class Compose(BaseCompose):
             ratio = np.maximum(bw / np.maximum(bh, 1e-12), bh / np.maximum(bw, 1e-12))
             keep &= ratio <= bp.max_accept_ratio
         b, idx = b[keep], [i for i, k in zip(idx, keep, strict=True) if k]
-        coords = _boxes_from_xyxy(b, bp.format, *hw)
-        out["bboxes"] = _rows_out(data["bboxes"], coords, [state["extras"][i] for i in idx])
+        coords = T.boxes_from_xyxy(b, bp.format, *hw)
+        out["bboxes"] = T.rows_out(data["bboxes"], coords, [state["extras"][i] for i in idx])
         for f in fields:
-            out[f] = _like(data[f], [state["labels"][f][i] for i in idx])
+            out[f] = T.like(data[f], [state["labels"][f][i] for i in idx])
 
     # -- keypoints
     def _keypoints_in(self, data, fields) -> dict[str, Any] | None:
@@ -571,7 +513,7 @@ class Compose(BaseCompose):
         if kp is None:
             raise InvalidInputError("keypoints given but the Compose has no keypoint_params")
         fmt = kp.format
-        coords, extras = _rows(value, len(fmt), "keypoints")
+        coords, extras = T.split_rows(value, len(fmt), "keypoints")
         cols = {c: coords[:, i] for i, c in enumerate(fmt)}
         n = len(coords)
         engine = [cols["x"], cols["y"]]
@@ -603,9 +545,9 @@ class Compose(BaseCompose):
             if len(k)
             else np.zeros((0, len(kp.format)))
         )
-        out["keypoints"] = _rows_out(data["keypoints"], coords, [state["extras"][i] for i in idx])
+        out["keypoints"] = T.rows_out(data["keypoints"], coords, [state["extras"][i] for i in idx])
         for f in fields:
-            out[f] = _like(data[f], [state["labels"][f][i] for i in idx])
+            out[f] = T.like(data[f], [state["labels"][f][i] for i in idx])
 
     # -- serialization
     def to_dict_private(self) -> dict[str, Any]:
@@ -646,18 +588,6 @@ def _replay_tree(node: Any, path: str, by_path: dict[str, Any]) -> dict[str, Any
         kids.append(_replay_tree(child, sub, by_path))
     applied = any(k["applied"] for k in kids if k["__class_fullname__"] != "ToTensorV2")
     return {**d, "applied": applied, "params": None, "transforms": kids}
-
-
-def _mask_items(value: Any, kind: str) -> list[np.ndarray]:
-    if kind == "mask":
-        if not isinstance(value, np.ndarray) or value.ndim not in (2, 3):
-            raise InvalidInputError(f"mask: expected an H x W or H x W x C array, got {value!r}")
-        return [value] if value.ndim == 2 else [value[..., c] for c in range(value.shape[2])]
-    if isinstance(value, np.ndarray):
-        if value.ndim != 3:
-            raise InvalidInputError(f"masks: expected N x H x W, got shape {value.shape}")
-        return [value[i] for i in range(value.shape[0])]
-    return [np.asarray(m) for m in value]
 
 
 class ReplayCompose(Compose):
