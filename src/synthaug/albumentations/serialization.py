@@ -271,13 +271,41 @@ def from_albumentations(d: Mapping[str, Any] | str | Path) -> augment.Compose:
         engine = pipe.to_engine(native=True)
     except ConfigError as exc:
         raise ConfigError(f"from_albumentations: {exc}") from None
-    bp = pipe.bbox_params
-    if bp is not None:
-        fmt = {"pascal_voc": "xyxy", "coco": "xywh", "yolo": "yolo"}.get(bp.format)
-        if fmt is None:
-            raise ConfigError(
-                f"bbox_params.format: {bp.format!r} has no synthaug box format (use pascal_voc, "
-                "coco or yolo, or synthaug.albumentations.load)"
-            )
-        engine.box_format = fmt
+    _refuse_unsupported_settings(pipe)
+    if pipe.bbox_params is not None:
+        engine.box_format = _NATIVE_BOX_FORMATS[pipe.bbox_params.format]
     return engine
+
+
+_NATIVE_BOX_FORMATS = {"pascal_voc": "xyxy", "coco": "xywh", "yolo": "yolo"}
+
+
+def _refuse_unsupported_settings(pipe: core.Compose) -> None:
+    """Settings only this layer's call convention applies: refuse them in a synthaug pipeline."""
+    bp, kp = pipe.bbox_params, pipe.keypoint_params
+    bad: list[str] = []
+    if bp is not None:
+        if bp.format not in _NATIVE_BOX_FORMATS:
+            bad.append(f"bbox_params.format={bp.format!r} (use pascal_voc, coco or yolo)")
+        for key, default in (
+            ("min_width", 0.0),
+            ("min_height", 0.0),
+            ("clip", False),
+            ("filter_invalid_bboxes", False),
+            ("max_accept_ratio", None),
+        ):
+            if getattr(bp, key) != default:
+                bad.append(f"bbox_params.{key}={getattr(bp, key)!r}")
+    if kp is not None:
+        if kp.format not in ("xy", "xyas"):
+            bad.append(f"keypoint_params.format={kp.format!r} (synthaug takes xy or xyas)")
+        if not kp.angle_in_degrees:
+            bad.append("keypoint_params.angle_in_degrees=False (synthaug takes degrees)")
+    if pipe.additional_targets:
+        bad.append(f"additional_targets={pipe.additional_targets!r}")
+    if bad:
+        raise ConfigError(
+            "from_albumentations: a synthaug.augment.Compose cannot apply "
+            + "; ".join(bad)
+            + "; synthaug.albumentations.load applies them"
+        )
