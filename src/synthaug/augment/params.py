@@ -473,7 +473,7 @@ class Children(Kind):
         for i, t in enumerate(out):
             if not isinstance(t, Declared) or not hasattr(t, "sample_params"):
                 raise ConfigError(
-                    f"{owner}.{name}[{i}]: expected a transform, got {type(t).__name__}"
+                    f"{owner}.{name}[{i}]: expected a transform, got {t!r} ({type(t).__name__})"
                 )
         return out
 
@@ -633,6 +633,12 @@ class Record(dict):  # type: ignore[type-arg]
 
     __setitem__ = __delitem__ = _frozen
     clear = pop = popitem = setdefault = update = __ior__ = _frozen  # type: ignore[assignment]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__qualname__} is frozen: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__qualname__} is frozen: cannot delete {name!r}")
 
     def __reduce__(self) -> tuple[Any, ...]:
         # pickling a dict subclass would otherwise refill it through __setitem__

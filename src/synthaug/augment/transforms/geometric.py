@@ -143,7 +143,13 @@ class Rotate90(MatrixTransform):
 
     exact = True
     parameters = {
-        "k": Ints(-4, 4, lengths=range(1, 9), what="an integer or a list of 1 to 8 integers")
+        "k": Ints(
+            -4,
+            4,
+            lengths=range(1, 9),
+            what="an integer or a list of 1 to 8 integers",
+            doc="quarter turns to choose from",
+        )
     }
 
     class Drawn(_Record):
