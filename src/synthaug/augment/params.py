@@ -425,17 +425,30 @@ class Flag(Kind):
 
 @dataclass(frozen=True, kw_only=True)
 class Seed(Kind):
-    """None or a non-negative integer seed."""
+    """None, a non-negative integer, or a sequence of them (an item key such as
+    ``(run_seed, epoch)``). A ``numpy.random.Generator`` is taken as well, for code that
+    passes one, but cannot be saved."""
 
     def expected(self) -> str:
-        return f"null or an integer in [0, {2**64 - 1}]"
+        return f"null, an integer in [0, {2**64 - 1}] or a list of 1 to 16 of them"
 
-    def normalise(self, value: Any) -> int | None:
-        if value is None:
-            return None
-        if not _is_int(value) or not 0 <= value < 2**64:
+    def normalise(self, value: Any) -> Any:
+        if value is None or isinstance(value, np.random.Generator):
+            return value
+        parts = list(value) if _is_seq(value) else [value]
+        if not 1 <= len(parts) <= 16:
             raise ValueError(value)
-        return int(value)
+        for v in parts:
+            if not _is_int(v) or not 0 <= v < 2**64:
+                raise ValueError(value)
+        return tuple(int(v) for v in value) if _is_seq(value) else int(value)
+
+    def plain(self, value: Any) -> Any:
+        if isinstance(value, np.random.Generator):
+            raise ConfigError(
+                "seed: a numpy Generator cannot be saved; give the pipeline an integer seed"
+            )
+        return plain(value)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -66,7 +66,8 @@ class RandomCrop(_Crop):
     def sample_params(self, rng, sample):
         """Draw the top-left corner."""
         h, w = sample.image.shape[:2]
-        _fits("RandomCrop", (h, w), (self.height, self.width))
+        if self.height > h or self.width > w:  # checked inline: a call costs more than a crop
+            _fits("RandomCrop", (h, w), (self.height, self.width))
         y0 = draw_int(rng, 0, h - self.height + 1)
         x0 = draw_int(rng, 0, w - self.width + 1)
         return self.Drawn(rect=(x0, y0, x0 + self.width, y0 + self.height))
@@ -92,7 +93,8 @@ class CenterCrop(_Crop):
     def sample_params(self, rng, sample):
         """The central rectangle (no randomness)."""
         h, w = sample.image.shape[:2]
-        _fits("CenterCrop", (h, w), (self.height, self.width))
+        if self.height > h or self.width > w:
+            _fits("CenterCrop", (h, w), (self.height, self.width))
         y0, x0 = (h - self.height) // 2, (w - self.width) // 2
         return self.Drawn(rect=(x0, y0, x0 + self.width, y0 + self.height))
 

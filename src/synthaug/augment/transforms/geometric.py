@@ -13,6 +13,7 @@ import numpy as np
 
 from synthaug.augment.functional import geometric as G
 from synthaug.augment.params import (
+    MAX_COUNT,
     MAX_FILL,
     MAX_SIDE,
     Choice,
@@ -144,8 +145,8 @@ class Rotate90(MatrixTransform):
     exact = True
     parameters = {
         "k": Ints(
-            -4,
-            4,
+            -MAX_COUNT,
+            MAX_COUNT,
             lengths=range(1, 9),
             what="an integer or a list of 1 to 8 integers",
             doc="quarter turns to choose from",
