@@ -190,6 +190,33 @@ def test_non_finite_yaml_values_are_refused_with_their_path(tmp_path, text, expe
     assert "[-360, 360]" in msg and msg.endswith(expected), msg
 
 
+YAML_CASES = [
+    (name, d.name)
+    for name in sorted(A.REGISTRY)
+    for d in A.REGISTRY[name].declared
+    if d.kind.saved and not isinstance(d.kind, P.Children)
+]
+
+
+@pytest.mark.parametrize(("name", "field"), YAML_CASES)
+def test_nan_in_a_pipeline_file_names_file_path_transform_and_field(name, field):
+    args = {k: list(v) if isinstance(v, tuple) else v for k, v in base_args(name).items()}
+    if name in CONTAINERS:
+        args["transforms"] = [{"name": "HorizontalFlip"}]
+    args[field] = ".nan"
+    body = ", ".join(f"{k}: {json.dumps(v) if k != field else v}" for k, v in args.items())
+    text = f"transforms:\n  - {{name: HorizontalFlip}}\n  - {{name: {name}, {body}}}\n"
+    with pytest.raises(ConfigError) as exc:
+        A.loads(text, source="pipeline.yaml")
+    assert str(exc.value).startswith(f"pipeline.yaml: transforms[1] ({name}).{field}: expected")
+    assert str(exc.value).endswith("got nan")
+
+
+def test_a_lone_transform_dict_reports_its_own_name():
+    with pytest.raises(ConfigError, match=r"^Rotate\.limit: .*got nan$"):
+        A.from_dict({"name": "Rotate", "limit": math.nan})
+
+
 def test_nested_nan_is_reported_at_its_nested_path():
     text = (
         "transforms:\n  - name: OneOf\n    transforms:\n      - {name: HorizontalFlip}\n"

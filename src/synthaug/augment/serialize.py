@@ -70,6 +70,8 @@ def _build(d: Any, loc: str, source: str) -> Transform:
         return cls(**kwargs)
     except ConfigError as exc:
         msg = str(exc)
+        if not where:  # a lone transform: the message already starts with its name
+            raise
         if msg.startswith(f"{name}."):
             msg = msg[len(name) :]
             raise ConfigError(f"{where} ({name}){msg}") from None
