@@ -20,7 +20,17 @@ import numpy as np
 
 from synthaug.augment.functional import geometric as G
 from synthaug.augment.functional import pixel as F
-from synthaug.augment.params import MAX_COUNT, MAX_SIDE, Children, Choice, Flag, Int, Real, Seed
+from synthaug.augment.params import (
+    MAX_COUNT,
+    MAX_SIDE,
+    Children,
+    Choice,
+    Flag,
+    Int,
+    Optional,
+    Real,
+    Seed,
+)
 from synthaug.augment.sample import (
     Applied,
     Sample,
@@ -378,7 +388,9 @@ class Compose(BaseCompose):
         "min_area": Real(0, float(MAX_SIDE) ** 2, doc="smallest kept box area in pixels"),
         "min_visibility": Real(0, 1, doc="smallest kept visible fraction of a box"),
         "box_method": Choice(("corners", "ellipse"), doc="how a rotated box becomes upright"),
-        "boxes_from_masks": Flag(doc="each box becomes the tight box of its mask"),
+        # null is taken (as false here) so that the executor's "decide from the masks"
+        # default can use it without another declaration
+        "boxes_from_masks": Optional(Flag(), doc="each box becomes the tight box of its mask"),
         "remove_invisible_keypoints": Flag(doc="drop keypoints that leave the image"),
         "fuse": Flag(doc="fuse matrix runs into one warp and tables into one"),
         "seed": Seed(doc="seed of the pipeline's own stream"),
