@@ -641,8 +641,12 @@ class Record(dict):  # type: ignore[type-arg]
         super().__init_subclass__(**kwargs)
         own = tuple(cls.__dict__.get("__annotations__", {}))
         cls.fields = tuple(dict.fromkeys((*cls.fields, *own)))
+        notes = cls.__dict__.get("__annotations__", {})
         for name in own:
-            setattr(cls, name, property(itemgetter(name), doc=f"drawn {name}"))
+            setattr(cls, name, property(itemgetter(name), doc=f"drawn {name} ({notes[name]})"))
+        if cls.__doc__ is None:  # one line from the declaration, for help() and the docs
+            listed = ", ".join(f"``{f}``" for f in cls.fields)
+            cls.__doc__ = f"Frozen record of the drawn parameters: {listed or 'none'}."
 
     __setitem__ = __delitem__ = _frozen
     clear = pop = popitem = setdefault = update = __ior__ = _frozen  # type: ignore[assignment]
