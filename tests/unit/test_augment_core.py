@@ -346,7 +346,8 @@ def test_config_error_names_location_value_and_expectation(tmp_path):
     with pytest.raises(ConfigError) as exc:
         A.load(p)
     assert str(exc.value) == (
-        f"{p}: transforms[2] (Rotate).limit: expected a number or a pair of numbers, got 'abc'"
+        f"{p}: transforms[2] (Rotate).limit: expected a number or a pair of numbers in "
+        "[-360, 360] (a number v means (-v, v)), got 'abc'"
     )
 
 

@@ -13,13 +13,24 @@ parameters sets ``fusable = False``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from synthaug.augment.functional import geometric as G
 from synthaug.augment.functional import pixel as F
+from synthaug.augment.params import (
+    MAX_COUNT,
+    MAX_SIDE,
+    Children,
+    Choice,
+    Flag,
+    Int,
+    Optional,
+    Real,
+    Seed,
+)
 from synthaug.augment.sample import (
     Applied,
     Sample,
@@ -28,13 +39,12 @@ from synthaug.augment.sample import (
     validate_image,
     validate_sample,
 )
+from synthaug.augment.serialize import save
 from synthaug.augment.transforms.base import (
     ImageOnlyTransform,
     MatrixTransform,
     Transform,
     apply_matrix_to_annotations,
-    check_choice,
-    check_positive_int,
     register,
 )
 from synthaug.errors import ConfigError, InvalidInputError
@@ -108,21 +118,10 @@ class BaseCompose(Transform):
     """A node holding child transforms; subclasses decide which children run."""
 
     targets = ("image", "masks", "boxes", "keypoints")
+    parameters = {"transforms": Children(doc="the child transforms, in order")}
 
     def __init__(self, transforms: Sequence[Transform], p: float = 1.0) -> None:
-        super().__init__(p)
-        owner = type(self).__name__
-        if isinstance(transforms, Transform) or not isinstance(transforms, Iterable):
-            raise ConfigError(
-                f"{owner}.transforms: expected a list of transforms, got {transforms!r}"
-            )
-        transforms = list(transforms)
-        for i, t in enumerate(transforms):
-            if not isinstance(t, Transform):
-                raise ConfigError(
-                    f"{owner}.transforms[{i}]: expected a transform, got {type(t).__name__}"
-                )
-        self.transforms = transforms
+        self.store_params(locals())
 
     def _walk_children(self, rng, runner, path, indices) -> None:
         for i in indices:
@@ -174,9 +173,10 @@ class OneOf(BaseCompose):
 class SomeOf(BaseCompose):
     """Run ``n`` children chosen uniformly without replacement, in their listed order."""
 
+    parameters = {"n": Int(0, MAX_COUNT, doc="children run per call")}
+
     def __init__(self, transforms: Sequence[Transform], n: int = 1, p: float = 1.0) -> None:
-        super().__init__(transforms, p)
-        self.n = check_positive_int("SomeOf", "n", n, minimum=0)
+        self.store_params(locals())
 
     def walk(self, rng, runner, path):
         """``n`` children, always applied once chosen."""
@@ -383,6 +383,20 @@ class Compose(BaseCompose):
     True
     """
 
+    parameters = {
+        "box_format": Choice(("xyxy", "xywh", "yolo"), doc="format of keyword boxes"),
+        "min_area": Real(0, float(MAX_SIDE) ** 2, doc="smallest kept box area in pixels"),
+        "min_visibility": Real(0, 1, doc="smallest kept visible fraction of a box"),
+        "box_method": Choice(("corners", "ellipse"), doc="how a rotated box becomes upright"),
+        # null is taken (as false here) so that the executor's "decide from the masks"
+        # default can use it without another declaration
+        "boxes_from_masks": Optional(Flag(), doc="each box becomes the tight box of its mask"),
+        "remove_invisible_keypoints": Flag(doc="drop keypoints that leave the image"),
+        "fuse": Flag(doc="fuse matrix runs into one warp and tables into one"),
+        "seed": Seed(doc="seed of the pipeline's own stream"),
+        "always_apply": Flag(saved=False, doc="run every child (used by single transforms)"),
+    }
+
     def __init__(
         self,
         transforms: Sequence[Transform],
@@ -397,24 +411,7 @@ class Compose(BaseCompose):
         p: float = 1.0,
         always_apply: bool = False,
     ) -> None:
-        super().__init__(transforms, p)
-        self.box_format = check_choice(
-            "Compose", "box_format", box_format, ("xyxy", "xywh", "yolo")
-        )
-        if not isinstance(min_area, (int, float)) or min_area < 0:
-            raise ConfigError(f"Compose.min_area: expected a number >= 0, got {min_area!r}")
-        if not isinstance(min_visibility, (int, float)) or not 0 <= min_visibility <= 1:
-            raise ConfigError(
-                f"Compose.min_visibility: expected a number in [0, 1], got {min_visibility!r}"
-            )
-        self.min_area = float(min_area)
-        self.min_visibility = float(min_visibility)
-        self.box_method = check_choice("Compose", "box_method", box_method, ("corners", "ellipse"))
-        self.boxes_from_masks = bool(boxes_from_masks)
-        self.remove_invisible_keypoints = bool(remove_invisible_keypoints)
-        self.fuse = bool(fuse)
-        self.seed = seed
-        self.always_apply = bool(always_apply)
+        self.store_params(locals())
         self._rng = as_rng(seed)
         self._plan_key: tuple[Transform, ...] | None = None
         self._plan: list[tuple[str, str, Transform, int]] | None = None
@@ -549,7 +546,7 @@ class Compose(BaseCompose):
                 raise ConfigError(
                     f"replay: {st.path} is {type(t).__name__} in this pipeline, not {st.name}"
                 )
-            runner.push(st.path, t, st.params)
+            runner.push(st.path, t, t.Drawn.read(st.params, f"replay: {st.path} ({st.name})"))
         return self._finish(runner, restore)
 
     def _locate(self, path: str) -> Transform:
@@ -673,14 +670,6 @@ class Compose(BaseCompose):
                 changes["masks"] = out.masks[0]
         return out.copy(**changes)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Serialisable form; see :func:`synthaug.augment.from_dict`."""
-        from synthaug.augment.serialize import to_dict
-
-        return to_dict(self)
-
     def save(self, path: str) -> None:
         """Write the pipeline as YAML (``.yaml``/``.yml``) or JSON (``.json``)."""
-        from synthaug.augment.serialize import save
-
         save(self, path)

@@ -13,21 +13,21 @@ transform directly (``t(sample, seed=0)``) wraps it in a one-step Compose.
 
 from __future__ import annotations
 
-import inspect
-import numbers
+import math
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
 from synthaug.augment.functional import geometric as G
+from synthaug.augment.params import NO_PARAMS, Choice, Declared, Int, Kind, Range, Real, Record
 from synthaug.augment.sample import Sample
-from synthaug.errors import ConfigError
 
 __all__ = [
     "REGISTRY",
     "ImageOnlyTransform",
     "MatrixTransform",
+    "PROB",
     "Transform",
     "apply_matrix_to_annotations",
     "clip_moved_boxes",
@@ -50,16 +50,14 @@ def register(cls: type[Transform]) -> type[Transform]:
     return cls
 
 
-# --------------------------------------------------------------------------- validation helpers
-def _where(owner: str, param: str) -> str:
-    return f"{owner}.{param}"
+# --------------------------------------------------------------------------- shared kinds
+#: the probability every transform takes
+PROB = Real(0.0, 1.0, doc="probability of applying the transform")
 
 
 def check_prob(owner: str, p: Any) -> float:
-    """Validate a probability in [0, 1]."""
-    if not isinstance(p, numbers.Real) or isinstance(p, bool) or not 0.0 <= float(p) <= 1.0:
-        raise ConfigError(f"{_where(owner, 'p')}: expected a probability in [0, 1], got {p!r}")
-    return float(p)
+    """Validate a probability in [0, 1] (:data:`PROB`)."""
+    return PROB.check(owner, "p", p)
 
 
 def check_range(
@@ -72,32 +70,28 @@ def check_range(
     high: float | None = None,
     integer: bool = False,
 ) -> tuple[float, float]:
-    """Turn a number or a pair of numbers into a ``(lo, hi)`` range, with bounds checks.
+    """Turn a number or a pair of numbers into a ``(lo, hi)`` range (a :class:`Range`).
 
-    A single number ``v`` gives ``(-v, v)`` when ``symmetric`` else ``(v, v)``.
+    A single number ``v`` gives ``(-v, v)`` when ``symmetric`` else ``(v, v)``. Kept for
+    code outside the package; transforms declare their kinds instead.
     """
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        rng = (-abs(float(value)), abs(float(value))) if symmetric else (float(value), float(value))
-    elif (
-        isinstance(value, Sequence)
-        and not isinstance(value, str)
-        and len(value) == 2
-        and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value)
-    ):
-        rng = (float(value[0]), float(value[1]))
-    else:
-        raise ConfigError(
-            f"{_where(owner, name)}: expected a number or a pair of numbers, got {value!r}"
-        )
-    if rng[0] > rng[1]:
-        raise ConfigError(f"{_where(owner, name)}: expected low <= high, got {value!r}")
-    if (low is not None and rng[0] < low) or (high is not None and rng[1] > high):
-        raise ConfigError(
-            f"{_where(owner, name)}: expected values in [{low}, {high}], got {value!r}"
-        )
-    if integer and not all(float(v).is_integer() for v in rng):
-        raise ConfigError(f"{_where(owner, name)}: expected integers, got {value!r}")
-    return rng
+    kind = Range(
+        -math.inf if low is None else low,
+        math.inf if high is None else high,
+        symmetric=symmetric,
+        integer=integer,
+    )
+    return kind.check(owner, name, value)
+
+
+def check_choice(owner: str, name: str, value: Any, choices: Sequence[str]) -> str:
+    """Validate that ``value`` is one of ``choices``, suggesting a close match if not."""
+    return Choice(choices).check(owner, name, value)
+
+
+def check_positive_int(owner: str, name: str, value: Any, minimum: int = 1) -> int:
+    """Validate an integer >= ``minimum``."""
+    return Int(minimum, 2**63 - 1).check(owner, name, value)
 
 
 def draw_uniform(rng: np.random.Generator, bounds: Sequence[float]) -> float:
@@ -124,49 +118,34 @@ def draw_seed(rng: np.random.Generator) -> int:
     return int(rng.bit_generator.random_raw()) >> 1
 
 
-def check_choice(owner: str, name: str, value: Any, choices: Sequence[str]) -> str:
-    """Validate that ``value`` is one of ``choices``, suggesting a close match if not."""
-    if value not in choices:
-        import difflib
-
-        close = difflib.get_close_matches(str(value), list(choices), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ConfigError(
-            f"{_where(owner, name)}: expected one of {list(choices)}, got {value!r}{hint}"
-        )
-    return value
-
-
-def check_positive_int(owner: str, name: str, value: Any, minimum: int = 1) -> int:
-    """Validate an integer >= ``minimum``."""
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise ConfigError(f"{_where(owner, name)}: expected an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 # --------------------------------------------------------------------------- base classes
-class Transform:
-    """Base of every transform: stores its constructor arguments, draws and applies params.
+class Transform(Declared):
+    """Base of every transform: declared parameters, drawn and applied params.
 
-    Subclasses store each constructor argument as an attribute of the same name (that is what
-    :meth:`to_dict` reads), validate them in ``__init__`` and implement :meth:`sample_params`
-    and :meth:`apply`.
+    Subclasses declare each constructor argument's kind in ``parameters`` (see
+    :mod:`synthaug.augment.params`), call ``self.store_params(locals())`` in ``__init__``
+    (which validates and stores them; :meth:`to_dict` reads them back), declare their drawn
+    parameters as a nested ``class Drawn(Record)`` and implement :meth:`sample_params` and
+    :meth:`apply`.
     """
 
+    parameters: ClassVar[dict[str, Kind]] = {"p": PROB}
     #: targets the transform changes, for documentation and the catalogue
     targets: ClassVar[tuple[str, ...]] = ("image",)
     #: valid constructor arguments for examples, docs and the contract tests
     example_args: ClassVar[dict[str, Any]] = {}
+    #: the record :meth:`sample_params` returns (a transform that draws nothing keeps this)
+    Drawn: ClassVar[type[Record]] = Record
 
     def __init__(self, p: float = 1.0) -> None:
-        self.p = check_prob(type(self).__name__, p)
+        self.store_params(locals())
 
     # -- the contract
-    def sample_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> Record:
         """Draw this transform's random parameters for ``sample`` from ``rng``."""
-        return {}
+        return NO_PARAMS
 
-    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+    def apply(self, sample: Sample, params: Record) -> Sample:
         """Apply with fixed ``params``; deterministic; never mutates ``sample``."""
         raise NotImplementedError
 
@@ -175,29 +154,9 @@ class Transform:
         self, sample: Sample | None = None, /, *, seed: Any = None, **fields: Any
     ) -> Sample:
         """Run this transform alone (always applied, ``p`` ignored) on a sample or fields."""
-        from synthaug.augment.compose import Compose
-
-        return Compose([self], always_apply=True)(sample, seed=seed, **fields)
-
-    def init_args(self) -> dict[str, Any]:
-        """The constructor arguments, read back from the attributes."""
-        sig = inspect.signature(type(self).__init__)
-        out: dict[str, Any] = {}
-        for name, prm in sig.parameters.items():
-            if name == "self" or prm.kind in (prm.VAR_POSITIONAL, prm.VAR_KEYWORD):
-                continue
-            out[name] = getattr(self, name)
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        """``{"name": ..., **constructor arguments}`` (tuples become lists)."""
-        from synthaug.augment.serialize import to_plain
-
-        return {"name": type(self).__name__, **to_plain(self.init_args())}
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.init_args().items())
-        return f"{type(self).__name__}({args})"
+        # the pipeline class is looked up by its registered name: compose.py builds on this
+        # module, so importing it here would close an import circle
+        return REGISTRY["Compose"]([self], always_apply=True)(sample, seed=seed, **fields)
 
 
 class ImageOnlyTransform(Transform):

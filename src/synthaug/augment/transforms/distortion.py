@@ -16,17 +16,17 @@ from typing import Any
 import numpy as np
 
 from synthaug.augment.functional import distortion as D
+from synthaug.augment.params import MAX_COUNT, Int, Range, Real
+from synthaug.augment.params import Record as _Record
 from synthaug.augment.sample import Sample
 from synthaug.augment.transforms.base import (
     Transform,
-    check_positive_int,
-    check_range,
     clip_moved_boxes,
     draw_seed,
     draw_uniform,
     register,
 )
-from synthaug.augment.transforms.geometric import _Resampling
+from synthaug.augment.transforms.geometric import RESAMPLING, SHIFT_PX, _Resampling
 
 __all__ = ["ElasticTransform", "GridDistortion", "OpticalDistortion"]
 
@@ -52,6 +52,7 @@ class _Remap(Transform):
 
     targets = ("image", "masks", "boxes", "keypoints")
     exact = False
+    parameters = RESAMPLING
     _init_resampling = _Resampling._init_resampling
 
     def maps(self, params: dict[str, Any], hw: tuple[int, int]) -> D.Map:
@@ -90,6 +91,15 @@ class ElasticTransform(_Remap):
         Resampling options, as for :class:`~synthaug.augment.Rotate`.
     """
 
+    parameters = {
+        "alpha": Range(0, SHIFT_PX, doc="range of the displacement scale in pixels"),
+        "sigma_px": Real(0.1, SHIFT_PX, doc="smoothness of the field in pixels"),
+    }
+
+    class Drawn(_Record):
+        alpha: float
+        field_seed: int
+
     def __init__(
         self,
         alpha: float | tuple[float, float] = 34.0,
@@ -100,14 +110,11 @@ class ElasticTransform(_Remap):
         fill_mask: int = 0,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.alpha = check_range("ElasticTransform", "alpha", alpha, low=0.0)
-        self.sigma_px = check_range("ElasticTransform", "sigma_px", sigma_px, low=0.1)[0]
-        self._init_resampling(interpolation, border_mode, fill, fill_mask)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw ``alpha`` and a seed for the noise field."""
-        return {"alpha": draw_uniform(rng, self.alpha), "field_seed": draw_seed(rng)}
+        return self.Drawn(alpha=draw_uniform(rng, self.alpha), field_seed=draw_seed(rng))
 
     def maps(self, params, hw):
         """Regenerate the noise from its seed, scale and smooth it.
@@ -136,6 +143,15 @@ class GridDistortion(_Remap):
     rescaled to fill the image again, so nothing leaves the canvas.
     """
 
+    parameters = {
+        "num_steps": Int(1, MAX_COUNT, doc="grid cells per side"),
+        "distort_limit": Range(-0.99, 1, symmetric=True, doc="range of each cell's stretch"),
+    }
+
+    class Drawn(_Record):
+        x_steps: list[float]
+        y_steps: list[float]
+
     def __init__(
         self,
         num_steps: int = 5,
@@ -146,20 +162,15 @@ class GridDistortion(_Remap):
         fill_mask: int = 0,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.num_steps = check_positive_int("GridDistortion", "num_steps", num_steps)
-        self.distort_limit = check_range(
-            "GridDistortion", "distort_limit", distort_limit, symmetric=True, low=-0.99, high=1.0
-        )
-        self._init_resampling(interpolation, border_mode, fill, fill_mask)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw one stretch factor per column and per row of cells."""
         n = self.num_steps
-        return {
-            "x_steps": (1.0 + rng.uniform(*self.distort_limit, size=n)).tolist(),
-            "y_steps": (1.0 + rng.uniform(*self.distort_limit, size=n)).tolist(),
-        }
+        return self.Drawn(
+            x_steps=(1.0 + rng.uniform(*self.distort_limit, size=n)).tolist(),
+            y_steps=(1.0 + rng.uniform(*self.distort_limit, size=n)).tolist(),
+        )
 
     def maps(self, params, hw):
         """Separable piecewise-linear field."""
@@ -175,6 +186,17 @@ class OpticalDistortion(_Remap):
     ``shift_limit`` of the image size.
     """
 
+    parameters = {
+        "distort_limit": Range(-0.5, 1, symmetric=True, doc="range of the coefficient k"),
+        "shift_limit": Range(
+            -0.5, 0.5, symmetric=True, doc="range of the centre shift, a fraction"
+        ),
+    }
+
+    class Drawn(_Record):
+        k: float
+        center_shift: tuple[float, float]
+
     def __init__(
         self,
         distort_limit: float | tuple[float, float] = 0.2,
@@ -185,24 +207,17 @@ class OpticalDistortion(_Remap):
         fill_mask: int = 0,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.distort_limit = check_range(
-            "OpticalDistortion", "distort_limit", distort_limit, symmetric=True, low=-0.5, high=1.0
-        )
-        self.shift_limit = check_range(
-            "OpticalDistortion", "shift_limit", shift_limit, symmetric=True, low=-0.5, high=0.5
-        )
-        self._init_resampling(interpolation, border_mode, fill, fill_mask)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the distortion coefficient ``k`` and the centre shift (fractions)."""
-        return {
-            "k": draw_uniform(rng, self.distort_limit),
-            "center_shift": (
+        return self.Drawn(
+            k=draw_uniform(rng, self.distort_limit),
+            center_shift=(
                 draw_uniform(rng, self.shift_limit),
                 draw_uniform(rng, self.shift_limit),
             ),
-        }
+        )
 
     def maps(self, params, hw):
         """Radial field about the (shifted) centre."""
