@@ -18,12 +18,18 @@ __all__ = [
     "INTERPOLATIONS",
     "BORDER_MODES",
     "affine_matrix",
+    "box_polygons",
+    "clip_polygons",
+    "convex_polygon_mask",
     "crop_image",
     "crop_matrix",
+    "frame_relation",
     "hflip_image",
     "hflip_matrix",
     "pad_image",
     "pad_matrix",
+    "polygon_areas",
+    "polygon_bounds",
     "resize_image",
     "resize_matrix",
     "resized_crop_image",
@@ -39,6 +45,7 @@ __all__ = [
     "warp_image",
     "warp_keypoints",
     "warp_mask",
+    "warp_polygons",
 ]
 
 INTERPOLATIONS = {
@@ -304,13 +311,26 @@ def pad_image(
     return _per_channel_chunks(image, fn)
 
 
+def _resize_flags(interpolation: str) -> int:
+    """OpenCV flags of a resize: nearest is pixel-centre exact.
+
+    ``cv2.INTER_NEAREST`` in ``cv2.resize`` reads source pixel ``floor(x' * in / out)``, half
+    a pixel off the centre convention of :func:`resize_matrix` (which ``warpAffine``'s
+    nearest and the linear resize follow): a mask resized that way drifts against its image
+    under non-integer factors. ``INTER_NEAREST_EXACT`` reads ``floor((x' + 0.5) * in / out)``,
+    the pixel under the mapped centre.
+    """
+    return cv2.INTER_NEAREST_EXACT if interpolation == "nearest" else INTERPOLATIONS[interpolation]
+
+
 def resize_image(
     image: np.ndarray, out_hw: tuple[int, int], interpolation: str = "linear"
 ) -> np.ndarray:
-    """Resize to ``out_hw`` (height, width)."""
+    """Resize to ``out_hw`` (height, width); nearest samples the pixel under each mapped
+    centre (the convention of :func:`resize_matrix`)."""
     if image.shape[:2] == tuple(out_hw):
         return image.copy()
-    flags = INTERPOLATIONS[interpolation]
+    flags = _resize_flags(interpolation)
     size = (int(out_hw[1]), int(out_hw[0]))
     return _per_channel_chunks(image, lambda im: cv2.resize(im, size, interpolation=flags))
 
@@ -334,7 +354,7 @@ def resized_crop_image(
     if view.shape[:2] == tuple(out_hw):
         out = np.ascontiguousarray(view)
     else:
-        flags = INTERPOLATIONS[interpolation]
+        flags = _resize_flags(interpolation)
         size = (int(out_hw[1]), int(out_hw[0]))
         out = _per_channel_chunks(view, lambda im: cv2.resize(im, size, interpolation=flags))
     if flip_code is not None:
@@ -439,4 +459,169 @@ def warp_keypoints(keypoints: np.ndarray, matrix: np.ndarray) -> np.ndarray:
         if kp.shape[1] >= 4:
             lin = matrix[:2, :2] / (matrix[2, 2] if abs(matrix[2, 2]) > 1e-12 else 1.0)
             out[:, 3] = kp[:, 3] * math.sqrt(abs(np.linalg.det(lin)))
+    return out
+
+
+# --------------------------------------------------------------------------- box outlines
+# A box travels through a chain as a polygon in pixel-edge coordinates (``N x K x 2``; the
+# whole image is ``[0, W] x [0, H]``), clipped to every frame it passes through, and becomes
+# axis-aligned only at the end. Polygons of one array share ``K``: a shorter one repeats its
+# last vertex (a repeated vertex adds nothing to the area or the bounds); an empty one is K
+# copies of one point.
+def box_polygons(boxes: np.ndarray, method: str = "corners") -> np.ndarray:
+    """The outline of each ``xyxy`` box: its 4 corners, or 32 points of its inscribed ellipse.
+
+    ``"ellipse"`` models an object filling its box as an ellipse: tighter boxes after a
+    rotation, and a clipped ellipse where a crop cuts the box.
+    """
+    b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    if method == "corners":
+        return np.stack([b[:, [0, 1]], b[:, [2, 1]], b[:, [2, 3]], b[:, [0, 3]]], axis=1)
+    if method == "ellipse":
+        t = np.linspace(0, 2 * np.pi, 32, endpoint=False)
+        cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+        rx, ry = (b[:, 2] - b[:, 0]) / 2, (b[:, 3] - b[:, 1]) / 2
+        return np.stack(
+            [cx[:, None] + rx[:, None] * np.cos(t), cy[:, None] + ry[:, None] * np.sin(t)], axis=2
+        )
+    raise ValueError(f"box method: expected 'corners' or 'ellipse', got {method!r}")
+
+
+def warp_polygons(polygons: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Move ``N x K x 2`` pixel-edge polygons through a pixel-centre ``matrix``."""
+    n, k = polygons.shape[:2]
+    if n == 0:
+        return polygons
+    m = _HALF @ matrix @ _MINUS_HALF
+    return _apply_points(polygons.reshape(-1, 2), m).reshape(n, k, 2)
+
+
+def _compact(cand: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Each row's kept vertices in order, without consecutive repeats, padded by its last."""
+    n = len(cand)
+    prev = np.roll(cand, 1, axis=1)
+    same = np.all(np.abs(cand - prev) <= 1e-9, axis=2)
+    # a vertex equal to the one before it adds nothing (the first slot compares to the last)
+    keep = keep & ~(same & np.roll(keep, 1, axis=1))
+    counts = keep.sum(axis=1)
+    k = max(int(counts.max()), 1)
+    order = np.argsort(~keep, axis=1, kind="stable")[:, :k]
+    idx = np.minimum(np.arange(k)[None, :], np.maximum(counts - 1, 0)[:, None])
+    out = np.take_along_axis(cand, np.take_along_axis(order, idx, axis=1)[..., None], axis=1)
+    out[counts == 0] = 0.0
+    return out.reshape(n, k, 2)
+
+
+def _clip_half(polygons: np.ndarray, axis: int, bound: float, upper: bool) -> np.ndarray:
+    """Sutherland-Hodgman step: keep the part of each polygon with ``coord <= bound``
+    (``upper``) or ``coord >= bound``, vectorised over polygons."""
+    v = polygons[..., axis]
+    inside = v <= bound if upper else v >= bound
+    if inside.all():
+        return polygons
+    nxt = np.roll(polygons, -1, axis=1)
+    nxt_in = np.roll(inside, -1, axis=1)
+    dv = nxt[..., axis] - v
+    t = (bound - v) / np.where(dv == 0, 1.0, dv)
+    cross = polygons + t[..., None] * (nxt - polygons)
+    cross[..., axis] = bound
+    n, k = inside.shape
+    cand = np.stack([polygons, cross], axis=2).reshape(n, 2 * k, 2)
+    keep = np.stack([inside, inside != nxt_in], axis=2).reshape(n, 2 * k)
+    return _compact(cand, keep)
+
+
+def clip_polygons(polygons: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
+    """Clip ``N x K x 2`` pixel-edge polygons to the frame ``[0, W] x [0, H]``.
+
+    Exact for convex polygons (box corners through any matrix); for others the result has
+    the right area, and may keep slivers along the frame edge. Polygons entirely outside
+    become empty (zero area).
+    """
+    if len(polygons) == 0:
+        return polygons
+    h, w = hw
+    p = _clip_half(polygons, 0, 0.0, False)
+    p = _clip_half(p, 0, float(w), True)
+    p = _clip_half(p, 1, 0.0, False)
+    return _clip_half(p, 1, float(h), True)
+
+
+def polygon_areas(polygons: np.ndarray) -> np.ndarray:
+    """Area of each ``N x K x 2`` polygon (shoelace formula, either orientation)."""
+    if len(polygons) == 0:
+        return np.zeros(0)
+    x, y = polygons[..., 0], polygons[..., 1]
+    xn, yn = np.roll(x, -1, axis=1), np.roll(y, -1, axis=1)
+    return 0.5 * np.abs(np.sum(x * yn - xn * y, axis=1))
+
+
+def polygon_bounds(polygons: np.ndarray) -> np.ndarray:
+    """The ``xyxy`` box of each polygon (``N x 4``)."""
+    if len(polygons) == 0:
+        return np.zeros((0, 4))
+    return np.concatenate([polygons.min(axis=1), polygons.max(axis=1)], axis=1)
+
+
+def frame_relation(
+    matrix: np.ndarray, in_hw: tuple[int, int], out_hw: tuple[int, int]
+) -> tuple[bool, bool]:
+    """``(covers, within)``: does the input frame, mapped by ``matrix``, cover the whole
+    output frame (no border shows), and does it lie inside it (no pixel leaves)?
+
+    Both hold for flips, quarter turns and resizes (a bijection of frames); a crop covers but
+    is not within, a pad is within but does not cover, a rotation is neither.
+    """
+    h, w = in_hw
+    q = warp_polygons(box_polygons(np.array([[0.0, 0.0, w, h]])), matrix)[0]
+    oh, ow = out_hw
+    eps = 1e-6
+    within = bool(np.all(q >= -eps) and np.all(q[:, 0] <= ow + eps) and np.all(q[:, 1] <= oh + eps))
+    corners = np.array([[0.0, 0.0], [ow, 0.0], [ow, oh], [0.0, oh]])
+    covers = bool(np.all(_inside_convex(q, corners, eps)))
+    return covers, within
+
+
+def _inside_convex(polygon: np.ndarray, points: np.ndarray, eps: float = 0.0) -> np.ndarray:
+    """True for each point inside (or within ``eps`` of) a convex polygon ``K x 2``."""
+    a = polygon
+    b = np.roll(polygon, -1, axis=0)
+    cross = (b[:, 0] - a[:, 0])[None, :] * (points[:, 1:2] - a[None, :, 1]) - (b[:, 1] - a[:, 1])[
+        None, :
+    ] * (points[:, 0:1] - a[None, :, 0])
+    orient = np.sign(_signed_area(polygon)) or 1.0
+    return np.all(cross * orient >= -eps * np.hypot(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]), axis=1)
+
+
+def _signed_area(polygon: np.ndarray) -> float:
+    """Signed area of one ``K x 2`` polygon (its sign orients the edge tests)."""
+    x, y = polygon[:, 0], polygon[:, 1]
+    return float(0.5 * np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))
+
+
+def convex_polygon_mask(polygon: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
+    """``H x W`` bool array: True where the pixel centre lies inside a convex pixel-edge
+    polygon (``K x 2``). Axis-aligned rectangles take whole rows and columns directly."""
+    h, w = hw
+    q = np.asarray(polygon, dtype=np.float64)
+    x0, y0 = q.min(axis=0)
+    x1, y1 = q.max(axis=0)
+    on_edges = np.all(
+        (np.isclose(q[:, 0], x0) | np.isclose(q[:, 0], x1))
+        & (np.isclose(q[:, 1], y0) | np.isclose(q[:, 1], y1))
+    )
+    out = np.zeros((h, w), dtype=bool)
+    if on_edges:  # centre c + 0.5 inside [x0, x1): columns ceil(x0 - 0.5) .. ceil(x1 - 0.5) - 1
+        c0, c1 = (int(np.clip(math.ceil(v - 0.5), 0, w)) for v in (x0, x1))
+        r0, r1 = (int(np.clip(math.ceil(v - 0.5), 0, h)) for v in (y0, y1))
+        out[r0:r1, c0:c1] = True
+        return out
+    xs = np.arange(w, dtype=np.float64)[None, :] + 0.5
+    ys = np.arange(h, dtype=np.float64)[:, None] + 0.5
+    orient = np.sign(_signed_area(q)) or 1.0
+    out[:] = True
+    for (ax, ay), (bx, by) in zip(q, np.roll(q, -1, axis=0), strict=True):
+        if abs(bx - ax) + abs(by - ay) < 1e-12:
+            continue
+        out &= ((bx - ax) * (ys - ay) - (by - ay) * (xs - ax)) * orient >= 0
     return out
