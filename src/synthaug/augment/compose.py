@@ -150,8 +150,13 @@ class Compose(BaseCompose):
     box_method : {"corners", "ellipse"}
         How a rotated box becomes axis-aligned: tight box of the corners (default, exact for
         flips, quarter turns and crops) or of the inscribed ellipse (tighter under rotation).
-    boxes_from_masks : bool
-        When there is one mask per box, each output box is the tight box of its mask.
+    boxes_from_masks : bool or None
+        Whether ``masks`` are the boxes' instance masks (``masks[i]`` belongs to ``boxes[i]``).
+        None (default): they are when there is exactly one mask per box. Then each output box
+        is the tight box of its transformed mask and a box whose mask is empty (its object
+        left the frame) is dropped with its label. False: the masks are other layers (say
+        semantic maps that happen to number as many as the boxes); boxes follow their own
+        outlines only. True: as None (kept for saved pipelines).
     remove_invisible_keypoints : bool
         Remove keypoints that end outside the image (with their labels) or keep them.
     fuse : bool
@@ -179,7 +184,7 @@ class Compose(BaseCompose):
         min_area: float = 0.0,
         min_visibility: float = 0.0,
         box_method: str = "corners",
-        boxes_from_masks: bool = False,
+        boxes_from_masks: bool | None = None,
         remove_invisible_keypoints: bool = True,
         fuse: bool = True,
         seed: int | None = None,
@@ -199,7 +204,11 @@ class Compose(BaseCompose):
         self.min_area = float(min_area)
         self.min_visibility = float(min_visibility)
         self.box_method = check_choice("Compose", "box_method", box_method, ("corners", "ellipse"))
-        self.boxes_from_masks = bool(boxes_from_masks)
+        if boxes_from_masks is not None and not isinstance(boxes_from_masks, bool):
+            raise ConfigError(
+                f"Compose.boxes_from_masks: expected true, false or null, got {boxes_from_masks!r}"
+            )
+        self.boxes_from_masks = boxes_from_masks
         self.remove_invisible_keypoints = bool(remove_invisible_keypoints)
         self.fuse = bool(fuse)
         self.seed = seed
@@ -418,9 +427,9 @@ class Compose(BaseCompose):
         """Boxes in the user's format, thresholds applied (dropped boxes take their labels).
 
         A box is kept when its outline still has area inside the frame, its final box has
-        at least ``min_area`` pixels and it keeps ``min_visibility`` of its area. With
-        ``boxes_from_masks`` and one mask per box, the box is the tight box of its mask, and
-        a box whose mask is empty (the object left the frame) is dropped.
+        at least ``min_area`` pixels and it keeps ``min_visibility`` of its outline's area.
+        With instance masks (``boxes_from_masks`` not False and one mask per box) the mask
+        decides: the box is the tight box of its mask, dropped when the mask is empty.
         """
         boxes = np.asarray(out.boxes, dtype=np.float64).reshape(-1, 4)
         vis = out.box_visibility if out.box_visibility is not None else np.ones(len(boxes))
@@ -431,14 +440,16 @@ class Compose(BaseCompose):
             if outlines is not None and outlines.boxes is out.boxes
             else area > 0
         )
-        if self.boxes_from_masks and out.masks is not None and len(out.masks) == len(boxes):
+        from_masks = self.boxes_from_masks is not False
+        if from_masks and out.masks is not None and len(out.masks) == len(boxes):
+            # the mask is the object: its pixels decide both the box and whether it is there
             boxes = boxes.copy()
+            visible = np.zeros(len(boxes), dtype=bool)
             for i, m in enumerate(out.masks):
                 ys, xs = np.nonzero(m)
                 if len(xs):
                     boxes[i] = [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]
-                else:
-                    visible[i] = False
+                    visible[i] = True
             area = np.prod(np.maximum(boxes[:, 2:] - boxes[:, :2], 0.0), axis=1)
         keep = visible & (area > 0) & (area >= self.min_area) & (vis >= self.min_visibility)
         changes: dict[str, Any] = {

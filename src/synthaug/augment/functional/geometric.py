@@ -19,6 +19,7 @@ __all__ = [
     "BORDER_MODES",
     "affine_matrix",
     "box_polygons",
+    "clip_overshoot",
     "clip_polygons",
     "convex_polygon_mask",
     "crop_image",
@@ -180,6 +181,22 @@ def via_rgba(image: np.ndarray, fn) -> np.ndarray:
     return cv2.cvtColor(fn(cv2.cvtColor(image, cv2.COLOR_RGB2RGBA)), cv2.COLOR_RGBA2RGB)
 
 
+_NEAREST = frozenset((cv2.INTER_NEAREST, cv2.INTER_NEAREST_EXACT))
+
+
+def clip_overshoot(image: np.ndarray, flags: int) -> np.ndarray:
+    """Clip a float32 result of interpolating resampling back into ``[0, 1]`` (in place).
+
+    Cubic and Lanczos kernels have negative lobes: next to a sharp edge the result
+    overshoots the range of the input; linear and area weights can round to a hair above 1.
+    A float32 image outside ``[0, 1]`` is refused by every pipeline. (Integer images
+    saturate in OpenCV already; nearest copies input values.)
+    """
+    if image.dtype == np.float32 and flags not in _NEAREST:
+        np.clip(image, 0.0, 1.0, out=image)
+    return image
+
+
 def _fill_value(fill: float | tuple[float, ...], image: np.ndarray) -> tuple[float, ...]:
     c = 1 if image.ndim == 2 else image.shape[2]
     vals = tuple(float(v) for v in fill) if isinstance(fill, (tuple, list)) else (float(fill),) * c
@@ -220,7 +237,7 @@ def warp_image(
 
     if rgba_faster(image, flags):
         return via_rgba(image, fn)
-    return _per_channel_chunks(image, fn)
+    return clip_overshoot(_per_channel_chunks(image, fn), flags)
 
 
 def warp_mask(
@@ -332,7 +349,8 @@ def resize_image(
         return image.copy()
     flags = _resize_flags(interpolation)
     size = (int(out_hw[1]), int(out_hw[0]))
-    return _per_channel_chunks(image, lambda im: cv2.resize(im, size, interpolation=flags))
+    out = _per_channel_chunks(image, lambda im: cv2.resize(im, size, interpolation=flags))
+    return clip_overshoot(out, flags)
 
 
 def resized_crop_image(
@@ -357,6 +375,7 @@ def resized_crop_image(
         flags = _resize_flags(interpolation)
         size = (int(out_hw[1]), int(out_hw[0]))
         out = _per_channel_chunks(view, lambda im: cv2.resize(im, size, interpolation=flags))
+        out = clip_overshoot(out, flags)
     if flip_code is not None:
         out = (
             hflip_image(out)
