@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import cv2
 import numpy as np
 
 from synthaug.augment.functional import geometric as G
@@ -123,13 +124,18 @@ def _with(sample: Sample, **changes: Any) -> Sample:
 class _Step:
     """One pending matrix step: its matrix and frames are filled in when first needed."""
 
-    __slots__ = ("in_hw", "m", "out_hw", "params", "t")
+    __slots__ = ("covers", "in_hw", "m", "out_hw", "params", "t", "within")
 
     def __init__(self, t: MatrixTransform, params: Any) -> None:
         self.t, self.params = t, params
         self.m: np.ndarray | None = None
         self.in_hw: tuple[int, int] = (0, 0)
         self.out_hw: tuple[int, int] = (0, 0)
+        self.covers = self.within = True
+
+    def relate(self) -> None:
+        """Whether the step shows border (``covers``) or cuts pixels off (``within``)."""
+        self.covers, self.within = G.frame_relation(self.m, self.in_hw, self.out_hw)
 
     def resolve(self, hw: tuple[int, int]) -> tuple[int, int]:
         """Compute the matrix for an input frame ``hw``; return the output frame."""
@@ -262,6 +268,7 @@ class Executor:
         hw = tuple(self.sample.image.shape[:2])
         for step in run:
             hw = step.resolve(hw)
+            step.relate()
         for segment in _segments(run):
             if len(segment) == 1 or _single_resampling([s.t for s in segment]):
                 for step in segment:
@@ -282,20 +289,21 @@ class Executor:
         after = [np.eye(3)] * len(run)  # matrix from each step's output to the run's output
         for i in range(len(run) - 2, -1, -1):
             after[i] = after[i + 1] @ run[i + 1].m
+        source = G.map_frame(total, run[0].in_hw)  # where the source pixels land
         for i, step in enumerate(run):
-            covers, within = G.frame_relation(step.m, step.in_hw, step.out_hw)
             t = step.t
-            if not covers:
+            if not step.covers:
                 if t.border_mode != "constant":
                     border, fill, fill_mask = t.border_mode, t.fill, t.fill_mask
                 elif clean and not paint and border == "constant":
                     fill, fill_mask = t.fill, t.fill_mask  # the warp's own border is this fill
                 else:
-                    h, w = step.in_hw
-                    frame = G.box_polygons(np.array([[0.0, 0.0, w, h]]))
-                    region = G.warp_polygons(frame, after[i] @ step.m)[0]
-                    paint.append((region, t.fill, t.fill_mask))
-            clean = clean and covers and within
+                    region = G.map_frame(after[i] @ step.m, step.in_hw)
+                    same = border == "constant" and (fill, fill_mask) == (t.fill, t.fill_mask)
+                    # no source pixel lands outside the step's frame: the warp's border is it
+                    if not (same and G.in_convex(region, source)):
+                        paint.append((np.array(region), t.fill, t.fill_mask))
+            clean = clean and step.covers and step.within
         s = self.sample
         plan = G.resized_crop_plan(total, s.image.shape[:2], out_hw)
         if plan is not None and lead.interpolation == "linear" and border == "constant":
@@ -308,11 +316,10 @@ class Executor:
             else [G.warp_mask(m, total, out_hw, border, fill_mask) for m in s.masks]
         )
         for region, step_fill, step_fill_mask in paint:
-            outside = ~G.convex_polygon_mask(region, out_hw)
-            if outside.any():
-                image = _painted(image, outside, step_fill)
-                if masks is not None:
-                    masks = [_painted(m, outside, step_fill_mask) for m in masks]
+            inside = G.convex_polygon_mask(region, out_hw).view(np.uint8)
+            image = _painted(image, inside, step_fill)
+            if masks is not None:
+                masks = [_painted(m, inside, step_fill_mask) for m in masks]
         if self.plain:
             s.image = image
         else:
@@ -332,23 +339,32 @@ def _segments(run: list[_Step]) -> list[list[_Step]]:
     out: list[list[_Step]] = [[]]
     clean = True
     for step in run:
-        covers, within = G.frame_relation(step.m, step.in_hw, step.out_hw)
-        if out[-1] and not covers and step.t.border_mode != "constant" and not clean:
+        if out[-1] and not step.covers and step.t.border_mode != "constant" and not clean:
             out.append([])
             clean = True
         out[-1].append(step)
-        clean = clean and covers and within
+        clean = clean and step.covers and step.within
     return out
 
 
-def _painted(array: np.ndarray, where: np.ndarray, fill: Any) -> np.ndarray:
-    """``array`` with ``fill`` (a number or one per channel) written where ``where``."""
-    out = array if array.flags.writeable else array.copy()
-    if out.ndim == 3:
-        c = out.shape[2]
-        vals = list(fill) if isinstance(fill, (tuple, list)) else [fill] * c
-        out[where] = np.asarray((vals + [0] * c)[:c], dtype=np.float64).astype(out.dtype)
+def _painted(array: np.ndarray, inside: np.ndarray, fill: Any) -> np.ndarray:
+    """``array`` where ``inside`` (uint8, 0 or 1), ``fill`` (a number or one per channel)
+    elsewhere."""
+    c = 1 if array.ndim == 2 else array.shape[2]
+    vals = list(fill) if isinstance(fill, (tuple, list)) else [fill] * c
+    vals = (vals + [0] * c)[:c]
+    out = np.empty_like(array)
+    if all(v == vals[0] for v in vals):
+        out.fill(vals[0])  # numpy's broadcast of a per-channel value is 40x slower
     else:
-        v = fill[0] if isinstance(fill, (tuple, list)) else fill
-        out[where] = np.asarray(v, dtype=np.float64).astype(out.dtype)
+        out[...] = np.asarray(vals).astype(array.dtype)
+    if array.dtype in _CV_DTYPES and c <= 4:
+        cv2.copyTo(array, inside, out)
+    else:
+        np.copyto(
+            out, array, where=inside.astype(bool) if array.ndim == 2 else inside[:, :, None] > 0
+        )
     return out
+
+
+_CV_DTYPES = frozenset(np.dtype(t) for t in (np.uint8, np.uint16, np.int16, np.int32, np.float32))

@@ -25,6 +25,8 @@ __all__ = [
     "crop_image",
     "crop_matrix",
     "frame_relation",
+    "in_convex",
+    "map_frame",
     "hflip_image",
     "hflip_matrix",
     "pad_image",
@@ -582,6 +584,36 @@ def polygon_bounds(polygons: np.ndarray) -> np.ndarray:
     return np.concatenate([polygons.min(axis=1), polygons.max(axis=1)], axis=1)
 
 
+def map_frame(matrix: np.ndarray, hw: tuple[int, int]) -> list[tuple[float, float]]:
+    """The corners of the frame ``[0, W] x [0, H]`` (pixel edges) moved by a pixel-centre
+    ``matrix``: a convex quadrilateral, as four (x, y) pairs. (Plain Python: called for every
+    step of a fused run.)"""
+    (a, b, c), (d, e, f), (g, hh, i) = matrix.tolist()
+    h, w = hw
+    q = []
+    for x, y in ((-0.5, -0.5), (w - 0.5, -0.5), (w - 0.5, h - 0.5), (-0.5, h - 0.5)):
+        z = g * x + hh * y + i
+        z = z if abs(z) > 1e-12 else 1e-12
+        q.append(((a * x + b * y + c) / z + 0.5, (d * x + e * y + f) / z + 0.5))
+    return q
+
+
+def in_convex(
+    quad: list[tuple[float, float]], points: list[tuple[float, float]], eps: float = 1e-6
+) -> bool:
+    """True when every point lies inside (or within ``eps`` of) a convex polygon."""
+    n = len(quad)
+    area2 = sum(quad[k][0] * quad[k - n + 1][1] - quad[k - n + 1][0] * quad[k][1] for k in range(n))
+    orient = 1.0 if area2 >= 0 else -1.0
+    for px, py in points:
+        for k in range(n):
+            (ax, ay), (bx, by) = quad[k], quad[k - n + 1]
+            cross = (bx - ax) * (py - ay) - (by - ay) * (px - ax)
+            if cross * orient < -eps * (abs(bx - ax) + abs(by - ay) + 1.0):
+                return False
+    return True
+
+
 def frame_relation(
     matrix: np.ndarray, in_hw: tuple[int, int], out_hw: tuple[int, int]
 ) -> tuple[bool, bool]:
@@ -591,43 +623,27 @@ def frame_relation(
     Both hold for flips, quarter turns and resizes (a bijection of frames); a crop covers but
     is not within, a pad is within but does not cover, a rotation is neither.
     """
-    h, w = in_hw
-    q = warp_polygons(box_polygons(np.array([[0.0, 0.0, w, h]])), matrix)[0]
+    q = map_frame(matrix, in_hw)
     oh, ow = out_hw
     eps = 1e-6
-    within = bool(np.all(q >= -eps) and np.all(q[:, 0] <= ow + eps) and np.all(q[:, 1] <= oh + eps))
-    corners = np.array([[0.0, 0.0], [ow, 0.0], [ow, oh], [0.0, oh]])
-    covers = bool(np.all(_inside_convex(q, corners, eps)))
+    within = all(-eps <= x <= ow + eps and -eps <= y <= oh + eps for x, y in q)
+    covers = in_convex(q, [(0.0, 0.0), (ow, 0.0), (ow, oh), (0.0, oh)], eps)
     return covers, within
-
-
-def _inside_convex(polygon: np.ndarray, points: np.ndarray, eps: float = 0.0) -> np.ndarray:
-    """True for each point inside (or within ``eps`` of) a convex polygon ``K x 2``."""
-    a = polygon
-    b = np.roll(polygon, -1, axis=0)
-    cross = (b[:, 0] - a[:, 0])[None, :] * (points[:, 1:2] - a[None, :, 1]) - (b[:, 1] - a[:, 1])[
-        None, :
-    ] * (points[:, 0:1] - a[None, :, 0])
-    orient = np.sign(_signed_area(polygon)) or 1.0
-    return np.all(cross * orient >= -eps * np.hypot(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]), axis=1)
-
-
-def _signed_area(polygon: np.ndarray) -> float:
-    """Signed area of one ``K x 2`` polygon (its sign orients the edge tests)."""
-    x, y = polygon[:, 0], polygon[:, 1]
-    return float(0.5 * np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))
 
 
 def convex_polygon_mask(polygon: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
     """``H x W`` bool array: True where the pixel centre lies inside a convex pixel-edge
-    polygon (``K x 2``). Axis-aligned rectangles take whole rows and columns directly."""
+    polygon (``K x 2``). Axis-aligned rectangles are exact (whole rows and columns); other
+    polygons are rasterised by ``cv2.fillConvexPoly`` (which also takes pixels its edges
+    touch: at most one pixel more along an edge)."""
     h, w = hw
     q = np.asarray(polygon, dtype=np.float64)
-    x0, y0 = q.min(axis=0)
-    x1, y1 = q.max(axis=0)
-    on_edges = np.all(
-        (np.isclose(q[:, 0], x0) | np.isclose(q[:, 0], x1))
-        & (np.isclose(q[:, 1], y0) | np.isclose(q[:, 1], y1))
+    pts = q.tolist()
+    x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
+    y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
+    on_edges = all(
+        min(abs(x - x0), abs(x - x1)) < 1e-9 and min(abs(y - y0), abs(y - y1)) < 1e-9
+        for x, y in pts
     )
     out = np.zeros((h, w), dtype=bool)
     if on_edges:  # centre c + 0.5 inside [x0, x1): columns ceil(x0 - 0.5) .. ceil(x1 - 0.5) - 1
@@ -635,12 +651,8 @@ def convex_polygon_mask(polygon: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
         r0, r1 = (int(np.clip(math.ceil(v - 0.5), 0, h)) for v in (y0, y1))
         out[r0:r1, c0:c1] = True
         return out
-    xs = np.arange(w, dtype=np.float64)[None, :] + 0.5
-    ys = np.arange(h, dtype=np.float64)[:, None] + 0.5
-    orient = np.sign(_signed_area(q)) or 1.0
-    out[:] = True
-    for (ax, ay), (bx, by) in zip(q, np.roll(q, -1, axis=0), strict=True):
-        if abs(bx - ax) + abs(by - ay) < 1e-12:
-            continue
-        out &= ((bx - ax) * (ys - ay) - (by - ay) * (xs - ax)) * orient >= 0
+    # pixel (r, c) has its centre at edge coordinates (c + 0.5, r + 0.5): shift by half a
+    # pixel and rasterise with 8 bits of sub-pixel precision
+    pts = np.round((q - 0.5) * 256.0).astype(np.int32)
+    cv2.fillConvexPoly(out.view(np.uint8), pts, 1, lineType=cv2.LINE_8, shift=8)
     return out
