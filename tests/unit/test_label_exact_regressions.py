@@ -174,3 +174,33 @@ def test_a_step_inside_a_fused_run_draws_from_the_moved_boxes():
     # two quarter turns put the square at the bottom right; the crop must be centred on it
     assert out.masks[0].sum() >= 90
     assert np.all(np.abs(out.boxes[0] - [5, 5, 15, 15]) <= 1.0)
+
+
+def test_box_from_instance_mask_ignores_copies_a_reflect_border_makes():
+    mask = np.zeros((64, 64), np.uint8)
+    mask[20:40, 0:12] = 1  # touches the left edge: a reflected border copies it
+    boxes = [[0, 20, 12, 40]]
+
+    def run(border):
+        pipe = A.Compose([A.Rotate(limit=(30, 30), border_mode=border, p=1)], boxes_from_masks=True)
+        return pipe(image=mask * 255, masks=[mask], boxes=boxes)
+
+    reflected, constant = run("reflect"), run("constant")
+    assert _tight(reflected.masks[0]) != _tight(constant.masks[0])  # the copy is in the mask
+    # (the box reads the mask one pixel beyond the outline: nearest sampling's slack)
+    assert np.allclose(reflected.boxes, constant.boxes, atol=1.0)
+
+
+def test_float_image_stays_in_range_under_cubic_resampling():
+    image = np.zeros((40, 40, 3), np.float32)
+    image[10:30, 10:30] = 1.0  # sharp edges: cubic and Lanczos kernels overshoot there
+    for interpolation in ("cubic", "lanczos"):
+        out = A.Compose(
+            [
+                A.Rotate(limit=(17, 17), interpolation=interpolation, p=1),
+                A.Resize(57, 61, interpolation=interpolation),
+            ],
+            fuse=False,
+        )(image=image)
+        assert out.image.min() >= 0.0 and out.image.max() <= 1.0
+        A.Compose([A.HorizontalFlip(p=1)])(image=out.image)  # accepted as input again

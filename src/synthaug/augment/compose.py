@@ -137,6 +137,14 @@ class SomeOf(BaseCompose):
 class Compose(BaseCompose):
     """The top-level pipeline.
 
+    Labels stay on their pixels through any chain, fused or not: each geometric step moves
+    box outlines and keypoints and clips them to its own output frame, so what leaves a frame
+    (crop, rotation, distortion) never returns. Boxes travel as polygons and become
+    axis-aligned only at the end; with instance masks (one per box) the mask decides.
+    Masks are resampled with pixel-centre exact nearest neighbour. Reflect, wrap and
+    replicate borders copy objects into the border without labels: their copies are not
+    labelled, and a mask (when given) may include them.
+
     Parameters
     ----------
     transforms : list of Transform
@@ -144,12 +152,14 @@ class Compose(BaseCompose):
     box_format : {"xyxy", "xywh", "yolo"}
         Format of boxes passed as keyword arguments (a :class:`Sample` carries its own).
     min_area : float
-        Boxes whose clipped area in output pixels is below this are dropped with their label.
+        Boxes whose final area in output pixels is below this are dropped with their label.
     min_visibility : float
-        Boxes with less than this fraction of their area inside the image are dropped.
+        Boxes that keep less than this fraction of their outline's area (what every crop,
+        pad and rotation of the chain left inside its frame) are dropped with their label.
     box_method : {"corners", "ellipse"}
-        How a rotated box becomes axis-aligned: tight box of the corners (default, exact for
-        flips, quarter turns and crops) or of the inscribed ellipse (tighter under rotation).
+        The outline a box travels as: its four corners (default; exact for flips, quarter
+        turns, crops, pads and resizes, and for rectangular objects under any matrix) or its
+        inscribed ellipse (32 points; a tighter model of a round object under rotation).
     boxes_from_masks : bool or None
         Whether ``masks`` are the boxes' instance masks (``masks[i]`` belongs to ``boxes[i]``).
         None (default): they are when there is exactly one mask per box. Then each output box
@@ -158,9 +168,14 @@ class Compose(BaseCompose):
         semantic maps that happen to number as many as the boxes); boxes follow their own
         outlines only. True: as None (kept for saved pipelines).
     remove_invisible_keypoints : bool
-        Remove keypoints that end outside the image (with their labels) or keep them.
+        Remove invisible keypoints (with their labels; counted in ``n_keypoints_dropped``),
+        or keep every keypoint with its moved coordinates and mark it in
+        ``out.keypoint_visibility``. A keypoint is invisible once it left the frame at any
+        step: a later pad or turn that brings its coordinates back inside does not bring it
+        back (its pixel is gone).
     fuse : bool
         Fuse consecutive matrix transforms into one warp and uint8 lookup tables into one.
+        Labels are the same either way; pixels agree within interpolation tolerance.
     seed : int, tuple or None
         Seed of the pipeline's own stream, used when a call gives no ``seed``.
 
@@ -435,20 +450,24 @@ class Compose(BaseCompose):
         vis = out.box_visibility if out.box_visibility is not None else np.ones(len(boxes))
         area = np.prod(np.maximum(boxes[:, 2:] - boxes[:, :2], 0.0), axis=1)
         outlines = out.box_outlines
-        visible = (
-            G.polygon_areas(outlines.polygons) > 0
-            if outlines is not None and outlines.boxes is out.boxes
-            else area > 0
-        )
+        in_sync = outlines is not None and outlines.boxes is out.boxes
+        visible = G.polygon_areas(outlines.polygons) > 0 if in_sync else area > 0
         from_masks = self.boxes_from_masks is not False
         if from_masks and out.masks is not None and len(out.masks) == len(boxes):
-            # the mask is the object: its pixels decide both the box and whether it is there
+            # the mask is the object: its pixels decide both the box and whether it is there.
+            # Pixels outside the box's corner outline are copies a reflect/wrap border made.
+            h, w = out.height, out.width
+            windows = [(0, 0, w, h)] * len(boxes)
+            if in_sync and out.meta.get("_box_method", "corners") == "corners":
+                lo = np.clip(np.floor(boxes[:, :2]) - 1, 0, None).astype(int)
+                hi = np.minimum(np.ceil(boxes[:, 2:]) + 1, [w, h]).astype(int)
+                windows = [(*a, *b) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
             boxes = boxes.copy()
             visible = np.zeros(len(boxes), dtype=bool)
-            for i, m in enumerate(out.masks):
-                ys, xs = np.nonzero(m)
+            for i, (m, (x0, y0, x1, y1)) in enumerate(zip(out.masks, windows, strict=True)):
+                ys, xs = np.nonzero(m[y0:y1, x0:x1])
                 if len(xs):
-                    boxes[i] = [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]
+                    boxes[i] = [x0 + xs.min(), y0 + ys.min(), x0 + xs.max() + 1, y0 + ys.max() + 1]
                     visible[i] = True
             area = np.prod(np.maximum(boxes[:, 2:] - boxes[:, :2], 0.0), axis=1)
         keep = visible & (area > 0) & (area >= self.min_area) & (vis >= self.min_visibility)
