@@ -289,7 +289,7 @@ class Executor:
         after = [np.eye(3)] * len(run)  # matrix from each step's output to the run's output
         for i in range(len(run) - 2, -1, -1):
             after[i] = after[i + 1] @ run[i + 1].m
-        source = G.map_frame(total, run[0].in_hw)  # where the source pixels land
+        source: list[tuple[float, float]] | None = None  # where the source pixels land
         for i, step in enumerate(run):
             t = step.t
             if not step.covers:
@@ -300,6 +300,8 @@ class Executor:
                 else:
                     region = G.map_frame(after[i] @ step.m, step.in_hw)
                     same = border == "constant" and (fill, fill_mask) == (t.fill, t.fill_mask)
+                    if same and source is None:
+                        source = G.map_frame(total, run[0].in_hw)
                     # no source pixel lands outside the step's frame: the warp's border is it
                     if not (same and G.in_convex(region, source)):
                         paint.append((np.array(region), t.fill, t.fill_mask))
@@ -316,10 +318,12 @@ class Executor:
             else [G.warp_mask(m, total, out_hw, border, fill_mask) for m in s.masks]
         )
         for region, step_fill, step_fill_mask in paint:
-            inside = G.convex_polygon_mask(region, out_hw).view(np.uint8)
-            image = _painted(image, inside, step_fill)
-            if masks is not None:
-                masks = [_painted(m, inside, step_fill_mask) for m in masks]
+            outside = G.outside_polygon_mask(region, out_hw)
+            if np.may_share_memory(image, s.image):  # a crop view the resize kept as is
+                image = image.copy()
+            _paint(image, outside, step_fill)
+            for m in masks or ():
+                _paint(m, outside, step_fill_mask)
         if self.plain:
             s.image = image
         else:
@@ -347,24 +351,20 @@ def _segments(run: list[_Step]) -> list[list[_Step]]:
     return out
 
 
-def _painted(array: np.ndarray, inside: np.ndarray, fill: Any) -> np.ndarray:
-    """``array`` where ``inside`` (uint8, 0 or 1), ``fill`` (a number or one per channel)
-    elsewhere."""
+def _paint(array: np.ndarray, outside: np.ndarray, fill: Any) -> None:
+    """Write ``fill`` (a number or one per channel) into ``array`` where ``outside`` is 1."""
     c = 1 if array.ndim == 2 else array.shape[2]
     vals = list(fill) if isinstance(fill, (tuple, list)) else [fill] * c
-    vals = (vals + [0] * c)[:c]
-    out = np.empty_like(array)
-    if all(v == vals[0] for v in vals):
-        out.fill(vals[0])  # numpy's broadcast of a per-channel value is 40x slower
-    else:
-        out[...] = np.asarray(vals).astype(array.dtype)
+    vals = [float(v) for v in (vals + [0] * c)[:c]]
     if array.dtype in _CV_DTYPES and c <= 4:
-        cv2.copyTo(array, inside, out)
+        # in place, only under the mask: zero, then add the fill (a numpy masked write is
+        # 40x slower)
+        cv2.subtract(array, array, dst=array, mask=outside)
+        if any(vals):
+            cv2.add(array, (*vals, 0.0, 0.0, 0.0)[:4], dst=array, mask=outside)
     else:
-        np.copyto(
-            out, array, where=inside.astype(bool) if array.ndim == 2 else inside[:, :, None] > 0
-        )
-    return out
+        where = outside.astype(bool) if array.ndim == 2 else outside[:, :, None].astype(bool)
+        np.copyto(array, np.asarray(vals if array.ndim == 3 else vals[0], array.dtype), where=where)
 
 
-_CV_DTYPES = frozenset(np.dtype(t) for t in (np.uint8, np.uint16, np.int16, np.int32, np.float32))
+_CV_DTYPES = frozenset(np.dtype(t) for t in (np.uint8, np.uint16, np.int16, np.float32))

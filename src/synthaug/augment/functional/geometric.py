@@ -21,12 +21,12 @@ __all__ = [
     "box_polygons",
     "clip_overshoot",
     "clip_polygons",
-    "convex_polygon_mask",
     "crop_image",
     "crop_matrix",
     "frame_relation",
     "in_convex",
     "map_frame",
+    "outside_polygon_mask",
     "hflip_image",
     "hflip_matrix",
     "pad_image",
@@ -623,36 +623,44 @@ def frame_relation(
     Both hold for flips, quarter turns and resizes (a bijection of frames); a crop covers but
     is not within, a pad is within but does not cover, a rotation is neither.
     """
-    q = map_frame(matrix, in_hw)
     oh, ow = out_hw
     eps = 1e-6
+    (a, b, c), (d, e, f), (g, hh, i) = matrix.tolist()
+    if b == 0.0 and d == 0.0 and g == 0.0 and hh == 0.0 and i == 1.0:
+        # axis-aligned (flips, crops, pads, resizes): the mapped frame is a rectangle
+        h, w = in_hw
+        xs = sorted((a * -0.5 + c + 0.5, a * (w - 0.5) + c + 0.5))
+        ys = sorted((e * -0.5 + f + 0.5, e * (h - 0.5) + f + 0.5))
+        covers = xs[0] <= eps and ys[0] <= eps and xs[1] >= ow - eps and ys[1] >= oh - eps
+        within = xs[0] >= -eps and ys[0] >= -eps and xs[1] <= ow + eps and ys[1] <= oh + eps
+        return covers, within
+    q = map_frame(matrix, in_hw)
     within = all(-eps <= x <= ow + eps and -eps <= y <= oh + eps for x, y in q)
     covers = in_convex(q, [(0.0, 0.0), (ow, 0.0), (ow, oh), (0.0, oh)], eps)
     return covers, within
 
 
-def convex_polygon_mask(polygon: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
-    """``H x W`` bool array: True where the pixel centre lies inside a convex pixel-edge
-    polygon (``K x 2``). Axis-aligned rectangles are exact (whole rows and columns); other
-    polygons are rasterised by ``cv2.fillConvexPoly`` (which also takes pixels its edges
-    touch: at most one pixel more along an edge)."""
+def outside_polygon_mask(polygon: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
+    """``H x W`` uint8 array: 1 where the pixel centre lies outside a convex pixel-edge
+    polygon (``K x 2``), else 0. Axis-aligned rectangles are exact (whole rows and columns);
+    other polygons are rasterised by ``cv2.fillConvexPoly`` (which also counts as inside
+    pixels its edges touch: at most one pixel along an edge)."""
     h, w = hw
-    q = np.asarray(polygon, dtype=np.float64)
-    pts = q.tolist()
+    pts = np.asarray(polygon, dtype=np.float64).tolist()
     x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
     y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
     on_edges = all(
         min(abs(x - x0), abs(x - x1)) < 1e-9 and min(abs(y - y0), abs(y - y1)) < 1e-9
         for x, y in pts
     )
-    out = np.zeros((h, w), dtype=bool)
+    out = np.ones((h, w), dtype=np.uint8)
     if on_edges:  # centre c + 0.5 inside [x0, x1): columns ceil(x0 - 0.5) .. ceil(x1 - 0.5) - 1
-        c0, c1 = (int(np.clip(math.ceil(v - 0.5), 0, w)) for v in (x0, x1))
-        r0, r1 = (int(np.clip(math.ceil(v - 0.5), 0, h)) for v in (y0, y1))
-        out[r0:r1, c0:c1] = True
+        c0, c1 = (min(max(math.ceil(v - 0.5), 0), w) for v in (x0, x1))
+        r0, r1 = (min(max(math.ceil(v - 0.5), 0), h) for v in (y0, y1))
+        out[r0:r1, c0:c1] = 0
         return out
     # pixel (r, c) has its centre at edge coordinates (c + 0.5, r + 0.5): shift by half a
     # pixel and rasterise with 8 bits of sub-pixel precision
-    pts = np.round((q - 0.5) * 256.0).astype(np.int32)
-    cv2.fillConvexPoly(out.view(np.uint8), pts, 1, lineType=cv2.LINE_8, shift=8)
+    q = np.round((np.asarray(polygon, dtype=np.float64) - 0.5) * 256.0).astype(np.int32)
+    cv2.fillConvexPoly(out, q, 0, lineType=cv2.LINE_8, shift=8)
     return out
