@@ -301,7 +301,7 @@ class Executor:
                     region = G.map_frame(after[i] @ step.m, step.in_hw)
                     same = border == "constant" and (fill, fill_mask) == (t.fill, t.fill_mask)
                     if same and source is None:
-                        source = G.map_frame(total, run[0].in_hw)
+                        source = G.clip_to_frame(G.map_frame(total, run[0].in_hw), out_hw)
                     # no source pixel lands outside the step's frame: the warp's border is it
                     if not (same and G.in_convex(region, source)):
                         paint.append((np.array(region), t.fill, t.fill_mask))

@@ -21,6 +21,7 @@ __all__ = [
     "box_polygons",
     "clip_overshoot",
     "clip_polygons",
+    "clip_to_frame",
     "crop_image",
     "crop_matrix",
     "frame_relation",
@@ -612,6 +613,37 @@ def in_convex(
             if cross * orient < -eps * (abs(bx - ax) + abs(by - ay) + 1.0):
                 return False
     return True
+
+
+def clip_to_frame(
+    polygon: list[tuple[float, float]], hw: tuple[int, int]
+) -> list[tuple[float, float]]:
+    """One convex polygon (a list of (x, y)) clipped to ``[0, W] x [0, H]`` (Sutherland-Hodgman
+    in plain Python, for the few polygons a fused run needs)."""
+    h, w = hw
+    pts = polygon
+    for axis, bound, upper in (
+        (0, 0.0, False),
+        (0, float(w), True),
+        (1, 0.0, False),
+        (1, float(h), True),
+    ):
+        out: list[tuple[float, float]] = []
+        n = len(pts)
+        for k in range(n):
+            p, q = pts[k], pts[(k + 1) % n]
+            pin = p[axis] <= bound if upper else p[axis] >= bound
+            qin = q[axis] <= bound if upper else q[axis] >= bound
+            if pin:
+                out.append(p)
+            if pin != qin:
+                t = (bound - p[axis]) / (q[axis] - p[axis])
+                x, y = p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])
+                out.append((bound, y) if axis == 0 else (x, bound))
+        pts = out
+        if not pts:
+            break
+    return pts
 
 
 def frame_relation(
