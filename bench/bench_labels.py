@@ -41,23 +41,28 @@ def run(n: int, seed: int, examples: int) -> str:
     t0 = time.process_time()
     groups = {"constant": "constant border", "other": "reflect / reflect_edge / wrap / replicate"}
     totals: Counter = Counter()
-    failing: Counter = Counter()
+    failing: Counter = Counter()  # pipelines with a failure of an asserted label check
+    ambiguous: Counter = Counter()  # pipelines whose only label failures border copies explain
+    out_of_range: Counter = Counter()  # pipelines whose float32 image left [0, 1]
     per_check = {g: Counter() for g in groups}
     per_transform = {g: Counter() for g in groups}
     per_option = {g: Counter() for g in groups}
     errors: Counter = Counter()
     shown: dict[tuple[str, str], list[str]] = {}
+    cases = []
     for i in range(n):
         case = painted.run_case(seed, i)
+        cases.append(case)
         g = "constant" if case.spec.border == "constant" else "other"
         totals[g] += 1
         if case.error:
-            errors[case.error.split(":")[0] + ": " + case.error.split(":", 1)[1][:60]] += 1
+            errors[case.error[:100]] += 1
             continue
         checks = sorted({f.check for f in case.failures})
-        if not checks:
-            continue
-        failing[g] += 1
+        labels = [c for c in checks if c != "image_range" and not c.endswith(painted.COPIES)]
+        out_of_range[g] += "image_range" in checks
+        ambiguous[g] += any(c.endswith(painted.COPIES) for c in checks) and not labels
+        failing[g] += bool(labels)
         pipe = case.spec.pipe
         for c in checks:
             per_check[g][c] += 1
@@ -65,21 +70,32 @@ def run(n: int, seed: int, examples: int) -> str:
             shown.setdefault((g, c), [])
             if len(shown[(g, c)]) < examples:
                 shown[(g, c)].append(f"{case.seed}:{case.index} {'+'.join(case.spec.names)}")
-        for name in sorted(set(case.spec.names)):
+        for name in sorted(set(case.spec.names)) if labels else ():
             per_transform[g][name] += 1
     cpu = time.process_time() - t0
     out = [f"bench_labels: {n} pipelines, seed {seed}, {cpu:.1f} s CPU"]
     for g, title in groups.items():
-        out.append(
-            f"{title}: {totals[g]} pipelines, {failing[g]} with a label failure "
-            f"({100.0 * failing[g] / max(totals[g], 1):.2f}%)"
-        )
+        out.append(f"{title}: {totals[g]} pipelines")
+        rows = [("with a label failure", failing[g])]
+        if g == "other":
+            rows.append(("with only failures border copies explain (*~copies)", ambiguous[g]))
+        rows.append(("float32 image outside [0, 1] (image_range)", out_of_range[g]))
+        for what, k in rows:
+            out.append(f"  {what}: {k} ({100.0 * k / max(totals[g], 1):.2f}%)")
         out += _table("failing pipelines per check", per_check[g], totals[g])
-        out += _table("failing pipelines per transform", per_transform[g], totals[g])
+        out += _table(
+            "pipelines with a label failure, per transform they contain",
+            per_transform[g],
+            totals[g],
+        )
         out += _table("per check and Compose options", per_option[g], totals[g])
         for (gg, c), ids in sorted(shown.items()):
             if gg == g:
                 out.append(f"    e.g. {c}: " + "; ".join(ids))
+    for kind in ("mask", "kp"):
+        biased = painted.biased_resamplers(cases, kind)
+        out.append(f"{kind} offset against the paint after one resampling, biased groups:")
+        out += [f"    {name:<34} {text}" for name, text in biased.items()] or ["    (none)"]
     out.append(f"errors raised by the engine: {sum(errors.values())}")
     out += [f"    {n_err:>6}  {msg}" for msg, n_err in errors.most_common()]
     return "\n".join(out)

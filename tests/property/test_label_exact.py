@@ -100,21 +100,13 @@ def test_no_pipeline_raises() -> None:
 def test_no_half_pixel_shift_between_image_and_labels(check: str) -> None:
     """Mean signed offset (mask or keypoint minus paint centroid) is about 0 per resampler.
 
-    Grouped by the single resampling step of a case (``"Resize/linear"``); a group is biased
-    when its mean offset exceeds ``MAX_BIAS_PX`` and three standard errors.
+    See :func:`painted.biased_resamplers`: grouped by the single resampling step of a case,
+    a group is biased when its mean offset exceeds ``MAX_BIAS_PX`` and three standard errors.
     """
     kind = check.split("_")[0]
-    groups: dict[str, list[tuple[float, float]]] = {}
-    for c in _cases():
-        if c.resampler and c.offsets.get(kind):
-            groups.setdefault(c.resampler, []).extend(c.offsets[kind])
-    biased = {}
-    for name, offs in sorted(groups.items()):
-        v = np.array(offs)
-        mean, err = v.mean(axis=0), v.std(axis=0) / np.sqrt(len(v))
-        if len(v) >= 10 and np.any(np.abs(mean) > np.maximum(MAX_BIAS_PX, 3 * err)):
-            biased[name] = f"n={len(v)} mean dx={mean[0]:+.2f} dy={mean[1]:+.2f} px"
+    groups = {c.resampler for c in _cases() if c.resampler and c.offsets.get(kind)}
     assert len(groups) >= 20, sorted(groups)  # the statistic covers the catalogue
+    biased = painted.biased_resamplers(list(_cases()), kind, MAX_BIAS_PX)
     assert not biased, f"{kind} shifted against the image: {biased}"
 
 
