@@ -257,3 +257,29 @@ def test_known_answer_helper_matches_a_centre_exact_resize() -> None:
     out = _expected_nearest(src, (0, 0, 7, 5), (15, 21))
     assert np.array_equal(out, np.repeat(np.repeat(src, 3, axis=0), 3, axis=1))
     assert math.isclose(float(out.mean()), float(src.mean()))
+
+
+# --------------------------------------------------------------------------- fused runs
+@pytest.mark.parametrize("pad", [A.Pad(padding=(0, 3, 0, 0)), A.PadIfNeeded(134, 160, "top_left")])
+def test_fused_pad_then_strong_perspective_keeps_the_image(pad) -> None:
+    # found as case 0:634 of the property suite on the rebuilt engine's first fused runs:
+    # PadIfNeeded then a Perspective with large corner offsets, fused, gave an all-black
+    # image and empty masks while the keypoint stayed (unfused was right)
+    img = np.zeros((131, 165, 1), np.float32)
+    img[60:80, 100:120] = 1.0
+    offsets = [[0.196, 0.45], [0.072, 0.274], [0.050, 0.040], [0.034, 0.271]]
+    steps = [
+        A.Applied("transforms[0]", type(pad).__name__, {"pad": (3, 0, 0, 0)}),
+        A.Applied("transforms[1]", "Perspective", {"offsets": offsets}),
+    ]
+    results = []
+    for fuse in (True, False):
+        pipe = A.Compose([pad, A.Perspective(scale=(0.0, 0.45), p=1)], fuse=fuse)
+        mask = (img[..., 0] > 0).astype(np.uint8)
+        results.append(pipe.replay(img, steps, masks=[mask]))
+    fused, unfused = results
+    assert unfused.image.max() == 1.0
+    assert fused.image.max() > 0.9 and fused.masks[0].sum() > 0
+    assert (
+        abs(int(fused.masks[0].sum()) - int(unfused.masks[0].sum())) <= 0.1 * unfused.masks[0].sum()
+    )
