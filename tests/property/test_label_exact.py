@@ -30,39 +30,7 @@ N_SHOWN = 3  # failing cases printed per check
 MAX_BIAS_PX = 0.1  # |mean signed centroid offset| of masks or keypoints vs paint
 
 #: checks the engine fails today -> why (issue 18); delete an entry when its test XPASSes
-KNOWN_FAILING: dict[str, str] = {
-    "kp_ghost": (
-        "keypoints are only removed at the end of the pipeline, so one that left the frame "
-        "(crop, rotation, perspective, distortion) comes back after a later pad or zoom-out"
-    ),
-    "kp_off_dot": (
-        "the same ghost keypoints, where a reflect/wrap border put faint paint of the dot "
-        "near the returned keypoint (so the dot has not vanished, the keypoint is off it)"
-    ),
-    "box_ghost": (
-        "boxes become axis-aligned at every step and are clipped as boxes, not polygons: the "
-        "corner box of a rotated object, or of an ellipse, still overlaps a later crop when "
-        "the object does not"
-    ),
-    "box_vs_paint": (
-        "without boxes_from_masks a box is the box of transformed box corners, loose after "
-        "rotation (and after a crop of an ellipse), although the instance mask is given"
-    ),
-    "box_vs_mask": "the same loose boxes, against their instance masks",
-    "image_range": (
-        "cubic and lanczos interpolation overshoot: float32 outputs leave [0, 1], which the "
-        "engine refuses as input"
-    ),
-    "mask_bias": (
-        "masks are resized with cv2.INTER_NEAREST, which is not pixel-centre exact: under "
-        "Resize, RandomScale, Longest/SmallestMaxSize, CropAndPad and the resizing crops "
-        "masks sit about 0.3-0.5 px right/down of the image"
-    ),
-    "kp_bias": (
-        "images resized with interpolation='nearest' (cv2.INTER_NEAREST) sit about 0.3-0.6 px "
-        "right/down of their keypoints and boxes (the same half-pixel convention)"
-    ),
-}
+KNOWN_FAILING: dict[str, str] = {}
 
 
 @functools.cache

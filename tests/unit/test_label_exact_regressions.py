@@ -204,3 +204,35 @@ def test_float_image_stays_in_range_under_cubic_resampling():
         )(image=image)
         assert out.image.min() >= 0.0 and out.image.max() <= 1.0
         A.Compose([A.HorizontalFlip(p=1)])(image=out.image)  # accepted as input again
+
+
+def test_box_crossing_a_strong_perspectives_horizon_is_kept_and_tight():
+    # case 0:687 of the property suite: part of the box lies behind the homography's horizon
+    # (no image there); projecting its corners naively flipped them and the box was lost
+    hw = (58, 77)
+    mask = np.zeros(hw, np.uint8)
+    mask[:, 18:] = 1
+    offsets = [[0.38, 0.40], [0.054, 0.047], [0.101, 0.082], [0.061, 0.149]]
+    pipe = A.Compose([A.Perspective(p=1)], boxes_from_masks=False)
+    out = pipe.replay(
+        mask * 255,
+        [A.Applied("transforms[0]", "Perspective", {"offsets": offsets})],
+        masks=[mask],
+        boxes=[[18, 0, 77, 58]],
+    )
+    assert len(out.boxes) == 1
+    assert np.all(np.abs(out.boxes[0] - _tight(out.masks[0])) <= 2.0)
+
+
+def test_fused_reflect_pad_wider_than_the_image_matches_the_unfused_chain():
+    # case 0:2132: OpenCV's cubic warp does not reflect beyond one image width, so a fused
+    # reflect pad of 146 px on an 88 px image showed the edge colour instead of copies
+    image = np.tile(np.linspace(0, 1, 88, dtype=np.float32)[None, :, None], (60, 1, 2))
+    steps = [
+        A.Resize(60, 88, interpolation="nearest"),
+        A.PadIfNeeded(60, 234, position="top_right", border_mode="reflect_edge"),
+        A.RandomScale(scale_limit=(-0.3, -0.3), interpolation="cubic", p=1),
+    ]
+    fused = A.Compose(steps, fuse=True)(image=image, seed=0).image
+    plain = A.Compose(steps, fuse=False)(image=image, seed=0).image
+    assert np.abs(fused - plain).mean() < 0.02

@@ -36,10 +36,6 @@ def _ellipse(hw: tuple[int, int], box: tuple[int, int, int, int]) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- keypoints
-@pytest.mark.xfail(
-    strict=True,
-    reason="keypoints are removed only at the end of a pipeline, not at the crop that loses them",
-)
 @pytest.mark.parametrize("fuse", [True, False])
 def test_keypoint_cropped_away_does_not_return_after_pad(fuse: bool) -> None:
     img = _dot_image((60, 60), (5, 30))
@@ -49,10 +45,6 @@ def test_keypoint_cropped_away_does_not_return_after_pad(fuse: bool) -> None:
     assert len(out.keypoints) == 0 and out.n_keypoints_dropped == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a keypoint rotated out of the frame is kept until the end; a zoom-out brings it back",
-)
 def test_keypoint_rotated_out_does_not_return_after_zoom_out() -> None:
     img = _dot_image((100, 100), (4, 4), r=1)
     rotate = A.Rotate(limit=(45, 45), p=1)  # the corner dot goes 66 px from the centre: out
@@ -64,10 +56,6 @@ def test_keypoint_rotated_out_does_not_return_after_zoom_out() -> None:
     assert len(out.keypoints) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a keypoint perspective-warped out of the frame comes back after a later zoom-out",
-)
 def test_keypoint_warped_out_by_perspective_does_not_return_after_affine_zoom_out() -> None:
     # found as case 0:179 (VerticalFlip + Perspective + Affine, unfused)
     img = _dot_image((100, 100), (97, 50), r=1)
@@ -78,11 +66,6 @@ def test_keypoint_warped_out_by_perspective_does_not_return_after_affine_zoom_ou
 
 
 # --------------------------------------------------------------------------- boxes
-@pytest.mark.xfail(
-    strict=True,
-    reason="boxes become axis-aligned after every step: the corner box of a rotated object "
-    "overlaps a later crop that the object itself misses",
-)
 @pytest.mark.parametrize("fuse", [True, False])
 def test_box_of_rotated_object_is_dropped_when_a_crop_misses_the_object(fuse: bool) -> None:
     hw = (100, 100)
@@ -96,11 +79,6 @@ def test_box_of_rotated_object_is_dropped_when_a_crop_misses_the_object(fuse: bo
     assert len(out.boxes) == 0 and out.n_boxes_dropped == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a box is the box of its transformed corners clipped as a box, not the clipped "
-    "polygon: loose after rotation then crop",
-)
 def test_box_is_tight_after_rotation_then_crop() -> None:
     hw = (100, 100)
     img = np.zeros(hw + (1,), np.float32)
@@ -205,11 +183,6 @@ def _rect(out: A.Sample, hw: tuple[int, int]) -> tuple[int, int, int, int]:
     return tuple(params["rect"]) if "rect" in params else (0, 0, hw[1], hw[0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="masks are resized with cv2.INTER_NEAREST, whose sampling is not pixel-centre exact "
-    "(masks sit up to half a pixel right/down of the image)",
-)
 @pytest.mark.parametrize("make", _resize_cases())
 def test_mask_resize_samples_pixel_centres(make) -> None:
     hw = (64, 80)
@@ -220,11 +193,6 @@ def test_mask_resize_samples_pixel_centres(make) -> None:
     assert _equal_but_ties(out.masks[0], expected, rect)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="images resized with interpolation='nearest' use cv2.INTER_NEAREST, whose sampling is "
-    "not pixel-centre exact (the image sits up to half a pixel right/down of its labels)",
-)
 @pytest.mark.parametrize("make", _resize_cases())
 def test_nearest_image_resize_samples_pixel_centres(make) -> None:
     hw = (64, 80)
@@ -236,11 +204,6 @@ def test_nearest_image_resize_samples_pixel_centres(make) -> None:
 
 
 # --------------------------------------------------------------------------- value range
-@pytest.mark.xfail(
-    strict=True,
-    reason="cubic and lanczos interpolation overshoot: a float32 output leaves [0, 1] and the "
-    "engine refuses its own output as input",
-)
 @pytest.mark.parametrize("interp", ["cubic", "lanczos"])
 def test_float_image_stays_in_unit_range_under_overshooting_interpolation(interp: str) -> None:
     img = np.zeros((40, 40, 2), np.float32)

@@ -125,6 +125,8 @@ class _Step:
     """One pending matrix step: its matrix and frames are filled in when first needed."""
 
     __slots__ = ("covers", "in_hw", "m", "out_hw", "params", "t", "within")
+    covers: bool
+    within: bool
 
     def __init__(self, t: MatrixTransform, params: Any) -> None:
         self.t, self.params = t, params
@@ -133,9 +135,12 @@ class _Step:
         self.out_hw: tuple[int, int] = (0, 0)
         self.covers = self.within = True
 
-    def relate(self) -> None:
-        """Whether the step shows border (``covers``) or cuts pixels off (``within``)."""
-        self.covers, self.within = G.frame_relation(self.m, self.in_hw, self.out_hw)
+    def relate(self) -> bool:
+        """Whether the step shows border (``covers``) or cuts pixels off (``within``);
+        False when its frame has no quadrilateral image (a homography's horizon crosses it)."""
+        rel = G.frame_relation(self.m, self.in_hw, self.out_hw)
+        self.covers, self.within = rel if rel is not None else (False, False)
+        return rel is not None
 
     def resolve(self, hw: tuple[int, int]) -> tuple[int, int]:
         """Compute the matrix for an input frame ``hw``; return the output frame."""
@@ -266,18 +271,25 @@ class Executor:
                 self._pixels(step)
             return
         hw = tuple(self.sample.image.shape[:2])
+        regular = True
         for step in run:
             hw = step.resolve(hw)
-            step.relate()
-        for segment in _segments(run):
-            if len(segment) == 1 or _single_resampling([s.t for s in segment]):
+            regular = step.relate() and regular
+        for segment in _segments(run) if regular else [[step] for step in run]:
+            if (
+                len(segment) == 1
+                or _single_resampling([s.t for s in segment])
+                or not self._fuse(segment)
+            ):
                 for step in segment:
                     self._pixels(step)
-            else:
-                self._fuse(segment)
 
-    def _fuse(self, run: list[_Step]) -> None:
-        """One resampling for the whole run, then the border each step shows painted in."""
+    def _fuse(self, run: list[_Step]) -> bool:
+        """One resampling for the whole run, then the border each step shows painted in.
+
+        False (nothing done) when a frame of the run has no quadrilateral image in the output
+        (a homography's horizon crosses it): the run is then applied step by step.
+        """
         total = run[0].m
         for step in run[1:]:
             total = step.m @ total
@@ -301,7 +313,12 @@ class Executor:
                     region = G.map_frame(after[i] @ step.m, step.in_hw)
                     same = border == "constant" and (fill, fill_mask) == (t.fill, t.fill_mask)
                     if same and source is None:
-                        source = G.clip_to_frame(G.map_frame(total, run[0].in_hw), out_hw)
+                        whole = G.map_frame(total, run[0].in_hw)
+                        if whole is None:
+                            return False
+                        source = G.clip_to_frame(whole, out_hw)
+                    if region is None:
+                        return False
                     # no source pixel lands outside the step's frame: the warp's border is it
                     if not (same and G.in_convex(region, source)):
                         paint.append((np.array(region), t.fill, t.fill_mask))
@@ -328,6 +345,7 @@ class Executor:
             s.image = image
         else:
             self.sample = s.copy(image=image, masks=masks)
+        return True
 
     def finish(self) -> Sample:
         """Apply what is pending and return the working sample."""
@@ -338,17 +356,24 @@ class Executor:
 
 
 def _segments(run: list[_Step]) -> list[list[_Step]]:
-    """Split a run before each step whose non-constant border a fused warp cannot
-    reproduce: one that shows border after a step that was not a bijection of frames."""
+    """Split a run where a fused warp cannot reproduce a non-constant border (reflect, wrap,
+    replicate): before a step that shows such border after a step that was not a bijection of
+    frames, and around an exact step that shows it (a pad is exact on its own, and OpenCV's
+    cubic warps do not reflect beyond one image width)."""
     out: list[list[_Step]] = [[]]
     clean = True
     for step in run:
-        if out[-1] and not step.covers and step.t.border_mode != "constant" and not clean:
+        odd_border = not step.covers and step.t.border_mode != "constant"
+        if odd_border and step.t.exact:  # alone: a segment of its own
+            out += [[step], []]
+            clean = True
+            continue
+        if out[-1] and odd_border and not clean:
             out.append([])
             clean = True
         out[-1].append(step)
         clean = clean and step.covers and step.within
-    return out
+    return [seg for seg in out if seg]
 
 
 def _paint(array: np.ndarray, outside: np.ndarray, fill: Any) -> None:

@@ -25,6 +25,7 @@ __all__ = [
     "crop_image",
     "crop_matrix",
     "frame_relation",
+    "in_front",
     "in_convex",
     "map_frame",
     "outside_polygon_mask",
@@ -509,13 +510,40 @@ def box_polygons(boxes: np.ndarray, method: str = "corners") -> np.ndarray:
     raise ValueError(f"box method: expected 'corners' or 'ellipse', got {method!r}")
 
 
-def warp_polygons(polygons: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    """Move ``N x K x 2`` pixel-edge polygons through a pixel-centre ``matrix``."""
-    n, k = polygons.shape[:2]
+def _front(matrix: np.ndarray, out_hw: tuple[int, int]) -> float:
+    """+1 or -1: the sign of the projective weight on the side of a homography's horizon
+    that has an image (``H`` and ``-H`` are the same map): the side holding the pre-image
+    of the output frame's centre."""
+    cx, cy = out_hw[1] / 2.0 - 0.5, out_hw[0] / 2.0 - 0.5
+    z = float((np.linalg.inv(matrix) @ np.array([cx, cy, 1.0]))[2])
+    return 1.0 if z >= 0 else -1.0
+
+
+def warp_polygons(
+    polygons: np.ndarray, matrix: np.ndarray, out_hw: tuple[int, int] | None = None
+) -> np.ndarray:
+    """Move ``N x K x 2`` pixel-edge polygons through a pixel-centre ``matrix``.
+
+    Under a homography the part of a polygon behind the horizon (the side of the line
+    where the projective weight vanishes that does not face the output frame ``out_hw``)
+    has no image: it is cut off first, so only what appears in front is projected.
+    """
+    n = polygons.shape[0]
     if n == 0:
         return polygons
     m = _HALF @ matrix @ _MINUS_HALF
+    if out_hw is not None and not is_affine(m):
+        g, h, i = (_front(matrix, out_hw) * m[2]).tolist()
+        polygons = _clip_line(polygons, g, h, i - 1e-6 * (abs(g) + abs(h) + abs(i)))
+    k = polygons.shape[1]
     return _apply_points(polygons.reshape(-1, 2), m).reshape(n, k, 2)
+
+
+def in_front(points: np.ndarray, matrix: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
+    """True for each ``N x 2`` pixel-centre point that a homography maps in front of its
+    horizon (the output frame ``out_hw``'s side): the others have no image."""
+    w = points[:, 0] * matrix[2, 0] + points[:, 1] * matrix[2, 1] + matrix[2, 2]
+    return _front(matrix, out_hw) * w > 0
 
 
 def _compact(cand: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -534,23 +562,37 @@ def _compact(cand: np.ndarray, keep: np.ndarray) -> np.ndarray:
     return out.reshape(n, k, 2)
 
 
-def _clip_half(polygons: np.ndarray, axis: int, bound: float, upper: bool) -> np.ndarray:
-    """Sutherland-Hodgman step: keep the part of each polygon with ``coord <= bound``
-    (``upper``) or ``coord >= bound``, vectorised over polygons."""
-    v = polygons[..., axis]
-    inside = v <= bound if upper else v >= bound
+def _clip_line(polygons: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
+    """Sutherland-Hodgman step: keep the part of each polygon where ``a x + b y + c >= 0``,
+    vectorised over polygons."""
+    v = a * polygons[..., 0] + b * polygons[..., 1] + c
+    inside = v >= 0
     if inside.all():
         return polygons
     nxt = np.roll(polygons, -1, axis=1)
     nxt_in = np.roll(inside, -1, axis=1)
-    dv = nxt[..., axis] - v
-    t = (bound - v) / np.where(dv == 0, 1.0, dv)
+    dv = np.roll(v, -1, axis=1) - v
+    t = -v / np.where(dv == 0, 1.0, dv)
     cross = polygons + t[..., None] * (nxt - polygons)
-    cross[..., axis] = bound
     n, k = inside.shape
     cand = np.stack([polygons, cross], axis=2).reshape(n, 2 * k, 2)
     keep = np.stack([inside, inside != nxt_in], axis=2).reshape(n, 2 * k)
     return _compact(cand, keep)
+
+
+def _clip_half(polygons: np.ndarray, axis: int, bound: float, upper: bool) -> np.ndarray:
+    """Keep the part of each polygon with ``coord <= bound`` (``upper``) or ``>= bound``,
+    with crossings placed exactly on the bound."""
+    v = polygons[..., axis]
+    if (v <= bound).all() if upper else (v >= bound).all():
+        return polygons
+    a, b = (1.0, 0.0) if axis == 0 else (0.0, 1.0)
+    sign = -1.0 if upper else 1.0
+    out = _clip_line(polygons, sign * a, sign * b, -sign * bound)
+    # the crossings lie on the line up to rounding: put them on it
+    on = np.abs(out[..., axis] - bound) < 1e-9
+    out[..., axis] = np.where(on, bound, out[..., axis])
+    return out
 
 
 def clip_polygons(polygons: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
@@ -585,16 +627,20 @@ def polygon_bounds(polygons: np.ndarray) -> np.ndarray:
     return np.concatenate([polygons.min(axis=1), polygons.max(axis=1)], axis=1)
 
 
-def map_frame(matrix: np.ndarray, hw: tuple[int, int]) -> list[tuple[float, float]]:
+def map_frame(matrix: np.ndarray, hw: tuple[int, int]) -> list[tuple[float, float]] | None:
     """The corners of the frame ``[0, W] x [0, H]`` (pixel edges) moved by a pixel-centre
-    ``matrix``: a convex quadrilateral, as four (x, y) pairs. (Plain Python: called for every
-    step of a fused run.)"""
+    ``matrix``: a convex quadrilateral, as four (x, y) pairs; None when a homography's
+    horizon crosses the frame (its image is then not a quadrilateral). Plain Python: called
+    for every step of a fused run."""
     (a, b, c), (d, e, f), (g, hh, i) = matrix.tolist()
     h, w = hw
     q = []
+    sign = 0.0
     for x, y in ((-0.5, -0.5), (w - 0.5, -0.5), (w - 0.5, h - 0.5), (-0.5, h - 0.5)):
         z = g * x + hh * y + i
-        z = z if abs(z) > 1e-12 else 1e-12
+        if abs(z) < 1e-12 or z * sign < 0:
+            return None
+        sign = z
         q.append(((a * x + b * y + c) / z + 0.5, (d * x + e * y + f) / z + 0.5))
     return q
 
@@ -648,12 +694,13 @@ def clip_to_frame(
 
 def frame_relation(
     matrix: np.ndarray, in_hw: tuple[int, int], out_hw: tuple[int, int]
-) -> tuple[bool, bool]:
+) -> tuple[bool, bool] | None:
     """``(covers, within)``: does the input frame, mapped by ``matrix``, cover the whole
     output frame (no border shows), and does it lie inside it (no pixel leaves)?
 
     Both hold for flips, quarter turns and resizes (a bijection of frames); a crop covers but
-    is not within, a pad is within but does not cover, a rotation is neither.
+    is not within, a pad is within but does not cover, a rotation is neither. None when a
+    homography's horizon crosses the input frame.
     """
     oh, ow = out_hw
     eps = 1e-6
@@ -667,6 +714,8 @@ def frame_relation(
         within = xs[0] >= -eps and ys[0] >= -eps and xs[1] <= ow + eps and ys[1] <= oh + eps
         return covers, within
     q = map_frame(matrix, in_hw)
+    if q is None:
+        return None
     within = all(-eps <= x <= ow + eps and -eps <= y <= oh + eps for x, y in q)
     covers = in_convex(q, [(0.0, 0.0), (ow, 0.0), (ow, oh), (0.0, oh)], eps)
     return covers, within

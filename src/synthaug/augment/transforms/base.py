@@ -358,8 +358,11 @@ def apply_matrix_to_annotations(
     invisible once outside ``out_hw``) through ``matrix``."""
     changes: dict[str, Any] = {}
     if sample.boxes is not None and len(sample.boxes):
-        moved = G.warp_polygons(box_outlines(sample, box_method), matrix)
+        moved = G.warp_polygons(box_outlines(sample, box_method), matrix, out_hw)
         changes.update(move_box_outlines(sample, moved, out_hw))
     if sample.keypoints is not None and len(sample.keypoints):
-        changes.update(move_keypoints(sample, G.warp_keypoints(sample.keypoints, matrix), out_hw))
+        kp = sample.keypoints
+        changes.update(move_keypoints(sample, G.warp_keypoints(kp, matrix), out_hw))
+        if not G.is_affine(matrix):  # behind a homography's horizon: no image at all
+            changes["keypoint_visibility"] &= G.in_front(kp[:, :2], matrix, out_hw)
     return sample.copy(**changes) if changes else sample
