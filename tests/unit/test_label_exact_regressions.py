@@ -229,7 +229,7 @@ def test_fused_reflect_pad_wider_than_the_image_matches_the_unfused_chain():
     # reflect pad of 146 px on an 88 px image showed the edge colour instead of copies
     image = np.tile(np.linspace(0, 1, 88, dtype=np.float32)[None, :, None], (60, 1, 2))
     steps = [
-        A.Resize(60, 88, interpolation="nearest"),
+        A.HorizontalFlip(p=1),
         A.PadIfNeeded(60, 234, position="top_right", border_mode="reflect_edge"),
         A.RandomScale(scale_limit=(-0.3, -0.3), interpolation="cubic", p=1),
     ]
