@@ -173,3 +173,19 @@ def test_saved_json_and_yaml_files_load(tmp_path):
 def test_a_missing_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="cannot read"):
         A.from_albumentations(tmp_path / "nope.json")
+
+
+def test_settings_only_the_call_convention_applies_are_refused_not_dropped():
+    d = {
+        "__class_fullname__": "Compose",
+        "p": 1.0,
+        "transforms": [{"__class_fullname__": "HorizontalFlip", "p": 0.5}],
+        "bbox_params": {"format": "pascal_voc", "min_width": 4.0, "clip": True},
+        "keypoint_params": {"format": "yx"},
+        "additional_targets": {"image2": "image"},
+    }
+    with pytest.raises(ConfigError) as err:
+        A.from_albumentations(d)
+    msg = str(err.value)
+    for key in ("min_width=4.0", "clip=True", "format='yx'", "additional_targets"):
+        assert key in msg
