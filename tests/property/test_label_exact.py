@@ -115,7 +115,7 @@ def test_generator_covers_catalogue_borders_and_options() -> None:
     assert names == set(painted.CATALOGUE)
     assert {c.spec.border for c in cases} == set(painted.BORDERS)
     assert {c.spec.pipe.fuse for c in cases} == {True, False}
-    assert {c.spec.pipe.boxes_from_masks for c in cases} == {True, False}
+    assert {c.spec.from_masks for c in cases} == {None, True, False}
     assert {len(c.spec.names) for c in cases} == {1, 2, 3, 4}
     assert len({c.spec.pipe.min_visibility for c in cases}) > 1
     # most cases keep something to judge (a generator whose objects always vanish tests nothing)
