@@ -83,6 +83,7 @@ CHECKS: dict[str, tuple[str, bool]] = {
     "mask_iou": (f"a mask with IoU < {MASK_IOU} against its painted channel", True),
     "mask_edge": ("a mask pixel more than 1 px from paint, or the reverse", False),
     "image_range": ("a float32 image outside [0, 1] (the engine refuses it as input)", True),
+    "border_labels": ("labels that change when the border mode becomes constant", True),
 }
 #: transforms that move pixels without resampling them (their steps do not count as one)
 EXACT = frozenset(
@@ -745,6 +746,46 @@ def make_case(seed: int, index: int) -> Case:
     return Case(seed, index, scene, spec, int(rng.integers(2**31)))
 
 
+def with_constant_borders(pipe: A.Compose) -> A.Compose:
+    """The same pipeline with every ``border_mode`` set to ``constant`` (fill 0)."""
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: ("constant" if k == "border_mode" else walk(v)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return A.from_dict(walk(pipe.to_dict()))
+
+
+def check_border_independent(out: A.Sample, scene: Scene, spec: PipelineSpec) -> list[Failure]:
+    """Labels of a reflect/wrap/replicate run equal those of its constant-border replay.
+
+    The same drawn steps move every label the same way whatever fills the border, so the
+    kept boxes and keypoints must not change when the border becomes constant: a box that
+    differs has read the border copies of its mask (which only the pixels may hold). The
+    constant replay is also an exact oracle for where each object is, copies aside.
+    """
+    const = with_constant_borders(spec.pipe).replay(scene.sample, out.applied)
+    fails = []
+    kl = [int(v) for v in (out.keypoint_labels or [])]
+    cl = [int(v) for v in (const.keypoint_labels or [])]
+    if kl != cl or not np.allclose(
+        np.asarray(out.keypoints)[:, :2], np.asarray(const.keypoints)[:, :2], atol=1e-6
+    ):
+        fails.append(Failure("border_labels", -1, f"keypoints {kl} vs {cl} with constant"))
+    by_label = {int(k): b for k, b in zip(const.box_labels or [], const.boxes, strict=True)}
+    kept = [int(v) for v in (out.box_labels or [])]
+    if sorted(kept) != sorted(by_label):
+        fails.append(Failure("border_labels", -1, f"boxes {kept} vs {sorted(by_label)} kept"))
+    for box, k in zip(out.boxes, kept, strict=True):
+        ref = by_label.get(k)
+        if ref is not None and _box_off(np.asarray(box, np.float64), ref) > 1:
+            fails.append(Failure("border_labels", k, f"box {_fmt(box)}, {_fmt(ref)} with constant"))
+    return fails
+
+
 def run_case(seed: int, index: int) -> Case:
     """Build case ``(seed, index)``, run its pipeline and check the output."""
     case = make_case(seed, index)
@@ -755,6 +796,8 @@ def run_case(seed: int, index: int) -> Case:
         case.scene = replace(case.scene, sample=None)
         return case
     case.failures = check(out, case.scene, case.spec)
+    if case.spec.border != "constant":
+        case.failures += check_border_independent(out, case.scene, case.spec)
     case.resampler = resampler(out, case.spec)
     case.offsets = offsets(out, case.scene, case.spec)
     # the arrays are done with: thousands of kept cases must not hold their images
