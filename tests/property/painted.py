@@ -682,7 +682,7 @@ def offsets(
     return res
 
 
-def biased_resamplers(cases: list[Any], kind: str, max_px: float = 0.1) -> dict[str, str]:
+def biased_resamplers(cases: list[Any], kind: str, max_px: float = 0.15) -> dict[str, str]:
     """Resamplers whose mean ``kind`` offset (``"mask"`` or ``"kp"``) is not about 0.
 
     ``cases`` are :class:`Case` objects or anything with their ``resampler`` and ``offsets``.

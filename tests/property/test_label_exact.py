@@ -27,7 +27,7 @@ import painted
 SEED = 0
 N_CASES = 4000  # about 15 s of CPU on the current engine
 N_SHOWN = 3  # failing cases printed per check
-MAX_BIAS_PX = 0.1  # |mean signed centroid offset| of masks or keypoints vs paint
+MAX_BIAS_PX = 0.15  # |mean signed centroid offset| of masks or keypoints vs paint
 
 #: checks the engine fails today -> why (issue 18); delete an entry when its test XPASSes
 KNOWN_FAILING: dict[str, str] = {
