@@ -8,7 +8,8 @@ the first failing cases with their pipeline YAML and a one-line command that rer
 Checks the current engine still fails are marked ``xfail(strict=True)`` in ``KNOWN_FAILING``
 with the reason: when a fix makes one pass, its test XPASSes and fails the suite, and the
 entry is removed. ``PYTHONPATH=src python bench/bench_labels.py --n 50000`` runs the same
-generator and checks over 50,000 pipelines and counts failures per check and transform.
+generator and checks over 50,000 pipelines and counts failures per check and transform;
+``--case SEED:INDEX`` reruns one case and prints its pipeline YAML and failures.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import painted
 
 SEED = 0
-N_CASES = 4000  # about 15 s of CPU on the current engine
+N_CASES = 4000  # about 25 s of process CPU time on the current engine
 N_SHOWN = 3  # failing cases printed per check
 MAX_BIAS_PX = 0.15  # |mean signed centroid offset| of masks or keypoints vs paint
 
@@ -45,8 +46,9 @@ KNOWN_FAILING: dict[str, str] = {
         "the object does not"
     ),
     "box_vs_paint": (
-        "without boxes_from_masks a box is the box of transformed box corners, loose after "
-        "rotation (and after a crop of an ellipse), although the instance mask is given"
+        "with boxes_from_masks at its default (off) a box is the box of its transformed box "
+        "corners at every step: loose after rotation (the box of a rotated box) and for "
+        "ellipses, although each box came with its instance mask"
     ),
     "box_vs_mask": "the same loose boxes, against their instance masks",
     "image_range": (
