@@ -67,7 +67,7 @@ def run(n: int, seed: int, examples: int) -> str:
         pipe = case.spec.pipe
         for c in checks:
             per_check[g][c] += 1
-            per_option[g][f"{c} fuse={pipe.fuse} from_masks={pipe.boxes_from_masks}"] += 1
+            per_option[g][f"{c} fuse={pipe.fuse} boxes_from_masks={case.spec.from_masks}"] += 1
             shown.setdefault((g, c), [])
             if len(shown[(g, c)]) < examples:
                 shown[(g, c)].append(f"{case.seed}:{case.index} {'+'.join(case.spec.names)}")

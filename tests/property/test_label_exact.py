@@ -8,7 +8,8 @@ the first failing cases with their pipeline YAML and a one-line command that rer
 Checks the current engine still fails are marked ``xfail(strict=True)`` in ``KNOWN_FAILING``
 with the reason: when a fix makes one pass, its test XPASSes and fails the suite, and the
 entry is removed. ``PYTHONPATH=src python bench/bench_labels.py --n 50000`` runs the same
-generator and checks over 50,000 pipelines and counts failures per check and transform.
+generator and checks over 50,000 pipelines and counts failures per check and transform;
+``--case SEED:INDEX`` reruns one case and prints its pipeline YAML and failures.
 """
 
 from __future__ import annotations
@@ -25,12 +26,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import painted
 
 SEED = 0
-N_CASES = 4000  # about 15 s of CPU on the current engine
+N_CASES = 4000  # about 25 s of process CPU time on the current engine
 N_SHOWN = 3  # failing cases printed per check
-MAX_BIAS_PX = 0.1  # |mean signed centroid offset| of masks or keypoints vs paint
+MAX_BIAS_PX = 0.15  # |mean signed centroid offset| of masks or keypoints vs paint
 
 #: checks the engine fails today -> why (issue 18); delete an entry when its test XPASSes
-KNOWN_FAILING: dict[str, str] = {}
+KNOWN_FAILING: dict[str, str] = {
+    "border_labels": (
+        "under reflect/wrap a box derived from its instance mask also covers the mask's border "
+        "copies (main: the whole mask; rebuilt engine: copies that touch the object), so the "
+        "kept boxes change when the same steps run with constant borders"
+    ),
+}
 
 
 @functools.cache
@@ -83,7 +90,7 @@ def test_generator_covers_catalogue_borders_and_options() -> None:
     assert names == set(painted.CATALOGUE)
     assert {c.spec.border for c in cases} == set(painted.BORDERS)
     assert {c.spec.pipe.fuse for c in cases} == {True, False}
-    assert {c.spec.pipe.boxes_from_masks for c in cases} == {True, False}
+    assert {c.spec.from_masks for c in cases} == {None, True, False}
     assert {len(c.spec.names) for c in cases} == {1, 2, 3, 4}
     assert len({c.spec.pipe.min_visibility for c in cases}) > 1
     # most cases keep something to judge (a generator whose objects always vanish tests nothing)

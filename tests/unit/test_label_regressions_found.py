@@ -246,3 +246,72 @@ def test_fused_pad_then_strong_perspective_keeps_the_image(pad) -> None:
     assert (
         abs(int(fused.masks[0].sum()) - int(unfused.masks[0].sum())) <= 0.1 * unfused.masks[0].sum()
     )
+
+
+def test_fused_reflect_pad_then_resizes_keep_masks_on_the_image() -> None:
+    # found as case 0:2132 on the rebuilt engine's fused runs: with a reflect_edge pad in a
+    # fused run the image's border copies and the mask's differed (IoU 0.69; unfused 0.97)
+    hw = (191, 155)
+    mask = _ellipse(hw, (49, 47, 99, 122))
+    img = mask[..., None].astype(np.float32)
+    pipe = A.Compose(
+        [
+            A.RandomSizedCrop((122, 187), (143, 88), w2h_ratio=0.799, interpolation="nearest"),
+            A.PadIfNeeded(190, 234, position="top_right", border_mode="reflect_edge"),
+            A.RandomScale((-0.467, 0.111), interpolation="cubic", p=1),
+            A.LongestMaxSize(157, interpolation="area"),
+        ],
+        fuse=True,
+    )
+    steps = [
+        A.Applied("transforms[0]", "RandomSizedCrop", {"rect": (11, 8, 149, 181)}),
+        A.Applied("transforms[1]", "PadIfNeeded", {"pad": (0, 47, 146, 0)}),
+        A.Applied("transforms[2]", "RandomScale", {"size": (209, 258)}),
+        A.Applied("transforms[3]", "LongestMaxSize", {"size": (127, 157)}),
+    ]
+    out = pipe.replay(img, steps, masks=[mask])
+    m, p = out.masks[0] > 0, out.image[..., 0] > 0.5
+    assert np.count_nonzero(m & p) / np.count_nonzero(m | p) >= 0.85
+
+
+# --------------------------------------------------------------------------- drops
+def test_strong_perspective_keeps_the_box_of_an_object_in_view() -> None:
+    # found as case 0:687 on the rebuilt engine: after two crops, a Perspective with a corner
+    # offset of 0.38 dropped a box whose mask still had ~3,900 pixels in view
+    hw = (157, 186)
+    mask = _ellipse(hw, (100, 33, 170, 125))
+    img = np.repeat(mask[..., None], 3, axis=2) * 255
+    pipe = A.Compose(
+        [
+            A.RandomCrop(127, 100),
+            A.CenterCrop(58, 77),
+            A.Perspective(scale=(0.097, 0.192), interpolation="cubic", p=1),
+        ],
+        boxes_from_masks=True,
+        min_area=100.0,
+        fuse=False,
+    )
+    offsets = [[0.3796, 0.4002], [0.0540, 0.0469], [0.1010, 0.0816], [0.0609, 0.1491]]
+    steps = [
+        A.Applied("transforms[0]", "RandomCrop", {"rect": (71, 21, 171, 148)}),
+        A.Applied("transforms[1]", "CenterCrop", {"rect": (11, 34, 88, 92)}),
+        A.Applied("transforms[2]", "Perspective", {"offsets": offsets}),
+    ]
+    out = pipe.replay(img, steps, masks=[mask], boxes=[[100, 33, 170, 125]], box_labels=["e"])
+    assert np.count_nonzero(out.image[..., 0] > 127) > 1000  # the object is well in view
+    assert list(out.box_labels) == ["e"]
+
+
+def test_strong_perspective_moves_the_box_with_its_object() -> None:
+    # found as case 0:16061 of the 50,000-pipeline bench (box dropped, 4,371 px in view)
+    hw = (159, 143)
+    img = np.zeros(hw + (1,), np.float32)
+    img[67:123, 4:91] = 1.0
+    offsets = [[0.1320, 0.1226], [0.1760, 0.0368], [0.3140, 0.0715], [0.4222, 0.45]]
+    pipe = A.Compose([A.Perspective(scale=(0.084, 0.184), interpolation="area", p=1)])
+    steps = [A.Applied("transforms[0]", "Perspective", {"offsets": offsets})]
+    out = pipe.replay(img, steps, boxes=[[4, 67, 91, 123]], box_labels=["r"])
+    tight = _tight(out.image[..., 0] > 0.5)
+    assert len(out.boxes) == 1
+    tol = np.tile(np.maximum(2.0, 0.15 * (tight[2:] - tight[:2])), 2)
+    assert np.all(np.abs(out.boxes[0] - tight) <= tol), (out.boxes[0], tight)
