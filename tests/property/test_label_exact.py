@@ -31,13 +31,7 @@ N_SHOWN = 3  # failing cases printed per check
 MAX_BIAS_PX = 0.15  # |mean signed centroid offset| of masks or keypoints vs paint
 
 #: checks the engine fails today -> why (issue 18); delete an entry when its test XPASSes
-KNOWN_FAILING: dict[str, str] = {
-    "border_labels": (
-        "under reflect/wrap a box derived from its instance mask also covers the mask's border "
-        "copies (main: the whole mask; rebuilt engine: copies that touch the object), so the "
-        "kept boxes change when the same steps run with constant borders"
-    ),
-}
+KNOWN_FAILING: dict[str, str] = {}
 
 
 @functools.cache

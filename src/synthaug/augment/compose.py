@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import cv2
 import numpy as np
 
 from synthaug.augment.executor import IMG, INLINE, Executor, flat_plan, is_plain
@@ -39,6 +40,30 @@ from synthaug.seeding import SeedLike, as_rng
 __all__ = ["BaseCompose", "Compose", "OneOf", "Sequential", "SomeOf"]
 
 _EMPTY_FIELDS = dict(Sample(np.zeros((1, 1), np.uint8)).__dict__)
+
+
+def _tight_box(mask: np.ndarray, outline: np.ndarray | None) -> list[int] | None:
+    """The tight ``xyxy`` box of ``mask``'s pixels, or None when it has none; with an
+    ``outline`` (a pixel-edge polygon) only the pixels on it (grown by one pixel for the slack
+    of nearest sampling) count."""
+    x0 = y0 = 0
+    if outline is not None:
+        h, w = mask.shape
+        x0, y0 = (max(int(np.floor(v)) - 2, 0) for v in outline.min(axis=0))
+        x1, y1 = (int(np.ceil(v)) + 2 for v in outline.max(axis=0))
+        x1, y1 = min(x1, w), min(y1, h)
+        if x1 <= x0 or y1 <= y0:
+            return None
+        on = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        pts = np.round((outline - [x0 + 0.5, y0 + 0.5]) * 256.0).astype(np.int32)
+        cv2.fillPoly(on, [pts], 1, lineType=cv2.LINE_8, shift=8)
+        on = cv2.dilate(on, np.ones((3, 3), np.uint8))
+        ys, xs = np.nonzero((mask[y0:y1, x0:x1] != 0) & (on != 0))
+    else:
+        ys, xs = np.nonzero(mask)
+    if len(xs) == 0:
+        return None
+    return [x0 + xs.min(), y0 + ys.min(), x0 + xs.max() + 1, y0 + ys.max() + 1]
 
 
 def _plain_sample(image: np.ndarray, box_format: str, meta: dict[str, Any]) -> Sample:
@@ -455,19 +480,18 @@ class Compose(BaseCompose):
         from_masks = self.boxes_from_masks is not False
         if from_masks and out.masks is not None and len(out.masks) == len(boxes):
             # the mask is the object: its pixels decide both the box and whether it is there.
-            # Pixels outside the box's corner outline are copies a reflect/wrap border made.
-            h, w = out.height, out.width
-            windows = [(0, 0, w, h)] * len(boxes)
-            if in_sync and out.meta.get("_box_method", "corners") == "corners":
-                lo = np.clip(np.floor(boxes[:, :2]) - 1, 0, None).astype(int)
-                hi = np.minimum(np.ceil(boxes[:, 2:]) + 1, [w, h]).astype(int)
-                windows = [(*a, *b) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
+            # Mask pixels off the box's corner outline are copies a reflect/wrap border made.
+            polygons = (
+                outlines.polygons
+                if in_sync and out.meta.get("_box_method", "corners") == "corners"
+                else None
+            )
             boxes = boxes.copy()
             visible = np.zeros(len(boxes), dtype=bool)
-            for i, (m, (x0, y0, x1, y1)) in enumerate(zip(out.masks, windows, strict=True)):
-                ys, xs = np.nonzero(m[y0:y1, x0:x1])
-                if len(xs):
-                    boxes[i] = [x0 + xs.min(), y0 + ys.min(), x0 + xs.max() + 1, y0 + ys.max() + 1]
+            for i, m in enumerate(out.masks):
+                tight = _tight_box(m, None if polygons is None else polygons[i])
+                if tight is not None:
+                    boxes[i] = tight
                     visible[i] = True
             area = np.prod(np.maximum(boxes[:, 2:] - boxes[:, :2], 0.0), axis=1)
         keep = visible & (area > 0) & (area >= self.min_area) & (vis >= self.min_visibility)
