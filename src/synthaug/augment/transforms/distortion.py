@@ -3,7 +3,8 @@
 Each builds a displacement field (a ``cv2.remap`` map) from its parameters. Images resample
 through it (masks with nearest neighbour); keypoints and box outlines move through the
 numerically inverted field (:func:`synthaug.augment.functional.distortion.remap_points`), so
-every target stays aligned. Boxes become the tight box of their densely sampled, moved outline.
+every target stays aligned. Box outlines are densified, moved point by point and clipped to
+the frame like those of matrix transforms; keypoints that land outside become invisible.
 
 The default border is ``constant``: reflected borders would show copies of objects that have
 no mask or box.
@@ -21,9 +22,11 @@ from synthaug.augment.params import Record as _Record
 from synthaug.augment.sample import Sample
 from synthaug.augment.transforms.base import (
     Transform,
-    clip_moved_boxes,
+    box_outlines,
     draw_seed,
     draw_uniform,
+    move_box_outlines,
+    move_keypoints,
     register,
 )
 from synthaug.augment.transforms.geometric import RESAMPLING, SHIFT_PX, _Resampling
@@ -31,15 +34,40 @@ from synthaug.augment.transforms.geometric import RESAMPLING, SHIFT_PX, _Resampl
 __all__ = ["ElasticTransform", "GridDistortion", "OpticalDistortion"]
 
 
+def _densified(
+    polygons: np.ndarray, spacing_px: float = 4.0, max_vertices: int = 256
+) -> np.ndarray:
+    """Each polygon with every edge cut into equal pieces of at most ``spacing_px`` (one
+    count for all edges, so that at most ``max_vertices`` vertices result): a field bends
+    edges, and the moved outline must follow the bends."""
+    n, k = polygons.shape[:2]
+    nxt = np.roll(polygons, -1, axis=1)
+    longest = float(np.max(np.hypot(*(nxt - polygons).transpose(2, 0, 1)), initial=0.0))
+    pieces = int(np.clip(np.ceil(longest / spacing_px), 1, max(1, max_vertices // k)))
+    if pieces == 1:
+        return polygons
+    t = np.arange(pieces, dtype=np.float64) / pieces
+    pts = polygons[:, :, None, :] + t[None, None, :, None] * (nxt - polygons)[:, :, None, :]
+    return pts.reshape(n, k * pieces, 2)
+
+
 def move_annotations(sample: Sample, maps: D.Map) -> Sample:
-    """Move boxes (clipped, visibility tracked) and keypoints through a remap field."""
+    """Move box outlines and keypoints through a remap field, clipped to its frame.
+
+    A box's outline is densified and each point moved through the numerically inverted field
+    (so the box follows the bends); the outline is then clipped to the output frame like
+    any other geometric step's (:func:`~synthaug.augment.transforms.base.move_box_outlines`).
+    Keypoints that land outside become invisible.
+    """
     changes: dict[str, Any] = {}
-    h, w = maps[0].shape
+    hw = maps[0].shape
     if sample.boxes is not None and len(sample.boxes):
-        moved = D.remap_boxes(sample.boxes, maps)
-        changes["boxes"], changes["box_visibility"] = clip_moved_boxes(sample, moved, (h, w))
+        outline = _densified(box_outlines(sample))
+        n, k = outline.shape[:2]
+        moved = D.remap_points(outline.reshape(-1, 2) - 0.5, maps).reshape(n, k, 2) + 0.5
+        changes.update(move_box_outlines(sample, moved, hw))
     if sample.keypoints is not None and len(sample.keypoints):
-        changes["keypoints"] = D.remap_keypoints(sample.keypoints, maps)
+        changes.update(move_keypoints(sample, D.remap_keypoints(sample.keypoints, maps), hw))
     return sample.copy(**changes) if changes else sample
 
 
