@@ -89,32 +89,26 @@ def test_box_is_tight_after_rotation_then_crop() -> None:
     assert np.all(np.abs(out.boxes[0] - tight) <= 2.0), (out.boxes[0], tight)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with boxes_from_masks off, the box of a rotated instance is the box of its rotated "
-    "box corners, not the tight box of the rotated instance mask that came with it",
-)
-def test_box_follows_its_instance_mask_under_rotation_without_boxes_from_masks() -> None:
+def test_box_follows_its_instance_mask_under_rotation() -> None:
+    # one mask per box is an instance mask by default (boxes_from_masks=None); with False the
+    # masks are declared to be other layers and the box follows its own outline instead
     hw = (120, 120)
     mask = _ellipse(hw, (20, 40, 100, 80))
     img = mask[..., None].astype(np.float32)
-    pipe = A.Compose([A.Rotate(limit=(45, 45), p=1)], boxes_from_masks=False)
+    pipe = A.Compose([A.Rotate(limit=(45, 45), p=1)])
     out = pipe(image=img, masks=[mask], boxes=[_tight(mask)], box_labels=["e"], seed=0)
     tight = _tight(out.masks[0])
     assert np.all(np.abs(out.boxes[0] - tight) <= 2.0), (out.boxes[0], tight)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an ellipse's box is kept on the empty corner of its box that a crop kept, although "
-    "its instance mask (given) is empty there",
-)
 def test_box_of_ellipse_is_dropped_when_a_crop_keeps_only_its_empty_corner() -> None:
-    # found as case 0:2445 (Crop + HorizontalFlip + PadIfNeeded + Transpose)
+    # found as case 0:2445 (Crop + HorizontalFlip + PadIfNeeded + Transpose). The ellipse
+    # reaches x = y = 60.7 on its diagonal, so a crop from 64 keeps only the box's empty corner
+    # [64, 70) x [64, 70) (a crop from 60 keeps 3 real pixels, and their box rightly stays)
     hw = (100, 100)
     mask = _ellipse(hw, (10, 10, 70, 70))
     img = mask[..., None].astype(np.float32)
-    pipe = A.Compose([A.Crop(60, 60, 100, 100)])  # keeps the box corner [60, 70) x [60, 70)
+    pipe = A.Compose([A.Crop(64, 64, 100, 100)])
     out = pipe(image=img, masks=[mask], boxes=[[10, 10, 70, 70]], box_labels=["e"], seed=0)
     assert out.masks[0].sum() == 0 and out.image.max() == 0
     assert len(out.boxes) == 0

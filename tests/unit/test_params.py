@@ -334,6 +334,10 @@ def test_augment_has_no_function_level_imports_of_its_own_modules():
     root = Path(A.__file__).parent
     offenders = []
     for path in root.rglob("*.py"):
+        if path.name == "albumentations_import.py":
+            # the one shim of a higher layer (synthaug.albumentations is built on augment):
+            # importing it at module level would be the very circle this test forbids
+            continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for fn in ast.walk(tree):
             if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
