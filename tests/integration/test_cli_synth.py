@@ -125,3 +125,10 @@ def test_train_max_minutes_and_max_steps_reach_the_model_metadata(tmp_path):
     assert gen.max_steps == 3 and gen.max_minutes == 5.0
     assert gen.metadata_["n_steps"] == 3 and gen.metadata_["stopped_by"] == "max_steps"
     assert (tmp_path / "m.checkpoint" / "checkpoint.safetensors").is_file()
+
+
+def test_train_refuses_a_negative_time_budget_by_name(tmp_path):
+    data, model = _tiny_npz(tmp_path / "d.npz"), tmp_path / "m.safetensors"
+    res = runner.invoke(app, _train_args(data, model, "--max-minutes", "-1"))
+    assert res.exit_code == 2
+    assert "max_minutes" in res.output and "-1" in res.output and not model.exists()

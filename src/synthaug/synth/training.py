@@ -142,7 +142,8 @@ def train_loop(
     ``callback`` gets ``{"epoch", "n_epochs", "loss", <other losses>, "step", "n_steps",
     "elapsed_seconds", "max_seconds", "checkpoint"}`` at the end of every epoch; the last call
     (at the end of the last, possibly partial, epoch) also has ``"done": True`` and
-    ``"stopped_by"`` (``"epochs"``, ``"max_steps"`` or ``"max_minutes"``). Sets ``gen.loss_history_`` (one mean loss per epoch).
+    ``"stopped_by"`` (``"epochs"``, ``"max_steps"`` or ``"max_minutes"``). Sets
+    ``gen.loss_history_`` (one mean loss per epoch).
     """
     n = len(index)
     starts, total = plan_steps(gen, n, min_batch)
