@@ -21,8 +21,8 @@ Writes a sample grid per generator to ``docs/img/`` and the table into docs/synt
 ``<!-- bench_generators:begin -->`` and ``<!-- bench_generators:end -->``.
 
     nice -n 10 python bench/bench_generators.py --steps 2500 --max-minutes 30
-    (or one process per generator, ``--models cgan --no-doc`` / ``--models cvae --no-doc``, then
-    ``--models`` alone to write the table from the saved results)
+    (or one process per generator, ``--train cgan --no-evaluate`` / ``--train cvae
+    --no-evaluate``, then ``--train`` alone to score the saved models and write the table)
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from datasets import load
 
 from synthaug.evaluate import FeatureExtractor, fid, utility
 from synthaug.synth import ConditionalGAN, ConditionalVAE
+from synthaug.synth import load as synth_load
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache" / "bench_generators"
@@ -61,22 +62,33 @@ def split(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return train_test_split(np.arange(len(y)), test_size=1500, stratify=y, random_state=0)
 
 
-def train(name: str, X: np.ndarray, y: np.ndarray, args: argparse.Namespace) -> tuple:
-    """Fit one generator within the budget (resuming a checkpoint); return it and its times."""
+def train(name: str, X: np.ndarray, y: np.ndarray, args: argparse.Namespace) -> None:
+    """Fit one generator within the budget (resuming a checkpoint); save it and its times."""
     gen = GENERATORS[name](seed=args.seed, max_steps=args.steps, max_minutes=args.max_minutes)
-    epochs_seen: list[dict] = []
     cpu, wall = time.process_time(), time.perf_counter()
     gen.fit(
         X,
         y,
-        callback=epochs_seen.append,
         checkpoint_dir=CACHE / f"{name}-seed{args.seed}",
         resume=True,
     )
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    last = epochs_seen[-1]
-    print(f"{name}: {last['step']} steps, {cpu:.0f} CPU s, {wall:.0f} wall s", flush=True)
-    return gen, cpu, wall
+    gen.save(CACHE / f"{name}-seed{args.seed}.safetensors")
+    meta = gen.metadata_
+    row = {
+        "steps": meta["n_steps"],
+        "stopped_by": meta["stopped_by"],
+        # training time summed over resumed runs (the budget's clock), and this run's times
+        "train_seconds": meta["train_seconds"],
+        "cpu_s": cpu,
+        "wall_s": wall,
+        "threads": args.threads,
+        "width": getattr(gen, "width_", gen.width),
+        "params": gen.get_params(),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}-train.json").write_text(json.dumps(row, indent=1) + "\n")
+    print(f"{name}: {row}", flush=True)
 
 
 def grid_png(X: np.ndarray, path: Path) -> None:
@@ -120,47 +132,49 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument(
-        "--models",
+        "--train",
         nargs="*",
         default=list(GENERATORS),
-        help="generators to train now (none: only rebuild the table from bench/results)",
+        help="generators to train now (none: only score the saved ones)",
     )
+    ap.add_argument("--no-evaluate", action="store_true", help="train only")
+    ap.add_argument("--fx-epochs", type=int, default=5, help="epochs of the feature CNN")
     ap.add_argument("--no-doc", action="store_true")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    if args.models:
-        X, y = load("mnist28")
-        tr, sc = split(y)
-        assert not set(tr) & set(sc)
-        data = {"X_train": X[tr], "y_train": y[tr], "X_score": X[sc], "y_score": y[sc]}
-        fx = FeatureExtractor(space="cnn", seed=0).fit(data["X_train"], data["y_train"])
-        ref = fid(fx.embed(data["X_train"][: len(sc)]), fx.embed(data["X_score"]), seed=0).value
-        (RESULTS / "reference.json").write_text(json.dumps({"fid_real_vs_real": ref}) + "\n")
-    for name in args.models:
-        gen, cpu, wall = train(name, data["X_train"], data["y_train"], args)
-        row = evaluate(gen, fx, data, args.seed)
-        meta = gen.metadata_
-        row.update(
-            {
-                "steps": meta["n_steps"],
-                "stopped_by": meta["stopped_by"],
-                # training time summed over resumed runs (the budget's clock) and this run's
-                "train_seconds": meta["train_seconds"],
-                "cpu_s": cpu,
-                "wall_s": wall,
-                "width": getattr(gen, "width_", gen.width),
-                "params": gen.get_params(),
-            }
-        )
+    X, y = load("mnist28")
+    tr, sc = split(y)
+    assert not set(tr) & set(sc)
+    data = {"X_train": X[tr], "y_train": y[tr], "X_score": X[sc], "y_score": y[sc]}
+    for name in args.train:
+        train(name, data["X_train"], data["y_train"], args)
+    if args.no_evaluate:
+        return
+    # One feature space for both generators, learned from the real training digits only.
+    fx = FeatureExtractor(space="cnn", epochs=args.fx_epochs, seed=0)
+    fx.fit(data["X_train"], data["y_train"])
+    ref = fid(fx.embed(data["X_train"][: len(sc)]), fx.embed(data["X_score"]), seed=0).value
+    results = {}
+    for name in GENERATORS:
+        gen = synth_load(CACHE / f"{name}-seed{args.seed}.safetensors")
+        row = json.loads((RESULTS / f"{name}-train.json").read_text())
+        row.update(evaluate(gen, fx, data, args.seed))
         grid_png(gen.sample(100, seed=args.seed)[0], IMG / f"mnist28-{name}.png")
-        (RESULTS / f"{name}.json").write_text(json.dumps(row, indent=1, default=str) + "\n")
+        results[name] = row
         print(f"{name}: {row}", flush=True)
-    ref = json.loads((RESULTS / "reference.json").read_text())["fid_real_vs_real"]
-    results = {n: json.loads((RESULTS / f"{n}.json").read_text()) for n in GENERATORS}
+    (RESULTS / "scores.json").write_text(
+        json.dumps({"fid_real_vs_real": ref, **results}, indent=1, sort_keys=True) + "\n"
+    )
     lines = [
         f"Generated by `nice -n 10 python bench/bench_generators.py --steps {args.steps} "
-        f"--max-minutes {args.max_minutes:g}` (seed {args.seed}, {args.threads} torch threads, "
+        f"--max-minutes {args.max_minutes:g}`"
+        + (
+            " (run as two training processes, `--train cgan --no-evaluate` and `--train cvae "
+            "--no-evaluate` with the same options, then `--train` alone to score them;"
+            if not args.train
+            else " ("
+        )
+        + f" seed {args.seed}, {args.threads} torch threads, "
         f"{platform.machine()}; the machine was shared with other jobs, so wall seconds overstate "
         "what two free cores need: CPU seconds / 2 is the better guide).",
         "",
