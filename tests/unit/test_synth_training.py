@@ -73,7 +73,7 @@ def test_max_minutes_stops_a_long_run_early():
     gen = _make(ConditionalGAN, epochs=100_000, max_minutes=0.01).fit(X, y)  # 0.6 s
     assert gen.metadata_["stopped_by"] == "max_minutes"
     assert 1 <= gen.metadata_["n_steps"] < gen.metadata_["n_steps_planned"]
-    assert 0.6 <= gen.metadata_["train_seconds"] < 10
+    assert 0.6 <= gen.metadata_["train_seconds"] < 60  # one step past the budget at most
     assert np.isfinite(gen.sample(2, seed=0)[0]).all()
 
 
