@@ -28,6 +28,8 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules src/synthaug/augment src/synthaug/albumentations
 
 format: $(STAMP)
 	$(BIN)/ruff format .

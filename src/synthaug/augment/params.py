@@ -46,7 +46,7 @@ import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -602,6 +602,12 @@ class Declared:
         args = ", ".join(f"{k}={v!r}" for k, v in self.init_args().items())
         return f"{type(self).__name__}({args})"
 
+    if TYPE_CHECKING:
+        # The declared arguments are stored by store_params(locals()), so the type checker
+        # cannot see them; their stored type is whatever the declared Kind normalises to.
+        # Only names that are not found otherwise fall back to this (methods stay typed).
+        def __getattr__(self, name: str) -> Any: ...
+
 
 # --------------------------------------------------------------------------- drawn records
 def _frozen(self: Record, *args: Any, **kwargs: Any) -> Any:
@@ -611,7 +617,7 @@ def _frozen(self: Record, *args: Any, **kwargs: Any) -> Any:
     )
 
 
-class Record(dict):  # type: ignore[type-arg]
+class Record(dict[str, Any]):
     """Drawn parameters of one transform call: a frozen mapping with typed fields.
 
     A transform declares its record as a nested ``class Drawn(Record)`` with annotated
