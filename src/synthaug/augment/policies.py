@@ -29,6 +29,7 @@ from synthaug.augment.functional import pixel as F
 from synthaug.augment.functional.pixel import _as_float, _restore
 from synthaug.augment.params import MAX_COUNT, Choice, Flag, Int, Real
 from synthaug.augment.params import Record as _Record
+from synthaug.augment.sample import Sample
 from synthaug.augment.transforms.base import ImageOnlyTransform, draw_int, register
 from synthaug.augment.transforms.color import (
     AdjustSharpness,
@@ -453,7 +454,7 @@ class AugMix(ImageOnlyTransform):
         if self.depth == 0:
             raise self.refuse("depth", "a positive integer or -1", depth)
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the mixing weights, the skip weight and every chain's operations."""
         ops = _AUGMIX_ALL if self.all_ops else _AUGMIX_OPS
         hw = sample.image.shape[:2]
@@ -470,7 +471,7 @@ class AugMix(ImageOnlyTransform):
             chains.append(chain)
         return self.Drawn(weights=[float(w) for w in weights], m=m, chains=chains)
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Run the chains on the image, mix, and blend with the original."""
         x = _as_float(image).astype(np.float32)
         mix = np.zeros_like(x)

@@ -6,12 +6,15 @@ recorded params stay small and replay reproduces the same field.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from synthaug.augment.functional import blur_noise as B
 from synthaug.augment.functional.geometric import INTERPOLATIONS
 from synthaug.augment.params import MAX_KERNEL, Choice, Flag, Range
 from synthaug.augment.params import Record as _Record
+from synthaug.augment.sample import Sample
 from synthaug.augment.transforms.base import (
     ImageOnlyTransform,
     draw_int,
@@ -51,11 +54,11 @@ class Blur(ImageOnlyTransform):
     def __init__(self, ksize: int | tuple[int, int] = (3, 7), p: float = 0.5) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the kernel size."""
         return self.Drawn(ksize=_draw_odd(rng, *self.ksize))
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Mean over a ``ksize x ksize`` window."""
         k = params["ksize"]
         return B.filter_image(image, np.full((k, k), 1.0 / (k * k), np.float32))
@@ -95,7 +98,7 @@ class MotionBlur(ImageOnlyTransform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw length, angle and direction."""
         return self.Drawn(
             ksize=_draw_odd(rng, *self.ksize),
@@ -103,7 +106,7 @@ class MotionBlur(ImageOnlyTransform):
             direction=draw_uniform(rng, self.direction),
         )
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Convolve with the line kernel."""
         k = B.motion_blur_kernel(params["ksize"], params["angle_deg"], params["direction"])
         return B.filter_image(image, k)
@@ -130,14 +133,14 @@ class Defocus(ImageOnlyTransform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the radius and the softening."""
         return self.Drawn(
             radius=draw_int(rng, self.radius[0], self.radius[1] + 1),
             alias_blur=draw_uniform(rng, self.alias_blur),
         )
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Convolve with the disc."""
         return B.filter_image(image, B.defocus_kernel(params["radius"], params["alias_blur"]))
 
@@ -162,14 +165,14 @@ class ZoomBlur(ImageOnlyTransform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the zoom factors (at most 32 copies)."""
         top = draw_uniform(rng, self.max_factor)
         step = draw_uniform(rng, self.step_factor)
         factors = np.arange(1.0 + step, top + 1e-9, step)[:32]
         return self.Drawn(zoom_factors=[float(z) for z in factors])
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Average the zoomed copies."""
         if not params["zoom_factors"]:
             return image.copy()
@@ -198,7 +201,7 @@ class SaltAndPepper(ImageOnlyTransform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the amount, the salt fraction and a seed for the pixel choice."""
         return self.Drawn(
             amount=draw_uniform(rng, self.amount),
@@ -206,7 +209,7 @@ class SaltAndPepper(ImageOnlyTransform):
             noise_seed=draw_seed(rng),
         )
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Regenerate the salt and pepper masks from the seed."""
         u = _field_rng(params).random(image.shape[:2])
         salt_cut = params["amount"] * params["salt_vs_pepper"]
@@ -245,7 +248,7 @@ class ISONoise(ImageOnlyTransform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the strengths and a seed for the noise fields."""
         return self.Drawn(
             color_shift=draw_uniform(rng, self.color_shift),
@@ -253,7 +256,7 @@ class ISONoise(ImageOnlyTransform):
             noise_seed=draw_seed(rng),
         )
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Regenerate both fields and apply them in HLS space."""
         gen = _field_rng(params)
         x = image.astype(np.float32) / (255.0 if image.dtype == np.uint8 else 1.0)
@@ -286,11 +289,11 @@ class Downscale(ImageOnlyTransform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the factor."""
         return self.Drawn(scale=draw_uniform(rng, self.scale))
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Two ``cv2.resize`` calls."""
         return B.downscale_image(
             image, params["scale"], self.interpolation_down, self.interpolation_up
@@ -319,11 +322,11 @@ class MultiplicativeNoise(ImageOnlyTransform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """A seed for the factors."""
         return self.Drawn(noise_seed=draw_seed(rng))
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Regenerate the factors and multiply."""
         gen = _field_rng(params)
         c = 1 if image.ndim == 2 else image.shape[2]

@@ -15,6 +15,7 @@ import numpy as np
 from synthaug.augment.functional import color as C
 from synthaug.augment.params import MAX_CHANNELS, Flag, Ints, Range, Real
 from synthaug.augment.params import Record as _Record
+from synthaug.augment.sample import Sample
 from synthaug.augment.transforms.base import (
     ImageOnlyTransform,
     draw_int,
@@ -54,11 +55,11 @@ class _Table(ImageOnlyTransform):
         """The same operation on a float32 image in [0, 1]."""
         return C.table_image(image, self.table(params, _n_channels(image)))
 
-    def lut(self, params, n_channels):
+    def lut(self, params: dict[str, Any], n_channels: int) -> np.ndarray | None:
         """The table (fusable on uint8 images)."""
         return self.table(params, n_channels)
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """``cv2.LUT`` on uint8, the closed form on float32."""
         if image.dtype == np.uint8:
             return C.table_image(image, self.table(params, _n_channels(image)))
@@ -75,11 +76,11 @@ class ChannelShuffle(ImageOnlyTransform):
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p)
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the permutation."""
         return self.Drawn(order=[int(i) for i in rng.permutation(sample.n_channels)])
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Reorder the channels."""
         return C.channel_shuffle_image(image, params["order"])
 
@@ -107,7 +108,7 @@ class ChannelDropout(_Table):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw which channels to drop."""
         c = sample.n_channels
         if c < 2:
@@ -153,7 +154,7 @@ class RGBShift(_Table):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """One shift per channel."""
         ranges = [self.r_shift, self.g_shift, self.b_shift]
         c = sample.n_channels
@@ -200,7 +201,7 @@ class Posterize(_Table):
     def __init__(self, bits: int | tuple[int, int] = (4, 8), p: float = 0.5) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the number of bits."""
         return self.Drawn(bits=draw_int(rng, self.bits[0], self.bits[1] + 1))
 
@@ -223,7 +224,7 @@ class Solarize(_Table):
     def __init__(self, threshold: float | tuple[float, float] = 0.5, p: float = 0.5) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the threshold."""
         return self.Drawn(threshold=draw_uniform(rng, self.threshold))
 
@@ -248,7 +249,7 @@ class Equalize(ImageOnlyTransform):
     def __init__(self, by_channels: bool = True, p: float = 0.5) -> None:
         self.store_params(locals())
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """``cv2.equalizeHist`` (floats are quantised to 256 levels)."""
         return C.equalize_image(image, self.by_channels)
 
@@ -273,11 +274,11 @@ class CLAHE(ImageOnlyTransform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the clip limit."""
         return self.Drawn(clip_limit=draw_uniform(rng, self.clip_limit))
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """``cv2.createCLAHE`` (floats are quantised to 256 levels)."""
         return C.clahe_image(image, params["clip_limit"], self.tile_grid_size)
 
@@ -306,14 +307,14 @@ class Sharpen(ImageOnlyTransform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the blend and the lightness."""
         return self.Drawn(
             alpha=draw_uniform(rng, self.alpha),
             lightness=draw_uniform(rng, self.lightness),
         )
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """3x3 convolution."""
         return C.convolve_image(image, C.sharpen_kernel(params["alpha"], params["lightness"]))
 
@@ -339,14 +340,14 @@ class Emboss(ImageOnlyTransform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the blend and the strength."""
         return self.Drawn(
             alpha=draw_uniform(rng, self.alpha),
             strength=draw_uniform(rng, self.strength),
         )
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """3x3 convolution."""
         return C.convolve_image(image, C.emboss_kernel(params["alpha"], params["strength"]))
 
@@ -365,11 +366,11 @@ class AdjustSharpness(ImageOnlyTransform):
     def __init__(self, factor: float | tuple[float, float] = (0.5, 2.0), p: float = 0.5) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the factor."""
         return self.Drawn(factor=draw_uniform(rng, self.factor))
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Blend with the smoothed image."""
         return C.sharpness_image(image, params["factor"])
 
@@ -381,7 +382,7 @@ class AutoContrast(ImageOnlyTransform):
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p)
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Per-channel min-max stretch."""
         return C.autocontrast_image(image)
 
@@ -393,6 +394,6 @@ class ToSepia(ImageOnlyTransform):
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p)
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """The sepia colour matrix."""
         return C.sepia_image(image)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar
 
+import numpy as np
+
 from synthaug.augment.functional import geometric as G
 from synthaug.augment.params import MAX_SIDE, Choice, Int, Range, Size
 from synthaug.augment.params import Record as _Record
+from synthaug.augment.sample import Sample
 from synthaug.augment.transforms.base import MatrixTransform, draw_int, draw_uniform, register
 from synthaug.augment.transforms.geometric import _Resampling
 from synthaug.errors import InvalidInputError
@@ -28,12 +31,14 @@ class _Crop(MatrixTransform):
 
     exact = True
 
-    def matrix(self, params, hw):
+    def matrix(
+        self, params: dict[str, Any], hw: tuple[int, int]
+    ) -> tuple[np.ndarray, tuple[int, int]]:
         """Translation by the crop corner; output is the crop size."""
         x0, y0, x1, y1 = params["rect"]
         return G.crop_matrix(x0, y0), (y1 - y0, x1 - x0)
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Array slicing."""
         return G.crop_image(image, *params["rect"])
 
@@ -63,7 +68,7 @@ class RandomCrop(_Crop):
     def __init__(self, height: int, width: int, p: float = 1.0) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the top-left corner."""
         h, w = sample.image.shape[:2]
         if self.height > h or self.width > w:  # checked inline: a call costs more than a crop
@@ -90,7 +95,7 @@ class CenterCrop(_Crop):
     def __init__(self, height: int, width: int, p: float = 1.0) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """The central rectangle (no randomness)."""
         h, w = sample.image.shape[:2]
         if self.height > h or self.width > w:
@@ -109,20 +114,22 @@ class _Resize(_Resampling):
         """Output (height, width) for an input of size ``hw``."""
         raise NotImplementedError
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """The output size (no randomness)."""
         return self.Drawn(size=self.out_size(sample.image.shape[:2]))
 
-    def matrix(self, params, hw):
+    def matrix(
+        self, params: dict[str, Any], hw: tuple[int, int]
+    ) -> tuple[np.ndarray, tuple[int, int]]:
         """Edge-aligned scaling."""
         size = tuple(params["size"])
         return G.resize_matrix(tuple(hw), size), size
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """``cv2.resize``."""
         return G.resize_image(image, tuple(params["size"]), self.interpolation)
 
-    def apply_mask(self, mask, params):
+    def apply_mask(self, mask: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Nearest-neighbour resize."""
         return G.resize_image(mask, tuple(params["size"]), "nearest")
 
@@ -221,7 +228,7 @@ class RandomResizedCrop(_Resampling):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Up to 10 tries for a crop inside the image, then a central crop of clamped ratio."""
         h, w = sample.image.shape[:2]
         area = h * w
@@ -245,16 +252,18 @@ class RandomResizedCrop(_Resampling):
         y0, x0 = (h - ch) // 2, (w - cw) // 2
         return self.Drawn(rect=(x0, y0, x0 + cw, y0 + ch))
 
-    def matrix(self, params, hw):
+    def matrix(
+        self, params: dict[str, Any], hw: tuple[int, int]
+    ) -> tuple[np.ndarray, tuple[int, int]]:
         """Crop translation followed by edge-aligned scaling."""
         x0, y0, x1, y1 = params["rect"]
         return G.resize_matrix((y1 - y0, x1 - x0), self.size) @ G.crop_matrix(x0, y0), self.size
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """One ``cv2.resize`` of a view of the crop (no intermediate copy)."""
         return G.resized_crop_image(image, *params["rect"], None, self.size, self.interpolation)
 
-    def apply_mask(self, mask, params):
+    def apply_mask(self, mask: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Nearest-neighbour resize of a view of the crop."""
         return G.resized_crop_image(mask, *params["rect"], None, self.size, "nearest")
 
@@ -296,7 +305,7 @@ class PadIfNeeded(_Resampling):
         self.store_params(locals())
         self.interpolation = "nearest"
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Padding (top, bottom, left, right) in pixels."""
         h, w = sample.image.shape[:2]
         ph, pw = max(0, self.min_height - h), max(0, self.min_width - w)
@@ -309,18 +318,20 @@ class PadIfNeeded(_Resampling):
             left = 0 if self.position.endswith("left") else pw
         return self.Drawn(pad=(top, ph - top, left, pw - left))
 
-    def matrix(self, params, hw):
+    def matrix(
+        self, params: dict[str, Any], hw: tuple[int, int]
+    ) -> tuple[np.ndarray, tuple[int, int]]:
         """Translation by (left, top); output grows by the padding."""
         top, bottom, left, right = params["pad"]
         return G.pad_matrix(left, top), (hw[0] + top + bottom, hw[1] + left + right)
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """``cv2.copyMakeBorder``."""
         if not any(params["pad"]):
             return image.copy()
         return G.pad_image(image, *params["pad"], self.border_mode, self.fill)
 
-    def apply_mask(self, mask, params):
+    def apply_mask(self, mask: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Pad with ``fill_mask`` (or the border mode's rule)."""
         if not any(params["pad"]):
             return mask.copy()

@@ -63,7 +63,7 @@ class Crop(_Crop):
         if self.y_max <= self.y_min:
             raise self.refuse("y_max", f"an integer > y_min ({self.y_min})", y_max)
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """The fixed rectangle, checked against the image size."""
         h, w = sample.image.shape[:2]
         if self.x_max > w or self.y_max > h:
@@ -119,20 +119,22 @@ class Pad(_Resampling):
         self._pad = _sides(self.padding)
         self.interpolation = "nearest"
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """(top, bottom, left, right)."""
         return self.Drawn(pad=self._pad)
 
-    def matrix(self, params, hw):
+    def matrix(
+        self, params: dict[str, Any], hw: tuple[int, int]
+    ) -> tuple[np.ndarray, tuple[int, int]]:
         """Translation by (left, top)."""
         top, bottom, left, right = params["pad"]
         return G.pad_matrix(left, top), (hw[0] + top + bottom, hw[1] + left + right)
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """``cv2.copyMakeBorder``."""
         return G.pad_image(image, *params["pad"], self.border_mode, self.fill)
 
-    def apply_mask(self, mask, params):
+    def apply_mask(self, mask: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Pad with ``fill_mask``."""
         return G.pad_image(mask, *params["pad"], self.border_mode, self.fill_mask)
 
@@ -156,7 +158,7 @@ class RandomScale(_Resize):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the factor; the output size is rounded to whole pixels."""
         s = 1.0 + draw_uniform(rng, self.scale_limit)
         h, w = sample.image.shape[:2]
@@ -198,7 +200,7 @@ class RandomSizedCrop(_Resampling):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the crop height and position."""
         h, w = sample.image.shape[:2]
         ch = min(h, draw_int(rng, self.min_max_height[0], self.min_max_height[1] + 1))
@@ -207,16 +209,18 @@ class RandomSizedCrop(_Resampling):
         x0 = draw_int(rng, 0, w - cw + 1)
         return self.Drawn(rect=(x0, y0, x0 + cw, y0 + ch))
 
-    def matrix(self, params, hw):
+    def matrix(
+        self, params: dict[str, Any], hw: tuple[int, int]
+    ) -> tuple[np.ndarray, tuple[int, int]]:
         """Crop translation then edge-aligned scaling."""
         x0, y0, x1, y1 = params["rect"]
         return G.resize_matrix((y1 - y0, x1 - x0), self.size) @ G.crop_matrix(x0, y0), self.size
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Slice, then one ``cv2.resize``."""
         return G.resize_image(G.crop_image(image, *params["rect"]), self.size, self.interpolation)
 
-    def apply_mask(self, mask, params):
+    def apply_mask(self, mask: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Slice, then nearest-neighbour resize."""
         return G.resize_image(G.crop_image(mask, *params["rect"]), self.size, "nearest")
 
@@ -251,7 +255,7 @@ class CropAndPad(_Resampling):
         self.store_params(locals())
         self.exact = not self.keep_size
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw (top, bottom, left, right) in pixels; negative values crop."""
         h, w = sample.image.shape[:2]
         f = rng.uniform(*self.percent, size=4)
@@ -269,7 +273,9 @@ class CropAndPad(_Resampling):
         top, bottom, left, right = params["pad"]
         return hw[0] + top + bottom, hw[1] + left + right
 
-    def matrix(self, params, hw):
+    def matrix(
+        self, params: dict[str, Any], hw: tuple[int, int]
+    ) -> tuple[np.ndarray, tuple[int, int]]:
         """Translation by (left, top), then a resize back when ``keep_size``."""
         top, _, left, _ = params["pad"]
         canvas = self._canvas(params, hw)
@@ -298,11 +304,11 @@ class CropAndPad(_Resampling):
             out = G.resize_image(out, (h, w), interpolation)
         return out
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Crop, pad, then resize back when ``keep_size``."""
         return self._image(image, params, self.fill, self.interpolation)
 
-    def apply_mask(self, mask, params):
+    def apply_mask(self, mask: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """The same with ``fill_mask`` and nearest neighbour."""
         return self._image(mask, params, self.fill_mask, "nearest")
 
@@ -343,7 +349,7 @@ class _BoxSafe(Transform):
     class Drawn(_Record):
         u: list[float]
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Five fractions: left, top, right and bottom slack, and the no-box erosion."""
         return self.Drawn(u=[float(v) for v in rng.random(5)])
 
@@ -370,7 +376,7 @@ class BBoxSafeRandomCrop(_BoxSafe):
     def __init__(self, erosion_rate: float = 0.0, p: float = 1.0) -> None:
         self.store_params(locals())
 
-    def apply(self, sample, params):
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         """Crop every target with the same window."""
         return self._crop(sample, params)[0]
 
@@ -399,7 +405,7 @@ class RandomSizedBBoxSafeCrop(_BoxSafe):
     ) -> None:
         self.store_params(locals())
 
-    def apply(self, sample, params):
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         """Crop, then resize every target (masks with nearest neighbour)."""
         cropped, _ = self._crop(sample, params)
         size = (self.height, self.width)

@@ -140,7 +140,7 @@ class ElasticTransform(_Remap):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw ``alpha`` and a seed for the noise field."""
         return self.Drawn(alpha=draw_uniform(rng, self.alpha), field_seed=draw_seed(rng))
 
@@ -192,7 +192,7 @@ class GridDistortion(_Remap):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw one stretch factor per column and per row of cells."""
         n = self.num_steps
         return self.Drawn(
@@ -237,7 +237,7 @@ class OpticalDistortion(_Remap):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the distortion coefficient ``k`` and the centre shift (fractions)."""
         return self.Drawn(
             k=draw_uniform(rng, self.distort_limit),

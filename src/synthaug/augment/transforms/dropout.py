@@ -70,7 +70,7 @@ class RandomErasing(ImageOnlyTransform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Up to 10 tries for a rectangle inside the image (none: nothing is erased)."""
         h, w = sample.image.shape[:2]
         log_r = (math.log(self.ratio[0]), math.log(self.ratio[1]))
@@ -85,7 +85,7 @@ class RandomErasing(ImageOnlyTransform):
                 break
         return self.Drawn(rects=rects, fill_seed=draw_seed(rng))
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Fill the rectangle."""
         fill = _fill_array(self.fill, image, params["fill_seed"])
         return F.erase_rectangles_image(image, np.asarray(params["rects"]).reshape(-1, 4), fill)
@@ -132,7 +132,7 @@ class GridDropout(Transform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the grid period and offset; list the holes (pixel edges)."""
         h, w = sample.image.shape[:2]
         unit = max(2, round(draw_uniform(rng, self.unit_size) * min(h, w)))
@@ -182,14 +182,14 @@ class PixelDropout(ImageOnlyTransform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the rate and a seed for the dropped positions."""
         return self.Drawn(
             dropout_prob=draw_uniform(rng, self.dropout_prob),
             noise_seed=draw_seed(rng),
         )
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Regenerate the dropped positions and write ``fill``."""
         gen = np.random.default_rng(params["noise_seed"])
         shape = image.shape if self.per_channel else image.shape[:2]

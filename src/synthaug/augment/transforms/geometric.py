@@ -25,6 +25,7 @@ from synthaug.augment.params import (
     Range,
 )
 from synthaug.augment.params import Record as _Record
+from synthaug.augment.sample import Sample
 from synthaug.augment.transforms.base import MatrixTransform, draw_int, draw_uniform, register
 
 __all__ = [
@@ -86,11 +87,13 @@ class HorizontalFlip(MatrixTransform):
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p)
 
-    def matrix(self, params, hw):
+    def matrix(
+        self, params: dict[str, Any], hw: tuple[int, int]
+    ) -> tuple[np.ndarray, tuple[int, int]]:
         """Mirror matrix; same size."""
         return G.hflip_matrix(hw[1]), tuple(hw)
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Array reversal (no resampling)."""
         return G.hflip_image(image)
 
@@ -104,11 +107,13 @@ class VerticalFlip(MatrixTransform):
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p)
 
-    def matrix(self, params, hw):
+    def matrix(
+        self, params: dict[str, Any], hw: tuple[int, int]
+    ) -> tuple[np.ndarray, tuple[int, int]]:
         """Mirror matrix; same size."""
         return G.vflip_matrix(hw[0]), tuple(hw)
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Array reversal (no resampling)."""
         return G.vflip_image(image)
 
@@ -122,11 +127,13 @@ class Transpose(MatrixTransform):
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p)
 
-    def matrix(self, params, hw):
+    def matrix(
+        self, params: dict[str, Any], hw: tuple[int, int]
+    ) -> tuple[np.ndarray, tuple[int, int]]:
         """Transposition; output is W x H."""
         return G.transpose_matrix(), (hw[1], hw[0])
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Array transposition."""
         return G.transpose_image(image)
 
@@ -160,16 +167,18 @@ class Rotate90(MatrixTransform):
         self.store_params(locals())
         self._ks = [v % 4 for v in ([self.k] if isinstance(self.k, int) else self.k)]
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Pick the number of quarter turns."""
         return self.Drawn(k=self._ks[draw_int(rng, 0, len(self._ks))])
 
-    def matrix(self, params, hw):
+    def matrix(
+        self, params: dict[str, Any], hw: tuple[int, int]
+    ) -> tuple[np.ndarray, tuple[int, int]]:
         """Quarter-turn matrix; odd turns swap height and width."""
         k = params["k"] % 4
         return G.rot90_matrix(k, hw), (hw[1], hw[0]) if k % 2 else tuple(hw)
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """``numpy.rot90``."""
         return G.rot90_image(image, params["k"])
 
@@ -198,11 +207,13 @@ class Rotate(_Resampling):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw ``angle_deg``."""
         return self.Drawn(angle_deg=draw_uniform(rng, self.limit))
 
-    def matrix(self, params, hw):
+    def matrix(
+        self, params: dict[str, Any], hw: tuple[int, int]
+    ) -> tuple[np.ndarray, tuple[int, int]]:
         """Rotation about ((W - 1) / 2, (H - 1) / 2)."""
         h, w = hw
         return G.rotate_matrix(params["angle_deg"], ((w - 1) / 2.0, (h - 1) / 2.0)), tuple(hw)
@@ -261,7 +272,7 @@ class Affine(_Resampling):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw angle, scale (x, y), translation in pixels (x, y) and shear (x, y)."""
         h, w = sample.image.shape[:2]
         sx = draw_uniform(rng, self.scale)
@@ -280,7 +291,9 @@ class Affine(_Resampling):
             shear_deg=(draw_uniform(rng, self.shear), draw_uniform(rng, self.shear)),
         )
 
-    def matrix(self, params, hw):
+    def matrix(
+        self, params: dict[str, Any], hw: tuple[int, int]
+    ) -> tuple[np.ndarray, tuple[int, int]]:
         """Centre-anchored affine matrix; same size."""
         m = G.affine_matrix(
             tuple(hw),
@@ -316,13 +329,15 @@ class Perspective(_Resampling):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the four corner offsets as fractions of (width, height)."""
         sigma = draw_uniform(rng, self.scale)
         offsets = np.clip(np.abs(rng.normal(0.0, sigma, size=(4, 2))), 0.0, 0.45)
         return self.Drawn(offsets=offsets.tolist())
 
-    def matrix(self, params, hw):
+    def matrix(
+        self, params: dict[str, Any], hw: tuple[int, int]
+    ) -> tuple[np.ndarray, tuple[int, int]]:
         """Homography taking the inner quadrilateral to the full canvas."""
         h, w = hw
         off = np.asarray(params["offsets"], dtype=np.float64) * [w - 1, h - 1]

@@ -84,18 +84,18 @@ class BrightnessContrast(ImageOnlyTransform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the shift and the factor."""
         return self.Drawn(
             brightness=draw_uniform(rng, self.brightness),
             contrast=1.0 + draw_uniform(rng, self.contrast),
         )
 
-    def lut(self, params, n_channels):
+    def lut(self, params: dict[str, Any], n_channels: int) -> np.ndarray | None:
         """The uint8 table."""
         return F.brightness_contrast_lut(params["brightness"], params["contrast"])
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Table on uint8, arithmetic on float."""
         return F.brightness_contrast_image(image, params["brightness"], params["contrast"])
 
@@ -114,15 +114,15 @@ class Gamma(ImageOnlyTransform):
     def __init__(self, gamma: float | tuple[float, float] = (0.8, 1.2), p: float = 0.5) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw gamma."""
         return self.Drawn(gamma=draw_uniform(rng, self.gamma))
 
-    def lut(self, params, n_channels):
+    def lut(self, params: dict[str, Any], n_channels: int) -> np.ndarray | None:
         """The uint8 table."""
         return F.gamma_lut(params["gamma"])
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Power law."""
         if image.dtype == np.uint8:
             return F.apply_lut(image, F.gamma_lut(params["gamma"]))
@@ -174,7 +174,7 @@ class ColorJitter(ImageOnlyTransform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the four factors and their order."""
         return self.Drawn(
             order=rng.permutation(4).tolist(),
@@ -184,7 +184,7 @@ class ColorJitter(ImageOnlyTransform):
             hue=draw_uniform(rng, self.hue),
         )
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Apply the four adjustments in the drawn order."""
         out = image
         for op in params["order"]:
@@ -225,7 +225,7 @@ class HueSaturationValue(ImageOnlyTransform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the three shifts."""
         return self.Drawn(
             hue_shift_deg=draw_uniform(rng, self.hue_shift_deg),
@@ -233,7 +233,7 @@ class HueSaturationValue(ImageOnlyTransform):
             val_shift=draw_uniform(rng, self.val_shift),
         )
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Shift in HSV space."""
         return F.hue_saturation_value_image(
             image, params["hue_shift_deg"], params["sat_shift"], params["val_shift"]
@@ -247,7 +247,7 @@ class ToGray(ImageOnlyTransform):
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p)
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Luma replicated across channels."""
         return F.to_gray_image(image)
 
@@ -280,7 +280,7 @@ class Normalize(ImageOnlyTransform):
         self.store_params(locals())
         self._coeffs: dict[tuple, tuple[np.ndarray, ...]] = {}
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Per-channel standardisation."""
         c = 1 if image.ndim == 2 else image.shape[2]
         key = (c, image.ndim, image.dtype.char, self.mean, self.std, self.max_pixel_value)
@@ -329,14 +329,14 @@ class GaussianBlur(ImageOnlyTransform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw kernel size and sigma."""
         return self.Drawn(
             ksize=_draw_odd(rng, *self.ksize),
             sigma_px=draw_uniform(rng, self.sigma_px),
         )
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """``cv2.GaussianBlur``."""
         return F.gaussian_blur_image(image, params["ksize"], params["sigma_px"])
 
@@ -355,11 +355,11 @@ class MedianBlur(ImageOnlyTransform):
     def __init__(self, ksize: int | tuple[int, int] = (3, 7), p: float = 0.5) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the kernel size."""
         return self.Drawn(ksize=_draw_odd(rng, *self.ksize))
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """``cv2.medianBlur``."""
         return F.median_blur_image(image, params["ksize"])
 
@@ -390,11 +390,11 @@ class GaussianNoise(ImageOnlyTransform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the standard deviation and a seed for the noise field."""
         return self.Drawn(std=draw_uniform(rng, self.std), noise_seed=draw_seed(rng))
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Add the noise field, drawn from uniform bits by table lookup: several times faster
         than normal draws. uint8 images: one byte per value through 256 bin means of N(0, 1)
         (:func:`~synthaug.augment.functional.pixel.normal_bin_means`; tails cut at 2.97
@@ -426,11 +426,11 @@ class JPEGCompression(ImageOnlyTransform):
     def __init__(self, quality: int | tuple[int, int] = (50, 95), p: float = 0.5) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the quality."""
         return self.Drawn(quality=draw_int(rng, self.quality[0], self.quality[1] + 1))
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """OpenCV's JPEG codec (1 or 3 channels)."""
         if image.ndim == 3 and image.shape[2] not in (1, 3):
             raise InvalidInputError(
@@ -481,7 +481,7 @@ class CoarseDropout(Transform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the rectangles (pixel edges) and, for random fill, a seed."""
         h, w = sample.image.shape[:2]
         n = draw_int(rng, self.n_holes[0], self.n_holes[1] + 1)

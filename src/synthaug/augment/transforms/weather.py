@@ -7,12 +7,14 @@ Image-only, any channel count (the effects are grey). Regions of interest are fr
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from synthaug.augment.functional import weather as W
 from synthaug.augment.params import MAX_COUNT, MAX_KERNEL, Int, Numbers, Range, Real
 from synthaug.augment.params import Record as _Record
+from synthaug.augment.sample import Sample
 from synthaug.augment.transforms.base import (
     ImageOnlyTransform,
     draw_int,
@@ -82,7 +84,7 @@ class RandomShadow(_RegionTransform):
         self.store_params(locals())
         self._check_roi("shadow_roi")
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the polygons (pixel vertices) and their intensities."""
         h, w = sample.image.shape[:2]
         x0, y0, x1, y1 = self.shadow_roi
@@ -97,7 +99,7 @@ class RandomShadow(_RegionTransform):
             strengths.append(draw_uniform(rng, self.shadow_intensity))
         return self.Drawn(polygons=polys, intensities=strengths)
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Multiply each polygon by ``1 - intensity``."""
         return W.shadow_image(
             image, [np.asarray(p) for p in params["polygons"]], params["intensities"]
@@ -125,14 +127,14 @@ class RandomFog(ImageOnlyTransform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the density and a seed for the haze field."""
         return self.Drawn(
             fog_coef=draw_uniform(rng, self.fog_coef),
             field_seed=draw_seed(rng),
         )
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Haze field from a 4x4 noise grid, plus a blur that grows with the density."""
         h, w = image.shape[:2]
         noise = np.random.default_rng(params["field_seed"]).random((4, 4))
@@ -190,7 +192,7 @@ class RandomRain(ImageOnlyTransform):
     ) -> None:
         self.store_params(locals())
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the slant, the length, and every drop's start point."""
         h, w = sample.image.shape[:2]
         slant = math.radians(draw_uniform(rng, self.slant_deg))
@@ -202,7 +204,7 @@ class RandomRain(ImageOnlyTransform):
         drops = np.stack([x0, y0, x0 + dx, y0 + dy], 1)
         return self.Drawn(drops=drops.round(2).tolist())
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Dim, blur, draw the streaks."""
         drops = np.asarray(params["drops"], np.float64).reshape(-1, 4)
         return W.rain_image(
@@ -237,7 +239,7 @@ class RandomSunFlare(_RegionTransform):
         self.store_params(locals())
         self._check_roi("flare_roi")
 
-    def sample_params(self, rng, sample):
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw the source position and radius (pixels) and the ghost circles."""
         h, w = sample.image.shape[:2]
         x0, y0, x1, y1 = self.flare_roi
@@ -257,7 +259,7 @@ class RandomSunFlare(_RegionTransform):
         )
         return self.Drawn(center=(cx, cy), radius=radius, circles=circles.tolist())
 
-    def apply_image(self, image, params):
+    def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Screen-like blend of the glow toward white."""
         circles = np.asarray(params["circles"], np.float64).reshape(-1, 4)
         return W.sun_flare_image(image, tuple(params["center"]), params["radius"], circles)
