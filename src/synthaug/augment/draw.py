@@ -83,7 +83,8 @@ def draw_sample(sample: Sample, mask_alpha: float = 0.4, thickness: int = 2) -> 
         for x, y in np.asarray(sample.keypoints)[:, :2]:
             cv2.drawMarker(img, (round(x), round(y)), (255, 255, 255), cv2.MARKER_CROSS, 9, 3)
             cv2.drawMarker(img, (round(x), round(y)), (255, 0, 0), cv2.MARKER_CROSS, 9, 1)
-    return img
+    result: np.ndarray = img
+    return result
 
 
 def grid(

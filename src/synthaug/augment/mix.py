@@ -130,7 +130,8 @@ def _check_batch(samples: Sequence[Sample], owner: str, same_size: bool) -> None
 
 
 def _area(b: np.ndarray) -> np.ndarray:
-    return np.prod(np.maximum(b[:, 2:] - b[:, :2], 0.0), axis=1)
+    result: np.ndarray = np.prod(np.maximum(b[:, 2:] - b[:, :2], 0.0), axis=1)
+    return result
 
 
 def _clip_boxes(boxes: np.ndarray, region: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -330,7 +331,10 @@ class CutMix(_BatchMix):
             **s.meta,
             "mix": {"kind": "CutMix", "partner": j, "rect": list(rect), "share": share},
         }
-        return _finish(s, image, boxes, box_labels, vis, kps, kp_labels, masks, label, meta)
+        result: Sample = _finish(
+            s, image, boxes, box_labels, vis, kps, kp_labels, masks, label, meta
+        )
+        return result
 
 
 class Mosaic(_BatchMix):
@@ -445,6 +449,7 @@ class Mosaic(_BatchMix):
         )
         meta = {**base.meta, "mix": {"kind": "Mosaic", "tiles": idx, "center": [cx, cy]}}
         out_masks = semantic if semantic is not None else masks
-        return _finish(
+        result: Sample = _finish(
             base, image, all_boxes, box_labels, all_vis, all_kps, kp_labels, out_masks, label, meta
         )
+        return result

@@ -273,7 +273,8 @@ def boxes_to_xyxy(boxes: np.ndarray, fmt: str, hw: tuple[int, int]) -> np.ndarra
     b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
     h, w = hw
     if fmt == "xyxy":
-        return b.copy()
+        result: np.ndarray = b.copy()
+        return result
     if fmt == "xywh":
         return np.stack([b[:, 0], b[:, 1], b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]], axis=1)
     if fmt == "yolo":
@@ -287,7 +288,8 @@ def boxes_from_xyxy(boxes: np.ndarray, fmt: str, hw: tuple[int, int]) -> np.ndar
     b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
     h, w = hw
     if fmt == "xyxy":
-        return b.copy()
+        result: np.ndarray = b.copy()
+        return result
     if fmt == "xywh":
         return np.stack([b[:, 0], b[:, 1], b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]], axis=1)
     if fmt == "yolo":

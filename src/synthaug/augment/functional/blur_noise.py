@@ -50,7 +50,8 @@ def motion_blur_kernel(ksize: int, angle_deg: float, direction: float = 0.0) -> 
     xs = np.rint(c + t * dx).astype(int)
     ys = np.rint(c + t * dy).astype(int)
     np.add.at(k, (ys, xs), weights)
-    return k / k.sum()
+    result: np.ndarray = k / k.sum()
+    return result
 
 
 def defocus_kernel(radius: int, alias_blur: float) -> np.ndarray:
@@ -60,7 +61,8 @@ def defocus_kernel(radius: int, alias_blur: float) -> np.ndarray:
     disc = (xx * xx + yy * yy <= radius * radius).astype(np.float32)
     if alias_blur > 0:
         disc = cv2.GaussianBlur(disc, (size | 1, size | 1), alias_blur)
-    return disc / disc.sum()
+    result: np.ndarray = disc / disc.sum()
+    return result
 
 
 def zoom_blur_image(image: np.ndarray, zoom_factors: list[float]) -> np.ndarray:
@@ -86,7 +88,8 @@ def salt_and_pepper_image(image: np.ndarray, salt: np.ndarray, pepper: np.ndarra
     hi = np.uint8(255) if image.dtype == np.uint8 else np.float32(1.0)
     out[salt] = hi
     out[pepper] = 0
-    return out
+    result: np.ndarray = out
+    return result
 
 
 def iso_noise_image(

@@ -42,7 +42,8 @@ def table_image(image: np.ndarray, lut: np.ndarray) -> np.ndarray:
     if image.dtype == np.uint8:
         return apply_lut(image, lut)
     levels = np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
-    return apply_lut(levels, lut).astype(np.float32) / np.float32(255.0)
+    result: np.ndarray = apply_lut(levels, lut).astype(np.float32) / np.float32(255.0)
+    return result
 
 
 # --------------------------------------------------------------------------- tables
@@ -82,14 +83,16 @@ def channel_dropout_lut(n_channels: int, dropped: list[int], fill: int) -> np.nd
 def channel_shuffle_image(image: np.ndarray, order: list[int]) -> np.ndarray:
     """Reorder the channels (``order[i]`` is the input channel written to output ``i``)."""
     if image.ndim == 2:
-        return image.copy()
+        result: np.ndarray = image.copy()
+        return result
     return np.ascontiguousarray(image[:, :, list(order)])
 
 
 def sepia_image(image: np.ndarray) -> np.ndarray:
     """The classic sepia matrix on RGB images; other channel counts are returned unchanged."""
     if image.ndim == 2 or image.shape[2] != 3:
-        return image.copy()
+        result: np.ndarray = image.copy()
+        return result
     m = np.array([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]], np.float32)
     out = cv2.transform(_as_float(image), m)
     return _restore(out, image.dtype)
@@ -108,7 +111,8 @@ def _back(levels: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 def _per_channel(image: np.ndarray, fn) -> np.ndarray:
     if image.ndim == 2:
-        return fn(image)
+        result: np.ndarray = fn(image)
+        return result
     return np.stack([fn(np.ascontiguousarray(image[:, :, c])) for c in range(image.shape[2])], 2)
 
 

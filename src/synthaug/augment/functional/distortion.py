@@ -127,7 +127,8 @@ def _grid_axis(n: int, steps: np.ndarray) -> np.ndarray:
     edges_in = np.concatenate([[0.0], np.cumsum(widths)])
     edges_in *= n / edges_in[-1]
     centres = np.arange(n, dtype=np.float64) + 0.5
-    return (np.interp(centres, edges_out, edges_in) - 0.5).astype(np.float32)
+    result: np.ndarray = (np.interp(centres, edges_out, edges_in) - 0.5).astype(np.float32)
+    return result
 
 
 def grid_distortion_map(hw: tuple[int, int], x_steps: np.ndarray, y_steps: np.ndarray) -> Map:
@@ -192,7 +193,10 @@ def _fixed_point(maps: Map, nearest: bool) -> tuple[np.ndarray, np.ndarray | Non
     """
     base = _interleaved(maps)
     if base is not None:
-        return cv2.convertMaps(base, None, cv2.CV_16SC2, nninterpolation=nearest)
+        result: tuple[np.ndarray, np.ndarray | None] = cv2.convertMaps(
+            base, None, cv2.CV_16SC2, nninterpolation=nearest
+        )
+        return result
     map_x = np.ascontiguousarray(maps[0], dtype=np.float32)
     map_y = np.ascontiguousarray(maps[1], dtype=np.float32)
     return cv2.convertMaps(map_x, map_y, cv2.CV_16SC2, nninterpolation=nearest)
@@ -254,7 +258,8 @@ def _lookup(maps: Map, q: np.ndarray) -> np.ndarray:
     py = c[:, 1].astype(np.float32).reshape(1, -1)
     vx = cv2.remap(map_x, px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     vy = cv2.remap(map_y, px, py, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return np.stack([vx.ravel(), vy.ravel()], axis=1).astype(np.float64) + (q - c)
+    result: np.ndarray = np.stack([vx.ravel(), vy.ravel()], axis=1).astype(np.float64) + (q - c)
+    return result
 
 
 def remap_points(points: np.ndarray, maps: Map, n_iter: int = 30) -> np.ndarray:
@@ -266,7 +271,8 @@ def remap_points(points: np.ndarray, maps: Map, n_iter: int = 30) -> np.ndarray:
     """
     p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if len(p) == 0:
-        return p.copy()
+        result: np.ndarray = p.copy()
+        return result
     maps = (np.ascontiguousarray(maps[0]), np.ascontiguousarray(maps[1]))  # looked up often
     map_x, map_y = maps
     h, w = map_x.shape
@@ -312,7 +318,8 @@ def remap_keypoints(keypoints: np.ndarray, maps: Map) -> np.ndarray:
             e = remap_points(ortho, maps) - out[:, :2]
             area = np.abs(d[:, 0] * e[:, 1] - d[:, 1] * e[:, 0]) / (step * step)
             out[:, 3] = kp[:, 3] * np.sqrt(area)
-    return out
+    result: np.ndarray = out
+    return result
 
 
 def remap_boxes(boxes: np.ndarray, maps: Map, n_per_side: int = 32) -> np.ndarray:

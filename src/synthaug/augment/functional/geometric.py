@@ -144,7 +144,8 @@ def affine_matrix(
     a = math.radians(angle_deg)
     # y points down, so counter-clockwise as displayed is a negative angle in image axes
     rot = np.array([[math.cos(a), math.sin(a), 0], [-math.sin(a), math.cos(a), 0], [0, 0, 1.0]])
-    return back @ rot @ sc @ shear @ to_origin
+    result: np.ndarray = back @ rot @ sc @ shear @ to_origin
+    return result
 
 
 # --------------------------------------------------------------------------- images
@@ -154,7 +155,8 @@ def _per_channel_chunks(image: np.ndarray, fn) -> np.ndarray:
         out = fn(image)
         if image.ndim == 3 and out.ndim == 2:
             out = out[:, :, None]
-        return out
+        result: np.ndarray = out
+        return result
     parts = [
         fn(np.ascontiguousarray(image[:, :, i : i + _MAX_CV_CHANNELS]))
         for i in range(0, image.shape[2], _MAX_CV_CHANNELS)
@@ -182,7 +184,10 @@ def rgba_faster(image: np.ndarray, flags: int) -> bool:
 
 def via_rgba(image: np.ndarray, fn) -> np.ndarray:
     """``fn`` applied to ``image`` with a fourth channel added, which is then dropped."""
-    return cv2.cvtColor(fn(cv2.cvtColor(image, cv2.COLOR_RGB2RGBA)), cv2.COLOR_RGBA2RGB)
+    result: np.ndarray = cv2.cvtColor(
+        fn(cv2.cvtColor(image, cv2.COLOR_RGB2RGBA)), cv2.COLOR_RGBA2RGB
+    )
+    return result
 
 
 _NEAREST = frozenset((cv2.INTER_NEAREST, cv2.INTER_NEAREST_EXACT))
@@ -210,7 +215,8 @@ def _fill_value(fill: float | tuple[float, ...], image: np.ndarray) -> tuple[flo
 def is_affine(matrix: np.ndarray) -> bool:
     """True when the last row of ``matrix`` is ``[0, 0, 1]``."""
     a, b, c = matrix[2].tolist()
-    return abs(a) <= 1e-12 and abs(b) <= 1e-12 and abs(c - 1.0) <= 1e-12
+    result: bool = abs(a) <= 1e-12 and abs(b) <= 1e-12 and abs(c - 1.0) <= 1e-12
+    return result
 
 
 def warp_image(
@@ -350,7 +356,8 @@ def resize_image(
     """Resize to ``out_hw`` (height, width); nearest samples the pixel under each mapped
     centre (the convention of :func:`resize_matrix`)."""
     if image.shape[:2] == tuple(out_hw):
-        return image.copy()
+        result: np.ndarray = image.copy()
+        return result
     flags = _resize_flags(interpolation)
     size = (int(out_hw[1]), int(out_hw[0]))
     out = _per_channel_chunks(image, lambda im: cv2.resize(im, size, interpolation=flags))
@@ -427,7 +434,8 @@ def _apply_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     homo = np.c_[points, np.ones(len(points))] @ matrix.T
     w = homo[:, 2:3]
     w = np.where(np.abs(w) < 1e-12, 1e-12, w)
-    return homo[:, :2] / w
+    result: np.ndarray = homo[:, :2] / w
+    return result
 
 
 _HALF = np.array([[1.0, 0, 0.5], [0, 1.0, 0.5], [0, 0, 1.0]])
@@ -482,7 +490,8 @@ def warp_keypoints(keypoints: np.ndarray, matrix: np.ndarray) -> np.ndarray:
         if kp.shape[1] >= 4:
             lin = matrix[:2, :2] / (matrix[2, 2] if abs(matrix[2, 2]) > 1e-12 else 1.0)
             out[:, 3] = kp[:, 3] * math.sqrt(abs(np.linalg.det(lin)))
-    return out
+    result: np.ndarray = out
+    return result
 
 
 # --------------------------------------------------------------------------- box outlines
@@ -543,7 +552,8 @@ def in_front(points: np.ndarray, matrix: np.ndarray, out_hw: tuple[int, int]) ->
     """True for each ``N x 2`` pixel-centre point that a homography maps in front of its
     horizon (the output frame ``out_hw``'s side): the others have no image."""
     w = points[:, 0] * matrix[2, 0] + points[:, 1] * matrix[2, 1] + matrix[2, 2]
-    return _front(matrix, out_hw) * w > 0
+    result: np.ndarray = _front(matrix, out_hw) * w > 0
+    return result
 
 
 def _compact(cand: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -617,7 +627,8 @@ def polygon_areas(polygons: np.ndarray) -> np.ndarray:
         return np.zeros(0)
     x, y = polygons[..., 0], polygons[..., 1]
     xn, yn = np.roll(x, -1, axis=1), np.roll(y, -1, axis=1)
-    return 0.5 * np.abs(np.sum(x * yn - xn * y, axis=1))
+    result: np.ndarray = 0.5 * np.abs(np.sum(x * yn - xn * y, axis=1))
+    return result
 
 
 def polygon_bounds(polygons: np.ndarray) -> np.ndarray:

@@ -41,7 +41,8 @@ def _as_float(image: np.ndarray) -> np.ndarray:
 def _restore(work: np.ndarray, dtype: np.dtype) -> np.ndarray:
     if dtype == np.uint8:
         return np.clip(np.rint(work * 255.0), 0, 255).astype(np.uint8)
-    return np.clip(work, 0.0, 1.0).astype(np.float32, copy=False)
+    result: np.ndarray = np.clip(work, 0.0, 1.0).astype(np.float32, copy=False)
+    return result
 
 
 # --------------------------------------------------------------------------- lookup tables
@@ -78,7 +79,8 @@ def apply_lut(image: np.ndarray, lut: np.ndarray) -> np.ndarray:
         if _stringzilla is not None and image.size:
             return _translate_bytes(image, table)
         if image.ndim == 3 and image.shape[2] > 4:
-            return table[image]
+            result: np.ndarray = table[image]
+            return result
         out = cv2.LUT(image, table)
         return out.reshape(image.shape)
     if image.shape[2] <= 4:
@@ -90,7 +92,8 @@ def apply_lut(image: np.ndarray, lut: np.ndarray) -> np.ndarray:
 def compose_luts(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """The table equal to applying ``first`` then ``second`` (per channel when 2-D)."""
     if first.ndim == 1 and second.ndim == 1:
-        return second[first]
+        result: np.ndarray = second[first]
+        return result
     c = max(first.shape[1] if first.ndim == 2 else 1, second.shape[1] if second.ndim == 2 else 1)
     f = first if first.ndim == 2 else np.repeat(first[:, None], c, axis=1)
     s = second if second.ndim == 2 else np.repeat(second[:, None], c, axis=1)
@@ -144,7 +147,8 @@ _LUMA_ROWS = np.array([LUMA_601] * 3, dtype=np.float32)
 def to_gray_image(image: np.ndarray, keep_channels: bool = True) -> np.ndarray:
     """Luma (ITU-R 601) of an RGB image; grayscale and other channel counts use the mean."""
     if image.ndim == 2:
-        return image.copy()
+        result: np.ndarray = image.copy()
+        return result
     c = image.shape[2]
     if c == 3:
         gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
@@ -160,7 +164,8 @@ def to_gray_image(image: np.ndarray, keep_channels: bool = True) -> np.ndarray:
 def saturation_image(image: np.ndarray, factor: float) -> np.ndarray:
     """Blend with the grayscale image: 0 gives gray, 1 the input, >1 more saturated."""
     if image.ndim == 2 or image.shape[2] != 3:
-        return image.copy()
+        result: np.ndarray = image.copy()
+        return result
     if image.dtype == np.uint8:
         # one 3x3 colour matrix, factor * I + (1 - factor) * (luma weights in every row):
         # the blend with the (unrounded) luma in one pass instead of gray, gray->RGB, blend
@@ -230,7 +235,8 @@ def _shift_hsv_u8(hsv: np.ndarray, dh: int, ds: int, dv: int) -> None:
 def hue_shift_image(image: np.ndarray, hue_shift_deg: float) -> np.ndarray:
     """Rotate the hue of an RGB image by ``hue_shift_deg`` degrees (saturation, value kept)."""
     if image.ndim == 2 or image.shape[2] != 3:
-        return image.copy()
+        result: np.ndarray = image.copy()
+        return result
     if image.dtype != np.uint8:
         return hue_saturation_value_image(image, hue_shift_deg, 0.0, 0.0)
     hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV_FULL)
@@ -330,7 +336,8 @@ def gaussian_noise_image(image: np.ndarray, noise: np.ndarray) -> np.ndarray:
             dtype=cv2.CV_16S,
         )
         return np.clip(summed, 0, 255).astype(np.uint8)
-    return np.clip(image + noise.astype(np.float32), 0.0, 1.0).astype(np.float32)
+    result: np.ndarray = np.clip(image + noise.astype(np.float32), 0.0, 1.0).astype(np.float32)
+    return result
 
 
 _QUANTILES: list[np.ndarray] = []
@@ -454,4 +461,5 @@ def erase_rectangles_image(
             out[y0:y1, x0:x1] = fill[y0:y1, x0:x1]
         else:
             out[y0:y1, x0:x1] = fill
-    return out
+    result: np.ndarray = out
+    return result

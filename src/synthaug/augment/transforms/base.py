@@ -61,7 +61,8 @@ PROB = Real(0.0, 1.0, doc="probability of applying the transform")
 
 def check_prob(owner: str, p: Any) -> float:
     """Validate a probability in [0, 1] (:data:`PROB`)."""
-    return PROB.check(owner, "p", p)
+    result: float = PROB.check(owner, "p", p)
+    return result
 
 
 def check_range(
@@ -85,17 +86,20 @@ def check_range(
         symmetric=symmetric,
         integer=integer,
     )
-    return kind.check(owner, name, value)
+    result: tuple[float, float] = kind.check(owner, name, value)
+    return result
 
 
 def check_choice(owner: str, name: str, value: Any, choices: Sequence[str]) -> str:
     """Validate that ``value`` is one of ``choices``, suggesting a close match if not."""
-    return Choice(choices).check(owner, name, value)
+    result: str = Choice(choices).check(owner, name, value)
+    return result
 
 
 def check_positive_int(owner: str, name: str, value: Any, minimum: int = 1) -> int:
     """Validate an integer >= ``minimum``."""
-    return Int(minimum, 2**63 - 1).check(owner, name, value)
+    result: int = Int(minimum, 2**63 - 1).check(owner, name, value)
+    return result
 
 
 def draw_uniform(rng: np.random.Generator, bounds: Sequence[float]) -> float:

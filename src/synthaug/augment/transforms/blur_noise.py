@@ -175,7 +175,8 @@ class ZoomBlur(ImageOnlyTransform):
     def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Average the zoomed copies."""
         if not params["zoom_factors"]:
-            return image.copy()
+            result: np.ndarray = image.copy()
+            return result
         return B.zoom_blur_image(image, params["zoom_factors"])
 
 

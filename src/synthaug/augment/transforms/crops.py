@@ -328,11 +328,13 @@ class PadIfNeeded(_Resampling):
     def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """``cv2.copyMakeBorder``."""
         if not any(params["pad"]):
-            return image.copy()
+            result: np.ndarray = image.copy()
+            return result
         return G.pad_image(image, *params["pad"], self.border_mode, self.fill)
 
     def apply_mask(self, mask: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Pad with ``fill_mask`` (or the border mode's rule)."""
         if not any(params["pad"]):
-            return mask.copy()
+            result: np.ndarray = mask.copy()
+            return result
         return G.pad_image(mask, *params["pad"], self.border_mode, self.fill_mask)

@@ -306,11 +306,13 @@ class CropAndPad(_Resampling):
 
     def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Crop, pad, then resize back when ``keep_size``."""
-        return self._image(image, params, self.fill, self.interpolation)
+        result: np.ndarray = self._image(image, params, self.fill, self.interpolation)
+        return result
 
     def apply_mask(self, mask: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """The same with ``fill_mask`` and nearest neighbour."""
-        return self._image(mask, params, self.fill_mask, "nearest")
+        result: np.ndarray = self._image(mask, params, self.fill_mask, "nearest")
+        return result
 
 
 # --------------------------------------------------------------------------- box-safe crops

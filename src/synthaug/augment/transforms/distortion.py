@@ -48,7 +48,8 @@ def _densified(
         return polygons
     t = np.arange(pieces, dtype=np.float64) / pieces
     pts = polygons[:, :, None, :] + t[None, None, :, None] * (nxt - polygons)[:, :, None, :]
-    return pts.reshape(n, k * pieces, 2)
+    result: np.ndarray = pts.reshape(n, k * pieces, 2)
+    return result
 
 
 def move_annotations(sample: Sample, maps: D.Map) -> Sample:

@@ -196,4 +196,5 @@ class PixelDropout(ImageOnlyTransform):
         drop = gen.random(shape) < params["dropout_prob"]
         out = image.copy()
         out[drop] = np.asarray(self.fill).astype(image.dtype)
-        return out
+        result: np.ndarray = out
+        return result

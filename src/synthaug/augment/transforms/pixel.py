@@ -126,7 +126,8 @@ class Gamma(ImageOnlyTransform):
         """Power law."""
         if image.dtype == np.uint8:
             return F.apply_lut(image, F.gamma_lut(params["gamma"]))
-        return np.power(image, np.float32(params["gamma"])).astype(np.float32)
+        result: np.ndarray = np.power(image, np.float32(params["gamma"])).astype(np.float32)
+        return result
 
 
 def _mean_luma(image: np.ndarray) -> float:
