@@ -655,7 +655,7 @@ class Record(dict[str, Any]):
             cls.__doc__ = f"Frozen record of the drawn parameters: {listed or 'none'}."
 
     __setitem__ = __delitem__ = _frozen
-    clear = pop = popitem = setdefault = update = __ior__ = _frozen  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = __ior__ = _frozen
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__qualname__} is frozen: cannot set {name!r}")

@@ -30,7 +30,7 @@ def filter_image(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Convolve with a normalised 2-D kernel (reflected borders); keeps dtype and channels."""
     k = np.asarray(kernel, np.float32)
 
-    def fn(im):
+    def fn(im: np.ndarray) -> np.ndarray:
         return cv2.filter2D(im, -1, k, borderType=cv2.BORDER_REFLECT_101)
 
     return _per_channel_chunks(image, fn).reshape(image.shape)
@@ -72,12 +72,13 @@ def zoom_blur_image(image: np.ndarray, zoom_factors: list[float]) -> np.ndarray:
     acc = x.astype(np.float32).copy()
     for z in zoom_factors:
         m = cv2.getRotationMatrix2D(((w - 1) / 2.0, (h - 1) / 2.0), 0.0, float(z))
-        zoomed = _per_channel_chunks(
-            x,
-            lambda im, m=m: cv2.warpAffine(
+
+        def zoom(im: np.ndarray, m: np.ndarray = m) -> np.ndarray:
+            return cv2.warpAffine(
                 im, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101
-            ),
-        ).reshape(x.shape)
+            )
+
+        zoomed = _per_channel_chunks(x, zoom).reshape(x.shape)
         acc += zoomed
     return _restore(acc / np.float32(len(zoom_factors) + 1), image.dtype)
 
@@ -121,7 +122,7 @@ def downscale_image(
     h, w = image.shape[:2]
     small = (max(1, round(w * scale)), max(1, round(h * scale)))
 
-    def fn(im):
+    def fn(im: np.ndarray) -> np.ndarray:
         s = cv2.resize(im, small, interpolation=INTERPOLATIONS[down])
         return cv2.resize(s, (w, h), interpolation=INTERPOLATIONS[up])
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from synthaug.augment.functional.geometric import _per_channel_chunks
+from synthaug.augment.functional.geometric import ImageFn, _per_channel_chunks
 from synthaug.augment.functional.pixel import _as_float, _restore, apply_lut
 
 __all__ = [
@@ -109,7 +109,7 @@ def _back(levels: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return levels if dtype == np.uint8 else levels.astype(np.float32) / np.float32(255.0)
 
 
-def _per_channel(image: np.ndarray, fn) -> np.ndarray:
+def _per_channel(image: np.ndarray, fn: ImageFn) -> np.ndarray:
     if image.ndim == 2:
         result: np.ndarray = fn(image)
         return result

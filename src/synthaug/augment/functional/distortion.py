@@ -142,7 +142,9 @@ def grid_distortion_map(hw: tuple[int, int], x_steps: np.ndarray, y_steps: np.nd
     )
 
 
-def optical_distortion_map(hw: tuple[int, int], k: float, center_shift=(0.0, 0.0)) -> Map:
+def optical_distortion_map(
+    hw: tuple[int, int], k: float, center_shift: tuple[float, float] = (0.0, 0.0)
+) -> Map:
     """Radial lens distortion: output radius ``r`` samples the input at ``r * (1 + k r^2)``.
 
     ``r`` is normalised so that the image corners are at 1; ``k > 0`` gives barrel
@@ -193,7 +195,8 @@ def _fixed_point(maps: Map, nearest: bool) -> tuple[np.ndarray, np.ndarray | Non
     """
     base = _interleaved(maps)
     if base is not None:
-        result: tuple[np.ndarray, np.ndarray | None] = cv2.convertMaps(
+        # OpenCV takes no second map with an interleaved first one; its stubs ask for one
+        result: tuple[np.ndarray, np.ndarray | None] = cv2.convertMaps(  # type: ignore[call-overload]
             base, None, cv2.CV_16SC2, nninterpolation=nearest
         )
         return result
@@ -229,9 +232,10 @@ def remap_image(
     else:
         map_a, map_b = _fixed_point(maps, flags == cv2.INTER_NEAREST)
 
-    def fn(im):
+    def fn(im: np.ndarray) -> np.ndarray:
         value = _fill_value(fill, im)
-        return cv2.remap(im, map_a, map_b, flags, borderMode=border, borderValue=value)
+        # map_b is None after an interleaved map_a, which OpenCV takes; its stubs do not
+        return cv2.remap(im, map_a, map_b, flags, borderMode=border, borderValue=value)  # type: ignore[arg-type]
 
     if rgba_faster(image, flags):
         return via_rgba(image, fn)

@@ -10,6 +10,7 @@ and integer-factor resizes exact for boxes.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -68,6 +69,9 @@ BORDER_MODES = {
     "wrap": cv2.BORDER_WRAP,
 }
 _MAX_CV_CHANNELS = 4
+
+#: an OpenCV call on one image (at most 4 channels), as the per-channel helpers take it
+ImageFn = Callable[[np.ndarray], np.ndarray]
 
 
 # --------------------------------------------------------------------------- matrices
@@ -149,7 +153,7 @@ def affine_matrix(
 
 
 # --------------------------------------------------------------------------- images
-def _per_channel_chunks(image: np.ndarray, fn) -> np.ndarray:
+def _per_channel_chunks(image: np.ndarray, fn: ImageFn) -> np.ndarray:
     """Apply an OpenCV function that handles <= 4 channels to any number of channels."""
     if image.ndim == 2 or image.shape[2] <= _MAX_CV_CHANNELS:
         out = fn(image)
@@ -182,7 +186,7 @@ def rgba_faster(image: np.ndarray, flags: int) -> bool:
     )
 
 
-def via_rgba(image: np.ndarray, fn) -> np.ndarray:
+def via_rgba(image: np.ndarray, fn: ImageFn) -> np.ndarray:
     """``fn`` applied to ``image`` with a fourth channel added, which is then dropped."""
     result: np.ndarray = cv2.cvtColor(
         fn(cv2.cvtColor(image, cv2.COLOR_RGB2RGBA)), cv2.COLOR_RGBA2RGB
@@ -234,12 +238,12 @@ def warp_image(
     if is_affine(matrix):
         m = np.ascontiguousarray(matrix[:2], dtype=np.float64)
 
-        def fn(im):
+        def fn(im: np.ndarray) -> np.ndarray:
             value = _fill_value(fill, im)
             return cv2.warpAffine(im, m, size, flags=flags, borderMode=border, borderValue=value)
     else:
 
-        def fn(im):
+        def fn(im: np.ndarray) -> np.ndarray:
             value = _fill_value(fill, im)
             return cv2.warpPerspective(
                 im, matrix, size, flags=flags, borderMode=border, borderValue=value
@@ -331,7 +335,7 @@ def pad_image(
     """Pad with ``cv2.copyMakeBorder``."""
     border = BORDER_MODES[border_mode]
 
-    def fn(im):
+    def fn(im: np.ndarray) -> np.ndarray:
         value = _fill_value(fill, im)
         return cv2.copyMakeBorder(im, top, bottom, left, right, border, value=value)
 

@@ -60,9 +60,11 @@ def _translate_bytes(image: np.ndarray, table: np.ndarray) -> np.ndarray:
     src = np.ascontiguousarray(image)
     out = np.empty_like(src)
     _stringzilla.translate(
-        memoryview(src.reshape(-1)),
-        memoryview(np.ascontiguousarray(table, dtype=np.uint8)),
-        out=memoryview(out.reshape(-1)),
+        # ndarray.data is the array's memoryview (typeshed gives ndarray the buffer protocol
+        # only from Python 3.12 on, so memoryview(array) does not type-check for 3.10)
+        src.reshape(-1).data,
+        np.ascontiguousarray(table, dtype=np.uint8).data,
+        out=out.reshape(-1).data,
     )
     return out
 
@@ -437,8 +439,10 @@ def jpeg_image(image: np.ndarray, quality: int) -> np.ndarray:
         raise ValueError("JPEG encoding failed")
     if work.ndim == 3 and _IMREAD_COLOR_RGB is not None:  # libjpeg writes RGB directly
         out = cv2.imdecode(buf, _IMREAD_COLOR_RGB)
+        assert out is not None  # the bytes were just encoded
     else:
         dec = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+        assert dec is not None  # the bytes were just encoded
         out = dec if dec.ndim == 2 else cv2.cvtColor(dec, cv2.COLOR_BGR2RGB)
     if squeeze:
         out = out[:, :, None]

@@ -29,7 +29,7 @@ def shadow_image(
     image: np.ndarray, polygons: list[np.ndarray], intensities: list[float]
 ) -> np.ndarray:
     """Darken each polygon (``K x 2`` pixel vertices) by its intensity (0 none, 1 black)."""
-    x = _as_float(image).astype(np.float32)
+    x: np.ndarray = _as_float(image).astype(np.float32)
     factor = np.ones(image.shape[:2], np.float32)
     for poly, strength in zip(polygons, intensities, strict=True):
         m = np.zeros(image.shape[:2], np.uint8)
@@ -40,7 +40,7 @@ def shadow_image(
 
 def fog_image(image: np.ndarray, haze: np.ndarray, blur_sigma: float) -> np.ndarray:
     """Blend toward white by the ``H x W`` ``haze`` field and soften details (``blur_sigma`` px)."""
-    x = _as_float(image).astype(np.float32)
+    x: np.ndarray = _as_float(image).astype(np.float32)
     if blur_sigma > 0:
         x = (
             cv2.GaussianBlur(x, (0, 0), blur_sigma).reshape(x.shape)
@@ -62,7 +62,7 @@ def rain_image(
     blur_ksize: int,
 ) -> np.ndarray:
     """Draw ``N x 4`` line segments ``(x0, y0, x1, y1)`` as rain over a dimmed, blurred image."""
-    x = _as_float(image).astype(np.float32)
+    x: np.ndarray = _as_float(image).astype(np.float32)
     if blur_ksize > 1:
         k = (blur_ksize, blur_ksize)
         x = (
@@ -81,7 +81,7 @@ def sun_flare_image(
     image: np.ndarray, center: tuple[float, float], radius: float, circles: np.ndarray
 ) -> np.ndarray:
     """A bright glow of ``radius`` px at ``center`` plus ghost circles ``(x, y, r, alpha)``."""
-    x = _as_float(image).astype(np.float32)
+    x: np.ndarray = _as_float(image).astype(np.float32)
     h, w = image.shape[:2]
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     d = np.hypot(xx - center[0], yy - center[1])
