@@ -121,6 +121,11 @@ def _with(sample: Sample, **changes: Any) -> Sample:
     return new
 
 
+#: the matrix of a step not resolved yet: a sentinel compared by identity, so that a step's
+#: matrix is always an array to the type checker
+_UNRESOLVED = np.empty((0, 3))
+
+
 class _Step:
     """One pending matrix step: its matrix and frames are filled in when first needed."""
 
@@ -130,7 +135,7 @@ class _Step:
 
     def __init__(self, t: MatrixTransform, params: Any) -> None:
         self.t, self.params = t, params
-        self.m: np.ndarray | None = None
+        self.m: np.ndarray = _UNRESOLVED
         self.in_hw: tuple[int, int] = (0, 0)
         self.out_hw: tuple[int, int] = (0, 0)
         self.covers = self.within = True
@@ -144,7 +149,7 @@ class _Step:
 
     def resolve(self, hw: tuple[int, int]) -> tuple[int, int]:
         """Compute the matrix for an input frame ``hw``; return the output frame."""
-        if self.m is None:
+        if self.m is _UNRESOLVED:
             m, out_hw = self.t.matrix(self.params, hw)
             self.m, self.in_hw, self.out_hw = m, hw, (int(out_hw[0]), int(out_hw[1]))
         return self.out_hw
@@ -212,6 +217,7 @@ class Executor:
         if kind & GEO:
             if self._lut:
                 self._flush_lut()
+            # step_kind gives GEO only to MatrixTransforms (no isinstance on this path)
             step = _Step(t, params)  # type: ignore[arg-type]
             if not self.plain:  # labels move now, clipped to this step's frame
                 out_hw = step.resolve(self.frame_hw())
@@ -222,8 +228,9 @@ class Executor:
             self._flush_geo()
         image = self.sample.image
         if kind & LUT and image.dtype == np.uint8:
-            table = t.lut(params, 1 if image.ndim == 2 else image.shape[2])  # type: ignore[attr-defined]
+            table = t.lut(params, 1 if image.ndim == 2 else image.shape[2])
             if table is not None:
+                # step_kind gives LUT only to ImageOnlyTransforms
                 self._lut.append((t, params, table))  # type: ignore[arg-type]
                 return
         if self._lut:
@@ -235,7 +242,7 @@ class Executor:
         if kind is None:
             kind = step_kind(t)
         if self.plain and kind & IMG:
-            self.sample.image = t.apply_image(self.sample.image, params)  # type: ignore[attr-defined]
+            self.sample.image = t.apply_image(self.sample.image, params)
         else:
             self.sample = t.apply(self.sample, params)
             self.plain = is_plain(self.sample)
@@ -320,7 +327,7 @@ class Executor:
                     if region is None:
                         return False
                     # no source pixel lands outside the step's frame: the warp's border is it
-                    if not (same and G.in_convex(region, source)):
+                    if not (same and source is not None and G.in_convex(region, source)):
                         paint.append((np.array(region), t.fill, t.fill_mask))
             clean = clean and step.covers and step.within
         s = self.sample
@@ -334,8 +341,8 @@ class Executor:
             if self.plain or s.masks is None
             else [G.warp_mask(m, total, out_hw, border, fill_mask) for m in s.masks]
         )
-        for region, step_fill, step_fill_mask in paint:
-            outside = G.outside_polygon_mask(region, out_hw)
+        for area, step_fill, step_fill_mask in paint:
+            outside = G.outside_polygon_mask(area, out_hw)
             if np.may_share_memory(image, s.image):  # a crop view the resize kept as is
                 image = image.copy()
             _paint(image, outside, step_fill)
@@ -386,7 +393,8 @@ def _paint(array: np.ndarray, outside: np.ndarray, fill: Any) -> None:
         # 40x slower)
         cv2.subtract(array, array, dst=array, mask=outside)
         if any(vals):
-            cv2.add(array, (*vals, 0.0, 0.0, 0.0)[:4], dst=array, mask=outside)
+            # a 4-tuple is OpenCV's Scalar, which its stubs do not list for src2
+            cv2.add(array, (*vals, 0.0, 0.0, 0.0)[:4], dst=array, mask=outside)  # type: ignore[call-overload]
     else:
         where = outside.astype(bool) if array.ndim == 2 else outside[:, :, None].astype(bool)
         np.copyto(array, np.asarray(vals if array.ndim == 3 else vals[0], array.dtype), where=where)

@@ -14,7 +14,7 @@ transform directly (``t(sample, seed=0)``) wraps it in a one-step Compose.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -164,7 +164,8 @@ class Transform(Declared):
         """Run this transform alone (always applied, ``p`` ignored) on a sample or fields."""
         # the pipeline class is looked up by its registered name: compose.py builds on this
         # module, so importing it here would close an import circle
-        return REGISTRY["Compose"]([self], always_apply=True)(sample, seed=seed, **fields)
+        compose: Callable[..., Transform] = REGISTRY["Compose"]
+        return compose([self], always_apply=True)(sample, seed=seed, **fields)
 
 
 class ImageOnlyTransform(Transform):
