@@ -11,7 +11,7 @@ at the end (thresholds, tight boxes from masks, invisible keypoints).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import cv2
@@ -94,7 +94,9 @@ class BaseCompose(Transform):
     def __init__(self, transforms: Sequence[Transform], p: float = 1.0) -> None:
         self.store_params(locals())
 
-    def _walk_children(self, rng, runner, path, indices) -> None:
+    def _walk_children(
+        self, rng: np.random.Generator, runner: Executor, path: str, indices: Iterable[int]
+    ) -> None:
         for i in indices:
             _walk(self.transforms[i], rng, runner, f"{path}transforms[{i}]", forced=False)
 
@@ -107,7 +109,9 @@ class BaseCompose(Transform):
         raise TypeError(f"{type(self).__name__} is a container; call it instead of apply()")
 
 
-def _walk(t: Transform, rng, runner, path: str, forced: bool) -> None:
+def _walk(
+    t: Transform, rng: np.random.Generator, runner: Executor, path: str, forced: bool
+) -> None:
     if not forced and not rng.random() < t.p:
         return
     if isinstance(t, BaseCompose):
@@ -121,7 +125,7 @@ def _walk(t: Transform, rng, runner, path: str, forced: bool) -> None:
 class Sequential(BaseCompose):
     """Run every child in order, each with its own probability."""
 
-    def walk(self, rng, runner, path):
+    def walk(self, rng: np.random.Generator, runner: Executor, path: str) -> None:
         """All children, in order."""
         self._walk_children(rng, runner, path, range(len(self.transforms)))
 
@@ -130,7 +134,7 @@ class Sequential(BaseCompose):
 class OneOf(BaseCompose):
     """Run exactly one child, chosen with probability proportional to the children's ``p``."""
 
-    def walk(self, rng, runner, path):
+    def walk(self, rng: np.random.Generator, runner: Executor, path: str) -> None:
         """One child, always applied once chosen."""
         if not self.transforms:
             return
@@ -149,7 +153,7 @@ class SomeOf(BaseCompose):
     def __init__(self, transforms: Sequence[Transform], n: int = 1, p: float = 1.0) -> None:
         self.store_params(locals())
 
-    def walk(self, rng, runner, path):
+    def walk(self, rng: np.random.Generator, runner: Executor, path: str) -> None:
         """``n`` children, always applied once chosen."""
         k = min(self.n, len(self.transforms))
         chosen = sorted(int(i) for i in rng.choice(len(self.transforms), size=k, replace=False))
@@ -250,7 +254,7 @@ class Compose(BaseCompose):
         self._plan_key: tuple[Transform, ...] | None = None
         self._plan: list[tuple[str, str, Transform, int]] | None = None
 
-    def walk(self, rng, runner, path):
+    def walk(self, rng: np.random.Generator, runner: Executor, path: str) -> None:
         """Nested use: all children, in order."""
         self._walk_children(rng, runner, path, range(len(self.transforms)))
 
@@ -338,12 +342,18 @@ class Compose(BaseCompose):
         return out
 
     def replay(
-        self, sample: Sample | np.ndarray, applied: Sequence[Applied | dict], **fields: Any
+        self,
+        sample: Sample | np.ndarray,
+        applied: Sequence[Applied | dict[str, Any]],
+        **fields: Any,
     ) -> Sample:
         """Apply exactly the recorded steps ``applied`` (from ``out.applied``) to a sample."""
+        given: Sample | None = None
         if isinstance(sample, np.ndarray):
-            sample, fields = None, {"image": sample, **fields}
-        work, restore = self._prepare(sample, fields)
+            fields = {"image": sample, **fields}
+        else:
+            given = sample
+        work, restore = self._prepare(given, fields)
         runner = Executor(work, self.fuse)
         for step in applied:
             st = (
@@ -371,7 +381,9 @@ class Compose(BaseCompose):
         return node
 
     # -- conversion to and from the working form
-    def _prepare(self, sample: Sample | None, fields: dict[str, Any]) -> tuple[Sample, dict]:
+    def _prepare(
+        self, sample: Sample | None, fields: dict[str, Any]
+    ) -> tuple[Sample, dict[str, Any]]:
         if sample is None and len(fields) == 1 and "image" in fields:
             # the common image-only call: nothing to convert, only the image to check
             meta = {} if self.box_method == "corners" else {"_box_method": self.box_method}
@@ -431,7 +443,7 @@ class Compose(BaseCompose):
         changes["meta"] = meta
         return sample.copy(**changes), restore
 
-    def _finish(self, runner: Executor, restore: dict) -> Sample:
+    def _finish(self, runner: Executor, restore: dict[str, Any]) -> Sample:
         out = runner.finish()
         changes: dict[str, Any] = {"applied": runner.applied}
         meta = out.meta
@@ -446,11 +458,13 @@ class Compose(BaseCompose):
         if out.boxes is not None:
             changes.update(self._final_boxes(out, restore["box_format"]))
         if out.keypoints is not None:
-            changes.update(self._final_keypoints(out))
+            changes.update(self._final_keypoints(out, out.keypoints))
         if out.masks is not None:
             if restore.get("masks_array"):
                 changes["masks"] = (
-                    np.stack(out.masks, axis=2) if out.masks else np.zeros(hw + (0,), np.uint8)
+                    np.stack(list(out.masks), axis=2)
+                    if out.masks
+                    else np.zeros(hw + (0,), np.uint8)
                 )
             elif restore.get("masks_single"):
                 changes["masks"] = out.masks[0]
@@ -468,15 +482,16 @@ class Compose(BaseCompose):
         vis = out.box_visibility if out.box_visibility is not None else np.ones(len(boxes))
         area = np.prod(np.maximum(boxes[:, 2:] - boxes[:, :2], 0.0), axis=1)
         outlines = out.box_outlines
-        in_sync = outlines is not None and outlines.boxes is out.boxes
-        visible = G.polygon_areas(outlines.polygons) > 0 if in_sync else area > 0
+        if outlines is not None and outlines.boxes is not out.boxes:
+            outlines = None  # stale: they belong to boxes a later step replaced
+        visible = G.polygon_areas(outlines.polygons) > 0 if outlines is not None else area > 0
         from_masks = self.boxes_from_masks is not False
         if from_masks and out.masks is not None and len(out.masks) == len(boxes):
             # the mask is the object: its pixels decide both the box and whether it is there.
             # Mask pixels off the box's corner outline are copies a reflect/wrap border made.
             polygons = (
                 outlines.polygons
-                if in_sync and out.meta.get("_box_method", "corners") == "corners"
+                if outlines is not None and out.meta.get("_box_method", "corners") == "corners"
                 else None
             )
             boxes = boxes.copy()
@@ -499,10 +514,10 @@ class Compose(BaseCompose):
             changes["box_labels"] = [lab for lab, k in zip(out.box_labels, keep, strict=True) if k]
         return changes
 
-    def _final_keypoints(self, out: Sample) -> dict[str, Any]:
-        """Keypoints that left the frame at any step (or end outside it) are invisible:
-        removed with their labels, or kept and marked in ``keypoint_visibility``."""
-        kp = out.keypoints
+    def _final_keypoints(self, out: Sample, kp: np.ndarray) -> dict[str, Any]:
+        """Keypoints ``kp`` (``out.keypoints``) that left the frame at any step (or end
+        outside it) are invisible: removed with their labels, or kept and marked in
+        ``keypoint_visibility``."""
         inside = keypoints_in_frame(kp, (out.height, out.width))
         vis = out.keypoint_visibility
         if vis is not None and len(vis) == len(kp):
