@@ -65,7 +65,9 @@ def soft_label(label: Any, n_classes: int | None, owner: str = "mix") -> np.ndar
     return vec
 
 
-def _mix_labels(labels: list[Any], weights: list[float], n_classes, owner) -> np.ndarray | None:
+def _mix_labels(
+    labels: list[Any], weights: list[float], n_classes: int | None, owner: str
+) -> np.ndarray | None:
     vecs = [soft_label(lab, n_classes, owner) for lab in labels]
     if all(v is None for v in vecs):
         return None
@@ -154,7 +156,18 @@ def _inside(kps: np.ndarray, region: tuple[float, ...]) -> np.ndarray:
     )
 
 
-def _finish(base: Sample, image, boxes, box_labels, vis, kps, kp_labels, masks, label, meta):
+def _finish(
+    base: Sample,
+    image: np.ndarray,
+    boxes: np.ndarray,
+    box_labels: list[Any],
+    vis: np.ndarray,
+    kps: np.ndarray,
+    kp_labels: list[Any],
+    masks: list[np.ndarray] | np.ndarray | None,
+    label: Any,
+    meta: dict[str, Any],
+) -> Sample:
     hw = image.shape[:2]
     had_labels = base.box_labels is not None
     return Sample(
@@ -331,10 +344,7 @@ class CutMix(_BatchMix):
             **s.meta,
             "mix": {"kind": "CutMix", "partner": j, "rect": list(rect), "share": share},
         }
-        result: Sample = _finish(
-            s, image, boxes, box_labels, vis, kps, kp_labels, masks, label, meta
-        )
-        return result
+        return _finish(s, image, boxes, box_labels, vis, kps, kp_labels, masks, label, meta)
 
 
 class Mosaic(_BatchMix):
@@ -381,7 +391,7 @@ class Mosaic(_BatchMix):
             out.append(self._tile(samples, [i, *others], (cx, cy)))
         return out
 
-    def _tile(self, samples, idx: list[int], centre: tuple[int, int]) -> Sample:
+    def _tile(self, samples: Sequence[Sample], idx: list[int], centre: tuple[int, int]) -> Sample:
         H, W = self.height, self.width
         cx, cy = centre
         base = samples[idx[0]]
@@ -449,7 +459,6 @@ class Mosaic(_BatchMix):
         )
         meta = {**base.meta, "mix": {"kind": "Mosaic", "tiles": idx, "center": [cx, cy]}}
         out_masks = semantic if semantic is not None else masks
-        result: Sample = _finish(
+        return _finish(
             base, image, all_boxes, box_labels, all_vis, all_kps, kp_labels, out_masks, label, meta
         )
-        return result

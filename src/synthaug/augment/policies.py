@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from synthaug.augment.compose import BaseCompose
+from synthaug.augment.executor import Executor
 from synthaug.augment.functional import color as C
 from synthaug.augment.functional import geometric as G
 from synthaug.augment.functional import pixel as F
@@ -30,7 +31,7 @@ from synthaug.augment.functional.pixel import _as_float, _restore
 from synthaug.augment.params import MAX_COUNT, Choice, Flag, Int, Real
 from synthaug.augment.params import Record as _Record
 from synthaug.augment.sample import Sample
-from synthaug.augment.transforms.base import ImageOnlyTransform, draw_int, register
+from synthaug.augment.transforms.base import ImageOnlyTransform, Transform, draw_int, register
 from synthaug.augment.transforms.color import (
     AdjustSharpness,
     AutoContrast,
@@ -162,7 +163,7 @@ class _OpPolicy(BaseCompose):
         "fill": RESAMPLING["fill"],
     }
 
-    def _build_ops(self, interpolation: str, fill: Any) -> list:
+    def _build_ops(self, interpolation: str, fill: Any) -> list[Transform]:
         return [
             Affine(interpolation=interpolation, fill=fill, p=1.0),  # 0: shear/translate/rotate
             ColorJitter(p=1.0),  # 1: brightness, contrast, colour
@@ -174,7 +175,9 @@ class _OpPolicy(BaseCompose):
             Invert(p=1.0),  # 7
         ]
 
-    def _push_op(self, runner, path: str, op: str, magnitude: float | None, sign: float) -> None:
+    def _push_op(
+        self, runner: Executor, path: str, op: str, magnitude: float | None, sign: float
+    ) -> None:
         """Turn (op, magnitude) into one child's params and hand them to the pipeline."""
         if op == "Identity":
             return
@@ -259,7 +262,7 @@ class RandAugment(_OpPolicy):
             raise self.refuse("m", f"an integer in [0, {self.num_bins - 1}] (below num_bins)", m)
         super().__init__(self._build_ops(self.interpolation, self.fill), p)
 
-    def walk(self, rng, runner, path):
+    def walk(self, rng: np.random.Generator, runner: Executor, path: str) -> None:
         """Draw ``n`` operations (with replacement) and their signs."""
         hw = runner.view().image.shape[:2]
         for _ in range(self.n):
@@ -291,7 +294,7 @@ class TrivialAugmentWide(_OpPolicy):
         self.store_params(locals())
         super().__init__(self._build_ops(self.interpolation, self.fill), p)
 
-    def walk(self, rng, runner, path):
+    def walk(self, rng: np.random.Generator, runner: Executor, path: str) -> None:
         """Draw one operation, a magnitude bin and a sign."""
         hw = runner.view().image.shape[:2]
         op = _RAND_OPS[draw_int(rng, 0, len(_RAND_OPS))]
@@ -322,7 +325,7 @@ class AutoAugment(_OpPolicy):
         self.store_params(locals())
         super().__init__(self._build_ops(self.interpolation, self.fill), p)
 
-    def walk(self, rng, runner, path):
+    def walk(self, rng: np.random.Generator, runner: Executor, path: str) -> None:
         """Pick a sub-policy, then run each of its operations with its probability."""
         table = IMAGENET_POLICY if self.policy == "imagenet" else CIFAR10_POLICY
         sub = table[draw_int(rng, 0, len(table))]

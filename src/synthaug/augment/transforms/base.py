@@ -208,7 +208,7 @@ class MatrixTransform(Transform):
 
     targets = ("image", "masks", "boxes", "keypoints")
     #: True when the image result is an exact permutation/copy of pixels (no interpolation)
-    exact: ClassVar[bool] = False
+    exact: bool = False
     #: True when ``sample_params`` reads pixel values or masks (it breaks a fused run)
     reads_pixels: ClassVar[bool] = False
     interpolation: str = "linear"

@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 
-def _field_rng(params) -> np.random.Generator:
+def _field_rng(params: dict[str, Any]) -> np.random.Generator:
     return np.random.default_rng(params["noise_seed"])
 
 
@@ -334,5 +334,6 @@ class MultiplicativeNoise(ImageOnlyTransform):
         shape: tuple[int, ...] = image.shape[:2] if self.elementwise else (1, 1)
         if image.ndim == 3:
             shape = shape + ((c,) if self.per_channel else (1,))
-        m = gen.uniform(*self.multiplier, size=shape).astype(np.float32)
+        lo, hi = self.multiplier
+        m = gen.uniform(lo, hi, size=shape).astype(np.float32)
         return B.multiply_image(image, m)

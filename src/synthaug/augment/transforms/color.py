@@ -116,13 +116,13 @@ class ChannelDropout(_Table):
         n = min(c - 1, draw_int(rng, self.channel_drop_range[0], self.channel_drop_range[1] + 1))
         return self.Drawn(dropped=sorted(int(i) for i in rng.choice(c, size=n, replace=False)))
 
-    def table(self, params, n_channels):
+    def table(self, params: dict[str, Any], n_channels: int) -> np.ndarray:
         """Constant columns for the dropped channels."""
         return C.channel_dropout_lut(n_channels, params["dropped"], round(self.fill))
 
-    def apply_float(self, image, params):
+    def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Write ``fill / 255`` into the dropped channels."""
-        out = image.copy()
+        out: np.ndarray = image.copy()
         if params["dropped"]:
             out[:, :, params["dropped"]] = np.float32(self.fill / 255.0)
         return out
@@ -160,11 +160,11 @@ class RGBShift(_Table):
         c = sample.n_channels
         return self.Drawn(shifts=[draw_uniform(rng, ranges[min(i, 2)]) for i in range(c)])
 
-    def table(self, params, n_channels):
+    def table(self, params: dict[str, Any], n_channels: int) -> np.ndarray:
         """``256 x C`` shifting table."""
         return C.shift_channels_lut(np.asarray(params["shifts"][:n_channels]))
 
-    def apply_float(self, image, params):
+    def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Add and clip."""
         shifts = np.asarray(params["shifts"], np.float32)
         add = shifts[0] if image.ndim == 2 else shifts[: image.shape[2]]
@@ -178,13 +178,14 @@ class Invert(_Table):
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p)
 
-    def table(self, params, n_channels):
+    def table(self, params: dict[str, Any], n_channels: int) -> np.ndarray:
         """Reversed levels."""
         return C.invert_lut()
 
-    def apply_float(self, image, params):
+    def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """``1 - x``."""
-        return (np.float32(1.0) - image).astype(np.float32)
+        out: np.ndarray = (np.float32(1.0) - image).astype(np.float32)
+        return out
 
 
 @register
@@ -205,7 +206,7 @@ class Posterize(_Table):
         """Draw the number of bits."""
         return self.Drawn(bits=draw_int(rng, self.bits[0], self.bits[1] + 1))
 
-    def table(self, params, n_channels):
+    def table(self, params: dict[str, Any], n_channels: int) -> np.ndarray:
         """Masking table."""
         return C.posterize_lut(params["bits"])
 
@@ -228,11 +229,11 @@ class Solarize(_Table):
         """Draw the threshold."""
         return self.Drawn(threshold=draw_uniform(rng, self.threshold))
 
-    def table(self, params, n_channels):
+    def table(self, params: dict[str, Any], n_channels: int) -> np.ndarray:
         """Solarising table."""
         return C.solarize_lut(params["threshold"])
 
-    def apply_float(self, image, params):
+    def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """``where(x >= t, 1 - x, x)``."""
         t = np.float32(params["threshold"])
         return np.where(image >= t, np.float32(1.0) - image, image).astype(np.float32)

@@ -123,7 +123,7 @@ class _Resize(_Resampling):
     ) -> tuple[np.ndarray, tuple[int, int]]:
         """Edge-aligned scaling."""
         size = tuple(params["size"])
-        return G.resize_matrix(tuple(hw), size), size
+        return G.resize_matrix((hw[0], hw[1]), size), size
 
     def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """``cv2.resize``."""
@@ -150,7 +150,7 @@ class Resize(_Resize):
     ) -> None:
         self.store_params(locals())
 
-    def out_size(self, hw):
+    def out_size(self, hw: tuple[int, int]) -> tuple[int, int]:
         """Always ``(height, width)``."""
         return (self.height, self.width)
 
@@ -168,7 +168,7 @@ class LongestMaxSize(_Resize):
     def __init__(self, max_size: int = 1024, interpolation: str = "linear", p: float = 1.0) -> None:
         self.store_params(locals())
 
-    def out_size(self, hw):
+    def out_size(self, hw: tuple[int, int]) -> tuple[int, int]:
         """Scale by ``max_size / max(H, W)``."""
         s = self.max_size / max(hw)
         return (max(1, round(hw[0] * s)), max(1, round(hw[1] * s)))
@@ -187,7 +187,7 @@ class SmallestMaxSize(_Resize):
     def __init__(self, max_size: int = 1024, interpolation: str = "linear", p: float = 1.0) -> None:
         self.store_params(locals())
 
-    def out_size(self, hw):
+    def out_size(self, hw: tuple[int, int]) -> tuple[int, int]:
         """Scale by ``max_size / min(H, W)``."""
         s = self.max_size / min(hw)
         return (max(1, round(hw[0] * s)), max(1, round(hw[1] * s)))
@@ -261,11 +261,15 @@ class RandomResizedCrop(_Resampling):
 
     def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """One ``cv2.resize`` of a view of the crop (no intermediate copy)."""
-        return G.resized_crop_image(image, *params["rect"], None, self.size, self.interpolation)
+        x_min, y_min, x_max, y_max = params["rect"]
+        return G.resized_crop_image(
+            image, x_min, y_min, x_max, y_max, None, self.size, self.interpolation
+        )
 
     def apply_mask(self, mask: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Nearest-neighbour resize of a view of the crop."""
-        return G.resized_crop_image(mask, *params["rect"], None, self.size, "nearest")
+        x_min, y_min, x_max, y_max = params["rect"]
+        return G.resized_crop_image(mask, x_min, y_min, x_max, y_max, None, self.size, "nearest")
 
 
 _POSITIONS = ("center", "top_left", "top_right", "bottom_left", "bottom_right", "random")
@@ -330,11 +334,13 @@ class PadIfNeeded(_Resampling):
         if not any(params["pad"]):
             result: np.ndarray = image.copy()
             return result
-        return G.pad_image(image, *params["pad"], self.border_mode, self.fill)
+        top, bottom, left, right = params["pad"]
+        return G.pad_image(image, top, bottom, left, right, self.border_mode, self.fill)
 
     def apply_mask(self, mask: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Pad with ``fill_mask`` (or the border mode's rule)."""
         if not any(params["pad"]):
             result: np.ndarray = mask.copy()
             return result
-        return G.pad_image(mask, *params["pad"], self.border_mode, self.fill_mask)
+        top, bottom, left, right = params["pad"]
+        return G.pad_image(mask, top, bottom, left, right, self.border_mode, self.fill_mask)

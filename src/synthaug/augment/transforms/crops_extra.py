@@ -132,11 +132,13 @@ class Pad(_Resampling):
 
     def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """``cv2.copyMakeBorder``."""
-        return G.pad_image(image, *params["pad"], self.border_mode, self.fill)
+        top, bottom, left, right = params["pad"]
+        return G.pad_image(image, top, bottom, left, right, self.border_mode, self.fill)
 
     def apply_mask(self, mask: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Pad with ``fill_mask``."""
-        return G.pad_image(mask, *params["pad"], self.border_mode, self.fill_mask)
+        top, bottom, left, right = params["pad"]
+        return G.pad_image(mask, top, bottom, left, right, self.border_mode, self.fill_mask)
 
 
 @register
@@ -258,7 +260,8 @@ class CropAndPad(_Resampling):
     def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw (top, bottom, left, right) in pixels; negative values crop."""
         h, w = sample.image.shape[:2]
-        f = rng.uniform(*self.percent, size=4)
+        lo, hi = self.percent
+        f = rng.uniform(lo, hi, size=4)
         top, bottom, left, right = (
             round(f[0] * h),
             round(f[1] * h),
@@ -269,7 +272,7 @@ class CropAndPad(_Resampling):
         right = max(right, 1 - w - left)
         return self.Drawn(pad=(top, bottom, left, right))
 
-    def _canvas(self, params, hw):
+    def _canvas(self, params: dict[str, Any], hw: tuple[int, int]) -> tuple[int, int]:
         top, bottom, left, right = params["pad"]
         return hw[0] + top + bottom, hw[1] + left + right
 
@@ -281,10 +284,12 @@ class CropAndPad(_Resampling):
         canvas = self._canvas(params, hw)
         m = G.pad_matrix(left, top)
         if self.keep_size:
-            return G.resize_matrix(canvas, tuple(hw)) @ m, tuple(hw)
+            return G.resize_matrix(canvas, (hw[0], hw[1])) @ m, (hw[0], hw[1])
         return m, canvas
 
-    def _image(self, image, params, fill, interpolation):
+    def _image(
+        self, image: np.ndarray, params: dict[str, Any], fill: Any, interpolation: str
+    ) -> np.ndarray:
         top, bottom, left, right = params["pad"]
         h, w = image.shape[:2]
         out = G.crop_image(
@@ -306,13 +311,11 @@ class CropAndPad(_Resampling):
 
     def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Crop, pad, then resize back when ``keep_size``."""
-        result: np.ndarray = self._image(image, params, self.fill, self.interpolation)
-        return result
+        return self._image(image, params, self.fill, self.interpolation)
 
     def apply_mask(self, mask: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """The same with ``fill_mask`` and nearest neighbour."""
-        result: np.ndarray = self._image(mask, params, self.fill_mask, "nearest")
-        return result
+        return self._image(mask, params, self.fill_mask, "nearest")
 
 
 # --------------------------------------------------------------------------- box-safe crops

@@ -145,7 +145,7 @@ class ElasticTransform(_Remap):
         """Draw ``alpha`` and a seed for the noise field."""
         return self.Drawn(alpha=draw_uniform(rng, self.alpha), field_seed=draw_seed(rng))
 
-    def maps(self, params, hw):
+    def maps(self, params: dict[str, Any], hw: tuple[int, int]) -> D.Map:
         """Regenerate the noise from its seed, scale and smooth it.
 
         The noise is drawn on a grid ``floor(sigma_px / 2)`` times coarser than the image and
@@ -196,14 +196,15 @@ class GridDistortion(_Remap):
     def sample_params(self, rng: np.random.Generator, sample: Sample) -> _Record:
         """Draw one stretch factor per column and per row of cells."""
         n = self.num_steps
+        lo, hi = self.distort_limit
         return self.Drawn(
-            x_steps=(1.0 + rng.uniform(*self.distort_limit, size=n)).tolist(),
-            y_steps=(1.0 + rng.uniform(*self.distort_limit, size=n)).tolist(),
+            x_steps=(1.0 + rng.uniform(lo, hi, size=n)).tolist(),
+            y_steps=(1.0 + rng.uniform(lo, hi, size=n)).tolist(),
         )
 
-    def maps(self, params, hw):
+    def maps(self, params: dict[str, Any], hw: tuple[int, int]) -> D.Map:
         """Separable piecewise-linear field."""
-        return D.grid_distortion_map(tuple(hw), params["x_steps"], params["y_steps"])
+        return D.grid_distortion_map((hw[0], hw[1]), params["x_steps"], params["y_steps"])
 
 
 @register
@@ -248,6 +249,6 @@ class OpticalDistortion(_Remap):
             ),
         )
 
-    def maps(self, params, hw):
+    def maps(self, params: dict[str, Any], hw: tuple[int, int]) -> D.Map:
         """Radial field about the (shifted) centre."""
-        return D.optical_distortion_map(tuple(hw), params["k"], tuple(params["center_shift"]))
+        return D.optical_distortion_map((hw[0], hw[1]), params["k"], tuple(params["center_shift"]))

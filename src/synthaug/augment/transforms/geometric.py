@@ -91,7 +91,7 @@ class HorizontalFlip(MatrixTransform):
         self, params: dict[str, Any], hw: tuple[int, int]
     ) -> tuple[np.ndarray, tuple[int, int]]:
         """Mirror matrix; same size."""
-        return G.hflip_matrix(hw[1]), tuple(hw)
+        return G.hflip_matrix(hw[1]), (hw[0], hw[1])
 
     def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Array reversal (no resampling)."""
@@ -111,7 +111,7 @@ class VerticalFlip(MatrixTransform):
         self, params: dict[str, Any], hw: tuple[int, int]
     ) -> tuple[np.ndarray, tuple[int, int]]:
         """Mirror matrix; same size."""
-        return G.vflip_matrix(hw[0]), tuple(hw)
+        return G.vflip_matrix(hw[0]), (hw[0], hw[1])
 
     def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Array reversal (no resampling)."""
@@ -176,7 +176,7 @@ class Rotate90(MatrixTransform):
     ) -> tuple[np.ndarray, tuple[int, int]]:
         """Quarter-turn matrix; odd turns swap height and width."""
         k = params["k"] % 4
-        return G.rot90_matrix(k, hw), (hw[1], hw[0]) if k % 2 else tuple(hw)
+        return G.rot90_matrix(k, hw), (hw[1], hw[0]) if k % 2 else (hw[0], hw[1])
 
     def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """``numpy.rot90``."""
@@ -216,7 +216,7 @@ class Rotate(_Resampling):
     ) -> tuple[np.ndarray, tuple[int, int]]:
         """Rotation about ((W - 1) / 2, (H - 1) / 2)."""
         h, w = hw
-        return G.rotate_matrix(params["angle_deg"], ((w - 1) / 2.0, (h - 1) / 2.0)), tuple(hw)
+        return G.rotate_matrix(params["angle_deg"], ((w - 1) / 2.0, (h - 1) / 2.0)), (hw[0], hw[1])
 
 
 @register
@@ -296,13 +296,13 @@ class Affine(_Resampling):
     ) -> tuple[np.ndarray, tuple[int, int]]:
         """Centre-anchored affine matrix; same size."""
         m = G.affine_matrix(
-            tuple(hw),
+            (hw[0], hw[1]),
             params["angle_deg"],
             params["scale"],
             params["translate_px"],
             params["shear_deg"],
         )
-        return m, tuple(hw)
+        return m, (hw[0], hw[1])
 
 
 @register
@@ -345,4 +345,4 @@ class Perspective(_Resampling):
         sign = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]], dtype=np.float64)
         src = corners + sign * off
         m = cv2.getPerspectiveTransform(src.astype(np.float32), corners.astype(np.float32))
-        return m.astype(np.float64), tuple(hw)
+        return m.astype(np.float64), (hw[0], hw[1])

@@ -279,7 +279,7 @@ class Normalize(ImageOnlyTransform):
         p: float = 1.0,
     ) -> None:
         self.store_params(locals())
-        self._coeffs: dict[tuple, tuple[np.ndarray, ...]] = {}
+        self._coeffs: dict[tuple[Any, ...], tuple[np.ndarray, ...]] = {}
 
     def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Per-channel standardisation."""
