@@ -29,16 +29,9 @@ from synthaug.augment.transforms import (
     Transform,
     register,
 )
-from synthaug.augment.transforms import blur_noise as _blur_noise
-from synthaug.augment.transforms import color as _color
-from synthaug.augment.transforms import crops as _crops
-from synthaug.augment.transforms import crops_extra as _crops_extra
-from synthaug.augment.transforms import distortion as _distortion
-from synthaug.augment.transforms import dropout as _dropout
-from synthaug.augment.transforms import geometric as _geometric
-from synthaug.augment.transforms import pixel as _pixel
-from synthaug.augment.transforms import weather as _weather
 
+# a literal list (the submodules' __all__ spelled out) so that type checkers see the
+# re-exported names; tests/unit/test_augment_exports.py checks it against the submodules
 __all__ = [
     "REGISTRY",
     "Applied",
@@ -57,15 +50,78 @@ __all__ = [
     "register",
     "save",
     "to_dict",
-    *_crops.__all__,
-    *_geometric.__all__,
-    *_pixel.__all__,
-    *_blur_noise.__all__,
-    *_color.__all__,
-    *_crops_extra.__all__,
-    *_distortion.__all__,
-    *_dropout.__all__,
-    *_weather.__all__,
+    # crops
+    "CenterCrop",
+    "LongestMaxSize",
+    "PadIfNeeded",
+    "RandomCrop",
+    "RandomResizedCrop",
+    "Resize",
+    "SmallestMaxSize",
+    # geometric
+    "Affine",
+    "HorizontalFlip",
+    "Perspective",
+    "Rotate",
+    "Rotate90",
+    "Transpose",
+    "VerticalFlip",
+    # pixel
+    "BrightnessContrast",
+    "CoarseDropout",
+    "ColorJitter",
+    "Gamma",
+    "GaussianBlur",
+    "GaussianNoise",
+    "HueSaturationValue",
+    "JPEGCompression",
+    "MedianBlur",
+    "Normalize",
+    "ToGray",
+    # blur_noise
+    "Blur",
+    "Defocus",
+    "Downscale",
+    "ISONoise",
+    "MotionBlur",
+    "MultiplicativeNoise",
+    "SaltAndPepper",
+    "ZoomBlur",
+    # color
+    "CLAHE",
+    "AdjustSharpness",
+    "AutoContrast",
+    "ChannelDropout",
+    "ChannelShuffle",
+    "Emboss",
+    "Equalize",
+    "Invert",
+    "Posterize",
+    "RGBShift",
+    "Sharpen",
+    "Solarize",
+    "ToSepia",
+    # crops_extra
+    "BBoxSafeRandomCrop",
+    "Crop",
+    "CropAndPad",
+    "Pad",
+    "RandomScale",
+    "RandomSizedBBoxSafeCrop",
+    "RandomSizedCrop",
+    # distortion
+    "ElasticTransform",
+    "GridDistortion",
+    "OpticalDistortion",
+    # dropout
+    "GridDropout",
+    "PixelDropout",
+    "RandomErasing",
+    # weather
+    "RandomFog",
+    "RandomRain",
+    "RandomShadow",
+    "RandomSunFlare",
     "AugMix",
     "AutoAugment",
     "RandAugment",
