@@ -42,4 +42,4 @@ docs: $(STAMP)
 	$(BIN)/python -m synthaug.augment.catalog docs/transforms.md
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build dist src/*.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build dist src/*.egg-info

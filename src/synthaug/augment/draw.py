@@ -47,7 +47,7 @@ def _to_rgb_uint8(image: np.ndarray) -> np.ndarray:
 
 def draw_sample(sample: Sample, mask_alpha: float = 0.4, thickness: int = 2) -> np.ndarray:
     """Return an RGB uint8 image with masks tinted, boxes outlined and keypoints marked."""
-    img = _to_rgb_uint8(sample.image).copy()
+    img: np.ndarray = _to_rgb_uint8(sample.image).copy()
     masks = sample.masks
     if masks is not None:
         items = (
@@ -83,8 +83,7 @@ def draw_sample(sample: Sample, mask_alpha: float = 0.4, thickness: int = 2) -> 
         for x, y in np.asarray(sample.keypoints)[:, :2]:
             cv2.drawMarker(img, (round(x), round(y)), (255, 255, 255), cv2.MARKER_CROSS, 9, 3)
             cv2.drawMarker(img, (round(x), round(y)), (255, 0, 0), cv2.MARKER_CROSS, 9, 1)
-    result: np.ndarray = img
-    return result
+    return img
 
 
 def grid(

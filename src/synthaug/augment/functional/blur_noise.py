@@ -85,12 +85,11 @@ def zoom_blur_image(image: np.ndarray, zoom_factors: list[float]) -> np.ndarray:
 
 def salt_and_pepper_image(image: np.ndarray, salt: np.ndarray, pepper: np.ndarray) -> np.ndarray:
     """Set pixels where ``salt`` (H x W bool) is True to full range and ``pepper`` to 0."""
-    out = image.copy()
+    out: np.ndarray = image.copy()
     hi = np.uint8(255) if image.dtype == np.uint8 else np.float32(1.0)
     out[salt] = hi
     out[pepper] = 0
-    result: np.ndarray = out
-    return result
+    return out
 
 
 def iso_noise_image(

@@ -309,7 +309,7 @@ def remap_keypoints(keypoints: np.ndarray, maps: Map) -> np.ndarray:
     kp = np.asarray(keypoints, dtype=np.float64)
     if len(kp) == 0:
         return kp.reshape(0, kp.shape[1] if kp.ndim == 2 else 2)
-    out = kp.copy()
+    out: np.ndarray = kp.copy()
     out[:, :2] = remap_points(kp[:, :2], maps)
     if kp.shape[1] >= 3:
         a = np.radians(kp[:, 2])
@@ -322,8 +322,7 @@ def remap_keypoints(keypoints: np.ndarray, maps: Map) -> np.ndarray:
             e = remap_points(ortho, maps) - out[:, :2]
             area = np.abs(d[:, 0] * e[:, 1] - d[:, 1] * e[:, 0]) / (step * step)
             out[:, 3] = kp[:, 3] * np.sqrt(area)
-    result: np.ndarray = out
-    return result
+    return out
 
 
 def remap_boxes(boxes: np.ndarray, maps: Map, n_per_side: int = 32) -> np.ndarray:

@@ -156,11 +156,10 @@ def affine_matrix(
 def _per_channel_chunks(image: np.ndarray, fn: ImageFn) -> np.ndarray:
     """Apply an OpenCV function that handles <= 4 channels to any number of channels."""
     if image.ndim == 2 or image.shape[2] <= _MAX_CV_CHANNELS:
-        out = fn(image)
+        out: np.ndarray = fn(image)
         if image.ndim == 3 and out.ndim == 2:
             out = out[:, :, None]
-        result: np.ndarray = out
-        return result
+        return out
     parts = [
         fn(np.ascontiguousarray(image[:, :, i : i + _MAX_CV_CHANNELS]))
         for i in range(0, image.shape[2], _MAX_CV_CHANNELS)
@@ -484,7 +483,7 @@ def warp_keypoints(keypoints: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     kp = np.asarray(keypoints, dtype=np.float64)
     if len(kp) == 0:
         return kp.reshape(0, kp.shape[1] if kp.ndim == 2 else 2)
-    out = kp.copy()
+    out: np.ndarray = kp.copy()
     out[:, :2] = _apply_points(kp[:, :2], matrix)
     if kp.shape[1] >= 3:
         a = np.radians(kp[:, 2])
@@ -494,8 +493,7 @@ def warp_keypoints(keypoints: np.ndarray, matrix: np.ndarray) -> np.ndarray:
         if kp.shape[1] >= 4:
             lin = matrix[:2, :2] / (matrix[2, 2] if abs(matrix[2, 2]) > 1e-12 else 1.0)
             out[:, 3] = kp[:, 3] * math.sqrt(abs(np.linalg.det(lin)))
-    result: np.ndarray = out
-    return result
+    return out
 
 
 # --------------------------------------------------------------------------- box outlines

@@ -459,11 +459,10 @@ def erase_rectangles_image(
     ``fill`` may be a scalar, one value per channel, or an array shaped like the image
     (random fill drawn by the caller).
     """
-    out = image.copy()
+    out: np.ndarray = image.copy()
     for x0, y0, x1, y1 in np.asarray(rects, dtype=np.int64).reshape(-1, 4):
         if isinstance(fill, np.ndarray) and fill.shape[:2] == image.shape[:2]:
             out[y0:y1, x0:x1] = fill[y0:y1, x0:x1]
         else:
             out[y0:y1, x0:x1] = fill
-    result: np.ndarray = out
-    return result
+    return out

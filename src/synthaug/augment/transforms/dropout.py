@@ -194,7 +194,6 @@ class PixelDropout(ImageOnlyTransform):
         gen = np.random.default_rng(params["noise_seed"])
         shape = image.shape if self.per_channel else image.shape[:2]
         drop = gen.random(shape) < params["dropout_prob"]
-        out = image.copy()
+        out: np.ndarray = image.copy()
         out[drop] = np.asarray(self.fill).astype(image.dtype)
-        result: np.ndarray = out
-        return result
+        return out
