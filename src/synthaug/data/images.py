@@ -248,6 +248,7 @@ def apply_exif_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
 
 def _check_pixel_type(shape: tuple[int, ...], dtype: np.dtype, name: str, max_pixels: int) -> None:
     """Refuse a decoded layout synthaug does not hold, or one too large, before it is decoded."""
+    dtype = dtype.newbyteorder("=")  # big-endian TIFF and .npy read as native arrays
     if dtype not in PIXEL_DTYPES:
         raise ImageError(
             "unsupported_image",

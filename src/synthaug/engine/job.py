@@ -268,17 +268,60 @@ def build_pipeline(pipeline_json: str) -> Compose:
     return pipe if isinstance(pipe, Compose) else Compose([pipe])
 
 
-def _as_uint8(image: np.ndarray) -> np.ndarray:
-    if image.dtype == np.uint8:
+def _as_source_dtype(image: np.ndarray, source_dtype: np.dtype) -> np.ndarray:
+    """The pipeline's output in the pixel type of its source file (written back as such)."""
+    if image.dtype == source_dtype:
         return image
-    lo, hi = float(image.min()), float(image.max())
-    if lo < 0.0 or hi > 1.0:
+    if source_dtype == np.uint8 and image.dtype == np.float32:
+        lo, hi = float(image.min()), float(image.max())
+        if 0.0 <= lo and hi <= 1.0:
+            return np.rint(image * 255.0).astype(np.uint8)
         raise ItemError(
             "pipeline_error",
             f"the pipeline returned {image.dtype} pixels in [{lo:.3g}, {hi:.3g}]; offline "
             "augmentation writes 8-bit images (leave Normalize to training time)",
         )
-    return np.rint(image * 255.0).astype(np.uint8)
+    raise ItemError(
+        "pipeline_error",
+        f"the pipeline returned {image.dtype} pixels for a {source_dtype} image; offline "
+        f"augmentation writes each image in its own pixel type (leave Normalize to training time)",
+    )
+
+
+#: What the augmentation engine accepts today (issue 24 part 1 widens it).
+_ENGINE_DTYPES = (np.dtype(np.uint8), np.dtype(np.float32))
+_ENGINE_MAX_CHANNELS = 4
+
+
+def _engine_refusal(item: Item, image: np.ndarray, exc: Exception) -> ItemError | None:
+    """``unsupported_image`` naming dtype and bands when the pipeline failed on an image outside
+    what the engine takes today; ``None`` when the image was within it (a real pipeline error).
+    """
+    bands = 1 if image.ndim == 2 else image.shape[2]
+    outside = image.dtype not in _ENGINE_DTYPES or bands > _ENGINE_MAX_CHANNELS
+    if image.dtype == np.float32 and image.size:
+        outside = outside or not (0.0 <= float(image.min()) and float(image.max()) <= 1.0)
+    if not outside:
+        return None
+    return ItemError(
+        "unsupported_image",
+        f"{item.key}: {image.dtype} image with {bands} band(s): the augmentation pipeline does "
+        "not take it yet (it takes uint8, or float32 in [0, 1], with 1 to 4 channels; issue 24 "
+        f"part 1); {type(exc).__name__}: {exc}"[:400],
+    )
+
+
+def _grid_kept(sample: Any, out: Any) -> bool:
+    """Whether every pixel is still where it was (only image-only transforms ran, same size),
+    so a source TIFF's georeferencing still holds for the output."""
+    from synthaug.augment import REGISTRY
+
+    if out.image.shape[:2] != sample.image.shape[:2]:
+        return False
+    return all(
+        a.name in REGISTRY and tuple(getattr(REGISTRY[a.name], "targets", ())) == ("image",)
+        for a in out.applied
+    )
 
 
 def _skipped(item: Item, exc: ItemError) -> dict[str, Any]:
@@ -329,9 +372,17 @@ def process_item(item: Item, job: AugmentJob, dataset: Dataset) -> dict[str, Any
             planned.append(("orig", item.key, raw, fmt.record(sample, dataset.info, item)))
         pipe = build_pipeline(json.dumps(job.pipeline, sort_keys=True))
         for k in range(job.copies):
-            out = pipe(sample, seed=item_rng(job.seed, k, item.key))
-            out = out.copy(image=_as_uint8(out.image))
-            data = encode_image(out.image, suffix, job.jpeg_quality)
+            try:
+                out = pipe(sample, seed=item_rng(job.seed, k, item.key))
+            except Exception as exc:
+                refusal = _engine_refusal(item, sample.image, exc)
+                if refusal is None:
+                    raise
+                raise refusal from None
+            out = out.copy(image=_as_source_dtype(out.image, sample.image.dtype))
+            data = encode_image(
+                out.image, suffix, job.jpeg_quality, raw, keep_georeference=_grid_kept(sample, out)
+            )
             planned.append(
                 (k, augmented_key(item.key, k), data, fmt.record(out, dataset.info, item))
             )
