@@ -254,3 +254,39 @@ def test_uint16_13_band_tiff_is_flipped_and_written_as_uint16_13_bands(tmp_path)
     assert summary.n_skipped == 0
     out = decode_image((tmp_path / "dst" / "ms16_aug0.tif").read_bytes())
     assert out.dtype == np.uint16 and np.array_equal(out, image[:, ::-1])
+
+
+def _multispectral_example():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "multispectral.py"
+    spec = importlib.util.spec_from_file_location("multispectral_example", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_float32_13_band_coco_tiles_keep_masks_on_their_spectra_through_a_rotation(tmp_path):
+    import cv2
+
+    from synthaug.data.masks import rle_to_mask
+
+    ex = _multispectral_example()
+    src = ex.write_multispectral_dataset(tmp_path / "src", n=2, size=32, dtype="float32", seed=2)
+    pipe = {"transforms": [{"name": "Rotate", "limit": 25, "p": 1.0}]}
+    summary = run_job(AugmentJob(str(src), str(tmp_path / "dst"), pipe, seed=0))
+    assert summary.n_skipped == 0 and summary.n_written == 2
+    doc = json.loads((tmp_path / "dst" / "annotations" / "instances.json").read_text())
+    files = {im["id"]: im["file_name"] for im in doc["images"]}
+    checked = 0
+    for ann in doc["annotations"]:
+        image = decode_image((tmp_path / "dst" / "images" / files[ann["image_id"]]).read_bytes())
+        assert image.dtype == np.float32 and image.shape == (32, 32, 13)
+        inner = cv2.erode(rle_to_mask(ann["segmentation"]), np.ones((3, 3), np.uint8)) > 0
+        if inner.sum() < 10:
+            continue
+        spectrum = image[inner].mean(0)
+        assert np.abs(spectrum - ex.SIGNATURES[ann["category_id"] - 1]).max() < 0.04
+        checked += 1
+    assert checked >= 4
