@@ -103,3 +103,22 @@ def test_preview_without_a_pipeline_shows_the_original(tiles, tmp_path):
     res = runner.invoke(app, ["preview", str(tif), "--bands", "8", "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert read_image(out).shape[0] >= 24
+
+
+def test_multiband_doc_shows_what_its_stats_command_prints(tmp_path, monkeypatch):
+    import re
+
+    doc = (EXAMPLE.parents[1] / "docs" / "multiband.md").read_text()
+    shown = re.search(r"Output of `python examples/multispectral.py tiles && synthaug stats tiles`:"
+                      r"\n\n```\n(.*?)```", doc, flags=re.S)  # fmt: skip
+    assert shown, "docs/multiband.md lost its stats output"
+    monkeypatch.chdir(tmp_path)
+    _example().write_multispectral_dataset("tiles")  # the script's defaults
+    res = runner.invoke(app, ["stats", "tiles"])
+    assert res.exit_code == 0, res.output
+    printed = [line.strip() for line in res.output.splitlines()]
+    for line in shown.group(1).splitlines():
+        assert line.strip() in printed, line
+
+    code = re.search(r"```python\n(.*?)```", doc, flags=re.S).group(1)
+    exec(compile(code, "docs/multiband.md", "exec"), {})  # the Python example, on these tiles
