@@ -290,3 +290,36 @@ def test_float32_13_band_coco_tiles_keep_masks_on_their_spectra_through_a_rotati
         assert np.abs(spectrum - ex.SIGNATURES[ann["category_id"] - 1]).max() < 0.04
         checked += 1
     assert checked >= 4
+
+
+@pytest.mark.parametrize("compression", ["tiff_lzw", "jpeg"])
+def test_lzw_and_jpeg_tiff_decode_without_imagecodecs_and_write_back_compressed(compression):
+    # regression: moving TIFF to tifffile lost the LZW/JPEG TIFFs OpenCV used to decode
+    from PIL import Image
+
+    rgb = _bands(np.uint8, 3, 20, 30)
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "TIFF", compression=compression)
+    image = decode_image(buf.getvalue(), "x.tif")
+    assert image.shape == (20, 30, 3) and image.dtype == np.uint8
+    if compression == "tiff_lzw":
+        assert np.array_equal(image, rgb)
+    out = encode_image(image, ".tif", source=buf.getvalue())
+    with tifffile.TiffFile(io.BytesIO(out)) as tif:
+        assert int(tif.pages[0].compression) == 8  # lossless deflate, tifffile's own
+    assert np.array_equal(decode_image(out), image)
+
+
+def test_lzw_tiff_of_13_bands_without_imagecodecs_names_the_package(monkeypatch):
+    import struct
+
+    import synthaug.data.images as images
+
+    monkeypatch.setattr(images, "_has_imagecodecs", lambda: False)
+    data = encode_image(_bands(np.uint16, 13), ".tif")
+    entry = struct.pack("<HHIH", 259, 3, 1, 1)  # Compression = none ...
+    assert data.count(entry) == 1
+    lzw = data.replace(entry, struct.pack("<HHIH", 259, 3, 1, 5))  # ... declared as LZW
+    with pytest.raises(ImageError) as err:
+        decode_image(lzw, "lzw.tif")
+    assert err.value.reason == "unsupported_image" and "imagecodecs" in str(err.value)

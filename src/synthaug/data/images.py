@@ -321,7 +321,9 @@ def _tiff_pages_complete(tif, size: int) -> bool:
     return True
 
 
-def _decode_tiff(data: bytes, name: str, max_pixels: int) -> np.ndarray:
+def _decode_tiff(data: bytes, name: str, max_pixels: int) -> np.ndarray | None:
+    """The TIFF's pixels, bands last; ``None`` when only OpenCV can decode its compression
+    (LZW, JPEG: tifffile needs the optional ``imagecodecs`` for those, OpenCV's libtiff not)."""
     import tifffile
 
     try:
@@ -343,6 +345,15 @@ def _decode_tiff(data: bytes, name: str, max_pixels: int) -> np.ndarray:
                 raise ImageError(
                     "truncated_image", f"{name}: truncated TIFF (pixel data ends early)"
                 )
+            codec = int(tif.pages[0].compression)
+            if codec not in _TIFFFILE_CODECS and not _has_imagecodecs():
+                if hwc[2:] and hwc[2] not in (1, 3, 4):
+                    raise ImageError(
+                        "unsupported_image",
+                        f"{name}: TIFF compression {tif.pages[0].compression.name} with "
+                        f"{hwc[2]} bands needs the imagecodecs package (pip install imagecodecs)",
+                    )
+                return None
             image = series.asarray()
     except ImageError:
         raise
@@ -353,6 +364,16 @@ def _decode_tiff(data: bytes, name: str, max_pixels: int) -> np.ndarray:
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
     return np.ascontiguousarray(image.astype(image.dtype.newbyteorder("="), copy=False))
+
+
+#: TIFF compressions tifffile decodes without imagecodecs: none, deflate, packbits.
+_TIFFFILE_CODECS = (1, 8, 32946, 32773)
+
+
+def _has_imagecodecs() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("imagecodecs") is not None
 
 
 def _is_tiff(data: bytes) -> bool:
@@ -390,7 +411,9 @@ def decode_image(
             f"of {max_pixels} (raise --max-pixels to accept it)",
         )
     if _is_tiff(data):
-        return _decode_tiff(data, name, max_pixels)
+        decoded = _decode_tiff(data, name, max_pixels)
+        if decoded is not None:
+            return decoded
     _check_complete(data, name)
     buf = np.frombuffer(data, dtype=np.uint8)
     flags = cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION
@@ -452,8 +475,8 @@ def encode_image(
     source : bytes, optional
         The bytes of the image this one replaces (an augmented copy of it). For TIFF output
         from a TIFF source, the source's layout (planar or interleaved, one page per band),
-        photometric interpretation, deflate compression, resolution and the tags of
-        :data:`KEPT_TIFF_TAGS` are written back.
+        photometric interpretation, compression (a compressed source gives lossless deflate),
+        resolution and the tags of :data:`KEPT_TIFF_TAGS` are written back.
     keep_georeference : bool
         With ``False`` the tags of :data:`GEOREFERENCE_TAGS` are not copied (the pixel grid moved;
         the coordinate system keys 34735-34737 are still kept).
@@ -531,7 +554,7 @@ def _source_tiff_settings(source: bytes | None, keep_georeference: bool) -> dict
                 "per_page": len(series.shape) == 3 and len(series.pages) > 1,
                 "planar": int(page.planarconfig) == 2,
                 "rgb": int(page.photometric) == 2,
-                "deflate": int(page.compression) in (8, 32946),
+                "compressed": int(page.compression) != 1,
                 "description": _plain_description(page.description),
                 "software": tags[305].value if 305 in tags else None,
                 "extratags": extratags,
@@ -564,7 +587,7 @@ def _encode_tiff(image: np.ndarray, source: bytes | None, keep_georeference: boo
     rgb = rgb_ok and settings.get("rgb", not settings)
     kwargs: dict[str, Any] = {
         "photometric": "rgb" if rgb else "minisblack",
-        "compression": "zlib" if settings.get("deflate") else None,
+        "compression": "zlib" if settings.get("compressed") else None,  # lossless, built in
         "description": settings.get("description"),
         "software": settings.get("software"),
         "metadata": None,  # no tifffile JSON description: the source's is kept instead
