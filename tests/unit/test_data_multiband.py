@@ -323,3 +323,14 @@ def test_lzw_tiff_of_13_bands_without_imagecodecs_names_the_package(monkeypatch)
     with pytest.raises(ImageError) as err:
         decode_image(lzw, "lzw.tif")
     assert err.value.reason == "unsupported_image" and "imagecodecs" in str(err.value)
+
+
+def test_validate_warns_that_uint16_items_are_readable_but_not_augmented_yet(tmp_path):
+    from synthaug.data.validate import validate_dataset
+
+    _write(tmp_path / "d" / "ms16.tif", encode_image(_bands(np.uint16, 13), ".tif"))
+    _write(tmp_path / "d" / "ms8.tif", encode_image(_bands(np.uint8, 13), ".tif"))
+    report = validate_dataset(tmp_path / "d")
+    assert report.n_ok == 2
+    warned = [(i.key, i.severity) for i in report.issues if i.reason == "unsupported_image"]
+    assert warned == [("ms16.tif", "warning")]  # 13 uint8 bands pass many transforms already

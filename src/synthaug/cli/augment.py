@@ -237,17 +237,6 @@ def _draw(sample, names: list[str], min_side: int = 192):
     return draw_sample(sample.copy(box_labels=names or None))
 
 
-def _engine_takes(image) -> bool:
-    """Whether the augmentation engine is meant to take this image today (uint8 or float32 in
-    [0, 1], 1-4 channels; issue 24 part 1 widens it): a failure outside that is expected."""
-    import numpy as np
-
-    bands = 1 if image.ndim == 2 else image.shape[2]
-    if bands > 4 or image.dtype not in (np.uint8, np.float32):
-        return False
-    return image.dtype == np.uint8 or (0.0 <= float(image.min()) and float(image.max()) <= 1.0)
-
-
 @app.command()
 def preview(
     source: Path = typer.Argument(..., help="An image file or a dataset folder."),
@@ -271,7 +260,7 @@ def preview(
     from synthaug.augment.sample import Sample
     from synthaug.data.display import BandView, parse_bands
     from synthaug.data.formats import load_item, object_names, open_dataset
-    from synthaug.data.images import atomic_write_bytes, encode_image, read_image
+    from synthaug.data.images import atomic_write_bytes, encode_image, engine_gap, read_image
     from synthaug.engine.job import build_pipeline
     from synthaug.seeding import item_rng
 
@@ -302,7 +291,7 @@ def preview(
                 try:
                     aug = pipe(sample, seed=rng)
                 except Exception:
-                    if _engine_takes(sample.image):
+                    if engine_gap(sample.image) is None:
                         raise
                     on_display = True
                     console.print(

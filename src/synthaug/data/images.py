@@ -54,6 +54,7 @@ __all__ = [
     "apply_exif_orientation",
     "decode_image",
     "encode_image",
+    "engine_gap",
     "exif_orientation",
     "header_size",
     "read_image",
@@ -436,6 +437,40 @@ def decode_image(
     elif image.ndim == 3 and image.shape[2] == 4:
         image = cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA)
     return np.ascontiguousarray(image)
+
+
+#: Pixel types the augmentation engine takes today (issue 24 part 1 widens this), float32 in
+#: [0, 1] only; channels beyond :data:`ENGINE_MAX_CHANNELS` only in some of its transforms.
+ENGINE_DTYPES = (np.dtype(np.uint8), np.dtype(np.float32))
+ENGINE_MAX_CHANNELS = 4
+
+
+def engine_gap(image: np.ndarray, count_bands: bool = True) -> str | None:
+    """Why the augmentation engine may not take ``image`` yet, or ``None`` if it is meant to.
+
+    Readers take more than the engine does (``uint16``, float32 in any range, any number of
+    bands); a job, ``validate`` and ``preview`` use this to explain a refusal by dtype and
+    bands instead of passing on a bare kernel error. With ``count_bands=False`` only the pixel
+    type and range count (more than 4 bands already pass many transforms).
+
+    Examples
+    --------
+    >>> engine_gap(np.zeros((2, 2, 13), np.uint16)).split(":")[0]
+    'uint16 image with 13 band(s)'
+    >>> engine_gap(np.zeros((2, 2, 3), np.uint8)) is None
+    True
+    """
+    bands = 1 if image.ndim == 2 else image.shape[2]
+    outside = image.dtype not in ENGINE_DTYPES or (count_bands and bands > ENGINE_MAX_CHANNELS)
+    if not outside and image.dtype == np.float32 and image.size:
+        with np.errstate(invalid="ignore"):
+            outside = not (float(np.nanmin(image)) >= 0.0 and float(np.nanmax(image)) <= 1.0)
+    if not outside:
+        return None
+    return (
+        f"{image.dtype} image with {bands} band(s): the augmentation pipeline does not take it "
+        "yet (it takes uint8, or float32 in [0, 1], with 1 to 4 channels; issue 24 part 1)"
+    )
 
 
 def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:

@@ -32,7 +32,13 @@ from synthaug.augment.compose import Compose
 from synthaug.augment.serialize import from_dict
 from synthaug.data.dataset import Dataset, Item, ItemError, augmented_key
 from synthaug.data.formats import FORMATS, load_item, open_dataset
-from synthaug.data.images import DEFAULT_MAX_PIXELS, TMP_PREFIX, atomic_write_bytes, encode_image
+from synthaug.data.images import (
+    DEFAULT_MAX_PIXELS,
+    TMP_PREFIX,
+    atomic_write_bytes,
+    encode_image,
+    engine_gap,
+)
 from synthaug.engine.lock import JobLock, acquire_lock
 from synthaug.engine.manifest import Manifest
 from synthaug.errors import ConfigError, DataError
@@ -288,27 +294,14 @@ def _as_source_dtype(image: np.ndarray, source_dtype: np.dtype) -> np.ndarray:
     )
 
 
-#: What the augmentation engine accepts today (issue 24 part 1 widens it).
-_ENGINE_DTYPES = (np.dtype(np.uint8), np.dtype(np.float32))
-_ENGINE_MAX_CHANNELS = 4
-
-
 def _engine_refusal(item: Item, image: np.ndarray, exc: Exception) -> ItemError | None:
     """``unsupported_image`` naming dtype and bands when the pipeline failed on an image outside
     what the engine takes today; ``None`` when the image was within it (a real pipeline error).
     """
-    bands = 1 if image.ndim == 2 else image.shape[2]
-    outside = image.dtype not in _ENGINE_DTYPES or bands > _ENGINE_MAX_CHANNELS
-    if image.dtype == np.float32 and image.size:
-        outside = outside or not (0.0 <= float(image.min()) and float(image.max()) <= 1.0)
-    if not outside:
+    gap = engine_gap(image)
+    if gap is None:
         return None
-    return ItemError(
-        "unsupported_image",
-        f"{item.key}: {image.dtype} image with {bands} band(s): the augmentation pipeline does "
-        "not take it yet (it takes uint8, or float32 in [0, 1], with 1 to 4 channels; issue 24 "
-        f"part 1); {type(exc).__name__}: {exc}"[:400],
-    )
+    return ItemError("unsupported_image", f"{item.key}: {gap}; {type(exc).__name__}: {exc}"[:400])
 
 
 def _grid_kept(sample: Any, out: Any) -> bool:
