@@ -290,7 +290,7 @@ def _as_source_dtype(image: np.ndarray, source_dtype: np.dtype) -> np.ndarray:
     raise ItemError(
         "pipeline_error",
         f"the pipeline returned {image.dtype} pixels for a {source_dtype} image; offline "
-        f"augmentation writes each image in its own pixel type (leave Normalize to training time)",
+        "augmentation writes each image in its own pixel type (leave Normalize to training time)",
     )
 
 
