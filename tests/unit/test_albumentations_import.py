@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -22,6 +23,9 @@ EXPECTED = np.load(FIXTURE / "expected.npz")
 # transforms whose keypoints we move with the pixel they mark, where Albumentations scales the
 # coordinate (x' = x * s); see the module docstring of albumentations_import
 RESIZING = {"resize_linear", "resize_nearest_up", "longest_max_size", "flip_crop_resize"}
+# nearest-neighbour resizes read the pixel under each mapped centre (cv2.INTER_NEAREST_EXACT),
+# so masks, keypoints and image agree; Albumentations' cv2.INTER_NEAREST reads half a pixel off
+NEAREST_EXACT = {"resize_nearest_up"}
 
 
 def _run(name: str):
@@ -46,6 +50,11 @@ def test_deterministic_transforms_give_albumentations_pixels(name):
     assert out.image.shape == expected.shape and out.image.dtype == expected.dtype
     if expected.dtype == np.float32:
         assert np.allclose(out.image, expected, atol=1e-5)
+    elif name in NEAREST_EXACT:
+        exact = cv2.resize(
+            EXPECTED["input/image"], expected.shape[1::-1], interpolation=cv2.INTER_NEAREST_EXACT
+        )
+        assert np.array_equal(out.image, exact) and not np.array_equal(out.image, expected)
     else:
         assert np.array_equal(out.image, expected)
 

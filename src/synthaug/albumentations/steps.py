@@ -26,6 +26,8 @@ from synthaug.augment import (
     Sample,
     Transform,
 )
+from synthaug.augment.params import MAX_COUNT, MAX_SIDE, Choice, Int, Kind, Optional, Range, Real
+from synthaug.augment.transforms.geometric import RESAMPLING
 from synthaug.errors import ConfigError, InvalidInputError
 
 __all__ = [
@@ -47,6 +49,39 @@ __all__ = [
 _DTYPE_MAX = {"uint8": 255.0, "uint16": 65535.0, "float32": 1.0}
 
 
+class _Function(Kind):
+    """A Python callable or None (``Lambda`` only; never part of a saved pipeline)."""
+
+    def expected(self) -> str:
+        """In words."""
+        return "a function or None"
+
+    def normalise(self, value: Any) -> Any:
+        """The callable itself."""
+        if value is not None and not callable(value):
+            raise ValueError(value)
+        return value
+
+
+class _Label(Kind):
+    """A free-text name or None (``Lambda.name``)."""
+
+    def expected(self) -> str:
+        """In words."""
+        return "a string or None"
+
+    def normalise(self, value: Any) -> Any:
+        """The string itself."""
+        if value is not None and not isinstance(value, str):
+            raise ValueError(value)
+        return value
+
+
+_MAX_VALUE = Optional(Real(1e-6, 1e12, doc="the value that maps to 1.0; None: the dtype's maximum"))
+_LIMIT = Range(-1e6, 1e6, doc="a range of values, as the Albumentations layer checked it")
+_PX_RANGE = Range(0, MAX_SIDE, doc="a range of pixels")
+
+
 class NoOpStep(ImageOnlyTransform):
     """Leaves every target unchanged (Albumentations' ``NoOp``)."""
 
@@ -57,6 +92,8 @@ class NoOpStep(ImageOnlyTransform):
 
 class ToFloatStep(ImageOnlyTransform):
     """``image / max_value`` as float32; ``max_value=None`` uses the dtype's maximum."""
+
+    parameters = {"max_value": _MAX_VALUE}
 
     def __init__(self, max_value: float | None = None, p: float = 1.0) -> None:
         super().__init__(p)
@@ -72,6 +109,8 @@ class ToFloatStep(ImageOnlyTransform):
 
 class FromFloatStep(ImageOnlyTransform):
     """``rint(image * max_value)`` clipped into ``dtype``; the inverse of :class:`ToFloatStep`."""
+
+    parameters = {"dtype": Choice(("uint8",), doc="output dtype"), "max_value": _MAX_VALUE}
 
     def __init__(self, dtype: str = "uint8", max_value: float | None = None, p: float = 1.0):
         super().__init__(p)
@@ -99,6 +138,11 @@ class LambdaStep(Transform):
     """
 
     targets = ("image", "masks")
+    parameters = {
+        "image": _Function(saved=False),
+        "mask": _Function(saved=False),
+        "name": _Label(),
+    }
 
     def __init__(
         self,
@@ -132,6 +176,7 @@ class SafeRotateStep(MatrixTransform):
     """
 
     fusable = True
+    parameters = {**RESAMPLING, "limit": Range(-360, 360, doc="angle range in degrees")}
 
     def __init__(
         self,
@@ -181,6 +226,13 @@ class PixelHolesStep(Transform):
     """
 
     targets = ("image", "masks")
+    parameters = {
+        "n_holes": Range(0, MAX_COUNT, doc="number of holes"),
+        "hole_height_px": _PX_RANGE,
+        "hole_width_px": _PX_RANGE,
+        "fill": RESAMPLING["fill"],
+        "fill_mask": Optional(Int(0, 65535, doc="mask value in holes; None leaves masks")),
+    }
 
     def __init__(
         self,
@@ -229,6 +281,8 @@ class HueSaturationValueStep(ImageOnlyTransform):
     pixels with no saturation keep none. Float images are shifted at 8 bits and scaled back, and
     a grayscale image takes the value shift only, as in Albumentations 2.0.8.
     """
+
+    parameters = {"hue_shift_limit": _LIMIT, "sat_shift_limit": _LIMIT, "val_shift_limit": _LIMIT}
 
     def __init__(
         self,
@@ -374,8 +428,7 @@ class TruncatedRandomScaleStep(RandomScale):
         lo, hi = self.scale_limit
         s = 1.0 + lo + (hi - lo) * rng.random()
         h, w = sample.image.shape[:2]
-        params["size"] = (max(1, int(h * s)), max(1, int(w * s)))
-        return params
+        return params.replace(size=(max(1, int(h * s)), max(1, int(w * s))))
 
 
 class BrightnessContrastStep(ImageOnlyTransform):
@@ -389,6 +442,7 @@ class BrightnessContrastStep(ImageOnlyTransform):
     """
 
     by_max = True
+    parameters = {"brightness_limit": _LIMIT, "contrast_limit": _LIMIT}
 
     def __init__(
         self,
@@ -451,6 +505,8 @@ class GammaStep(ImageOnlyTransform):
     levels, as Albumentations 2.0.8 does; float images are raised to the power directly.
     """
 
+    parameters = {"gamma_limit": Range(0, 1e6, doc="gamma range in percent")}
+
     def __init__(self, gamma_limit: tuple[float, float] = (80, 120), p: float = 0.5) -> None:
         super().__init__(p)
         lo, hi = gamma_limit
@@ -490,5 +546,5 @@ class SunFlareStep(RandomSunFlare):
         """synthaug's draw, with the source radius in pixels."""
         params = super().sample_params(rng, sample)
         if "radius" in params:
-            params["radius"] = float(self.src_radius_px)
+            return params.replace(radius=float(self.src_radius_px))
         return params
