@@ -53,11 +53,16 @@ def test_audit_writes_json_and_html_and_flags_the_vertical_flip(tmp_path, digits
     rows = {t["name"]: t for t in report["transforms"]}
     assert report["seed"] == 3 and report["n_val"] == 270
     assert not rows["Rotate"]["flagged"] and rows["Rotate"]["max_safe_magnitude"] == 1.0
-    assert rows["VerticalFlip"]["flagged"]
+    assert rows["Rotate"]["category"] == "safe"
+    assert rows["VerticalFlip"]["flagged"] and rows["VerticalFlip"]["category"] == "changes labels"
+    assert any(f.startswith("class swap: swaps 2 and 5") for f in rows["VerticalFlip"]["flags"])
+    test = rows["VerticalFlip"]["magnitudes"][0]["test"]
+    assert test["significant"] and test["p_value"] < 0.001 and test["n_trials"] > 200
+    assert report["noise_floor"]["rates"]["identity pass"] == 0.0
     assert [m["magnitude"] for m in rows["Rotate"]["magnitudes"]] == [0.0, 0.5, 1.0]
     page = (out / "index.html").read_text()
-    assert "data:image/png;base64," in page and "VerticalFlip" in page
-    assert "UNSAFE" in res.output
+    assert "data:image/png;base64," in page and "VerticalFlip" in page and "Noise floor" in page
+    assert "UNSAFE" in res.output and "noise floor" in res.output
     assert sorted(p.name for p in out.iterdir()) == ["audit.json", "index.html"]
 
 

@@ -47,8 +47,8 @@ def _print_table(result) -> None:
         finding = t.error or (("UNSAFE: " if t.flagged else "") + t.category)
         safe = "-" if t.max_safe_magnitude is None else f"{t.max_safe_magnitude:g}"
         one = next((m for m in t.magnitudes if m.magnitude == 1.0), None)
-        clean = "-" if one is None or one.test is None else one.test.describe()
-        again = "-" if one is None or one.retrained_test is None else one.retrained_test.describe()
+        clean = "-" if one is None or one.test is None else one.test.short()
+        again = "-" if one is None or one.retrained_test is None else one.retrained_test.short()
         table.add_row(f"{t.name} {t.path}", f"[{style}]{finding}[/{style}]", clean, again, safe)
     console.print(table)
     if result.floor is not None:

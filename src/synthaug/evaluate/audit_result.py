@@ -107,6 +107,13 @@ class FlipTest:
             f"{100 * self.margin:g} pts, {_p(self.p_value)}"
         )
 
+    def short(self) -> str:
+        """``'17.0% (85/500) vs floor 3.0%, p < 0.001'``."""
+        return (
+            f"{100 * self.rate:.1f}% ({self.n_flipped}/{self.n_trials}) vs floor "
+            f"{100 * self.floor:.1f}%, {_p(self.p_value)}"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form with the rates."""
         return to_plain({**asdict(self), "rate": self.rate, "floor": self.floor})

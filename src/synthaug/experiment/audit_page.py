@@ -109,7 +109,7 @@ def _test_cell(test: FlipTest | None, what: str) -> str:
     if test is None:
         return f"<span class=note>{escape(what)}</span>"
     cls = "bad" if test.significant else "good"
-    return f"<span class={cls}>{escape(test.describe())}</span>"
+    return f"<span class={cls}>{escape(test.short())}</span>"
 
 
 def _summary_table(result: AuditResult) -> str:
@@ -185,7 +185,7 @@ def _detail(t: TransformAudit, result: AuditResult) -> str:
         items = "".join(f"<li>{escape(f)}</li>" for f in m.flags)
         parts.append(f"<p>At magnitude {mag:g}:</p><ul class=bad>{items}</ul>")
     figs = []
-    if m.flip_counts.sum() > np.trace(m.flip_counts):
+    if m.category != SAFE and m.flip_counts.sum() > np.trace(m.flip_counts):
         matrix = flip_matrix_figure(t, mag, result.class_names)
         figs.append(image_figure(figure_png(matrix, dpi=100), f"flip matrix of {t.name}"))
     if m.retrained_flip_counts is not None:
@@ -240,15 +240,18 @@ def render_audit_page(result: AuditResult, title: str = "Augmentation audit") ->
         f"{_counts(result)}</p>{floor}"
         "<p class=note>How to read it. Label-flip rate: among held-out images the oracle gets "
         "right, the share whose answer changes after the transform. Each rate is tested against "
-        f"the oracle's noise floor (one-sided two-proportion test of rate &le; floor + "
-        f"{100 * th.margin:g} points, significant at p &lt; {th.alpha:g}). "
+        f"the oracle's noise floor (one-sided two-proportion test of H0: rate &le; floor + "
+        f"{100 * th.margin:g} points, significant at p &lt; {th.alpha:g}; the cells read rate "
+        "(flipped/tested) vs floor, p). "
         "<b>safe</b>: within the floor. Beyond it, a second oracle is trained with the "
         "transform and the test repeated against its own floor: if the flips vanish, the "
         "transform only moved images away from what the first oracle knew, "
         "<b>distribution shift (absorbed by training with it)</b>, not flagged; if they persist, "
         "or the flips swap two classes (6 &harr; 9: the transform maps classes onto each "
-        f"other, each way in &ge; {100 * th.max_class_flip_rate:g}% and &ge; "
-        f"{th.min_class_flips} items), it <b>changes labels</b> and is flagged. Boxes kept "
+        f"other: each way in &ge; {100 * th.min_swap_rate:g}% of the class and &ge; "
+        f"{th.min_class_flips} items, significant against the floor, and at least "
+        f"{100 * th.min_landed_share:g}% of those images land among real images of the other "
+        "class), it <b>changes labels</b> and is flagged. Boxes kept "
         f"&lt; {100 * th.min_box_survival:g}% or visible &lt; {100 * th.min_box_visibility:g}% "
         "are flagged as box loss. Magnitude 1 is the transform as configured, 0 is neutral. "
         "Affinity: accuracy on augmented images over clean accuracy. Diversity: the oracle's "
