@@ -112,7 +112,10 @@ def test_shipped_example_flags_the_unsafe_transforms_only(tmp_path):
     rows = json.loads((out / "audit.json").read_text())["transforms"]
     flagged = {t["path"] for t in rows if t["flagged"]}
     assert flagged == {"transforms[4]", "transforms[5]", "pipeline"}
-    assert any("swaps 6 and 9" in f for f in rows[4]["flags"])
+    assert all(rows[i]["category"] == "safe" for i in range(4))
+    # the full circle: flips persist for an oracle trained with it; the flip: swaps 2 and 5
+    assert any(f.startswith("label flips persist") for f in rows[4]["flags"])
+    assert any(f.startswith("class swap: swaps 2 and 5") for f in rows[5]["flags"])
 
 
 def test_shipped_photo_example_flags_gray_and_passes_the_flip(tmp_path):
