@@ -340,3 +340,25 @@ def test_bad_inputs_name_the_argument():
         audit([DoNothing()], X[0], y, oracle="svc")
     with pytest.raises(ConfigError, match="oracle"):
         audit([DoNothing()], X, y, oracle="forest")
+
+
+def test_known_answer_mirrored_faces_keep_their_label_on_lfw():
+    """scikit-image's lfw_subset: 100 faces and 100 non-faces, 25x25; a mirrored face is a
+    face, so HorizontalFlip must not read as a label change (nor must a 1-px shift)."""
+    skimage_data = pytest.importorskip("skimage.data")
+    torch.set_num_threads(1)
+    X = skimage_data.lfw_subset().astype(np.float32)
+    X = (X - X.min()) / (X.max() - X.min())
+    y = np.r_[np.ones(100), np.zeros(100)].astype(np.int64)
+    result = audit(
+        [A.HorizontalFlip(p=1.0), A.Affine(translate_px=1.0, p=1.0)],
+        X,
+        y,
+        magnitudes=[1.0],
+        include_pipeline=False,
+        class_names={0: "not a face", 1: "face"},
+    )
+    assert result.clean_accuracy >= 0.9
+    for row in result.transforms:
+        assert row.category != "changes labels" and not row.flagged, row.verdict
+        assert row.at(1.0).test.p_value > 0.01
