@@ -144,4 +144,8 @@ def test_shipped_photo_example_flags_gray_and_passes_the_flip(tmp_path):
     assert res.exit_code == 0, res.output
     rows = {t["path"]: t for t in json.loads((out / "audit.json").read_text())["transforms"]}
     assert not rows["transforms[0]"]["flagged"]  # HorizontalFlip
-    assert rows["transforms[4]"]["flagged"]  # ToGray: colour is the class
+    assert rows["transforms[0]"]["category"] == "safe"
+    # ToGray: the clean-trained oracle, which reads colour, is lost; an oracle trained with
+    # grey patches is asked too, and both answers are kept
+    gray = rows["transforms[4]"]["magnitudes"][-1]
+    assert gray["test"]["significant"] and gray["retrained_test"] is not None

@@ -52,9 +52,9 @@ class AuditThresholds:
     ``min_class_flips`` items and its own significant binomial test against the floor; a
     *class swap* (the transform maps two classes onto each other) needs that both ways, a
     rate >= ``min_swap_rate`` each way, and at least ``min_landed_share`` of the flipped
-    images landing among real images of the class they are read as (their nearest real
-    training image, in pixels, is of that class, at most twice as far as held-out real
-    images are from theirs, in the median). The last condition keeps off-distribution images, which a model may assign to
+    images landing among real images of the class they are read as (one of their five
+    nearest real training images, in pixels, is of that class, and the nearest is at most
+    twice as far as held-out real images are from theirs, in the median). The last condition keeps off-distribution images, which a model may assign to
     classes in any pattern, from reading as a swap.
     ``min_affinity`` only words the reading (affinity is reported, never flagged on its own).
     Box thresholds flag box loss.

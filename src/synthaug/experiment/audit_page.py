@@ -21,6 +21,7 @@ from synthaug.experiment.report import (
 __all__ = ["flip_matrix_figure", "flip_rate_figure", "render_audit_page"]
 
 _CLASS = {SAFE: "good", SHIFT: "neutral", CHANGES_LABELS: "bad"}
+_SHORT = {SAFE: "safe", SHIFT: "shift", CHANGES_LABELS: "label change"}
 
 
 def flip_rate_figure(result: AuditResult) -> Any:
@@ -118,14 +119,13 @@ def _summary_table(result: AuditResult) -> str:
         cls = "bad" if t.flagged or t.error else _CLASS.get(t.category, "neutral")
         safe = "-" if t.max_safe_magnitude is None else f"{t.max_safe_magnitude:g}"
         if t.safe_params:
-            safe += (
-                "<br><span class=note>"
-                + escape(", ".join(f"{k}={v}" for k, v in t.safe_params.items()))
-                + "</span>"
+            safe += "".join(
+                f"<br><span class=note>{escape(k)}={escape(v)}</span>"
+                for k, v in t.safe_params.items()
             )
         by_mag = "<br>".join(
-            f"{m.magnitude:g}: {100 * m.flip_rate:.0f}% <span class=note>{escape(m.category)}"
-            "</span>"
+            f"{m.magnitude:g}: {100 * m.flip_rate:.0f}%&nbsp;<span class=note>"
+            f"{escape(_SHORT.get(m.category, m.category))}</span>"
             for m in t.magnitudes
         )
         one = next((m for m in t.magnitudes if m.magnitude == 1.0), None)
@@ -152,7 +152,7 @@ def _summary_table(result: AuditResult) -> str:
         rows.append(
             f"<tr><td>{escape(t.name)}<br><span class=note>{escape(t.path)}</span></td>"
             f"<td class={cls}>{escape(head)}</td><td>{clean}</td><td>{again}</td>"
-            f"<td class=num>{safe}</td><td>{by_mag}</td><td class=num>{aff}</td>"
+            f"<td>{safe}</td><td style='white-space:nowrap'>{by_mag}</td><td class=num>{aff}</td>"
             f"<td class=num>{div}{boxes}</td></tr>"
         )
     return (
