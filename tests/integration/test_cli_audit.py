@@ -118,6 +118,7 @@ def test_shipped_example_flags_the_unsafe_transforms_only(tmp_path):
     assert any(f.startswith("class swap: swaps 2 and 5") for f in rows[5]["flags"])
 
 
+@pytest.mark.slow  # a 32x32 colour CNN oracle plus one retrained oracle per flagged leaf
 def test_shipped_photo_example_flags_gray_and_passes_the_flip(tmp_path):
     import importlib.util
 
