@@ -36,11 +36,11 @@ from scipy import stats
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from datasets import load  # noqa: E402
+from datasets import load
 
-from synthaug.experiment.config import ModelConfig  # noqa: E402
-from synthaug.experiment.models import make_model  # noqa: E402
-from synthaug.experiment.splits import few_shot_split  # noqa: E402
+from synthaug.experiment.config import ModelConfig
+from synthaug.experiment.models import make_model
+from synthaug.experiment.splits import few_shot_split
 
 MODELS = ("default", "logreg", "svm", "ref CNN")
 SIZES = (1, 5, 10, 20, 50)

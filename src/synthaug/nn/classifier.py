@@ -307,7 +307,8 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             if self.early_stopping
             else (np.arange(len(xs)), np.arange(0))
         )
-        if w is not None and float(w[train].sum()) <= 0:  # the split must leave some weight
+        if w is not None and len(val) and min(float(w[train].sum()), float(w[val].sum())) <= 0:
+            # both parts must carry weight
             train, val = np.arange(len(xs)), np.arange(0)
         self.validation_index_ = val
         self.model_ = self.build(xs.shape[1], xs.shape[2:], k)
@@ -323,9 +324,18 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
             x[tt],
             targets[tt],
             None if w is None else w[tt],
-            validation=(x[torch.from_numpy(val)], targets[torch.from_numpy(val)]) if len(val) else None,
+            validation=self._validation_set(x, targets, w, val),
         )
         return self
+
+    @staticmethod
+    def _validation_set(
+        x: torch.Tensor, t: torch.Tensor, w: torch.Tensor | None, val: np.ndarray
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
+        if not len(val):
+            return None
+        v = torch.from_numpy(val)
+        return x[v], t[v], (torch.ones(len(v)) if w is None else w[v])
 
     def train_loop(
         self,
@@ -333,11 +343,11 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         x: torch.Tensor,
         t: torch.Tensor,
         w: torch.Tensor | None = None,
-        validation: tuple[torch.Tensor, torch.Tensor] | None = None,
+        validation: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
     ) -> int:
         """Mini-batch AdamW (one-cycle schedule) on soft-target cross-entropy.
 
-        Runs ``n_steps_`` steps; with ``validation`` (images, soft targets) it evaluates every
+        Runs ``n_steps_`` steps; with ``validation`` (images, soft targets, weights) it evaluates every
         ``n_steps_ // 20`` steps and restores the best weights (validation accuracy, then
         loss). Returns the step of the weights kept.
         """
@@ -394,11 +404,15 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
         return best_step
 
     @torch.no_grad()
-    def _validate(self, model: nn.Module, xv: torch.Tensor, tv: torch.Tensor) -> tuple[float, float]:
+    def _validate(
+        self, model: nn.Module, xv: torch.Tensor, tv: torch.Tensor, wv: torch.Tensor
+    ) -> tuple[float, float]:
+        """Weighted (accuracy, -cross-entropy) on the held-out images."""
         model.eval()
         logp = torch.log_softmax(model(xv.to(self.device)), 1).cpu()
-        acc = float((logp.argmax(1) == tv.argmax(1)).float().mean())
-        return acc, float((tv * logp).sum(1).mean())  # (accuracy, -cross-entropy)
+        wn = wv / wv.sum().clamp_min(1e-12)
+        acc = float(((logp.argmax(1) == tv.argmax(1)).float() * wn).sum())
+        return acc, float(((tv * logp).sum(1) * wn).sum())
 
     def _check(self) -> None:
         if not hasattr(self, "model_"):
