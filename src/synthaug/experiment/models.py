@@ -55,6 +55,13 @@ def _epochs(cfg: ModelConfig, n_train: int | None) -> int | None:
     return cnn_epochs(cfg, n_train)
 
 
+def _min_steps(cfg: ModelConfig) -> int:
+    """The CNN's floor on steps, except when the config fixes ``max_steps`` (honoured as is)."""
+    from synthaug.nn.classifier import MIN_STEPS
+
+    return 0 if cfg.max_steps is not None else MIN_STEPS
+
+
 def make_model(cfg: ModelConfig, n_classes: int, seed: int, n_train: int | None = None) -> Any:
     """A fresh, unfitted classifier for one run (seeded; nothing shared between runs)."""
     if cfg.kind == "cnn+logreg":
@@ -62,6 +69,7 @@ def make_model(cfg: ModelConfig, n_classes: int, seed: int, n_train: int | None 
 
         return CNNLogRegEnsemble(
             epochs=_epochs(cfg, n_train),
+            min_steps=_min_steps(cfg),
             batch_size=cfg.batch_size,
             lr=cfg.lr,
             width=cfg.width,
@@ -73,6 +81,7 @@ def make_model(cfg: ModelConfig, n_classes: int, seed: int, n_train: int | None 
 
         return CNNClassifier(
             epochs=_epochs(cfg, n_train),
+            min_steps=_min_steps(cfg),
             batch_size=cfg.batch_size,
             lr=cfg.lr,
             width=cfg.width,
