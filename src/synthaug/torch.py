@@ -5,8 +5,11 @@ augmented with the seed ``(seed, epoch, index)``, so a batch is byte-identical w
 number of DataLoader workers or the order items are fetched in, and differs from epoch to
 epoch once :meth:`AugmentedDataset.set_epoch` is called (as with a ``DistributedSampler``).
 
-With ``persistent_workers=True`` the workers keep the dataset copy they started with, so
-``set_epoch`` does not reach them; leave it False (the default) or recreate the loader.
+The epoch lives in a one-element shared-memory tensor, so ``set_epoch`` also reaches
+DataLoader workers started with ``persistent_workers=True`` (they keep the dataset copy they
+started with; the shared tensor is the one thing that copy shares with the main process). Call
+``set_epoch`` before ``iter(loader)``: a loader sends its workers no index of the new epoch
+before that.
 
 Examples
 --------
@@ -165,13 +168,23 @@ class AugmentedDataset(Dataset):
         self.pipeline = pipeline
         self.seed = int(seed)
         self.output = output
-        self.epoch = 0
+        # shared with every worker process, persistent ones included (see the module doc)
+        self._epoch = torch.zeros(1, dtype=torch.int64).share_memory_()
+
+    @property
+    def epoch(self) -> int:
+        """The epoch whose augmentations items are drawn with (see :meth:`set_epoch`)."""
+        return int(self._epoch[0])
 
     def set_epoch(self, epoch: int) -> None:
-        """Select the epoch whose augmentations the next iterator draws."""
-        if not isinstance(epoch, (int, np.integer)) or epoch < 0:
+        """Select the epoch whose augmentations the next iterator draws.
+
+        Reaches worker processes too, including persistent ones: call it before
+        ``iter(loader)`` for the epoch.
+        """
+        if not isinstance(epoch, (int, np.integer)) or isinstance(epoch, bool) or epoch < 0:
             raise InvalidInputError(f"set_epoch: expected an integer >= 0, got {epoch!r}")
-        self.epoch = int(epoch)
+        self._epoch[0] = int(epoch)
 
     def __len__(self) -> int:
         return len(self.base)
@@ -179,5 +192,6 @@ class AugmentedDataset(Dataset):
     def __getitem__(self, index: int) -> Any:
         sample = as_sample(self.base[index])
         if self.pipeline is not None:
-            sample = self.pipeline(sample, seed=(self.seed, self.epoch, int(index)))
+            epoch = int(self._epoch[0])
+            sample = self.pipeline(sample, seed=(self.seed, epoch, int(index)))
         return sample if self.output is None else self.output(sample)

@@ -120,7 +120,11 @@ def _expected_files(dst: Path, fmt: str, n_ok_keys: list[str], copies: int) -> s
             if fmt == "voc":
                 out.add(f"Annotations/{Path(stem).name}_aug{k}.xml")
     out.add("errors.jsonl")
-    out |= {"coco": {"annotations/instances.json"}, "yolo": {"classes.txt"}}.get(fmt, set())
+    out |= {
+        "coco": {"annotations/instances.json"},
+        "yolo": {"classes.txt"},
+        "voc": {"ImageSets/Main/trainval.txt"},
+    }.get(fmt, set())
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -22,6 +23,9 @@ EXPECTED = np.load(FIXTURE / "expected.npz")
 # transforms whose keypoints we move with the pixel they mark, where Albumentations scales the
 # coordinate (x' = x * s); see the module docstring of albumentations_import
 RESIZING = {"resize_linear", "resize_nearest_up", "longest_max_size", "flip_crop_resize"}
+# nearest-neighbour resizes read the pixel under each mapped centre (cv2.INTER_NEAREST_EXACT),
+# so masks, keypoints and image agree; Albumentations' cv2.INTER_NEAREST reads half a pixel off
+NEAREST_EXACT = {"resize_nearest_up"}
 
 
 def _run(name: str):
@@ -46,6 +50,11 @@ def test_deterministic_transforms_give_albumentations_pixels(name):
     assert out.image.shape == expected.shape and out.image.dtype == expected.dtype
     if expected.dtype == np.float32:
         assert np.allclose(out.image, expected, atol=1e-5)
+    elif name in NEAREST_EXACT:
+        exact = cv2.resize(
+            EXPECTED["input/image"], expected.shape[1::-1], interpolation=cv2.INTER_NEAREST_EXACT
+        )
+        assert np.array_equal(out.image, exact) and not np.array_equal(out.image, expected)
     else:
         assert np.array_equal(out.image, expected)
 
@@ -164,3 +173,19 @@ def test_saved_json_and_yaml_files_load(tmp_path):
 def test_a_missing_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="cannot read"):
         A.from_albumentations(tmp_path / "nope.json")
+
+
+def test_settings_only_the_call_convention_applies_are_refused_not_dropped():
+    d = {
+        "__class_fullname__": "Compose",
+        "p": 1.0,
+        "transforms": [{"__class_fullname__": "HorizontalFlip", "p": 0.5}],
+        "bbox_params": {"format": "pascal_voc", "min_width": 4.0, "clip": True},
+        "keypoint_params": {"format": "yx"},
+        "additional_targets": {"image2": "image"},
+    }
+    with pytest.raises(ConfigError) as err:
+        A.from_albumentations(d)
+    msg = str(err.value)
+    for key in ("min_width=4.0", "clip=True", "format='yx'", "additional_targets"):
+        assert key in msg

@@ -109,15 +109,19 @@ def test_keypoints_outside_are_removed_or_kept_by_option():
 def test_boxes_from_masks_gives_the_tight_box_after_rotation():
     m = np.zeros((61, 61), np.uint8)
     cv2.circle(m, (30, 30), 12, 1, -1)
-    loose = A.Compose([A.Rotate(limit=(45, 45), p=1)])(
+    loose = A.Compose([A.Rotate(limit=(45, 45), p=1)], boxes_from_masks=False)(
         image=img(61, 61), masks=[m], boxes=[[18, 18, 43, 43]]
     )
     tight = A.Compose([A.Rotate(limit=(45, 45), p=1)], boxes_from_masks=True)(
         image=img(61, 61), masks=[m], boxes=[[18, 18, 43, 43]]
     )
+    default = A.Compose([A.Rotate(limit=(45, 45), p=1)])(
+        image=img(61, 61), masks=[m], boxes=[[18, 18, 43, 43]]
+    )
     w_loose = loose.boxes[0, 2] - loose.boxes[0, 0]
     w_tight = tight.boxes[0, 2] - tight.boxes[0, 0]
     assert w_tight <= 26 < w_loose
+    assert np.array_equal(default.boxes, tight.boxes)  # one mask per box: instance masks
 
 
 def test_ellipse_box_method_is_tighter_under_rotation():
@@ -346,7 +350,8 @@ def test_config_error_names_location_value_and_expectation(tmp_path):
     with pytest.raises(ConfigError) as exc:
         A.load(p)
     assert str(exc.value) == (
-        f"{p}: transforms[2] (Rotate).limit: expected a number or a pair of numbers, got 'abc'"
+        f"{p}: transforms[2] (Rotate).limit: expected a number or a pair of numbers in "
+        "[-360, 360] (a number v means (-v, v)), got 'abc'"
     )
 
 

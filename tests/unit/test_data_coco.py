@@ -120,3 +120,88 @@ def test_malformed_bbox_is_a_bad_annotation(tmp_path):
     with pytest.raises(ItemError) as err:
         load_item(ds, ds.items[0])
     assert err.value.reason == "bad_annotation" and "bbox" in str(err.value)
+
+
+def _errors_by_key(ds):
+    return {it.key: it.error[:3] for it in ds.items if it.error is not None}
+
+
+def test_unhashable_ids_become_listed_items_not_a_crash(tmp_path):
+    write_toy_dataset(tmp_path / "src", "coco", n=3)
+
+    def spoil(doc):
+        doc["images"][1]["id"] = [2]
+        doc["annotations"][0]["image_id"] = {"id": 1}
+
+    ds = _edit(tmp_path, spoil)
+    errors = _errors_by_key(ds)
+    assert errors["images/0001.jpg"] == ("bad_annotation", errors["images/0001.jpg"][1], "id")
+    assert errors["annotations[0]"][0] == "bad_annotation"
+    assert "image_id" in errors["annotations[0]"][1]
+    assert load_item(ds, next(it for it in ds.items if it.key == "images/0002.jpg"))
+
+
+def test_duplicate_image_ids_skip_both_images_and_duplicate_annotation_ids_the_later(tmp_path):
+    write_toy_dataset(tmp_path / "src", "coco", n=4)
+
+    def spoil(doc):
+        doc["images"][1]["id"] = doc["images"][0]["id"]
+        doc["annotations"] = [a for a in doc["annotations"] if a["image_id"] != 2]
+        later = next(a for a in doc["annotations"] if a["image_id"] == 4)
+        later["id"] = doc["annotations"][0]["id"]
+
+    errors = _errors_by_key(_edit(tmp_path, spoil))
+    assert {k: v[0] for k, v in errors.items()} == {
+        "images/0000.jpg": "duplicate_id",
+        "images/0001.jpg": "duplicate_id",
+        "images/0003.jpg": "duplicate_id",
+    }
+
+
+def test_unknown_category_skips_its_image_with_the_field_named(tmp_path):
+    write_toy_dataset(tmp_path / "src", "coco", n=2)
+
+    def spoil(doc):
+        doc["annotations"][-1]["category_id"] = 77
+
+    errors = _errors_by_key(_edit(tmp_path, spoil))
+    ((key, (reason, message, field)),) = errors.items()
+    assert (key, reason, field) == ("images/0001.jpg", "unknown_category", "category_id")
+    assert "77" in message
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("keypoints", ["1", "2", "2"]),
+        ("keypoints", [[1, 2], [3]]),
+        ("keypoints", [1, 2, 5]),
+        ("segmentation", [["1", "2", "3", "4", "5", "6"]]),
+        ("segmentation", [[1, 2, True, 4, 5, 6]]),
+        ("segmentation", {"size": ["48", "48"], "counts": [2304]}),
+        ("segmentation", {"size": 48, "counts": [2304]}),
+        ("segmentation", {"size": [48, 48], "counts": [1.5, 2302.5]}),
+        ("bbox", [1, 2, 3, float("inf")]),
+        ("bbox", [1, 2, -3, 4]),
+        ("iscrowd", 2),
+    ],
+)
+def test_malformed_values_are_bad_annotations_naming_the_field(tmp_path, field, value):
+    write_toy_dataset(tmp_path / "src", "coco", n=1)
+
+    def spoil(doc):
+        doc["annotations"][0][field] = value
+
+    ds = _edit(tmp_path, spoil)
+    with pytest.raises(ItemError) as err:
+        load_item(ds, ds.items[0])
+    assert err.value.reason == "bad_annotation" and err.value.field.startswith(field)
+
+
+def test_unparseable_json_is_one_dataset_error(tmp_path):
+    from synthaug.errors import DataError
+
+    write_toy_dataset(tmp_path / "src", "coco", n=1)
+    (tmp_path / "src" / "annotations" / "instances.json").write_text('{"images": [')
+    with pytest.raises(DataError, match=r"instances.json: not valid JSON: .* line 1"):
+        open_dataset(tmp_path / "src")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from synthaug.data.dataset import ItemError
@@ -66,3 +68,99 @@ def test_box_beyond_the_image_is_out_of_range(tmp_path):
     with pytest.raises(ItemError) as err:
         load_item(ds, ds.items[0])
     assert err.value.reason == "box_out_of_range"
+
+
+def test_source_and_unknown_tags_are_kept_and_path_is_dropped(tmp_path):
+    write_toy_dataset(tmp_path / "src", "voc", n=1)
+    xml_path = tmp_path / "src" / "Annotations" / "0000.xml"
+    text = xml_path.read_text()
+    text = text.replace(
+        "<annotation>",
+        "<annotation><path>/home/me/0000.jpg</path>"
+        "<source><database>The VOC2007 Database</database><flickrid>42</flickrid></source>"
+        "<owner><name>me</name></owner>",
+        1,
+    ).replace("<bndbox>", "<attributes><colour>red</colour></attributes><bndbox>", 1)
+    xml_path.write_text(text)
+    ds = open_dataset(tmp_path / "src")
+    sample, _ = load_item(ds, ds.items[0])
+    rec = VocFormat().record(sample, ds.info, ds.items[0])
+    out = voc_xml({**rec, "filename": "0000_aug0.jpg"}).decode()
+    assert "<database>The VOC2007 Database</database>" in out and "<flickrid>42</flickrid>" in out
+    assert "<owner>" in out and "<colour>red</colour>" in out
+    assert "<path>" not in out
+
+    def squeeze(parts):
+        return [re.sub(r">\s+<", "><", p) for p in parts]
+
+    again = parse_voc_xml(out.encode(), "out.xml")
+    assert squeeze(again["extra"]) == squeeze(parse_voc_xml(text.encode(), "in.xml")["extra"])
+
+
+def test_imagesets_main_lists_map_to_the_outputs(tmp_path):
+    write_toy_dataset(tmp_path / "src", "voc", n=4)
+    sets = tmp_path / "src" / "ImageSets" / "Main"
+    sets.mkdir(parents=True)
+    (sets / "train.txt").write_text("0000\n0001\n0002\n")
+    (sets / "val.txt").write_text("0003\n")
+    (sets / "circle_train.txt").write_text("0000  1\n0001 -1\n")  # per class: not a split
+    ds = open_dataset(tmp_path / "src")
+    assert sorted(ds.info["splits"]) == ["train", "val"]
+    fmt, records = VocFormat(), []
+    for item in ds.items:
+        sample, _ = load_item(ds, item)
+        key = item.key.replace(".jpg", "_aug0.jpg")
+        records.append((key, fmt.record(sample, ds.info, item)))
+    written = fmt.finish(tmp_path / "dst", records[1:], ds.info)  # item 0000 was skipped
+    assert written == ["ImageSets/Main/train.txt", "ImageSets/Main/val.txt"]
+    main = tmp_path / "dst" / "ImageSets" / "Main"
+    assert (main / "train.txt").read_text() == "0001_aug0\n0002_aug0\n"
+    assert (main / "val.txt").read_text() == "0003_aug0\n"
+
+
+def test_without_split_lists_trainval_lists_every_output(tmp_path):
+    write_toy_dataset(tmp_path / "src", "voc", n=2)
+    ds = open_dataset(tmp_path / "src")
+    fmt = VocFormat()
+    recs = [(it.key, fmt.record(load_item(ds, it)[0], ds.info, it)) for it in ds.items]
+    assert fmt.finish(tmp_path / "dst", recs, ds.info) == ["ImageSets/Main/trainval.txt"]
+    assert (tmp_path / "dst/ImageSets/Main/trainval.txt").read_text() == "0000\n0001\n"
+
+
+def test_same_stem_images_make_their_xml_an_ambiguous_listed_item(tmp_path):
+    write_toy_dataset(tmp_path / "src", "voc", n=2)
+    jpg = tmp_path / "src" / "JPEGImages" / "0001.jpg"
+    (tmp_path / "src" / "JPEGImages" / "0001.png").write_bytes(jpg.read_bytes())
+    ds = open_dataset(tmp_path / "src")
+    bad = [it for it in ds.items if it.error is not None]
+    assert [(it.key, it.error[0]) for it in bad] == [("Annotations/0001.xml", "same_stem")]
+    assert "0001.jpg and 0001.png" in bad[0].error[1]
+
+
+@pytest.mark.parametrize("width", ["1e400", "nan", "-3", "2.5", "abc"])
+def test_size_that_is_not_a_positive_integer_is_a_bad_annotation(tmp_path, width):
+    write_toy_dataset(tmp_path / "src", "voc", n=1)
+    xml = tmp_path / "src" / "Annotations" / "0000.xml"
+    xml.write_text(xml.read_text().replace("<width>48</width>", f"<width>{width}</width>"))
+    ds = open_dataset(tmp_path / "src")
+    with pytest.raises(ItemError) as err:
+        load_item(ds, ds.items[0])
+    assert err.value.reason == "bad_annotation" and "width" in err.value.field
+
+
+def test_box_cut_by_the_pipeline_is_marked_truncated(tmp_path):
+    from synthaug.augment import Compose, Crop
+
+    write_toy_dataset(tmp_path / "src", "voc", n=1)
+    ds = open_dataset(tmp_path / "src")
+    sample, _ = load_item(ds, ds.items[0])
+    fmt = VocFormat()
+    assert all(
+        o.get("truncated") is None for o in fmt.record(sample, ds.info, ds.items[0])["objects"]
+    )
+    x0, y0, x1, y1 = sample.boxes[0]
+    cx = int((x0 + x1) / 2)  # a crop whose right edge runs through the first box
+    cut = Compose([Crop(0, 0, cx, sample.height)])(sample)
+    objs = fmt.record(cut, ds.info, ds.items[0])["objects"]
+    first = next(o for o in objs if o["bbox"][2] == cx)
+    assert first["truncated"] == "1"

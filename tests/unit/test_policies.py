@@ -109,7 +109,7 @@ def test_augmix_with_zero_mixing_weight_returns_the_input():
     t = A.AugMix()
     image = img()
     params = t.sample_params(np.random.default_rng(0), A.Sample(image))
-    params["m"] = 0.0
+    params = params.replace(m=0.0)  # drawn parameters are frozen
     assert np.array_equal(t.apply_image(image, params), image)
 
 

@@ -63,6 +63,40 @@ def test_set_epoch_changes_augmentations_and_returning_to_an_epoch_repeats_them(
     assert torch.equal(ds[3]["image"], first)
 
 
+@pytest.mark.parametrize("context", ["fork", "spawn"])
+def test_set_epoch_reaches_persistent_workers(context):
+    """Persistent workers keep their dataset copy; the epoch must still reach them.
+
+    Each epoch's batches from two persistent workers equal the in-process (0 worker) batches
+    of that epoch, and epochs 0 and 1 differ.
+    """
+    ds = AugmentedDataset(base(8), pipeline(), seed=3)
+    loader = DataLoader(
+        ds,
+        batch_size=4,
+        num_workers=2,
+        persistent_workers=True,
+        multiprocessing_context=context,
+        collate_fn=collate_samples,
+    )
+    seen = []
+    for epoch in (0, 1, 2):
+        ds.set_epoch(epoch)
+        got = [b["image"] for b in loader]
+        expected = [b["image"] for b in batches(ds, 0)]
+        assert all(torch.equal(a, b) for a, b in zip(got, expected, strict=True)), epoch
+        seen.append(torch.cat(got))
+    assert not torch.equal(seen[0], seen[1])
+    assert not torch.equal(seen[1], seen[2])
+
+
+def test_set_epoch_refuses_a_bool_or_negative_epoch():
+    ds = AugmentedDataset(base(2), pipeline(), seed=3)
+    for bad in (True, -1, 1.5):
+        with pytest.raises(InvalidInputError, match="set_epoch"):
+            ds.set_epoch(bad)
+
+
 def test_items_differ_from_each_other_within_an_epoch():
     same = [base(1)[0]] * 6
     ds = AugmentedDataset(same, pipeline(), seed=1)

@@ -1,8 +1,9 @@
 """The transform catalogue, generated from the registry: ``docs/transforms.md`` and thumbnails.
 
 Run ``python -m synthaug.augment.catalog docs/transforms.md`` (``make docs`` does). For each
-registered transform it writes its name, the targets it changes, its parameters with their
-defaults, the first line of its docstring, and a thumbnail (JPEG, 96 px high) of the transform
+registered transform it writes its name, the targets it changes, its declared parameters
+(default, allowed values and meaning, read from :mod:`synthaug.augment.params`), the fields of
+its drawn-parameter record, the first line of its docstring, and a thumbnail (JPEG, 96 px high) of the transform
 applied with seed 0 to a small bundled photo (scikit-image's ``chelsea``) carrying one box
 and one keypoint, drawn on geometric transforms' thumbnails. Output is deterministic.
 """
@@ -19,6 +20,7 @@ import cv2
 import numpy as np
 
 from synthaug import augment as A
+from synthaug.augment import params as P
 from synthaug.augment.compose import BaseCompose
 from synthaug.augment.draw import draw_sample
 
@@ -50,14 +52,19 @@ def _first_line(cls: type) -> str:
     return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
-def _parameters(cls: type) -> list[tuple[str, str]]:
-    out = []
-    for name, prm in inspect.signature(cls.__init__).parameters.items():
-        if name in ("self", "always_apply") or prm.kind in (prm.VAR_POSITIONAL, prm.VAR_KEYWORD):
-            continue
-        default = "required" if prm.default is inspect.Parameter.empty else repr(prm.default)
-        out.append((name, default))
-    return out
+def _parameters(cls: type[A.Transform]) -> list[tuple[str, str, str, str]]:
+    """``(name, default, allowed, meaning)`` of each declared constructor argument."""
+    return [
+        (d.name, "required" if d.required else repr(d.default), d.kind.expected(), d.kind.doc)
+        for d in cls.declared
+        if d.kind.saved
+    ]
+
+
+def _drawn(cls: type[A.Transform]) -> str:
+    """The fields of the record ``sample_params`` returns, with their types."""
+    notes = getattr(cls.Drawn, "__annotations__", {})
+    return ", ".join(f"`{f}` ({notes.get(f, 'Any')})" for f in cls.Drawn.fields)
 
 
 def catalog_entries() -> list[dict[str, Any]]:
@@ -76,6 +83,7 @@ def catalog_entries() -> list[dict[str, Any]]:
                 "targets": ", ".join(cls.targets),
                 "summary": _first_line(cls),
                 "parameters": _parameters(cls),
+                "drawn": _drawn(cls),
                 "example_args": _SHOWCASE.get(name, dict(getattr(cls, "example_args", {}))),
             }
         )
@@ -138,6 +146,14 @@ def write_catalog(md_path: str | Path, image_dir: str | Path | None = None) -> l
         "to the photo below; geometric transforms show how the box and keypoint follow. "
         "Containers (`Compose`, `Sequential`, `OneOf`, `SomeOf`) are described in the API docs.",
         "",
+        "Every parameter is declared once on its transform (`synthaug.augment.params`); the "
+        "constructor refuses, with a `ConfigError` naming the transform, the parameter, the "
+        "allowed values and the value given, anything outside the *allowed* column: NaN, "
+        f"infinities, wrong types and lengths, and sizes above {P.MAX_SIDE} px per side, "
+        f"kernels above {P.MAX_KERNEL} px, counts above {P.MAX_COUNT} and fill values beyond "
+        f"+-{P.MAX_FILL}. *Draws* lists the fields of the frozen record that `sample_params` "
+        "returns and `out.applied` keeps (replayable with `pipe.replay`).",
+        "",
         f"![original]({original})",
         "",
     ]
@@ -157,9 +173,14 @@ def write_catalog(md_path: str | Path, image_dir: str | Path | None = None) -> l
         if e["example_args"]:
             args = ", ".join(f"{k}={v!r}" for k, v in e["example_args"].items())
             lines += [f"Thumbnail arguments: `{args}`", ""]
+        if e["drawn"]:
+            lines += [f"Draws: {e['drawn']}", ""]
         if e["parameters"]:
-            lines += ["| parameter | default |", "|---|---|"]
-            lines += [f"| `{n}` | `{_cell(d)}` |" for n, d in e["parameters"]]
+            lines += ["| parameter | default | allowed | meaning |", "|---|---|---|---|"]
+            lines += [
+                f"| `{n}` | `{_cell(d)}` | {_cell(allowed)} | {_cell(doc)} |"
+                for n, d, allowed, doc in e["parameters"]
+            ]
             lines.append("")
     md_path.parent.mkdir(parents=True, exist_ok=True)
     md_path.write_text("\n".join(lines), encoding="utf-8")

@@ -1,25 +1,35 @@
-"""Pipelines: Compose, Sequential, OneOf, SomeOf; fusion and replay.
+"""Pipelines: Compose, Sequential, OneOf, SomeOf: the tree, probabilities, seeds and replay.
 
 A pipeline walks its tree of transforms, decides for each whether it runs (probability ``p``),
-draws its parameters from one ``numpy.random.Generator`` and hands ``(transform, params)``
-steps to an executor that **fuses**: a run of consecutive matrix transforms becomes a single
-warp (one resampling, faster and sharper) and a run of uint8 lookup-table transforms a single
-``cv2.LUT``. Boxes and keypoints follow the compound matrix.
-
-While a run is pending, ``sample_params`` of the next matrix transform sees the image only by
-its shape (a zero-filled stand-in); a transform that reads pixel values when drawing its
-parameters sets ``fusable = False``.
+draws its parameters from one ``numpy.random.Generator`` (from the view of the sample the
+executor gives) and hands ``(transform, params)`` steps to an
+:class:`~synthaug.augment.executor.Executor`, which moves every target and fuses pixel work
+(see :mod:`synthaug.augment.executor`). ``out.applied`` records the steps; ``replay`` pushes
+them again. This module converts to and from the user's formats and applies the label rules
+at the end (thresholds, tight boxes from masks, invisible keypoints).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+import cv2
 import numpy as np
 
+from synthaug.augment.executor import IMG, INLINE, Executor, flat_plan, is_plain
 from synthaug.augment.functional import geometric as G
-from synthaug.augment.functional import pixel as F
+from synthaug.augment.params import (
+    MAX_COUNT,
+    MAX_SIDE,
+    Children,
+    Choice,
+    Flag,
+    Int,
+    Optional,
+    Real,
+    Seed,
+)
 from synthaug.augment.sample import (
     Applied,
     Sample,
@@ -28,13 +38,10 @@ from synthaug.augment.sample import (
     validate_image,
     validate_sample,
 )
+from synthaug.augment.serialize import save
 from synthaug.augment.transforms.base import (
-    ImageOnlyTransform,
-    MatrixTransform,
     Transform,
-    apply_matrix_to_annotations,
-    check_choice,
-    check_positive_int,
+    keypoints_in_frame,
     register,
 )
 from synthaug.errors import ConfigError, InvalidInputError
@@ -42,93 +49,56 @@ from synthaug.seeding import SeedLike, as_rng
 
 __all__ = ["BaseCompose", "Compose", "OneOf", "Sequential", "SomeOf"]
 
-
-def _with(sample: Sample, **changes: Any) -> Sample:
-    """``sample.copy(**changes)`` without ``dataclasses.replace``'s per-call field walk.
-
-    Sample has no ``__post_init__``, so copying the instance dict is the same shallow copy.
-    """
-    new = object.__new__(type(sample))
-    new.__dict__.update(sample.__dict__)
-    new.__dict__.update(changes)
-    return new
+_EMPTY_FIELDS = dict(Sample(np.zeros((1, 1), np.uint8)).__dict__)
 
 
-_EMPTY_SAMPLE = Sample(np.zeros((1, 1), np.uint8))
-_EMPTY_FIELDS = dict(_EMPTY_SAMPLE.__dict__)
+def _tight_box(mask: np.ndarray, outline: np.ndarray | None) -> list[int] | None:
+    """The tight ``xyxy`` box of ``mask``'s pixels, or None when it has none; with an
+    ``outline`` (a pixel-edge polygon) only the pixels on it (grown by one pixel for the slack
+    of nearest sampling) count."""
+    x0 = y0 = 0
+    if outline is not None:
+        h, w = mask.shape
+        x0, y0 = (max(int(np.floor(v)) - 2, 0) for v in outline.min(axis=0))
+        x1, y1 = (int(np.ceil(v)) + 2 for v in outline.max(axis=0))
+        x1, y1 = min(x1, w), min(y1, h)
+        if x1 <= x0 or y1 <= y0:
+            return None
+        on = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        pts = np.round((outline - [x0 + 0.5, y0 + 0.5]) * 256.0).astype(np.int32)
+        cv2.fillPoly(on, [pts], 1, lineType=cv2.LINE_8, shift=8)
+        on = cv2.dilate(on, np.ones((3, 3), np.uint8))
+        ys, xs = np.nonzero((mask[y0:y1, x0:x1] != 0) & (on != 0))
+    else:
+        ys, xs = np.nonzero(mask)
+    if len(xs) == 0:
+        return None
+    return [x0 + xs.min(), y0 + ys.min(), x0 + xs.max() + 1, y0 + ys.max() + 1]
 
 
 def _plain_sample(image: np.ndarray, box_format: str, meta: dict[str, Any]) -> Sample:
     """A fresh Sample holding only ``image`` (the instance dict copied from a template:
-    half the cost of the dataclass constructor or of ``_with``)."""
+    half the cost of the dataclass constructor)."""
     new = object.__new__(Sample)
     new.__dict__.update(_EMPTY_FIELDS)
     new.image, new.box_format, new.meta, new.applied = image, box_format, meta, []
     return new
 
 
-# What the executor may do with a transform, as bit flags cached per class (``_kind``):
-_GEO = 1  # a fusable matrix transform: joins a pending run of warps
-_LUT = 2  # a fusable uint8 lookup-table transform: joins a pending run of tables
-_IMG = 4  # its ``apply`` only replaces the image when the sample carries nothing else
-_INLINE = _GEO | _LUT | _IMG  # ``kind & _INLINE == _IMG``: a step a plain call runs inline
-_KINDS: dict[type, int] = {}
-
-# ``apply`` implementations that only replace the image of a plain sample (no masks, boxes or
-# keypoints): the executor calls ``apply_image`` directly for them.
-_IMAGE_ONLY_APPLY = (ImageOnlyTransform.apply, MatrixTransform.apply)
-
-
-def _kind(t: Transform) -> int:
-    """The ``_GEO | _LUT | _IMG`` flags of ``t``'s class (``fusable`` is a class attribute)."""
-    cls = type(t)
-    kind = _KINDS.get(cls)
-    if kind is None:
-        fusable = getattr(cls, "fusable", True)
-        kind = 0
-        if fusable and issubclass(cls, MatrixTransform):
-            kind |= _GEO
-        if (
-            fusable
-            and issubclass(cls, ImageOnlyTransform)
-            and cls.lut is not ImageOnlyTransform.lut
-        ):
-            kind |= _LUT
-        if cls.apply in _IMAGE_ONLY_APPLY:
-            kind |= _IMG
-        _KINDS[cls] = kind
-    return kind
-
-
-def _is_plain(sample: Sample) -> bool:
-    return sample.masks is None and sample.boxes is None and sample.keypoints is None
-
-
 class BaseCompose(Transform):
     """A node holding child transforms; subclasses decide which children run."""
 
     targets = ("image", "masks", "boxes", "keypoints")
+    parameters = {"transforms": Children(doc="the child transforms, in order")}
 
     def __init__(self, transforms: Sequence[Transform], p: float = 1.0) -> None:
-        super().__init__(p)
-        owner = type(self).__name__
-        if isinstance(transforms, Transform) or not isinstance(transforms, Iterable):
-            raise ConfigError(
-                f"{owner}.transforms: expected a list of transforms, got {transforms!r}"
-            )
-        transforms = list(transforms)
-        for i, t in enumerate(transforms):
-            if not isinstance(t, Transform):
-                raise ConfigError(
-                    f"{owner}.transforms[{i}]: expected a transform, got {type(t).__name__}"
-                )
-        self.transforms = transforms
+        self.store_params(locals())
 
     def _walk_children(self, rng, runner, path, indices) -> None:
         for i in indices:
             _walk(self.transforms[i], rng, runner, f"{path}transforms[{i}]", forced=False)
 
-    def walk(self, rng: np.random.Generator, runner: _Executor, path: str) -> None:
+    def walk(self, rng: np.random.Generator, runner: Executor, path: str) -> None:
         """Decide which children run and push their steps (subclasses)."""
         raise NotImplementedError
 
@@ -174,9 +144,10 @@ class OneOf(BaseCompose):
 class SomeOf(BaseCompose):
     """Run ``n`` children chosen uniformly without replacement, in their listed order."""
 
+    parameters = {"n": Int(0, MAX_COUNT, doc="children run per call")}
+
     def __init__(self, transforms: Sequence[Transform], n: int = 1, p: float = 1.0) -> None:
-        super().__init__(transforms, p)
-        self.n = check_positive_int("SomeOf", "n", n, minimum=0)
+        self.store_params(locals())
 
     def walk(self, rng, runner, path):
         """``n`` children, always applied once chosen."""
@@ -186,167 +157,18 @@ class SomeOf(BaseCompose):
             _walk(self.transforms[i], rng, runner, f"{path}transforms[{i}]", forced=True)
 
 
-# --------------------------------------------------------------------------- executor
-class _Executor:
-    """Applies pushed steps, fusing runs of matrix and lookup-table transforms.
-
-    ``sample`` belongs to this call alone (a fresh copy made by the pipeline), so a step that
-    only replaces the image of a plain sample writes the new image into it instead of copying
-    the sample again. A pending matrix run keeps ``(transform, params, matrix, out_hw)``
-    entries whose matrix is computed only when needed (a run of one transform, or of exact
-    ones only, is applied transform by transform and never needs it).
-    """
-
-    __slots__ = ("_geo", "_lut", "applied", "mask", "plain", "sample")
-
-    def __init__(self, sample: Sample, fuse: bool, applied: list[Applied] | None = None) -> None:
-        self.sample = sample
-        self.mask = _GEO | _LUT | _IMG if fuse else _IMG
-        self.plain = _is_plain(sample)
-        self.applied: list[Applied] = [] if applied is None else applied
-        self._geo: list[list[Any]] = []
-        self._lut: list[tuple[ImageOnlyTransform, dict, np.ndarray]] = []
-
-    def kind(self, t: Transform) -> int:
-        """``t``'s flags, without the fusion flags when fusion is off."""
-        return _kind(t) & self.mask
-
-    def _run_hw(self) -> tuple[int, int]:
-        """Output size of the pending matrix run (computing its matrices)."""
-        hw = tuple(self.sample.image.shape[:2])
-        for entry in self._geo:
-            if entry[2] is None:
-                m, out_hw = entry[0].matrix(entry[1], hw)
-                entry[2], entry[3] = m, (int(out_hw[0]), int(out_hw[1]))
-            hw = entry[3]
-        return hw
-
-    def view(self, t: Transform | None = None, kind: int | None = None) -> Sample:
-        """The sample as ``t`` should see it when drawing its parameters.
-
-        A transform that fuses with the pending run sees the image only by its shape (a
-        zero-filled stand-in, or the pixels before the pending tables); any other first
-        gets the pending runs applied. ``kind`` is ``self.kind(t)`` when the caller has it.
-        """
-        if kind is None:
-            kind = 0 if t is None else self.kind(t)
-        if kind & _GEO:
-            if self._lut:
-                self._flush_lut()
-            if not self._geo:
-                return self.sample
-            img = self.sample.image
-            shape = self._run_hw() + img.shape[2:]
-            stand_in = np.broadcast_to(np.zeros((), img.dtype), shape)
-            return _with(self.sample, image=stand_in, masks=None)
-        if self._geo:
-            self._flush_geo()
-        if self._lut and not (kind & _LUT and self.sample.image.dtype == np.uint8):
-            self._flush_lut()
-        return self.sample
-
-    def push(
-        self, path: str, t: Transform, params: dict[str, Any], kind: int | None = None
-    ) -> None:
-        """Record one step and apply it now or add it to the pending run it fuses with."""
-        if kind is None:
-            kind = self.kind(t)
-        self.applied.append(Applied(path, type(t).__name__, params))
-        if kind & _GEO:
-            if self._lut:
-                self._flush_lut()
-            self._geo.append([t, params, None, None])
-            return
-        if self._geo:
-            self._flush_geo()
-        image = self.sample.image
-        if kind & _LUT and image.dtype == np.uint8:
-            table = t.lut(params, 1 if image.ndim == 2 else image.shape[2])
-            if table is not None:
-                self._lut.append((t, params, table))
-                return
-        if self._lut:
-            self._flush_lut()
-        self._apply(t, params, kind)
-
-    def _apply(self, t: Transform, params: dict[str, Any], kind: int | None = None) -> None:
-        """``t.apply``, short-cut to ``apply_image`` when only the image can change."""
-        if kind is None:
-            kind = _kind(t)
-        if self.plain and kind & _IMG:
-            self.sample.image = t.apply_image(self.sample.image, params)
-        else:
-            self.sample = t.apply(self.sample, params)
-            self.plain = _is_plain(self.sample)
-
-    def _flush_lut(self) -> None:
-        if not self._lut:
-            return
-        run, self._lut = self._lut, []
-        if len(run) == 1:
-            t, params, table = run[0]
-            if F.SIMD_LUT and type(t).apply is ImageOnlyTransform.apply:
-                # the table is at hand and a SIMD lookup beats any arithmetic kernel
-                self.sample.image = F.apply_lut(self.sample.image, table)
-            else:
-                self._apply(t, params)
-            return
-        table = run[0][2]
-        for _, _, nxt in run[1:]:
-            table = F.compose_luts(table, nxt)
-        self.sample.image = F.apply_lut(self.sample.image, table)
-
-    def _flush_geo(self) -> None:
-        if not self._geo:
-            return
-        if len(self._geo) == 1:  # the common case: nothing to fuse
-            t, params, _, _ = self._geo.pop()
-            self._apply(t, params)
-            return
-        inexact = [i for i, entry in enumerate(self._geo) if not entry[0].exact]
-        # one resampling either way when at most one step interpolates and nothing exact
-        # precedes it: then step by step is as sharp and as fast (no warp of the whole run)
-        if len(inexact) <= 1 and (not inexact or inexact[0] == 0):
-            run, self._geo = self._geo, []
-            for t, params, _, _ in run:
-                self._apply(t, params)
-            return
-        out_hw = self._run_hw()
-        run, self._geo = self._geo, []
-        lead = next(t for t, *_ in run if not t.exact)
-        total = run[0][2]
-        for _, _, m, _ in run[1:]:
-            total = m @ total
-        s = self.sample
-        # a crop/resize/flip run resamples exactly as RandomResizedCrop does on its own
-        plan = G.resized_crop_plan(total, s.image.shape[:2], out_hw)
-        if plan is not None and lead.interpolation == "linear":
-            image = G.resized_crop_image(s.image, *plan, out_hw, lead.interpolation)
-        else:
-            image = G.warp_image(
-                s.image, total, out_hw, lead.interpolation, lead.border_mode, lead.fill
-            )
-        if self.plain:
-            s.image = image
-            return
-        masks = (
-            None
-            if s.masks is None
-            else [G.warp_mask(m, total, out_hw, lead.border_mode, lead.fill_mask) for m in s.masks]
-        )
-        self.sample = apply_matrix_to_annotations(s.copy(image=image, masks=masks), total, out_hw)
-
-    def finish(self) -> Sample:
-        """Apply what is pending and return the working sample."""
-        self._flush_geo()
-        self._flush_lut()
-        return self.sample
-
-
 # --------------------------------------------------------------------------- Compose
 @register
 class Compose(BaseCompose):
     """The top-level pipeline.
+
+    Labels stay on their pixels through any chain, fused or not: each geometric step moves
+    box outlines and keypoints and clips them to its own output frame, so what leaves a frame
+    (crop, rotation, distortion) never returns. Boxes travel as polygons and become
+    axis-aligned only at the end; with instance masks (one per box) the mask decides.
+    Masks are resampled with pixel-centre exact nearest neighbour. Reflect, wrap and
+    replicate borders copy objects into the border without labels: their copies are not
+    labelled, and a mask (when given) may include them.
 
     Parameters
     ----------
@@ -355,18 +177,30 @@ class Compose(BaseCompose):
     box_format : {"xyxy", "xywh", "yolo"}
         Format of boxes passed as keyword arguments (a :class:`Sample` carries its own).
     min_area : float
-        Boxes whose clipped area in output pixels is below this are dropped with their label.
+        Boxes whose final area in output pixels is below this are dropped with their label.
     min_visibility : float
-        Boxes with less than this fraction of their area inside the image are dropped.
+        Boxes that keep less than this fraction of their outline's area (what every crop,
+        pad and rotation of the chain left inside its frame) are dropped with their label.
     box_method : {"corners", "ellipse"}
-        How a rotated box becomes axis-aligned: tight box of the corners (default, exact for
-        flips, quarter turns and crops) or of the inscribed ellipse (tighter under rotation).
-    boxes_from_masks : bool
-        When there is one mask per box, each output box is the tight box of its mask.
+        The outline a box travels as: its four corners (default; exact for flips, quarter
+        turns, crops, pads and resizes, and for rectangular objects under any matrix) or its
+        inscribed ellipse (32 points; a tighter model of a round object under rotation).
+    boxes_from_masks : bool or None
+        Whether ``masks`` are the boxes' instance masks (``masks[i]`` belongs to ``boxes[i]``).
+        None (default): they are when there is exactly one mask per box. Then each output box
+        is the tight box of its transformed mask and a box whose mask is empty (its object
+        left the frame) is dropped with its label. False: the masks are other layers (say
+        semantic maps that happen to number as many as the boxes); boxes follow their own
+        outlines only. True: as None (kept for saved pipelines).
     remove_invisible_keypoints : bool
-        Remove keypoints that end outside the image (with their labels) or keep them.
+        Remove invisible keypoints (with their labels; counted in ``n_keypoints_dropped``),
+        or keep every keypoint with its moved coordinates and mark it in
+        ``out.keypoint_visibility``. A keypoint is invisible once it left the frame at any
+        step: a later pad or turn that brings its coordinates back inside does not bring it
+        back (its pixel is gone).
     fuse : bool
         Fuse consecutive matrix transforms into one warp and uint8 lookup tables into one.
+        Labels are the same either way; pixels agree within interpolation tolerance.
     seed : int, tuple or None
         Seed of the pipeline's own stream, used when a call gives no ``seed``.
 
@@ -383,6 +217,20 @@ class Compose(BaseCompose):
     True
     """
 
+    parameters = {
+        "box_format": Choice(("xyxy", "xywh", "yolo"), doc="format of keyword boxes"),
+        "min_area": Real(0, float(MAX_SIDE) ** 2, doc="smallest kept box area in pixels"),
+        "min_visibility": Real(0, 1, doc="smallest kept visible fraction of a box"),
+        "box_method": Choice(("corners", "ellipse"), doc="how a rotated box becomes upright"),
+        # null is taken (as false here) so that the executor's "decide from the masks"
+        # default can use it without another declaration
+        "boxes_from_masks": Optional(Flag(), doc="each box becomes the tight box of its mask"),
+        "remove_invisible_keypoints": Flag(doc="drop keypoints that leave the image"),
+        "fuse": Flag(doc="fuse matrix runs into one warp and tables into one"),
+        "seed": Seed(doc="seed of the pipeline's own stream"),
+        "always_apply": Flag(saved=False, doc="run every child (used by single transforms)"),
+    }
+
     def __init__(
         self,
         transforms: Sequence[Transform],
@@ -390,31 +238,14 @@ class Compose(BaseCompose):
         min_area: float = 0.0,
         min_visibility: float = 0.0,
         box_method: str = "corners",
-        boxes_from_masks: bool = False,
+        boxes_from_masks: bool | None = None,
         remove_invisible_keypoints: bool = True,
         fuse: bool = True,
         seed: int | None = None,
         p: float = 1.0,
         always_apply: bool = False,
     ) -> None:
-        super().__init__(transforms, p)
-        self.box_format = check_choice(
-            "Compose", "box_format", box_format, ("xyxy", "xywh", "yolo")
-        )
-        if not isinstance(min_area, (int, float)) or min_area < 0:
-            raise ConfigError(f"Compose.min_area: expected a number >= 0, got {min_area!r}")
-        if not isinstance(min_visibility, (int, float)) or not 0 <= min_visibility <= 1:
-            raise ConfigError(
-                f"Compose.min_visibility: expected a number in [0, 1], got {min_visibility!r}"
-            )
-        self.min_area = float(min_area)
-        self.min_visibility = float(min_visibility)
-        self.box_method = check_choice("Compose", "box_method", box_method, ("corners", "ellipse"))
-        self.boxes_from_masks = bool(boxes_from_masks)
-        self.remove_invisible_keypoints = bool(remove_invisible_keypoints)
-        self.fuse = bool(fuse)
-        self.seed = seed
-        self.always_apply = bool(always_apply)
+        self.store_params(locals())
         self._rng = as_rng(seed)
         self._plan_key: tuple[Transform, ...] | None = None
         self._plan: list[tuple[str, str, Transform, int]] | None = None
@@ -439,7 +270,7 @@ class Compose(BaseCompose):
             sample, fields = None, {"image": sample, **fields}
         work, restore = self._prepare(sample, fields)
         rng = self._rng if seed is None else as_rng(seed)
-        runner = _Executor(work, self.fuse)
+        runner = Executor(work, self.fuse)
         if self.always_apply:
             for i, t in enumerate(self.transforms):
                 _walk(t, rng, runner, f"transforms[{i}]", forced=True)
@@ -456,34 +287,10 @@ class Compose(BaseCompose):
         key = tuple(self.transforms)
         if key != self._plan_key:
             self._plan = (
-                None if any(isinstance(t, BaseCompose) for t in key) else self._plan_of(key)
+                None if any(isinstance(t, BaseCompose) for t in key) else flat_plan(key, self.fuse)
             )
             self._plan_key = key
         return self._plan
-
-    def _plan_of(self, leaves: tuple[Transform, ...]) -> list[tuple[str, str, Transform, int]]:
-        mask = _GEO | _LUT | _IMG if self.fuse else _IMG
-        kinds = [_kind(t) & mask for t in leaves]
-        # A run of consecutive matrix transforms in which at most one interpolates, and that
-        # one first, never fuses, whichever of its steps run (see _flush_geo): its steps are
-        # applied directly, without the stand-in view and the lookahead of a pending run.
-        i = 0
-        while i < len(leaves):
-            if not kinds[i] & _GEO:
-                i += 1
-                continue
-            j = i
-            while j < len(leaves) and kinds[j] & _GEO:
-                j += 1
-            inexact = [k for k in range(i, j) if not type(leaves[k]).exact]
-            if len(inexact) <= 1 and (not inexact or inexact[0] == i):
-                for k in range(i, j):
-                    kinds[k] &= ~_GEO
-            i = j
-        return [
-            (f"transforms[{i}]", type(t).__name__, t, k)
-            for i, (t, k) in enumerate(zip(leaves, kinds, strict=True))
-        ]
 
     def _call_image(self, image: np.ndarray, seed: SeedLike) -> Sample:
         """``self(image)``: the common image-only call, with nothing to convert back.
@@ -496,9 +303,9 @@ class Compose(BaseCompose):
         work = _plain_sample(validate_image(image), self.box_format, meta)
         rng = self._rng if seed is None else as_rng(seed)
         plan = self._flat_plan()
-        runner: _Executor | None = None
+        runner: Executor | None = None
         if self.always_apply or plan is None:
-            runner = _Executor(work, self.fuse)
+            runner = Executor(work, self.fuse)
             if self.always_apply:
                 for i, t in enumerate(self.transforms):
                     _walk(t, rng, runner, f"transforms[{i}]", forced=True)
@@ -509,19 +316,19 @@ class Compose(BaseCompose):
             for path, name, t, kind in plan:
                 if not rng.random() < t.p:
                     continue
-                if runner is None and kind & _INLINE == _IMG:
+                if runner is None and kind & INLINE == IMG:
                     params = t.sample_params(rng, work)
                     applied.append(Applied(path, name, params))
                     work.image = t.apply_image(work.image, params)
                     continue
                 if runner is None:
-                    runner = _Executor(work, self.fuse, applied)
+                    runner = Executor(work, self.fuse, applied)
                 runner.push(path, t, t.sample_params(rng, runner.view(t, kind)), kind)
         if runner is None:
             out = work  # plain, with its applied list filled in place
         else:
             out = runner.finish()
-            if not _is_plain(out):  # a transform added targets (none of ours does)
+            if not is_plain(out):  # a transform added targets (none of ours does)
                 restore = {"box_format": self.box_format, "masks_array": False}
                 return self._finish(runner, restore)
             # the working sample belongs to this call: finish it in place
@@ -537,7 +344,7 @@ class Compose(BaseCompose):
         if isinstance(sample, np.ndarray):
             sample, fields = None, {"image": sample, **fields}
         work, restore = self._prepare(sample, fields)
-        runner = _Executor(work, self.fuse)
+        runner = Executor(work, self.fuse)
         for step in applied:
             st = (
                 step
@@ -549,7 +356,7 @@ class Compose(BaseCompose):
                 raise ConfigError(
                     f"replay: {st.path} is {type(t).__name__} in this pipeline, not {st.name}"
                 )
-            runner.push(st.path, t, st.params)
+            runner.push(st.path, t, t.Drawn.read(st.params, f"replay: {st.path} ({st.name})"))
         return self._finish(runner, restore)
 
     def _locate(self, path: str) -> Transform:
@@ -571,9 +378,7 @@ class Compose(BaseCompose):
             image = validate_image(fields["image"])
             # a fresh dict per call (meta, applied) on a shallow copy of an empty Sample:
             # cheaper than the dataclass constructor
-            work = _with(
-                _EMPTY_SAMPLE, image=image, box_format=self.box_format, meta=meta, applied=[]
-            )
+            work = _plain_sample(image, self.box_format, meta)
             return work, {"box_format": self.box_format, "masks_array": False}
         if sample is None:
             if "image" not in fields:
@@ -612,13 +417,21 @@ class Compose(BaseCompose):
             changes["box_format"] = "xyxy"
         if sample.keypoints is not None:
             changes["keypoints"] = np.asarray(sample.keypoints, dtype=np.float64)
+            given = sample.keypoint_visibility
+            n = len(changes["keypoints"])
+            changes["keypoint_visibility"] = (
+                np.asarray(given, dtype=bool).copy()
+                if given is not None and len(given) == n
+                else np.ones(n, dtype=bool)
+            )
+        changes["box_outlines"] = None
         meta = dict(sample.meta)
         if self.box_method != "corners":
             meta["_box_method"] = self.box_method
         changes["meta"] = meta
         return sample.copy(**changes), restore
 
-    def _finish(self, runner: _Executor, restore: dict) -> Sample:
+    def _finish(self, runner: Executor, restore: dict) -> Sample:
         out = runner.finish()
         changes: dict[str, Any] = {"applied": runner.applied}
         meta = out.meta
@@ -626,44 +439,14 @@ class Compose(BaseCompose):
             meta = dict(meta)
             del meta["_box_method"]
         changes["meta"] = meta
-        if _is_plain(out):
+        if is_plain(out):
             out.applied, out.meta = runner.applied, meta  # the working sample is this call's
             return out
         hw = (out.height, out.width)
         if out.boxes is not None:
-            boxes = np.asarray(out.boxes, dtype=np.float64).reshape(-1, 4)
-            vis = out.box_visibility if out.box_visibility is not None else np.ones(len(boxes))
-            if self.boxes_from_masks and out.masks is not None and len(out.masks) == len(boxes):
-                boxes = boxes.copy()
-                for i, m in enumerate(out.masks):
-                    ys, xs = np.nonzero(m)
-                    if len(xs):
-                        boxes[i] = [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]
-            area = np.prod(np.maximum(boxes[:, 2:] - boxes[:, :2], 0.0), axis=1)
-            keep = (area > 0) & (area >= self.min_area) & (vis >= self.min_visibility)
-            changes["boxes"] = boxes_from_xyxy(boxes[keep], restore["box_format"], hw)
-            changes["box_visibility"] = vis[keep]
-            changes["box_format"] = restore["box_format"]
-            if out.box_labels is not None:
-                changes["box_labels"] = [
-                    lab for lab, k in zip(out.box_labels, keep, strict=True) if k
-                ]
-            changes["n_boxes_dropped"] = int((~keep).sum())
-        if out.keypoints is not None and self.remove_invisible_keypoints:
-            kp = out.keypoints
-            h, w = hw
-            inside = (
-                (kp[:, 0] >= -0.5)
-                & (kp[:, 0] < w - 0.5)
-                & (kp[:, 1] >= -0.5)
-                & (kp[:, 1] < h - 0.5)
-            )
-            changes["keypoints"] = kp[inside]
-            if out.keypoint_labels is not None:
-                changes["keypoint_labels"] = [
-                    lab for lab, k in zip(out.keypoint_labels, inside, strict=True) if k
-                ]
-            changes["n_keypoints_dropped"] = int((~inside).sum())
+            changes.update(self._final_boxes(out, restore["box_format"]))
+        if out.keypoints is not None:
+            changes.update(self._final_keypoints(out))
         if out.masks is not None:
             if restore.get("masks_array"):
                 changes["masks"] = (
@@ -673,14 +456,70 @@ class Compose(BaseCompose):
                 changes["masks"] = out.masks[0]
         return out.copy(**changes)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Serialisable form; see :func:`synthaug.augment.from_dict`."""
-        from synthaug.augment.serialize import to_dict
+    def _final_boxes(self, out: Sample, box_format: str) -> dict[str, Any]:
+        """Boxes in the user's format, thresholds applied (dropped boxes take their labels).
 
-        return to_dict(self)
+        A box is kept when its outline still has area inside the frame, its final box has
+        at least ``min_area`` pixels and it keeps ``min_visibility`` of its outline's area.
+        With instance masks (``boxes_from_masks`` not False and one mask per box) the mask
+        decides: the box is the tight box of its mask, dropped when the mask is empty.
+        """
+        boxes = np.asarray(out.boxes, dtype=np.float64).reshape(-1, 4)
+        vis = out.box_visibility if out.box_visibility is not None else np.ones(len(boxes))
+        area = np.prod(np.maximum(boxes[:, 2:] - boxes[:, :2], 0.0), axis=1)
+        outlines = out.box_outlines
+        in_sync = outlines is not None and outlines.boxes is out.boxes
+        visible = G.polygon_areas(outlines.polygons) > 0 if in_sync else area > 0
+        from_masks = self.boxes_from_masks is not False
+        if from_masks and out.masks is not None and len(out.masks) == len(boxes):
+            # the mask is the object: its pixels decide both the box and whether it is there.
+            # Mask pixels off the box's corner outline are copies a reflect/wrap border made.
+            polygons = (
+                outlines.polygons
+                if in_sync and out.meta.get("_box_method", "corners") == "corners"
+                else None
+            )
+            boxes = boxes.copy()
+            visible = np.zeros(len(boxes), dtype=bool)
+            for i, m in enumerate(out.masks):
+                tight = _tight_box(m, None if polygons is None else polygons[i])
+                if tight is not None:
+                    boxes[i] = tight
+                    visible[i] = True
+            area = np.prod(np.maximum(boxes[:, 2:] - boxes[:, :2], 0.0), axis=1)
+        keep = visible & (area > 0) & (area >= self.min_area) & (vis >= self.min_visibility)
+        changes: dict[str, Any] = {
+            "boxes": boxes_from_xyxy(boxes[keep], box_format, (out.height, out.width)),
+            "box_visibility": vis[keep],
+            "box_format": box_format,
+            "box_outlines": None,
+            "n_boxes_dropped": int((~keep).sum()),
+        }
+        if out.box_labels is not None:
+            changes["box_labels"] = [lab for lab, k in zip(out.box_labels, keep, strict=True) if k]
+        return changes
+
+    def _final_keypoints(self, out: Sample) -> dict[str, Any]:
+        """Keypoints that left the frame at any step (or end outside it) are invisible:
+        removed with their labels, or kept and marked in ``keypoint_visibility``."""
+        kp = out.keypoints
+        inside = keypoints_in_frame(kp, (out.height, out.width))
+        vis = out.keypoint_visibility
+        if vis is not None and len(vis) == len(kp):
+            inside &= vis
+        if not self.remove_invisible_keypoints:
+            return {"keypoint_visibility": inside}
+        changes: dict[str, Any] = {
+            "keypoints": kp[inside],
+            "keypoint_visibility": np.ones(int(inside.sum()), dtype=bool),
+            "n_keypoints_dropped": int((~inside).sum()),
+        }
+        if out.keypoint_labels is not None:
+            changes["keypoint_labels"] = [
+                lab for lab, k in zip(out.keypoint_labels, inside, strict=True) if k
+            ]
+        return changes
 
     def save(self, path: str) -> None:
         """Write the pipeline as YAML (``.yaml``/``.yml``) or JSON (``.json``)."""
-        from synthaug.augment.serialize import save
-
         save(self, path)

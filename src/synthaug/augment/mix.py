@@ -33,8 +33,9 @@ from typing import Any
 import numpy as np
 
 from synthaug.augment.functional.pixel import _as_float, _restore
+from synthaug.augment.params import MAX_FILL, MAX_SIDE, Declared, Int, Optional, Range, Real
 from synthaug.augment.sample import Sample, boxes_from_xyxy, boxes_to_xyxy, validate_sample
-from synthaug.augment.transforms.base import check_prob, check_range
+from synthaug.augment.transforms.base import PROB
 from synthaug.errors import ConfigError, InvalidInputError
 from synthaug.seeding import SeedLike, as_rng
 
@@ -171,24 +172,18 @@ def _finish(base: Sample, image, boxes, box_labels, vis, kps, kp_labels, masks, 
     )
 
 
-class _BatchMix:
-    """Shared parameter checks and the per-sample loop."""
+class _BatchMix(Declared):
+    """Shared declarations (validation, ``to_dict``) and the per-sample loop."""
 
-    def __init__(self, alpha: float, n_classes: int | None, p: float) -> None:
-        owner = type(self).__name__
-        self.alpha = check_range(owner, "alpha", alpha, low=1e-6)[0]
-        if n_classes is not None and (not isinstance(n_classes, numbers.Integral) or n_classes < 1):
-            raise ConfigError(f"{owner}.n_classes: expected a positive integer, got {n_classes!r}")
-        self.n_classes = n_classes
-        self.p = check_prob(owner, p)
+    parameters = {
+        "alpha": Real(1e-6, 1e6, doc="Beta(alpha, alpha) concentration"),
+        "n_classes": Optional(Int(1, 2**31 - 1), doc="classes of the soft labels"),
+        "min_visibility": Real(0, 1, doc="smallest kept visible fraction of a box"),
+        "p": PROB,
+    }
 
     def _unmixed(self, s: Sample) -> Sample:
         return s.copy(label=soft_label(s.label, self.n_classes, type(self).__name__))
-
-    def to_dict(self) -> dict[str, Any]:
-        """``{"name": ..., parameters...}``."""
-        keys = [k for k in vars(self) if not k.startswith("_")]
-        return {"name": type(self).__name__, **{k: getattr(self, k) for k in keys}}
 
 
 class MixUp(_BatchMix):
@@ -199,7 +194,7 @@ class MixUp(_BatchMix):
     """
 
     def __init__(self, alpha: float = 0.4, n_classes: int | None = None, p: float = 1.0) -> None:
-        super().__init__(alpha, n_classes, p)
+        self.store_params(locals())
 
     def __call__(self, samples: Sequence[Sample], seed: SeedLike = None) -> list[Sample]:
         """Mix each sample with a random partner from the batch."""
@@ -253,10 +248,7 @@ class CutMix(_BatchMix):
         min_visibility: float = 0.25,
         p: float = 1.0,
     ) -> None:
-        super().__init__(alpha, n_classes, p)
-        self.min_visibility = check_range(
-            "CutMix", "min_visibility", min_visibility, low=0, high=1
-        )[0]
+        self.store_params(locals())
 
     def __call__(self, samples: Sequence[Sample], seed: SeedLike = None) -> list[Sample]:
         """Paste a partner's rectangle into each sample."""
@@ -351,6 +343,13 @@ class Mosaic(_BatchMix):
     mixes the four labels by visible area.
     """
 
+    parameters = {
+        "height": Int(2, MAX_SIDE, doc="output height in pixels"),
+        "width": Int(2, MAX_SIDE, doc="output width in pixels"),
+        "center_range": Range(0, 1, doc="range of the mosaic centre, a fraction of each side"),
+        "fill": Real(-MAX_FILL, MAX_FILL, doc="value of uncovered pixels (image units)"),
+    }
+
     def __init__(
         self,
         height: int = 64,
@@ -361,17 +360,7 @@ class Mosaic(_BatchMix):
         fill: float = 0,
         p: float = 1.0,
     ) -> None:
-        super().__init__(1.0, n_classes, p)
-        del self.alpha
-        for name, v in (("height", height), ("width", width)):
-            if not isinstance(v, numbers.Integral) or v < 2:
-                raise ConfigError(f"Mosaic.{name}: expected an integer >= 2, got {v!r}")
-        self.height, self.width = int(height), int(width)
-        self.center_range = check_range("Mosaic", "center_range", center_range, low=0, high=1)
-        self.min_visibility = check_range(
-            "Mosaic", "min_visibility", min_visibility, low=0, high=1
-        )[0]
-        self.fill = fill
+        self.store_params(locals())
 
     def __call__(self, samples: Sequence[Sample], seed: SeedLike = None) -> list[Sample]:
         """Build one mosaic per sample."""

@@ -27,14 +27,9 @@ from synthaug.augment.functional import color as C
 from synthaug.augment.functional import geometric as G
 from synthaug.augment.functional import pixel as F
 from synthaug.augment.functional.pixel import _as_float, _restore
-from synthaug.augment.transforms.base import (
-    ImageOnlyTransform,
-    check_choice,
-    check_positive_int,
-    check_range,
-    draw_int,
-    register,
-)
+from synthaug.augment.params import MAX_COUNT, Choice, Flag, Int, Real
+from synthaug.augment.params import Record as _Record
+from synthaug.augment.transforms.base import ImageOnlyTransform, draw_int, register
 from synthaug.augment.transforms.color import (
     AdjustSharpness,
     AutoContrast,
@@ -43,9 +38,11 @@ from synthaug.augment.transforms.color import (
     Posterize,
     Solarize,
 )
-from synthaug.augment.transforms.geometric import Affine
+from synthaug.augment.transforms.geometric import RESAMPLING, Affine
 from synthaug.augment.transforms.pixel import ColorJitter
-from synthaug.errors import ConfigError
+
+#: most magnitude bins a policy takes
+MAX_BINS = 1000
 
 __all__ = ["AugMix", "AutoAugment", "RandAugment", "TrivialAugmentWide"]
 
@@ -159,6 +156,10 @@ class _OpPolicy(BaseCompose):
     """A container whose children are the operation transforms; subclasses choose ops."""
 
     targets = ("image", "masks", "boxes", "keypoints")
+    parameters = {
+        "interpolation": RESAMPLING["interpolation"],
+        "fill": RESAMPLING["fill"],
+    }
 
     def _build_ops(self, interpolation: str, fill: Any) -> list:
         return [
@@ -193,8 +194,13 @@ class _OpPolicy(BaseCompose):
             index = 0
         elif op in _ENHANCE:
             f = 1.0 + sign * m
-            params = {"order": [_ENHANCE[op]], "brightness": f, "contrast": f, "saturation": f}
-            params["hue"] = 0.0
+            params = {
+                "order": [_ENHANCE[op]],
+                "brightness": f,
+                "contrast": f,
+                "saturation": f,
+                "hue": 0.0,
+            }
             index = 1
         elif op == "Sharpness":
             params, index = {"factor": 1.0 + sign * m}, 2
@@ -204,7 +210,8 @@ class _OpPolicy(BaseCompose):
             params, index = {"threshold": m}, 4
         else:
             params, index = {}, {"AutoContrast": 5, "Equalize": 6, "Invert": 7}[op]
-        runner.push(f"{path}transforms[{index}]", self.transforms[index], params)
+        child = self.transforms[index]
+        runner.push(f"{path}transforms[{index}]", child, child.Drawn(params))
 
 
 @register
@@ -231,6 +238,12 @@ class RandAugment(_OpPolicy):
     True
     """
 
+    parameters = {
+        "n": Int(0, MAX_COUNT, doc="operations per image"),
+        "m": Int(0, MAX_BINS - 1, doc="magnitude bin, below num_bins"),
+        "num_bins": Int(2, MAX_BINS, doc="number of magnitude bins"),
+    }
+
     def __init__(
         self,
         n: int = 2,
@@ -240,13 +253,10 @@ class RandAugment(_OpPolicy):
         fill: float | tuple[float, ...] = 0,
         p: float = 1.0,
     ) -> None:
-        self.num_bins = check_positive_int("RandAugment", "num_bins", num_bins, minimum=2)
-        self.n = check_positive_int("RandAugment", "n", n, minimum=0)
-        self.m = check_positive_int("RandAugment", "m", m, minimum=0)
+        self.store_params(locals())
         if self.m >= self.num_bins:
-            raise ConfigError(f"RandAugment.m: expected 0 .. {self.num_bins - 1}, got {m!r}")
-        self.interpolation, self.fill = interpolation, fill
-        super().__init__(self._build_ops(interpolation, fill), p)
+            raise self.refuse("m", f"an integer in [0, {self.num_bins - 1}] (below num_bins)", m)
+        super().__init__(self._build_ops(self.interpolation, self.fill), p)
 
     def walk(self, rng, runner, path):
         """Draw ``n`` operations (with replacement) and their signs."""
@@ -266,6 +276,10 @@ class TrivialAugmentWide(_OpPolicy):
     enhancement 0.99, posterize down to 2 bits).
     """
 
+    parameters = {
+        "num_bins": Int(2, MAX_BINS, doc="number of magnitude bins"),
+    }
+
     def __init__(
         self,
         num_bins: int = 31,
@@ -273,9 +287,8 @@ class TrivialAugmentWide(_OpPolicy):
         fill: float | tuple[float, ...] = 0,
         p: float = 1.0,
     ) -> None:
-        self.num_bins = check_positive_int("TrivialAugmentWide", "num_bins", num_bins, minimum=2)
-        self.interpolation, self.fill = interpolation, fill
-        super().__init__(self._build_ops(interpolation, fill), p)
+        self.store_params(locals())
+        super().__init__(self._build_ops(self.interpolation, self.fill), p)
 
     def walk(self, rng, runner, path):
         """Draw one operation, a magnitude bin and a sign."""
@@ -294,6 +307,10 @@ class AutoAugment(_OpPolicy):
     probability at its fixed magnitude level (10 bins).
     """
 
+    parameters = {
+        "policy": Choice(("imagenet", "cifar10"), doc="the paper's policy table"),
+    }
+
     def __init__(
         self,
         policy: str = "imagenet",
@@ -301,9 +318,8 @@ class AutoAugment(_OpPolicy):
         fill: float | tuple[float, ...] = 0,
         p: float = 1.0,
     ) -> None:
-        self.policy = check_choice("AutoAugment", "policy", policy, ("imagenet", "cifar10"))
-        self.interpolation, self.fill = interpolation, fill
-        super().__init__(self._build_ops(interpolation, fill), p)
+        self.store_params(locals())
+        super().__init__(self._build_ops(self.interpolation, self.fill), p)
 
     def walk(self, rng, runner, path):
         """Pick a sub-policy, then run each of its operations with its probability."""
@@ -409,6 +425,20 @@ class AugMix(ImageOnlyTransform):
         corruptions, which the paper avoids).
     """
 
+    parameters = {
+        "severity": Int(1, 10, doc="operation strength"),
+        "width": Int(1, MAX_COUNT, doc="number of chains"),
+        "depth": Int(-1, MAX_COUNT, doc="operations per chain; -1 draws 1 to 3 (0 is refused)"),
+        "alpha": Real(1e-3, 1e3, doc="Dirichlet and Beta concentration"),
+        "all_ops": Flag(doc="also brightness, colour, contrast and sharpness"),
+        "interpolation": RESAMPLING["interpolation"],
+    }
+
+    class Drawn(_Record):
+        weights: list[float]
+        m: float
+        chains: list[list[list[Any]]]
+
     def __init__(
         self,
         severity: int = 3,
@@ -419,19 +449,9 @@ class AugMix(ImageOnlyTransform):
         interpolation: str = "linear",
         p: float = 1.0,
     ) -> None:
-        super().__init__(p)
-        self.severity = check_positive_int("AugMix", "severity", severity)
-        if self.severity > 10:
-            raise ConfigError(f"AugMix.severity: expected 1 .. 10, got {severity!r}")
-        self.width = check_positive_int("AugMix", "width", width)
-        if not isinstance(depth, int) or (depth < 1 and depth != -1):
-            raise ConfigError(f"AugMix.depth: expected a positive integer or -1, got {depth!r}")
-        self.depth = depth
-        self.alpha = check_range("AugMix", "alpha", alpha, low=1e-3)[0]
-        self.all_ops = bool(all_ops)
-        self.interpolation = check_choice(
-            "AugMix", "interpolation", interpolation, list(G.INTERPOLATIONS)
-        )
+        self.store_params(locals())
+        if self.depth == 0:
+            raise self.refuse("depth", "a positive integer or -1", depth)
 
     def sample_params(self, rng, sample):
         """Draw the mixing weights, the skip weight and every chain's operations."""
@@ -448,7 +468,7 @@ class AugMix(ImageOnlyTransform):
                 level = float(rng.uniform(0.1, self.severity))
                 chain.append([op, _augmix_value(op, level, hw, rng)])
             chains.append(chain)
-        return {"weights": [float(w) for w in weights], "m": m, "chains": chains}
+        return self.Drawn(weights=[float(w) for w in weights], m=m, chains=chains)
 
     def apply_image(self, image, params):
         """Run the chains on the image, mix, and blend with the original."""

@@ -27,6 +27,7 @@ from synthaug.errors import InvalidInputError
 __all__ = [
     "BOX_FORMATS",
     "Applied",
+    "BoxOutlines",
     "Sample",
     "boxes_from_xyxy",
     "boxes_to_xyxy",
@@ -64,6 +65,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+class BoxOutlines(NamedTuple):
+    """The outlines of a pipeline's boxes while a chain runs (working form only).
+
+    ``polygons`` (``N x K x 2``, pixel edges) is each box's outline (its corners, or its
+    inscribed ellipse) moved through every geometric step and clipped to every frame, of which
+    ``boxes`` is the ``xyxy`` bounding box. The outlines belong to ``boxes`` only while
+    ``sample.boxes is outlines.boxes``: a transform that replaces the boxes starts new ones.
+    """
+
+    boxes: np.ndarray
+    polygons: np.ndarray
+
+
 @dataclass
 class Sample:
     """An image and its targets, transformed together by a pipeline.
@@ -89,8 +103,12 @@ class Sample:
         Free-form information, carried unchanged.
 
     Attributes set by a pipeline: ``applied`` (the transforms that ran, replayable),
-    ``n_boxes_dropped`` and ``n_keypoints_dropped`` (removed by the pipeline), and
-    ``box_visibility`` (the fraction of each kept box still inside the image).
+    ``n_boxes_dropped`` and ``n_keypoints_dropped`` (removed by the pipeline),
+    ``box_visibility`` (the fraction of each kept box's area still inside the image) and
+    ``keypoint_visibility`` (False for a keypoint that left the frame at some step: it stays
+    invisible even if a later pad or turn brings its coordinates back inside; such keypoints
+    are only kept with ``remove_invisible_keypoints=False``). ``box_outlines`` is working
+    state of a running pipeline (None on its output).
 
     Examples
     --------
@@ -113,6 +131,8 @@ class Sample:
     n_boxes_dropped: int = 0
     n_keypoints_dropped: int = 0
     box_visibility: np.ndarray | None = None
+    keypoint_visibility: np.ndarray | None = None
+    box_outlines: BoxOutlines | None = None
 
     @property
     def height(self) -> int:

@@ -8,16 +8,14 @@ misspelt name.
 
 from __future__ import annotations
 
-import difflib
-import inspect
 import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import yaml
 
+from synthaug.augment.params import Children, plain, suggest
 from synthaug.augment.transforms.base import REGISTRY, Transform
 from synthaug.errors import ConfigError
 
@@ -25,37 +23,14 @@ __all__ = ["from_dict", "load", "loads", "save", "to_dict", "to_plain"]
 
 _CONTAINERS = ("Compose", "Sequential", "OneOf", "SomeOf")
 
-
-def to_plain(value: Any) -> Any:
-    """Tuples to lists, numpy scalars and arrays to Python values (for YAML/JSON)."""
-    if isinstance(value, Mapping):
-        return {str(k): to_plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+#: tuples to lists, numpy values to Python ones, transforms to their dicts
+to_plain = plain
 
 
 def to_dict(t: Transform) -> dict[str, Any]:
-    """``{"name": ..., params..., "transforms": [...]}`` for a transform or pipeline."""
-    args = t.init_args()
-    out: dict[str, Any] = {"name": type(t).__name__}
-    for k, v in args.items():
-        if k == "transforms":
-            out[k] = [to_dict(c) for c in v]
-        elif k == "always_apply":
-            continue
-        else:
-            out[k] = to_plain(v)
-    return out
-
-
-def _suggest(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    """``{"name": ..., params..., "transforms": [...]}`` for a transform or pipeline: plain
+    data (``json.dumps`` writes it), read from the class's declared parameters."""
+    return t.to_dict()
 
 
 def _build(d: Any, loc: str, source: str) -> Transform:
@@ -68,37 +43,35 @@ def _build(d: Any, loc: str, source: str) -> Transform:
     cls = REGISTRY.get(name)
     if cls is None:
         raise ConfigError(
-            f"{where}.name: unknown transform {name!r}{_suggest(name, sorted(REGISTRY))}; "
+            f"{where}.name: unknown transform {name!r}{suggest(name, sorted(REGISTRY))}; "
             "see `synthaug transforms` for the list"
         )
-    sig = inspect.signature(cls.__init__)
-    allowed = [k for k in sig.parameters if k not in ("self", "always_apply")]
+    declared = {d_.name: d_ for d_ in cls.declared if d_.kind.saved}
+    allowed = list(declared)
     kwargs: dict[str, Any] = {}
     for key, value in d.items():
         if key in ("name", "__class_fullname__"):
             continue
-        if key not in allowed:
+        if key not in declared:
             raise ConfigError(
-                f"{where} ({name}): unknown parameter {key!r}{_suggest(key, allowed)}; "
+                f"{where} ({name}): unknown parameter {key!r}{suggest(key, allowed)}; "
                 f"expected some of {allowed}"
             )
-        if key == "transforms":
+        if isinstance(declared[key].kind, Children):
             if not isinstance(value, list):
-                raise ConfigError(f"{where}.transforms: expected a list, got {value!r}")
-            prefix = f"{loc}.transforms" if loc else "transforms"
+                raise ConfigError(f"{where}.{key}: expected a list, got {value!r}")
+            prefix = f"{loc}.{key}" if loc else key
             value = [_build(c, f"{prefix}[{i}]", source) for i, c in enumerate(value)]
         kwargs[key] = value
-    missing = [
-        k
-        for k, prm in sig.parameters.items()
-        if k != "self" and prm.default is inspect.Parameter.empty and k not in kwargs
-    ]
+    missing = [k for k, d_ in declared.items() if d_.required and k not in kwargs]
     if missing:
         raise ConfigError(f"{where} ({name}): missing required parameter(s) {missing}")
     try:
         return cls(**kwargs)
     except ConfigError as exc:
         msg = str(exc)
+        if not where:  # a lone transform: the message already starts with its name
+            raise
         if msg.startswith(f"{name}."):
             msg = msg[len(name) :]
             raise ConfigError(f"{where} ({name}){msg}") from None

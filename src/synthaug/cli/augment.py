@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections import Counter
 from pathlib import Path
 
 import typer
@@ -19,15 +20,20 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from synthaug.cli import app
+from synthaug.cli import app, debug_enabled
 from synthaug.data.images import DEFAULT_MAX_PIXELS
 from synthaug.errors import SynthaugError
 
 console = Console()
 err_console = Console(stderr=True)
 
-FORMAT_CHOICES = ("auto", "folder", "coco", "yolo", "voc")
+FORMAT_CHOICES = ("auto", "folder", "coco", "yolo", "voc", "npz")
 ENGINE_CHOICES = ("local", "ray")
+#: Upper bounds of the size-like options (a typo must not ask for 10^9 copies or processes).
+MAX_COPIES = 1000
+MAX_WORKERS = 512
+MAX_PIXELS_LIMIT = 1 << 31
+MAX_PREVIEW = 64
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -36,9 +42,15 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _load_pipeline_dict(path: Path) -> dict:
-    from synthaug.augment import load, to_dict
+    """The pipeline file as a plain dict, read with size, alias and UTF-8 checks."""
+    from synthaug.augment import from_dict, to_dict
+    from synthaug.data.safe_load import read_config
+    from synthaug.errors import ConfigError
 
-    return to_dict(load(path))
+    data = read_config(path, "pipeline file")
+    if data is None:
+        raise ConfigError(f"{path}: empty pipeline file")
+    return to_dict(from_dict(data, source=str(path)))
 
 
 def _summary_table(summary) -> Table:
@@ -67,24 +79,38 @@ def _summary_table(summary) -> Table:
 
 @app.command()
 def augment(
-    src: Path = typer.Argument(..., help="Dataset folder (or COCO .json) to read; never written."),
+    src: Path = typer.Argument(
+        ..., help="Dataset folder (or COCO .json, or .npz of X and y) to read; never written."
+    ),
     dst: Path = typer.Argument(..., help="Output folder: new or empty (or --resume)."),
     pipeline: Path = typer.Option(..., "--pipeline", "-p", help="Pipeline YAML or JSON."),
-    copies: int = typer.Option(1, "--copies", "-k", help="Augmented copies per image."),
+    copies: int = typer.Option(
+        1, "--copies", "-k", min=0, max=MAX_COPIES, help="Augmented copies per image."
+    ),
     keep_originals: bool = typer.Option(False, "--keep-originals", help="Copy the originals too."),
     format: str = typer.Option(
-        "auto", "--format", help="Dataset format: auto, folder, coco, yolo or voc."
+        "auto", "--format", help="Dataset format: auto, folder, coco, yolo, voc or npz."
     ),
-    workers: int = typer.Option(0, "--workers", "-w", help="Worker processes (0: one per CPU)."),
-    seed: int = typer.Option(0, "--seed", help="Run seed (outputs do not depend on --workers)."),
+    workers: int = typer.Option(
+        0, "--workers", "-w", min=0, max=MAX_WORKERS, help="Worker processes (0: one per CPU)."
+    ),
+    seed: int = typer.Option(
+        0, "--seed", min=0, max=2**63 - 1, help="Run seed (outputs do not depend on --workers)."
+    ),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted job in DST."),
     strict: bool = typer.Option(
         False, "--strict", help="Exit with status 1 if any item is skipped."
     ),
     max_pixels: int = typer.Option(
-        DEFAULT_MAX_PIXELS, "--max-pixels", help="Skip images with more pixels than this."
+        DEFAULT_MAX_PIXELS,
+        "--max-pixels",
+        min=1,
+        max=MAX_PIXELS_LIMIT,
+        help="Skip images with more pixels than this (read from the header, before decoding).",
     ),
-    jpeg_quality: int = typer.Option(95, "--jpeg-quality", help="Quality of JPEG outputs."),
+    jpeg_quality: int = typer.Option(
+        95, "--jpeg-quality", min=1, max=100, help="Quality of JPEG outputs."
+    ),
     engine: str = typer.Option(
         "local", "--engine", help="local (process pool) or ray (Ray Data; same outputs)."
     ),
@@ -95,15 +121,15 @@ def augment(
     """Write augmented copies of every image of SRC, with annotations, into DST.
 
     Outputs keep SRC's layout and format: a/b.jpg becomes a/b_aug0.jpg ... with the
-    annotation in the same format. Unreadable items are skipped and listed in
-    DST/errors.jsonl; an interrupted job continues with --resume.
+    annotation in the same format. Unreadable items (bad image, malformed or inconsistent
+    annotation, a path leading outside SRC) are skipped and listed in DST/errors.jsonl with
+    file, field and reason; an interrupted job continues with --resume. One job at a time
+    may write a DST.
     """
-    from synthaug.engine import AugmentJob, default_workers, prepare_job, run_local
+    from synthaug.engine import AugmentJob, prepare_job
 
     if format not in FORMAT_CHOICES:
         raise _fail(f"--format: expected one of {list(FORMAT_CHOICES)}, got {format!r}")
-    if not 1 <= jpeg_quality <= 100:
-        raise _fail(f"--jpeg-quality: expected 1..100, got {jpeg_quality}")
     if engine not in ENGINE_CHOICES:
         raise _fail(f"--engine: expected one of {list(ENGINE_CHOICES)}, got {engine!r}")
     if address and engine != "ray":
@@ -126,7 +152,35 @@ def augment(
         )
         state = prepare_job(job, resume=resume)
     except SynthaugError as exc:
+        if debug_enabled():
+            raise
         raise _fail(str(exc)) from None
+    try:
+        summary = _run(state, engine, address, workers, copies)
+    finally:
+        state.close()
+    console.print(_summary_table(summary))
+    if summary.errors_path:
+        console.print(f"skipped items and reasons: [bold]{summary.errors_path}[/bold]")
+    if summary.n_read == 0:
+        raise _fail("no item of SRC could be read", 1)
+    if strict and summary.n_skipped:
+        raise _fail(f"--strict: {summary.n_skipped} item(s) skipped", 1)
+
+
+def _run(state, engine: str, address: str | None, workers: int, copies: int):
+    """Run a prepared job with a progress bar; return its summary."""
+    from synthaug.engine import default_workers, run_local
+
+    for note in state.notes:
+        console.print(f"note: {escape(note)}")
+    found = Counter(it.error[0] for it in state.dataset.items if it.error is not None)
+    if found:
+        reasons = ", ".join(f"{r} {n}" for r, n in sorted(found.items()))
+        console.print(
+            f"SRC check: {sum(found.values())} item(s) will be skipped ({reasons}); details in "
+            "DST/errors.jsonl at the end, or run `synthaug validate SRC` now"
+        )
     n_workers = workers if workers > 0 else default_workers()
     console.print(
         f"[bold]{state.dataset.format}[/bold] dataset, {len(state.dataset.items)} items"
@@ -161,18 +215,14 @@ def augment(
             else:
                 summary = run_local(state, workers=n_workers, callback=on_progress)
         except SynthaugError as exc:
+            if debug_enabled():
+                raise
             raise _fail(str(exc)) from None
         except KeyboardInterrupt:
             raise _fail(
                 "interrupted; finished items are kept: continue with --resume", 130
             ) from None
-    console.print(_summary_table(summary))
-    if summary.errors_path:
-        console.print(f"skipped items and reasons: [bold]{summary.errors_path}[/bold]")
-    if summary.n_read == 0:
-        raise _fail("no item of SRC could be read", 1)
-    if strict and summary.n_skipped:
-        raise _fail(f"--strict: {summary.n_skipped} item(s) skipped", 1)
+    return summary
 
 
 def _draw(sample, names: list[str], min_side: int = 192):
@@ -192,7 +242,7 @@ def preview(
     source: Path = typer.Argument(..., help="An image file or a dataset folder."),
     pipeline: Path = typer.Option(..., "--pipeline", "-p", help="Pipeline YAML or JSON."),
     out: Path = typer.Option(Path("preview.png"), "--out", "-o", help="Grid image to write."),
-    n: int = typer.Option(8, "--n", help="Augmented versions to show."),
+    n: int = typer.Option(8, "--n", min=1, max=MAX_PREVIEW, help="Augmented versions to show."),
     seed: int = typer.Option(0, "--seed", help="Run seed."),
     item: str = typer.Option("", "--item", help="Key of the dataset item (default: the first)."),
     format: str = typer.Option("auto", "--format", help="Dataset format (for a folder)."),

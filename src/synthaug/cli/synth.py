@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -48,6 +49,27 @@ def train(
     epochs: int | None = typer.Option(
         None, "--epochs", help="Training epochs (default: the model's)."
     ),
+    max_steps: int | None = typer.Option(
+        None, "--max-steps", help="Stop after this many optimiser steps if earlier."
+    ),
+    max_minutes: float | None = typer.Option(
+        None,
+        "--max-minutes",
+        help="Stop after this much training time (summed over --resume runs) if earlier.",
+    ),
+    checkpoint_dir: Path | None = typer.Option(
+        None,
+        "--checkpoint-dir",
+        help="Folder of the training checkpoint (default: OUT without suffix + '.checkpoint').",
+    ),
+    checkpoint_every: float = typer.Option(
+        1.0, "--checkpoint-every", help="Minutes of training between checkpoints."
+    ),
+    resume: bool = typer.Option(
+        False,
+        "--resume",
+        help="Continue from the checkpoint of an interrupted run (same options and data).",
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of initialisation, batches and noise."),
     train_split: bool = typer.Option(
         False,
@@ -56,12 +78,18 @@ def train(
     ),
     threads: int = typer.Option(2, "--threads", help="Torch CPU threads."),
 ) -> None:
-    """Train a conditional VAE or GAN and save it as safetensors + JSON."""
+    """Train a conditional VAE or GAN and save it as safetensors + JSON.
+
+    The training state is checkpointed (safetensors + JSON) every --checkpoint-every minutes
+    and when the run is interrupted (Ctrl-C or SIGTERM); rerun the same command with --resume
+    to continue to the same budget.
+    """
     import torch
 
     import synthaug.synth
     from synthaug.data.npz import load_arrays
     from synthaug.synth.pretrained import DIGITS_TRAINED_ON, digits_split
+    from synthaug.synth.training import TrainingInterrupted
 
     if model not in MODELS:
         raise typer.BadParameter(
@@ -82,23 +110,68 @@ def train(
     torch.set_num_threads(threads)
     cls = getattr(synthaug.synth, MODELS[model])
     gen = cls() if epochs is None else cls(epochs=epochs)
-    gen.seed = seed
+    gen.seed, gen.max_steps, gen.max_minutes = seed, max_steps, max_minutes
+    ckpt = checkpoint_dir or out.with_name(out.stem + ".checkpoint")
+    resuming = resume and (ckpt / "checkpoint.safetensors").is_file()
     console.print(
-        f"training {cls.__name__} on {trained_on}: {len(X)} images {X.shape[1:]}, {len(np.unique(y))} classes"
+        f"training {cls.__name__} on {trained_on}: {len(X)} images {X.shape[1:]}, "
+        f"{len(np.unique(y))} classes"
+        + (f"; resuming from {ckpt}" if resuming else f"; checkpoints in {ckpt}")
     )
+    stop_requested: list[int] = []
+
+    def request_stop(signum: int, _frame: object) -> None:
+        stop_requested.append(signum)
+
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[sig] = signal.signal(sig, request_stop)
+        except ValueError:  # not the main thread: interruption then relies on checkpoints
+            pass
     start = time.perf_counter()
-    with _progress() as progress:
-        task = progress.add_task("train", total=gen.epochs, info="")
+    try:
+        with _progress() as progress:
+            task = progress.add_task("train", total=None, info="")
 
-        def on_epoch(info: dict) -> None:
-            progress.update(task, completed=info["epoch"], info=f"loss {info['loss']:.3f}")
+            def on_epoch(info: dict) -> None:
+                budget = f" of {info['max_seconds']:.0f}" if info["max_seconds"] else ""
+                progress.update(
+                    task,
+                    total=info["n_steps"],
+                    completed=info["step"],
+                    info=f"loss {info['loss']:.3f}, {info['elapsed_seconds']:.0f}{budget} s",
+                )
 
-        gen.fit(X, y, callback=on_epoch)
+            gen.fit(
+                X,
+                y,
+                callback=on_epoch,
+                checkpoint_dir=ckpt,
+                checkpoint_every_minutes=checkpoint_every,
+                resume=resume,
+                stop=lambda: bool(stop_requested),
+            )
+    except TrainingInterrupted as exc:
+        console.print(
+            f"[yellow]interrupted[/yellow] at step {exc.step}: state saved in "
+            f"[bold]{exc.checkpoint}[/bold]; rerun the same command with --resume to continue"
+        )
+        raise typer.Exit(code=130) from exc
+    except SynthaugError as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(code=2) from exc
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     seconds = time.perf_counter() - start
     gen.metadata_.update({"trained_on": trained_on, "torch_threads": threads})
     path = gen.save(out)
+    meta = gen.metadata_
     console.print(
-        f"done in {seconds:.1f} s: wrote [bold]{path}[/bold] and {path.with_suffix('.json').name}"
+        f"done in {seconds:.1f} s ({meta['n_steps']} of {meta['n_steps_planned']} steps, "
+        f"stopped by {meta['stopped_by']}, {meta['train_seconds']:.0f} s of training in all): "
+        f"wrote [bold]{path}[/bold] and {path.with_suffix('.json').name}"
     )
 
 

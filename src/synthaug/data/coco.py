@@ -15,7 +15,10 @@ become ``[0, 0, 0]``. Image and annotation ids are renumbered 1..n in output-key
 from __future__ import annotations
 
 import json
+import math
+import os
 import posixpath
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,7 @@ from synthaug.data.masks import (
     rle_encode_string,
     rle_to_mask,
 )
+from synthaug.data.safe_load import MAX_JSON_BYTES, parse_json, read_limited
 from synthaug.errors import DataError, InvalidInputError
 
 __all__ = ["CocoFormat", "find_coco_json"]
@@ -55,20 +59,95 @@ def find_coco_json(root: Path) -> Path | None:
     return None
 
 
+def _finite(v: Any) -> bool:
+    """A JSON number that is a finite float (bools and strings are not numbers here)."""
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, int):
+        return abs(v) < 1e15
+    return isinstance(v, float) and math.isfinite(v)
+
+
+def _numbers(v: Any, field: str, where: str, expected: str) -> list[float]:
+    if not isinstance(v, list) or not all(_finite(x) for x in v):
+        shown = repr(v)[:60]
+        raise ItemError(
+            "bad_annotation", f"{where}.{field} = {shown}: expected {expected}", field=field
+        )
+    return [float(x) for x in v]
+
+
+def _size_problem(img: dict, where: str) -> tuple[str, str] | None:
+    """``(message, field)`` when an image's ``width``/``height`` is present but not a size."""
+    for field in ("width", "height"):
+        v = img.get(field)
+        if v is not None and not (
+            isinstance(v, int) and not isinstance(v, bool) and 0 < v < 1 << 31
+        ):
+            return f"{where}.{field} = {v!r:.40}: expected a positive integer", field
+    return None
+
+
+def _valid_id(v: Any) -> bool:
+    return (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, str) and v != "")
+
+
 def _segmentation_to_mask(seg: Any, hw: tuple[int, int], where: str) -> tuple[np.ndarray, str]:
-    try:
-        if isinstance(seg, list):
-            return polygons_to_mask(seg, hw), "polygon"
-        if isinstance(seg, dict):
-            if tuple(int(v) for v in seg.get("size", ())) != hw:
-                raise InvalidInputError(
-                    f"RLE size {seg.get('size')} differs from the image {list(hw)}"
+    field = "segmentation"
+    if isinstance(seg, list):
+        polys = []
+        for i, poly in enumerate(seg):
+            xy = _numbers(poly, f"{field}[{i}]", where, "a flat list of numbers x0, y0, x1, ...")
+            if len(xy) < 6 or len(xy) % 2:
+                raise ItemError(
+                    "bad_annotation",
+                    f"{where}.{field}[{i}]: expected at least 3 (x, y) pairs, got {len(xy)} values",
+                    field=field,
                 )
-            kind = "rle_string" if isinstance(seg.get("counts"), str) else "rle"
+            polys.append(xy)
+        return polygons_to_mask(polys, hw), "polygon"
+    if isinstance(seg, dict):
+        size = seg.get("size")
+        if not (
+            isinstance(size, list)
+            and len(size) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in size)
+        ):
+            raise ItemError(
+                "bad_annotation",
+                f"{where}.{field}.size = {size!r:.40}: expected [height, width] as integers",
+                field=f"{field}.size",
+            )
+        if tuple(size) != hw:
+            raise ItemError(
+                "bad_annotation",
+                f"{where}.{field}.size = {size} differs from the image's [height, width] "
+                f"{list(hw)}",
+                field=f"{field}.size",
+            )
+        counts = seg.get("counts")
+        if isinstance(counts, str):
+            kind = "rle_string"
+        elif isinstance(counts, list) and all(
+            isinstance(c, int) and not isinstance(c, bool) for c in counts
+        ):
+            kind = "rle"
+        else:
+            raise ItemError(
+                "bad_annotation",
+                f"{where}.{field}.counts = {counts!r:.40}: expected a list of integers or a "
+                "compressed RLE string",
+                field=f"{field}.counts",
+            )
+        try:
             return rle_to_mask(seg), kind
-    except InvalidInputError as exc:
-        raise ItemError("bad_annotation", f"{where}.segmentation: {exc}") from None
-    raise ItemError("bad_annotation", f"{where}.segmentation: expected polygons or RLE")
+        except InvalidInputError as exc:
+            raise ItemError("bad_annotation", f"{where}.{field}: {exc}", field=field) from None
+    raise ItemError(
+        "bad_annotation",
+        f"{where}.{field} = {seg!r:.40}: expected a list of polygons or an RLE object",
+        field=field,
+    )
 
 
 def _mask_to_segmentation(mask: np.ndarray, kind: str) -> Any:
@@ -92,62 +171,173 @@ class CocoFormat(DatasetFormat):
         except DataError:
             return True
 
+    def annotation_file(self, info: dict, item: Item) -> str:
+        """The one COCO JSON."""
+        return info["ann_rel"]
+
     def scan(self, root: Path, ann_path: Path | None = None) -> Dataset:
-        """Read the JSON; one item per image, carrying its own annotations."""
+        """Read the JSON; one item per image, carrying its own annotations.
+
+        Dataset-level defects (an unreadable or non-COCO JSON) raise :class:`DataError`;
+        defects of one image or annotation become that item's error, so the rest of the
+        dataset is still usable: an image entry that is not an object, a bad ``id``,
+        ``file_name``, ``width`` or ``height``; two images sharing an ``id`` (both are skipped:
+        their annotations cannot be told apart); an annotation whose ``id`` repeats an earlier
+        one or whose ``category_id`` is not in ``categories`` (its image is skipped); and an
+        annotation naming no image (listed as ``annotations[i]``).
+        """
+        found = ann_path is None
         ann_path = ann_path or find_coco_json(root)
         if ann_path is None:
             raise DataError(f"{root}: no COCO JSON in annotations/ or at the root")
-        try:
-            data = json.loads(ann_path.read_bytes())
-        except (OSError, ValueError) as exc:
-            raise DataError(f"{ann_path}: not a readable COCO JSON: {exc}") from None
+        if found:
+            real, base = os.path.realpath(ann_path), os.path.realpath(root)
+            if not real.startswith(base.rstrip(os.sep) + os.sep):
+                raise DataError(
+                    f"{ann_path}: resolves outside the dataset folder (a symlink); synthaug "
+                    "reads nothing outside SRC: copy the file into SRC"
+                )
+        raw = read_limited(ann_path, MAX_JSON_BYTES, "COCO annotation file", DataError)
+        data = parse_json(raw, str(ann_path), DataError)
         if not isinstance(data, dict) or not isinstance(data.get("images"), list):
-            raise DataError(f"{ann_path}: expected an object with an 'images' list")
+            raise DataError(f"{ann_path}: expected a JSON object with an 'images' list")
         anns = data.get("annotations") or []
+        cats = data.get("categories")
+        if not isinstance(anns, list):
+            raise DataError(f"{ann_path}: 'annotations' must be a list, got {type(anns).__name__}")
+        if cats is not None and not isinstance(cats, list):
+            raise DataError(f"{ann_path}: 'categories' must be a list, got {type(cats).__name__}")
         image_dir = "images" if (root / "images").is_dir() else ""
+        ann_rel = ann_path.relative_to(root).as_posix()
+        items: list[Item] = []
+
+        def bad(key: str, ann: dict, reason: str, message: str, field: str = "") -> None:
+            items.append(Item(key, ann, (reason, message, field, ann_rel)))
+
+        cat_ids = None
+        if cats is not None:
+            cat_ids = {c.get("id") for c in cats if isinstance(c, dict) and _valid_id(c.get("id"))}
+        image_ids = Counter(
+            img.get("id")
+            for img in data["images"]
+            if isinstance(img, dict) and _valid_id(img.get("id"))
+        )
         by_image: dict[Any, list[dict]] = {}
-        for a in anns:
-            if isinstance(a, dict):
-                by_image.setdefault(a.get("image_id"), []).append(a)
-        items, seen = [], set()
+        problems: dict[Any, tuple[str, str, str]] = {}  # image id -> first annotation defect
+        seen_ann_ids: set[Any] = set()
+        for j, a in enumerate(anns):
+            where = f"annotations[{j}]"
+            if not isinstance(a, dict):
+                bad(where, {}, "bad_annotation", f"{where}: expected an object, got {a!r:.40}")
+                continue
+            image_id = a.get("image_id")
+            if not _valid_id(image_id) or image_id not in image_ids:
+                bad(
+                    where,
+                    {},
+                    "bad_annotation",
+                    f"{where}.image_id = {image_id!r:.40} names no image of 'images'",
+                    "image_id",
+                )
+                continue
+            by_image.setdefault(image_id, []).append(a)
+            ann_id = a.get("id")
+            if ann_id is not None and not _valid_id(ann_id):
+                problem = (
+                    "bad_annotation",
+                    f"{where}.id = {ann_id!r:.40}: expected an integer",
+                    "id",
+                )
+            elif ann_id is not None and ann_id in seen_ann_ids:
+                problem = (
+                    "duplicate_id",
+                    f"{where}.id = {ann_id!r} repeats an earlier annotation id",
+                    "id",
+                )
+            elif cat_ids is not None and a.get("category_id") not in cat_ids:
+                cat = a.get("category_id")
+                problem = (
+                    "unknown_category",
+                    f"{where}.category_id = {cat!r:.40} is not an id of 'categories'",
+                    "category_id",
+                )
+            else:
+                problem = None
+            if ann_id is not None and _valid_id(ann_id):
+                seen_ann_ids.add(ann_id)
+            if problem is not None:
+                problems.setdefault(image_id, problem)
+        seen: set[str] = set()
         for i, img in enumerate(data["images"]):
-            name = img.get("file_name") if isinstance(img, dict) else None
+            where = f"images[{i}]"
+            if not isinstance(img, dict):
+                bad(where, {}, "bad_annotation", f"{where}: expected an object, got {img!r:.40}")
+                continue
+            image_id, name = img.get("id"), img.get("file_name")
             rel = safe_relpath(name) if isinstance(name, str) else None
             ann = {
                 "image": img,
-                "annotations": by_image.get(img.get("id"), []) if isinstance(img, dict) else [],
+                "annotations": by_image.get(image_id, []) if _valid_id(image_id) else [],
             }
+            if not isinstance(name, str):
+                bad(
+                    where,
+                    ann,
+                    "bad_annotation",
+                    f"{where}.file_name = {name!r:.40}: expected a string",
+                    "file_name",
+                )
+                continue
             if rel is None:
-                key = f"images[{i}]:{name!r}"
-                items.append(
-                    Item(
-                        key,
-                        ann,
-                        (
-                            "unsafe_path",
-                            f"images[{i}].file_name = {name!r} leaves the image folder",
-                        ),
-                    )
+                bad(
+                    f"{where}:{name!r}",
+                    ann,
+                    "unsafe_path",
+                    f"{where}.file_name = {name!r} leaves the image folder",
+                    "file_name",
                 )
                 continue
             key = posixpath.join(image_dir, rel) if image_dir else rel
+            if not _valid_id(image_id):
+                bad(
+                    key,
+                    ann,
+                    "bad_annotation",
+                    f"{where}.id = {image_id!r:.40}: expected an integer",
+                    "id",
+                )
+                continue
+            if image_ids[image_id] > 1:
+                bad(
+                    key,
+                    ann,
+                    "duplicate_id",
+                    f"{where}.id = {image_id!r} is shared by {image_ids[image_id]} images; their "
+                    "annotations cannot be told apart",
+                    "id",
+                )
+                continue
+            size_problem = _size_problem(img, where)
+            if size_problem is not None:
+                bad(key, ann, "bad_annotation", *size_problem)
+                continue
             if key in seen:
-                items.append(
-                    Item(
-                        f"images[{i}]:{key}",
-                        ann,
-                        ("bad_annotation", f"images[{i}].file_name = {name!r} is listed twice"),
-                    )
+                bad(
+                    f"{where}:{key}",
+                    ann,
+                    "bad_annotation",
+                    f"{where}.file_name = {name!r} is listed twice",
+                    "file_name",
                 )
                 continue
             seen.add(key)
+            if image_id in problems:
+                reason, message, field = problems[image_id]
+                bad(key, ann, reason, f"{key}: {message}", field)
+                continue
             items.append(Item(key, ann))
         header = {k: data[k] for k in ("info", "licenses", "categories") if k in data}
-        info = {
-            "image_dir": image_dir,
-            "ann_rel": ann_path.relative_to(root).as_posix(),
-            "header": header,
-        }
+        info = {"image_dir": image_dir, "ann_rel": ann_rel, "header": header}
         return Dataset(root, self.name, sorted(items, key=lambda it: it.key), info)
 
     def to_sample(self, root: Path, info: dict, item: Item, image: np.ndarray) -> Sample:
@@ -157,25 +347,38 @@ class CocoFormat(DatasetFormat):
         if (img.get("width"), img.get("height")) not in ((w, h), (None, None)):
             raise ItemError(
                 "bad_annotation",
-                f"{item.key}: the JSON says {img.get('width')} x {img.get('height')}, the image is {w} x {h}",
+                f"{item.key}: the JSON says {img.get('width')} x {img.get('height')}, the image is "
+                f"{w} x {h}",
+                field="width",
             )
         boxes, masks, kinds, kps, kp_labels, objects = [], [], [], [], [], []
+        warnings: list[tuple[str, str, str]] = []
         for j, a in enumerate(anns):
-            where = f"{item.key}: annotation id {a.get('id')}"
-            bbox = a.get("bbox")
-            if not (
-                isinstance(bbox, list)
-                and len(bbox) == 4
-                and all(isinstance(v, (int, float)) for v in bbox)
-            ):
+            where = f"{item.key}: annotations[id={a.get('id')!r:.20}]"
+            bbox = _numbers(a.get("bbox"), "bbox", where, "[x, y, width, height] as numbers")
+            if len(bbox) != 4 or bbox[2] < 0 or bbox[3] < 0:
                 raise ItemError(
-                    "bad_annotation", f"{where}: bbox = {bbox!r:.60}, expected [x, y, w, h]"
+                    "bad_annotation",
+                    f"{where}.bbox = {bbox}: expected [x, y, width, height] with width, "
+                    "height >= 0",
+                    field="bbox",
                 )
-            x, y, bw, bh = (float(v) for v in bbox)
+            x, y, bw, bh = bbox
             boxes.append([x, y, x + bw, y + bh])
+            iscrowd = a.get("iscrowd", 0)
+            if iscrowd not in (0, 1) or isinstance(iscrowd, float):
+                raise ItemError(
+                    "bad_annotation",
+                    f"{where}.iscrowd = {iscrowd!r:.20}: expected 0 or 1",
+                    field="iscrowd",
+                )
             seg = a.get("segmentation")
             if seg:
                 mask, kind = _segmentation_to_mask(seg, (h, w), where)
+                if not mask.any():
+                    warnings.append(
+                        ("empty_mask", "segmentation", f"{where}.segmentation covers no pixel")
+                    )
                 masks.append(mask)
                 kinds.append(kind)
             else:
@@ -184,10 +387,15 @@ class CocoFormat(DatasetFormat):
             raw_kp = a.get("keypoints")
             n_kp = 0
             if raw_kp:
-                arr = np.asarray(raw_kp, dtype=np.float64)
-                if arr.ndim != 1 or len(arr) % 3 or not np.all(np.isfinite(arr)):
-                    raise ItemError("bad_annotation", f"{where}: keypoints must be [x, y, v] * K")
-                arr = arr.reshape(-1, 3)
+                flat = _numbers(raw_kp, "keypoints", where, "a flat list x0, y0, v0, x1, ...")
+                if len(flat) % 3 or any(v not in (0.0, 1.0, 2.0) for v in flat[2::3]):
+                    raise ItemError(
+                        "bad_annotation",
+                        f"{where}.keypoints: expected [x, y, v] * K with v in 0, 1, 2, got "
+                        f"{len(flat)} values",
+                        field="keypoints",
+                    )
+                arr = np.asarray(flat, np.float64).reshape(-1, 3)
                 n_kp = len(arr)
                 for k, (kx, ky, v) in enumerate(arr):
                     if v > 0:
@@ -196,7 +404,7 @@ class CocoFormat(DatasetFormat):
             objects.append(
                 {
                     "category_id": a.get("category_id"),
-                    "iscrowd": a.get("iscrowd", 0),
+                    "iscrowd": iscrowd,
                     "kind": kinds[-1],
                     "n_keypoints": n_kp,
                 }
@@ -212,7 +420,7 @@ class CocoFormat(DatasetFormat):
             box_labels=list(range(len(objects))),
             keypoints=np.asarray(kps, np.float64).reshape(-1, 2) if kp_labels else None,
             keypoint_labels=kp_labels if kp_labels else None,
-            meta={"key": item.key, "objects": objects},
+            meta={"key": item.key, "objects": objects, "warnings": warnings},
         )
 
     def record(self, sample: Sample, info: dict, item: Item) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from synthaug.augment.sample import Sample
-from synthaug.data.images import IMAGE_SUFFIXES
+from synthaug.data.images import IMAGE_SUFFIXES, ImageError, decode_image
 from synthaug.errors import DataError
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "ItemError",
     "augmented_key",
     "check_boxes_xyxy",
+    "read_inside",
     "safe_relpath",
     "scan_images",
 ]
@@ -47,12 +48,20 @@ class ItemError(DataError):
 
     Reasons: ``missing_image``, ``corrupt_image``, ``truncated_image``, ``too_many_pixels``,
     ``unsupported_image``, ``bad_annotation``, ``missing_annotation``, ``box_out_of_range``,
-    ``unsafe_path``, ``pipeline_error``, ``write_error``.
+    ``unknown_category``, ``duplicate_id``, ``same_stem``, ``unsafe_path``, ``pipeline_error``,
+    ``write_error``. ``file`` is the file at fault relative to the root (the label file, the XML,
+    the COCO JSON; the image when empty) and ``field`` the annotation field where one is known
+    (``keypoints``, ``size.width``).
     """
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, field: str = "", file: str = "") -> None:
         super().__init__(message)
         self.reason = reason
+        self.field = field
+        self.file = file
+
+    def __reduce__(self):  # keep every attribute through pickling (worker processes)
+        return (type(self), (self.reason, str(self), self.field, self.file))
 
 
 @dataclass(frozen=True)
@@ -65,14 +74,14 @@ class Item:
         The image path relative to the dataset root, ``/``-separated; stable across runs.
     ann : dict
         Format-specific plain values (label file path, COCO image and annotation dicts...).
-    error : tuple of (reason, message), optional
+    error : tuple of (reason, message[, field[, file]]), optional
         Set when scanning already found the item unusable (e.g. a COCO ``file_name`` that
         escapes the root); such items are reported and skipped.
     """
 
     key: str
     ann: dict[str, Any] = field(default_factory=dict)
-    error: tuple[str, str] | None = None
+    error: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -98,9 +107,35 @@ class DatasetFormat:
         """List the items under ``root`` (annotations are parsed later, per item)."""
         raise NotImplementedError
 
+    def read_image(
+        self, root: Path, info: dict, item: Item, max_pixels: int
+    ) -> tuple[np.ndarray, bytes]:
+        """The item's decoded image and its raw bytes; raises :class:`ItemError`.
+
+        Nothing outside ``root`` is read (``unsafe_path``), and the pixel count in the header
+        is checked against ``max_pixels`` before decoding (``too_many_pixels``).
+        """
+        try:
+            data = read_inside(root, item.key, "image")
+        except FileNotFoundError:
+            raise ItemError("missing_image", f"{item.key}: image file not found") from None
+        except ItemError:
+            raise
+        except OSError as exc:
+            raise ItemError("missing_image", f"{item.key}: cannot read: {exc.strerror}") from None
+        try:
+            image = decode_image(data, item.key, max_pixels)
+        except ImageError as exc:
+            raise ItemError(exc.reason, str(exc)) from None
+        return image, data
+
     def to_sample(self, root: Path, info: dict, item: Item, image: np.ndarray) -> Sample:
         """The item's annotations on its decoded ``image``; raises :class:`ItemError`."""
         raise NotImplementedError
+
+    def annotation_file(self, info: dict, item: Item) -> str:
+        """The file holding the item's annotation, relative to the root (named in errors)."""
+        return item.key
 
     def record(self, sample: Sample, info: dict, item: Item) -> dict[str, Any]:
         """An output annotation record (plain JSON values) for an augmented ``sample``."""
@@ -146,11 +181,58 @@ def safe_relpath(name: str) -> str | None:
     return norm
 
 
+def read_inside(root: Path, rel: str, what: str, max_bytes: int | None = None) -> bytes:
+    """The bytes of ``root/rel``, refusing anything that resolves outside ``root``.
+
+    Symlinks and ``..`` are resolved first; a path that lands outside ``root`` raises
+    ``unsafe_path`` *before* anything is read, and the message names the link, never the
+    outside file's content. ``what`` names the file's role in messages (``image``, ``label
+    file``). A missing file raises :class:`FileNotFoundError` (callers choose the reason);
+    a file above ``max_bytes`` raises ``bad_annotation``.
+    """
+    path = root / rel
+    real = Path(os.path.realpath(path))
+    base = Path(os.path.realpath(root))
+    if real != base and base not in real.parents:
+        raise ItemError(
+            "unsafe_path",
+            f"{rel}: the {what} resolves outside the dataset folder (a symlink or '..'); "
+            "synthaug reads nothing outside SRC: copy the file into SRC instead",
+            field="path",
+        )
+    if max_bytes is not None:
+        try:
+            size = real.stat().st_size
+        except FileNotFoundError:
+            raise
+        except OSError:
+            size = 0
+        if size > max_bytes:
+            raise ItemError(
+                "bad_annotation",
+                f"{rel}: the {what} is {size} bytes, more than the limit of {max_bytes}",
+                field="size",
+            )
+    if real.is_dir():
+        raise ItemError("missing_image", f"{rel}: the {what} is a folder, not a file")
+    return real.read_bytes()
+
+
 def scan_images(folder: Path, root: Path) -> list[str]:
-    """Keys (relative to ``root``) of image files under ``folder``, sorted; dot-files skipped."""
+    """Keys (relative to ``root``) of image files under ``folder``, sorted; dot-files skipped.
+
+    Symlinked folders are not followed; one that leads outside ``root`` is listed as a key of
+    its own, so that reading it reports ``unsafe_path`` instead of dropping it silently.
+    """
     keys: list[str] = []
+    base = os.path.realpath(root)
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for d in dirnames:
+            link = os.path.join(dirpath, d)
+            real = os.path.realpath(link)
+            if os.path.islink(link) and not (real + os.sep).startswith(base + os.sep):
+                keys.append(Path(link).relative_to(root).as_posix())
         for f in filenames:
             if f.startswith(".") or os.path.splitext(f)[1].lower() not in IMAGE_SUFFIXES:
                 continue
@@ -171,9 +253,13 @@ def check_boxes_xyxy(
     for i, row in enumerate(b):
         shown = "[" + ", ".join(f"{v:g}" for v in row) + "]"
         if not np.all(np.isfinite(row)):
-            raise ItemError("bad_annotation", f"{where}: box {i} = {shown} is not finite")
+            raise ItemError(
+                "bad_annotation", f"{where}: box {i} = {shown} is not finite", field="bbox"
+            )
         if row[2] < row[0] or row[3] < row[1]:
-            raise ItemError("bad_annotation", f"{where}: box {i} = {shown} has max < min")
+            raise ItemError(
+                "bad_annotation", f"{where}: box {i} = {shown} has max < min", field="bbox"
+            )
         if (
             row[0] < -tolerance_px
             or row[1] < -tolerance_px
@@ -183,5 +269,6 @@ def check_boxes_xyxy(
             raise ItemError(
                 "box_out_of_range",
                 f"{where}: box {i} = {shown} (xyxy pixels) lies outside the {w} x {h} image",
+                field="bbox",
             )
     return np.clip(b, 0.0, [w, h, w, h])

@@ -2,7 +2,7 @@
 
 Detection order: COCO (a JSON with ``images``), Pascal VOC (``Annotations/`` or XML files),
 YOLO (``labels/``, ``classes.txt`` or ``data.yaml``), and the class-per-subfolder image folder
-otherwise.
+otherwise; a ``.json`` file given as SRC is COCO, an ``.npz`` file is labelled arrays.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from synthaug.augment.sample import Sample
 from synthaug.data.coco import CocoFormat
 from synthaug.data.dataset import Dataset, DatasetFormat, Item, ItemError
 from synthaug.data.folder import FolderFormat
-from synthaug.data.images import DEFAULT_MAX_PIXELS, ImageError, decode_image
+from synthaug.data.images import DEFAULT_MAX_PIXELS
+from synthaug.data.npz_format import NpzFormat
 from synthaug.data.voc import VocFormat
 from synthaug.data.yolo import YoloFormat
 from synthaug.errors import ConfigError, DataError
@@ -23,7 +24,7 @@ __all__ = ["FORMATS", "detect_format", "get_format", "load_item", "object_names"
 
 #: Formats by the name given to ``--format``, in detection order.
 FORMATS: dict[str, DatasetFormat] = {
-    f.name: f for f in (CocoFormat(), VocFormat(), YoloFormat(), FolderFormat())
+    f.name: f for f in (CocoFormat(), VocFormat(), YoloFormat(), FolderFormat(), NpzFormat())
 }
 
 
@@ -39,6 +40,8 @@ def detect_format(root: str | os.PathLike[str]) -> str:
     p = Path(root)
     if p.is_file() and p.suffix.lower() == ".json":
         return "coco"
+    if p.is_file() and p.suffix.lower() == ".npz":
+        return "npz"
     for name, fmt in FORMATS.items():
         if fmt.detect(p):
             return name
@@ -59,10 +62,16 @@ def open_dataset(source: str | os.PathLike[str], format: str = "auto") -> Datase
         raise DataError(f"{p}: dataset not found")
     name = detect_format(p) if format == "auto" else get_format(format).name
     if p.is_file():
+        if name == "npz" and p.suffix.lower() == ".npz":
+            return NpzFormat().scan(p.parent.resolve(), p.resolve())
         if name != "coco" or p.suffix.lower() != ".json":
-            raise DataError(f"{p}: expected a dataset folder (or a COCO .json file)")
+            raise DataError(
+                f"{p}: expected a dataset folder, a COCO .json file or an .npz of X and y"
+            )
         root = p.parent.parent if p.parent.name == "annotations" else p.parent
         return CocoFormat().scan(root.resolve(), p.resolve())
+    if name == "npz":
+        raise DataError(f"{p}: --format npz reads an .npz file: give the file itself as SRC")
     return FORMATS[name].scan(p.resolve())
 
 
@@ -72,17 +81,21 @@ def load_item(
     """Decode one item into a Sample and its raw image bytes; raises :class:`ItemError`."""
     if item.error is not None:
         raise ItemError(*item.error)
+    fmt = FORMATS[dataset.format]
+    image, data = fmt.read_image(dataset.root, dataset.info, item, max_pixels)
+    ann_file = fmt.annotation_file(dataset.info, item)
     try:
-        data = (dataset.root / item.key).read_bytes()
-    except FileNotFoundError:
-        raise ItemError("missing_image", f"{item.key}: image file not found") from None
-    except OSError as exc:
-        raise ItemError("missing_image", f"{item.key}: cannot read: {exc.strerror}") from None
-    try:
-        image = decode_image(data, item.key, max_pixels)
-    except ImageError as exc:
-        raise ItemError(exc.reason, str(exc)) from None
-    sample = FORMATS[dataset.format].to_sample(dataset.root, dataset.info, item, image)
+        sample = fmt.to_sample(dataset.root, dataset.info, item, image)
+    except ItemError as exc:
+        if not exc.file:
+            exc.file = ann_file
+        raise
+    except Exception as exc:
+        # One odd annotation must not stop a job: it becomes this item's skip reason.
+        detail = f"{type(exc).__name__}: {exc}"
+        raise ItemError(
+            "bad_annotation", f"{item.key}: malformed annotation ({detail[:200]})", file=ann_file
+        ) from None
     return sample, data
 
 

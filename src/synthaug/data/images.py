@@ -2,8 +2,15 @@
 
 Images are decoded from bytes with ``cv2.imdecode`` after three checks that OpenCV does not
 make loudly: the pixel count announced by the file header (refused above a limit *before*
-decoding, so a 30000 x 30000 PNG of a few kilobytes cannot exhaust memory), a truncated file
-(OpenCV pads a cut JPEG with grey and only warns), and bytes that are no image at all.
+decoding, so a 30000 x 30000 PNG of a few kilobytes, or a TIFF declaring 6 GB of pixels,
+cannot exhaust memory), a truncated file (OpenCV pads a cut JPEG with grey and only warns,
+even when an end-of-image marker was appended after the cut), and bytes that are no image at
+all. Header sizes come from a small parser (PNG, JPEG, BMP, GIF, WebP), ``tifffile`` (TIFF,
+every page) or PIL's lazy open (anything else PIL knows), none of which decodes pixels.
+
+EXIF orientation is applied on read: a JPEG whose EXIF says "rotate 90 degrees" is returned
+as it is displayed, and its annotations are taken to refer to that upright view (the convention
+of Ultralytics, CVAT and Label Studio); outputs carry no EXIF, so they need no rotation.
 
 Arrays follow synthaug's convention: ``H x W`` (grey), ``H x W x 3`` (RGB) or ``H x W x 4``
 (RGBA), ``uint8``. Writes go to a temporary file in the target folder, are flushed and
@@ -13,9 +20,12 @@ file.
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 import tempfile
+import threading
+import warnings
 from pathlib import Path
 
 import cv2
@@ -28,8 +38,10 @@ __all__ = [
     "IMAGE_SUFFIXES",
     "TMP_PREFIX",
     "atomic_write_bytes",
+    "apply_exif_orientation",
     "decode_image",
     "encode_image",
+    "exif_orientation",
     "header_size",
     "read_image",
 ]
@@ -51,7 +63,50 @@ class ImageError(DataError):
 
 
 def header_size(data: bytes) -> tuple[int, int] | None:
-    """``(width, height)`` read from a PNG, JPEG, BMP, GIF or WebP header, or ``None``."""
+    """``(width, height)`` read from an image header without decoding pixels, or ``None``.
+
+    PNG, JPEG, BMP, GIF and WebP headers are parsed here; TIFF through ``tifffile`` (the
+    largest page, so a multi-page file cannot hide a huge page behind a small first one);
+    other formats through PIL's lazy ``Image.open``.
+    """
+    size = _simple_header_size(data)
+    if size is None and data[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        size = _tiff_size(data)
+    if size is None:
+        size = _pil_size(data)
+    return size
+
+
+def _tiff_size(data: bytes) -> tuple[int, int] | None:
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(io.BytesIO(data)) as tif:
+            best = (0, 0)
+            for page in tif.pages:
+                w, h = int(page.imagewidth), int(page.imagelength)
+                if w * h > best[0] * best[1]:
+                    best = (w, h)
+            return best if best != (0, 0) else None
+    except Exception:
+        return None
+
+
+def _pil_size(data: bytes) -> tuple[int, int] | None:
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as im:  # reads the header only
+                return int(im.size[0]), int(im.size[1])
+    except Image.DecompressionBombError:
+        return (1 << 31, 1 << 31)  # PIL itself refuses it as a bomb: certainly too many
+    except Exception:
+        return None
+
+
+def _simple_header_size(data: bytes) -> tuple[int, int] | None:
     if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
         return struct.unpack(">II", data[16:24])
     if data[:2] == b"BM" and len(data) >= 26:
@@ -103,6 +158,66 @@ def _check_complete(data: bytes, name: str) -> None:
         raise ImageError("truncated_image", f"{name}: truncated PNG (no IEND chunk)")
 
 
+_STDERR_LOCK = threading.Lock()
+
+
+def _imdecode_with_warnings(buf: np.ndarray, flags: int) -> tuple[np.ndarray | None, bytes]:
+    """``cv2.imdecode`` with the decoder's C-level stderr captured.
+
+    libjpeg reports "premature end of data segment" only as a warning on stderr and pads the
+    image with grey: a JPEG cut in its scan data, with an end-of-image marker appended, decodes
+    "successfully". Capturing file descriptor 2 for the duration of the call is the only way to
+    see that warning through OpenCV.
+    """
+    with _STDERR_LOCK, tempfile.TemporaryFile() as tmp:
+        try:
+            saved = os.dup(2)
+        except OSError:  # no stderr at all: decode without the check
+            return cv2.imdecode(buf, flags), b""
+        try:
+            os.dup2(tmp.fileno(), 2)
+            image = cv2.imdecode(buf, flags)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        tmp.seek(0)
+        return image, tmp.read(4096)
+
+
+# EXIF orientation -> the numpy steps that show the stored pixels upright (as PIL's
+# ImageOps.exif_transpose: 2 mirror, 3 rotate 180, 4 flip, 5 transpose, 6 rotate 90 clockwise,
+# 7 transverse, 8 rotate 90 counter-clockwise)
+_ORIENT = {
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.swapaxes(0, 1),
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: a[::-1, ::-1].swapaxes(0, 1),
+    8: lambda a: np.rot90(a, 1),
+}
+
+
+def exif_orientation(data: bytes) -> int:
+    """The EXIF orientation (1..8) of JPEG bytes; 1 (upright) when absent or unreadable."""
+    if data[:2] != b"\xff\xd8" or b"Exif" not in data[:65536]:
+        return 1
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            value = im.getexif().get(0x0112, 1)
+    except Exception:
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def apply_exif_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
+    """``image`` as displayed under EXIF ``orientation`` (annotations refer to that view)."""
+    step = _ORIENT.get(orientation)
+    return image if step is None else np.ascontiguousarray(step(image))
+
+
 def decode_image(
     data: bytes, name: str = "image", max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> np.ndarray:
@@ -122,7 +237,15 @@ def decode_image(
         )
     _check_complete(data, name)
     buf = np.frombuffer(data, dtype=np.uint8)
-    image = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
+    flags = cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION
+    if data[:2] == b"\xff\xd8":
+        image, messages = _imdecode_with_warnings(buf, flags)
+        if b"premature end" in messages.lower():
+            raise ImageError(
+                "truncated_image", f"{name}: truncated JPEG (scan data ends before the image)"
+            )
+    else:
+        image = cv2.imdecode(buf, flags)
     if image is None:
         raise ImageError("corrupt_image", f"{name}: not a decodable image")
     if image.shape[0] * image.shape[1] > max_pixels:
@@ -134,6 +257,7 @@ def decode_image(
         raise ImageError(
             "unsupported_image", f"{name}: {image.dtype} pixels; only 8-bit images are supported"
         )
+    image = apply_exif_orientation(image, exif_orientation(data))
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
     elif image.ndim == 3 and image.shape[2] == 3:

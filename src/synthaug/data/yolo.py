@@ -2,7 +2,8 @@
 
 Layouts: Ultralytics (``images/<split>/a.jpg`` with ``labels/<split>/a.txt``) or darknet
 (``a.jpg`` beside ``a.txt``). Class names come from ``classes.txt`` (one per line) or the
-``names`` of ``data.yaml`` (read with ``yaml.safe_load``). A label line is
+``names`` of ``data.yaml`` (read with :func:`synthaug.data.safe_load.parse_yaml`: size and
+alias limits). When names are known, a class id beyond them is ``class_out_of_range``. A label line is
 ``class cx cy w h`` (all normalised to ``[0, 1]``) or, for segmentation,
 ``class x1 y1 x2 y2 ...`` (a normalised polygon). A missing or empty label file is an image
 without objects, as in Ultralytics.
@@ -18,14 +19,24 @@ import numpy as np
 import yaml
 
 from synthaug.augment.sample import Sample
-from synthaug.data.dataset import Dataset, DatasetFormat, Item, ItemError, check_boxes_xyxy
+from synthaug.data.dataset import (
+    Dataset,
+    DatasetFormat,
+    Item,
+    ItemError,
+    check_boxes_xyxy,
+    read_inside,
+)
 from synthaug.data.dataset import scan_images as _scan_images
 from synthaug.data.images import IMAGE_SUFFIXES, atomic_write_bytes
 from synthaug.data.masks import mask_to_polygons, polygons_to_mask
+from synthaug.data.safe_load import MAX_CONFIG_BYTES, parse_yaml
+from synthaug.errors import DataError
 
 __all__ = ["YoloFormat", "format_label_lines", "parse_label_lines"]
 
 _TOL = 1e-3  # normalised overshoot clipped silently (rounding in exporters)
+_MAX_LABEL_BYTES = 16 * 1024 * 1024
 
 
 def label_key(key: str) -> str:
@@ -46,20 +57,60 @@ def parse_label_lines(text: str, where: str) -> list[tuple[int, list[float]]]:
         if not parts:
             continue
         try:
+            if not parts[0].isdigit():
+                raise ValueError(parts[0])
             cls = int(parts[0])
             vals = [float(v) for v in parts[1:]]
         except ValueError:
-            raise ItemError("bad_annotation", f"{where}:{n}: not numbers: {line[:60]!r}") from None
+            raise ItemError(
+                "bad_annotation",
+                f"{where}:{n}: not numbers: {line[:60]!r}",
+                field=f"line {n}",
+                file=where,
+            ) from None
         if cls < 0 or not (len(vals) == 4 or (len(vals) >= 6 and len(vals) % 2 == 0)):
             raise ItemError(
                 "bad_annotation",
                 f"{where}:{n}: expected 'class cx cy w h' or 'class x1 y1 x2 y2 ...', got "
                 f"{line[:60]!r}",
+                field=f"line {n}",
+                file=where,
             )
         if not all(np.isfinite(vals)):
-            raise ItemError("bad_annotation", f"{where}:{n}: non-finite value")
+            raise ItemError(
+                "bad_annotation", f"{where}:{n}: non-finite value", field=f"line {n}", file=where
+            )
         out.append((cls, vals))
     return out
+
+
+def _dataset_file(root: Path, rel: str) -> bytes:
+    """A dataset-wide file (``classes.txt``, ``data.yaml``): inside ``root``, small, UTF-8."""
+    try:
+        data = read_inside(root, rel, "class names file", MAX_CONFIG_BYTES)
+        data.decode("utf-8")
+    except ItemError as exc:
+        raise DataError(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{root / rel}: not UTF-8 text (byte offset {exc.start}); save it as UTF-8"
+        ) from None
+    return data
+
+
+def _names(names: Any, path: Path) -> list[str]:
+    """Class names from ``data.yaml``: a list, or a mapping ``{0: name, 1: name, ...}``."""
+    if isinstance(names, dict):
+        if not all(isinstance(k, int) and not isinstance(k, bool) for k in names):
+            raise DataError(
+                f"{path}: names: expected integer keys 0, 1, ..., got {list(names)!r:.60}"
+            )
+        if sorted(names) != list(range(len(names))):
+            raise DataError(f"{path}: names: keys must be 0..{len(names) - 1}, got {sorted(names)}")
+        names = [names[k] for k in sorted(names)]
+    if not isinstance(names, list) or not all(isinstance(n, (str, int, float)) for n in names):
+        raise DataError(f"{path}: names: expected a list of class names, got {names!r:.60}")
+    return [str(n) for n in names]
 
 
 def format_label_lines(record: dict[str, Any]) -> str:
@@ -99,30 +150,51 @@ class YoloFormat(DatasetFormat):
                     items.append(Item(rel, {"label": rel}, error=("missing_image", msg)))
         info: dict[str, Any] = {"names": [], "names_file": None}
         if (root / "classes.txt").is_file():
-            text = (root / "classes.txt").read_text(encoding="utf-8")
+            text = _dataset_file(root, "classes.txt").decode("utf-8", errors="strict")
             info["names"] = [ln.strip() for ln in text.splitlines() if ln.strip()]
             info["names_file"] = "classes.txt"
         elif (root / "data.yaml").is_file():
-            data = yaml.safe_load((root / "data.yaml").read_text(encoding="utf-8")) or {}
-            names = data.get("names", []) if isinstance(data, dict) else []
-            if isinstance(names, dict):
-                names = [names[k] for k in sorted(names)]
-            info["names"] = [str(n) for n in names]
+            data = parse_yaml(_dataset_file(root, "data.yaml"), str(root / "data.yaml"), DataError)
+            data = data if data is not None else {}
+            if not isinstance(data, dict):
+                raise DataError(f"{root / 'data.yaml'}: expected a mapping with 'names'")
+            info["names"] = _names(data.get("names", []), root / "data.yaml")
             info["names_file"] = "data.yaml"
             info["data_yaml"] = {k: v for k, v in data.items() if k != "path"}
         return Dataset(root, self.name, sorted(items, key=lambda it: it.key), info)
 
+    def annotation_file(self, info: dict, item: Item) -> str:
+        """The item's label file."""
+        return item.ann["label"]
+
     def to_sample(self, root: Path, info: dict, item: Item, image: np.ndarray) -> Sample:
         """Boxes in ``yolo`` format (or masks for polygons), labelled by object index."""
         where = item.ann["label"]
-        path = root / where
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_inside(root, where, "label file", _MAX_LABEL_BYTES).decode("utf-8")
         except FileNotFoundError:
             text = ""
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ItemError("bad_annotation", f"{where}: cannot read: {exc}") from None
+        except ItemError:
+            raise
+        except OSError as exc:
+            raise ItemError(
+                "bad_annotation", f"{where}: cannot read: {exc.strerror}", file=where
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise ItemError(
+                "bad_annotation", f"{where}: not UTF-8 text (byte offset {exc.start})", file=where
+            ) from None
         objects = parse_label_lines(text, where)
+        names = info.get("names") or []
+        for n, (cls, _) in enumerate(objects, start=1):
+            if names and cls >= len(names):
+                raise ItemError(
+                    "class_out_of_range",
+                    f"{where}: object {n}: class {cls} is not one of the {len(names)} classes of "
+                    f"{info.get('names_file')} (0..{len(names) - 1})",
+                    field="class",
+                    file=where,
+                )
         h, w = image.shape[:2]
         polygons = [len(v) > 4 for _, v in objects]
         if any(polygons) and not all(polygons):

@@ -15,6 +15,7 @@ The pieces every engine (the local process pool, later Ray Data) shares:
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -32,8 +33,9 @@ from synthaug.augment.serialize import from_dict
 from synthaug.data.dataset import Dataset, Item, ItemError, augmented_key
 from synthaug.data.formats import FORMATS, load_item, open_dataset
 from synthaug.data.images import DEFAULT_MAX_PIXELS, TMP_PREFIX, atomic_write_bytes, encode_image
+from synthaug.engine.lock import JobLock, acquire_lock
 from synthaug.engine.manifest import Manifest
-from synthaug.errors import ConfigError
+from synthaug.errors import ConfigError, DataError
 from synthaug.seeding import item_rng
 
 __all__ = [
@@ -128,6 +130,13 @@ class JobState:
     done: dict[str, dict[str, Any]]
     pending: list[Item]
     started: float = field(default_factory=time.perf_counter)
+    lock: JobLock | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Release the job's lock on DST (done by :func:`finalize_job`; safe to repeat)."""
+        if self.lock is not None:
+            self.lock.release()
 
     @property
     def dataset_ref(self) -> Dataset:
@@ -176,7 +185,12 @@ def prepare_job(job: AugmentJob, resume: bool = False) -> JobState:
     build_pipeline(json.dumps(job.pipeline, sort_keys=True))  # fail early on a bad pipeline
     dataset = open_dataset(job.src, job.format)
     dst = Path(job.dst).resolve()
-    check_paths(dataset.root, dst)
+    if dataset.format == "npz":  # SRC is one file: DST may sit beside it, not around it
+        src_file = dataset.root / dataset.info["npz"]
+        if _inside(src_file, dst):
+            raise ConfigError(f"SRC {src_file} lies inside DST {dst}; choose a DST outside SRC")
+    else:
+        check_paths(dataset.root, dst)
     job = replace(job, src=str(Path(job.src).resolve()), dst=str(dst), format=dataset.format)
     seen: dict[str, str] = {}
     for item in dataset.items:
@@ -190,13 +204,52 @@ def prepare_job(job: AugmentJob, resume: bool = False) -> JobState:
                 seen[k] = item.key
     state_dir = dst / STATE_DIR
     job_file = state_dir / "job.json"
+    if not job_file.exists() and dst.exists() and any(_user_entries(dst)):
+        raise ConfigError(f"DST {dst} is not empty; choose an empty or new folder")
+    lock = acquire_lock(state_dir)
+    try:
+        _open_job_file(job, job_file, resume)
+    except BaseException:
+        lock.release()
+        raise
+    notes = []
+    if lock.took_over is not None:
+        notes.append(
+            f"took over the lock of an earlier job on {dst} (PID {lock.took_over}), which is no "
+            "longer running"
+        )
+    manifest = Manifest(state_dir / "manifest.jsonl")
+    done = manifest.load()
+    pending = [it for it in dataset.items if it.key not in done]
+    return JobState(job, dataset, manifest, done, pending, lock=lock, notes=notes)
+
+
+def _user_entries(dst: Path) -> list[Path]:
+    """What DST holds besides a job folder holding nothing but a lock (a concurrent start)."""
+    out = []
+    for p in dst.iterdir():
+        if p.name == STATE_DIR and p.is_dir() and {q.name for q in p.iterdir()} <= {"lock"}:
+            continue
+        out.append(p)
+    return out
+
+
+def _open_job_file(job: AugmentJob, job_file: Path, resume: bool) -> None:
+    """Check ``job.json`` against ``job`` (with ``resume``) or write it for a new job."""
+    dst = job_file.parent.parent
     if job_file.exists():
         if not resume:
             raise ConfigError(
                 f"DST {dst} holds an earlier job; pass --resume to continue it or choose an "
                 "empty folder"
             )
-        before = json.loads(job_file.read_text(encoding="utf-8"))
+        try:
+            before = json.loads(job_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise ConfigError(
+                f"{job_file}: unreadable job description; DST was not written by this version "
+                "of synthaug: choose an empty folder"
+            ) from None
         changed = sorted(k for k, v in job.to_dict().items() if before.get(k) != v)
         if changed:
             raise ConfigError(
@@ -204,14 +257,8 @@ def prepare_job(job: AugmentJob, resume: bool = False) -> JobState:
             )
         _remove_temporaries(dst)
     else:
-        if dst.exists() and any(dst.iterdir()):
-            raise ConfigError(f"DST {dst} is not empty; choose an empty or new folder")
         text = json.dumps(job.to_dict(), indent=2, sort_keys=True)
         atomic_write_bytes(job_file, text.encode("utf-8"))
-    manifest = Manifest(state_dir / "manifest.jsonl")
-    done = manifest.load()
-    pending = [it for it in dataset.items if it.key not in done]
-    return JobState(job, dataset, manifest, done, pending)
 
 
 @functools.lru_cache(maxsize=4)
@@ -235,7 +282,31 @@ def _as_uint8(image: np.ndarray) -> np.ndarray:
 
 
 def _skipped(item: Item, exc: ItemError) -> dict[str, Any]:
-    return {"key": item.key, "status": "skipped", "reason": exc.reason, "message": str(exc)}
+    return {
+        "key": item.key,
+        "status": "skipped",
+        "reason": exc.reason,
+        "message": str(exc),
+        "file": getattr(exc, "file", "") or item.key,
+        "field": getattr(exc, "field", ""),
+    }
+
+
+#: errno values that no other item could escape either: the job stops (resumable).
+_JOB_LEVEL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EMFILE}
+
+
+def _job_level_write_error(exc: OSError, item: Item, dst: Path) -> DataError:
+    what = {
+        errno.ENOSPC: "no space left on the device",
+        errno.EDQUOT: "disk quota exceeded",
+        errno.EROFS: "the file system is read-only",
+        errno.EMFILE: "too many open files",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
+    return DataError(
+        f"cannot write to DST {dst} ({what}) while writing {item.key}; finished items are "
+        "kept: free space (or fix the cause) and continue with --resume"
+    )
 
 
 def process_item(item: Item, job: AugmentJob, dataset: Dataset) -> dict[str, Any]:
@@ -287,6 +358,8 @@ def process_item(item: Item, job: AugmentJob, dataset: Dataset) -> dict[str, Any
                 }
             )
     except OSError as exc:
+        if exc.errno in _JOB_LEVEL_ERRNOS:
+            raise _job_level_write_error(exc, item, dst) from None
         return _skipped(item, ItemError("write_error", f"{item.key}: cannot write outputs: {exc}"))
     return {"key": item.key, "status": "ok", "n_boxes": n_in, "outputs": outputs}
 
@@ -307,7 +380,16 @@ def finalize_job(state: JobState) -> AugmentSummary:
     FORMATS[state.dataset.format].finish(dst, records, state.dataset.info, job.durable)
     errors_path = dst / "errors.jsonl"
     lines = "".join(
-        json.dumps({"key": e["key"], "reason": e["reason"], "message": e["message"]}) + "\n"
+        json.dumps(
+            {
+                "key": e["key"],
+                "file": e.get("file", e["key"]),
+                "field": e.get("field", ""),
+                "reason": e["reason"],
+                "message": e["message"],
+            }
+        )
+        + "\n"
         for e in skipped
     )
     if skipped:
@@ -330,4 +412,5 @@ def finalize_job(state: JobState) -> AugmentSummary:
     )
     text = json.dumps(summary.to_dict(), indent=2)
     atomic_write_bytes(dst / STATE_DIR / "summary.json", text.encode("utf-8"), job.durable)
+    state.close()
     return summary

@@ -140,9 +140,9 @@ def _augment_batch(
     cv2.setNumThreads(1)
     try:
         _check_visible(job, dataset)
+        entries = [json.dumps(process_item(_row_item(t), job, dataset)) for t in batch["item"]]
     except DataError as exc:  # sent back as data: Ray would keep only its traceback text
         return {"entry": np.array([json.dumps({"fatal": str(exc)})], dtype=object)}
-    entries = [json.dumps(process_item(_row_item(t), job, dataset)) for t in batch["item"]]
     return {"entry": np.array(entries, dtype=object)}
 
 

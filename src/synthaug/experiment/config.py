@@ -46,6 +46,17 @@ __all__ = [
 ]
 
 
+def _is_plain_name(name: str) -> bool:
+    """A name safe as one file-name component on every system (no path, no hidden file)."""
+    return (
+        isinstance(name, str)
+        and 0 < len(name) <= 100
+        and not name.startswith(".")
+        and not any(c in name for c in "/\\:\x00")
+        and name.isprintable()
+    )
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -186,6 +197,19 @@ class ExperimentConfig(_Strict):
     arms: list[ArmConfig]
     evaluate_quality: bool = True
     audit: str | None = None
+
+    @field_validator("generators", "pipelines")
+    @classmethod
+    def _names_stay_inside_out(cls, v: dict[str, Any]) -> dict[str, Any]:
+        # Generator names become cache file names under --out: a name must not be a path.
+        for name in v:
+            if not _is_plain_name(name):
+                raise ValueError(
+                    f"name {name!r} is not a plain name: use letters, digits, '_', '-', '+' or "
+                    "'.' without '/', '\\', ':' or a leading '.' (names become file names "
+                    "inside --out)"
+                )
+        return v
 
     @field_validator("sizes")
     @classmethod

@@ -98,6 +98,10 @@ class ConditionalVAE(LearnedGenerator):
         Weight of the KL term (1 is the ELBO; Higgins et al. 2017 for other values).
     epochs, batch_size, lr : int, int, float
         Adam training schedule.
+    max_steps : int or None
+        Stop after this many optimiser steps if earlier.
+    max_minutes : float or None
+        Stop after this much training time (summed over resumed runs) if earlier.
     seed : int or None
         Seeds weight initialisation, batch order and the reparameterisation noise.
 
@@ -124,6 +128,8 @@ class ConditionalVAE(LearnedGenerator):
         batch_size: int = 64,
         lr: float = 2e-3,
         seed: int | None = 0,
+        max_steps: int | None = None,
+        max_minutes: float | None = None,
     ) -> None:
         self.latent_dim = latent_dim
         self.width = width
@@ -133,6 +139,8 @@ class ConditionalVAE(LearnedGenerator):
         self.batch_size = batch_size
         self.lr = lr
         self.seed = seed
+        self.max_steps = max_steps
+        self.max_minutes = max_minutes
 
     def _build(self) -> None:
         args = (
@@ -162,9 +170,10 @@ class ConditionalVAE(LearnedGenerator):
 
     # -- fit loop ------------------------------------------------------------------------------
     def _fit(self, X: np.ndarray, index: np.ndarray, callback: ProgressCallback | None) -> None:
-        for name in ("latent_dim", "width", "hidden", "epochs", "batch_size"):
+        self._check_budget()
+        for name in ("latent_dim", "width", "hidden"):
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name}: expected a positive integer, got {value!r}")
         self._build_isolated()
         g = torch_generator(self.seed, "cvae")
@@ -174,26 +183,15 @@ class ConditionalVAE(LearnedGenerator):
         y_all = self._one_hot(torch.from_numpy(index))
         params = list(self.encoder.parameters()) + list(self.decoder.parameters())
         opt = torch.optim.Adam(params, lr=self.lr)
-        self.encoder.train()
-        self.decoder.train()
-        self.loss_history_ = []
-        for epoch in range(self.epochs):
-            order = torch.randperm(len(x_all), generator=g)
-            total = 0.0
-            for start in range(0, len(order), self.batch_size):
-                batch = order[start : start + self.batch_size]
-                loss = self._loss(x_all[batch], y_all[batch], g)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                total += float(loss.detach()) * len(batch)
-            self.loss_history_.append(total / len(order))
-            if callback is not None:
-                callback(
-                    {"epoch": epoch + 1, "n_epochs": self.epochs, "loss": self.loss_history_[-1]}
-                )
-        self.encoder.eval()
-        self.decoder.eval()
+
+        def step(batch: torch.Tensor) -> dict[str, float]:
+            loss = self._loss(x_all[batch], y_all[batch], g)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            return {"loss": float(loss.detach())}
+
+        self._train(X, index, g, {"adam": opt}, step, callback)
 
     # -- sampling ------------------------------------------------------------------------------
     @torch.no_grad()

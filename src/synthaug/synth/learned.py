@@ -9,6 +9,9 @@ global random state, so two fits with the same ``seed`` give the same weights.
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,7 +21,8 @@ from torch import nn
 
 from synthaug.errors import ConfigError
 from synthaug.seeding import SeedLike, as_rng, item_seed
-from synthaug.synth.base import Generator
+from synthaug.synth.base import Generator, ProgressCallback
+from synthaug.synth.training import RunOptions, StepFunction, train_loop
 
 __all__ = ["LearnedGenerator", "from_tensor", "init_weights", "internal_size", "to_tensor"]
 
@@ -88,6 +92,88 @@ class LearnedGenerator(Generator):
     """
 
     _module_names: tuple[str, ...] = ()
+    max_steps: int | None
+    max_minutes: float | None
+
+    def fit(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        callback: ProgressCallback | None = None,
+        *,
+        checkpoint_dir: str | os.PathLike[str] | None = None,
+        checkpoint_every_minutes: float = 1.0,
+        resume: bool = False,
+        stop: Callable[[], bool] | None = None,
+    ):
+        """Train on images ``X`` and integer labels ``y``; return ``self``.
+
+        Training stops after ``epochs``, ``max_steps`` or ``max_minutes``, whichever comes first
+        (``metadata_["stopped_by"]`` says which). ``callback`` receives one dict per epoch and a
+        last one with ``"done": True`` (keys in :func:`synthaug.synth.training.train_loop`).
+
+        Parameters
+        ----------
+        checkpoint_dir : folder, optional
+            Write the full training state there (``checkpoint.safetensors`` + ``.json``, never a
+            pickle) every ``checkpoint_every_minutes`` of training, on ``stop`` and at the end.
+        resume : bool
+            Continue from the checkpoint in ``checkpoint_dir`` (a fresh start if there is none).
+            The budget is the total over all runs; with a step budget the result equals an
+            uninterrupted run's.
+        stop : callable, optional
+            Polled between steps; when it returns True the state is saved and
+            :class:`~synthaug.synth.training.TrainingInterrupted` is raised.
+        """
+        self._run = RunOptions(
+            None if checkpoint_dir is None else Path(checkpoint_dir),
+            checkpoint_every_minutes,
+            resume,
+            stop,
+        )
+        try:
+            super().fit(X, y, callback)
+        finally:
+            del self._run
+        self.metadata_.update(self.training_)
+        return self
+
+    def _check_budget(self) -> None:
+        """Validate ``epochs``, ``batch_size``, ``max_steps`` and ``max_minutes``."""
+        for name in ("epochs", "batch_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{name}: expected a positive integer, got {value!r}")
+        steps = self.max_steps
+        if steps is not None and (
+            isinstance(steps, bool) or not isinstance(steps, int) or steps < 1
+        ):
+            raise ConfigError(f"max_steps: expected a positive integer or None, got {steps!r}")
+        minutes = self.max_minutes
+        if minutes is not None and (
+            isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not minutes > 0
+        ):
+            raise ConfigError(f"max_minutes: expected a positive number or None, got {minutes!r}")
+
+    def _train(
+        self,
+        X: np.ndarray,
+        index: np.ndarray,
+        g: torch.Generator,
+        optimizers: Mapping[str, torch.optim.Optimizer],
+        step_fn: StepFunction,
+        callback: ProgressCallback | None,
+        min_batch: int = 1,
+    ) -> None:
+        """Run the shared step loop (budget, checkpoints, resume) with this model's step."""
+        for name in self._module_names:
+            getattr(self, name).train()
+        run = getattr(self, "_run", None) or RunOptions()
+        self.training_ = train_loop(
+            self, X, index, g, optimizers, step_fn, callback, run, min_batch=min_batch
+        )
+        for name in self._module_names:
+            getattr(self, name).eval()
 
     def _saved_modules(self) -> tuple[str, ...]:
         """Modules written by ``save`` (those ``sample`` needs; fit always starts afresh)."""

@@ -22,6 +22,7 @@ from synthaug.augment.functional.geometric import (
     INTERPOLATIONS,
     _fill_value,
     _per_channel_chunks,
+    clip_overshoot,
     rgba_faster,
     via_rgba,
 )
@@ -230,7 +231,7 @@ def remap_image(
 
     if rgba_faster(image, flags):
         return via_rgba(image, fn)
-    return _per_channel_chunks(image, fn)
+    return clip_overshoot(_per_channel_chunks(image, fn), flags)
 
 
 def remap_mask(

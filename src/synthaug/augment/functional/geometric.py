@@ -18,12 +18,23 @@ __all__ = [
     "INTERPOLATIONS",
     "BORDER_MODES",
     "affine_matrix",
+    "box_polygons",
+    "clip_overshoot",
+    "clip_polygons",
+    "clip_to_frame",
     "crop_image",
     "crop_matrix",
+    "frame_relation",
+    "in_front",
+    "in_convex",
+    "map_frame",
+    "outside_polygon_mask",
     "hflip_image",
     "hflip_matrix",
     "pad_image",
     "pad_matrix",
+    "polygon_areas",
+    "polygon_bounds",
     "resize_image",
     "resize_matrix",
     "resized_crop_image",
@@ -39,6 +50,7 @@ __all__ = [
     "warp_image",
     "warp_keypoints",
     "warp_mask",
+    "warp_polygons",
 ]
 
 INTERPOLATIONS = {
@@ -173,6 +185,22 @@ def via_rgba(image: np.ndarray, fn) -> np.ndarray:
     return cv2.cvtColor(fn(cv2.cvtColor(image, cv2.COLOR_RGB2RGBA)), cv2.COLOR_RGBA2RGB)
 
 
+_NEAREST = frozenset((cv2.INTER_NEAREST, cv2.INTER_NEAREST_EXACT))
+
+
+def clip_overshoot(image: np.ndarray, flags: int) -> np.ndarray:
+    """Clip a float32 result of interpolating resampling back into ``[0, 1]`` (in place).
+
+    Cubic and Lanczos kernels have negative lobes: next to a sharp edge the result
+    overshoots the range of the input; linear and area weights can round to a hair above 1.
+    A float32 image outside ``[0, 1]`` is refused by every pipeline. (Integer images
+    saturate in OpenCV already; nearest copies input values.)
+    """
+    if image.dtype == np.float32 and flags not in _NEAREST:
+        np.clip(image, 0.0, 1.0, out=image)
+    return image
+
+
 def _fill_value(fill: float | tuple[float, ...], image: np.ndarray) -> tuple[float, ...]:
     c = 1 if image.ndim == 2 else image.shape[2]
     vals = tuple(float(v) for v in fill) if isinstance(fill, (tuple, list)) else (float(fill),) * c
@@ -213,7 +241,7 @@ def warp_image(
 
     if rgba_faster(image, flags):
         return via_rgba(image, fn)
-    return _per_channel_chunks(image, fn)
+    return clip_overshoot(_per_channel_chunks(image, fn), flags)
 
 
 def warp_mask(
@@ -304,15 +332,29 @@ def pad_image(
     return _per_channel_chunks(image, fn)
 
 
+def _resize_flags(interpolation: str) -> int:
+    """OpenCV flags of a resize: nearest is pixel-centre exact.
+
+    ``cv2.INTER_NEAREST`` in ``cv2.resize`` reads source pixel ``floor(x' * in / out)``, half
+    a pixel off the centre convention of :func:`resize_matrix` (which ``warpAffine``'s
+    nearest and the linear resize follow): a mask resized that way drifts against its image
+    under non-integer factors. ``INTER_NEAREST_EXACT`` reads ``floor((x' + 0.5) * in / out)``,
+    the pixel under the mapped centre.
+    """
+    return cv2.INTER_NEAREST_EXACT if interpolation == "nearest" else INTERPOLATIONS[interpolation]
+
+
 def resize_image(
     image: np.ndarray, out_hw: tuple[int, int], interpolation: str = "linear"
 ) -> np.ndarray:
-    """Resize to ``out_hw`` (height, width)."""
+    """Resize to ``out_hw`` (height, width); nearest samples the pixel under each mapped
+    centre (the convention of :func:`resize_matrix`)."""
     if image.shape[:2] == tuple(out_hw):
         return image.copy()
-    flags = INTERPOLATIONS[interpolation]
+    flags = _resize_flags(interpolation)
     size = (int(out_hw[1]), int(out_hw[0]))
-    return _per_channel_chunks(image, lambda im: cv2.resize(im, size, interpolation=flags))
+    out = _per_channel_chunks(image, lambda im: cv2.resize(im, size, interpolation=flags))
+    return clip_overshoot(out, flags)
 
 
 def resized_crop_image(
@@ -334,9 +376,10 @@ def resized_crop_image(
     if view.shape[:2] == tuple(out_hw):
         out = np.ascontiguousarray(view)
     else:
-        flags = INTERPOLATIONS[interpolation]
+        flags = _resize_flags(interpolation)
         size = (int(out_hw[1]), int(out_hw[0]))
         out = _per_channel_chunks(view, lambda im: cv2.resize(im, size, interpolation=flags))
+        out = clip_overshoot(out, flags)
     if flip_code is not None:
         out = (
             hflip_image(out)
@@ -439,4 +482,266 @@ def warp_keypoints(keypoints: np.ndarray, matrix: np.ndarray) -> np.ndarray:
         if kp.shape[1] >= 4:
             lin = matrix[:2, :2] / (matrix[2, 2] if abs(matrix[2, 2]) > 1e-12 else 1.0)
             out[:, 3] = kp[:, 3] * math.sqrt(abs(np.linalg.det(lin)))
+    return out
+
+
+# --------------------------------------------------------------------------- box outlines
+# A box travels through a chain as a polygon in pixel-edge coordinates (``N x K x 2``; the
+# whole image is ``[0, W] x [0, H]``), clipped to every frame it passes through, and becomes
+# axis-aligned only at the end. Polygons of one array share ``K``: a shorter one repeats its
+# last vertex (a repeated vertex adds nothing to the area or the bounds); an empty one is K
+# copies of one point.
+def box_polygons(boxes: np.ndarray, method: str = "corners") -> np.ndarray:
+    """The outline of each ``xyxy`` box: its 4 corners, or 32 points of its inscribed ellipse.
+
+    ``"ellipse"`` models an object filling its box as an ellipse: tighter boxes after a
+    rotation, and a clipped ellipse where a crop cuts the box.
+    """
+    b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    if method == "corners":
+        return np.stack([b[:, [0, 1]], b[:, [2, 1]], b[:, [2, 3]], b[:, [0, 3]]], axis=1)
+    if method == "ellipse":
+        t = np.linspace(0, 2 * np.pi, 32, endpoint=False)
+        cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+        rx, ry = (b[:, 2] - b[:, 0]) / 2, (b[:, 3] - b[:, 1]) / 2
+        return np.stack(
+            [cx[:, None] + rx[:, None] * np.cos(t), cy[:, None] + ry[:, None] * np.sin(t)], axis=2
+        )
+    raise ValueError(f"box method: expected 'corners' or 'ellipse', got {method!r}")
+
+
+def _front(matrix: np.ndarray, out_hw: tuple[int, int]) -> float:
+    """+1 or -1: the sign of the projective weight on the side of a homography's horizon
+    that has an image (``H`` and ``-H`` are the same map): the side holding the pre-image
+    of the output frame's centre."""
+    cx, cy = out_hw[1] / 2.0 - 0.5, out_hw[0] / 2.0 - 0.5
+    z = float((np.linalg.inv(matrix) @ np.array([cx, cy, 1.0]))[2])
+    return 1.0 if z >= 0 else -1.0
+
+
+def warp_polygons(
+    polygons: np.ndarray, matrix: np.ndarray, out_hw: tuple[int, int] | None = None
+) -> np.ndarray:
+    """Move ``N x K x 2`` pixel-edge polygons through a pixel-centre ``matrix``.
+
+    Under a homography the part of a polygon behind the horizon (the side of the line
+    where the projective weight vanishes that does not face the output frame ``out_hw``)
+    has no image: it is cut off first, so only what appears in front is projected.
+    """
+    n = polygons.shape[0]
+    if n == 0:
+        return polygons
+    m = _HALF @ matrix @ _MINUS_HALF
+    if out_hw is not None and not is_affine(m):
+        g, h, i = (_front(matrix, out_hw) * m[2]).tolist()
+        polygons = _clip_line(polygons, g, h, i - 1e-6 * (abs(g) + abs(h) + abs(i)))
+    k = polygons.shape[1]
+    return _apply_points(polygons.reshape(-1, 2), m).reshape(n, k, 2)
+
+
+def in_front(points: np.ndarray, matrix: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
+    """True for each ``N x 2`` pixel-centre point that a homography maps in front of its
+    horizon (the output frame ``out_hw``'s side): the others have no image."""
+    w = points[:, 0] * matrix[2, 0] + points[:, 1] * matrix[2, 1] + matrix[2, 2]
+    return _front(matrix, out_hw) * w > 0
+
+
+def _compact(cand: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Each row's kept vertices in order, without consecutive repeats, padded by its last."""
+    n = len(cand)
+    prev = np.roll(cand, 1, axis=1)
+    same = np.all(np.abs(cand - prev) <= 1e-9, axis=2)
+    # a vertex equal to the one before it adds nothing (the first slot compares to the last)
+    keep = keep & ~(same & np.roll(keep, 1, axis=1))
+    counts = keep.sum(axis=1)
+    k = max(int(counts.max()), 1)
+    order = np.argsort(~keep, axis=1, kind="stable")[:, :k]
+    idx = np.minimum(np.arange(k)[None, :], np.maximum(counts - 1, 0)[:, None])
+    out = np.take_along_axis(cand, np.take_along_axis(order, idx, axis=1)[..., None], axis=1)
+    out[counts == 0] = 0.0
+    return out.reshape(n, k, 2)
+
+
+def _clip_line(polygons: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
+    """Sutherland-Hodgman step: keep the part of each polygon where ``a x + b y + c >= 0``,
+    vectorised over polygons."""
+    v = a * polygons[..., 0] + b * polygons[..., 1] + c
+    inside = v >= 0
+    if inside.all():
+        return polygons
+    nxt = np.roll(polygons, -1, axis=1)
+    nxt_in = np.roll(inside, -1, axis=1)
+    dv = np.roll(v, -1, axis=1) - v
+    t = -v / np.where(dv == 0, 1.0, dv)
+    cross = polygons + t[..., None] * (nxt - polygons)
+    n, k = inside.shape
+    cand = np.stack([polygons, cross], axis=2).reshape(n, 2 * k, 2)
+    keep = np.stack([inside, inside != nxt_in], axis=2).reshape(n, 2 * k)
+    return _compact(cand, keep)
+
+
+def _clip_half(polygons: np.ndarray, axis: int, bound: float, upper: bool) -> np.ndarray:
+    """Keep the part of each polygon with ``coord <= bound`` (``upper``) or ``>= bound``,
+    with crossings placed exactly on the bound."""
+    v = polygons[..., axis]
+    if (v <= bound).all() if upper else (v >= bound).all():
+        return polygons
+    a, b = (1.0, 0.0) if axis == 0 else (0.0, 1.0)
+    sign = -1.0 if upper else 1.0
+    out = _clip_line(polygons, sign * a, sign * b, -sign * bound)
+    # the crossings lie on the line up to rounding: put them on it
+    on = np.abs(out[..., axis] - bound) < 1e-9
+    out[..., axis] = np.where(on, bound, out[..., axis])
+    return out
+
+
+def clip_polygons(polygons: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
+    """Clip ``N x K x 2`` pixel-edge polygons to the frame ``[0, W] x [0, H]``.
+
+    Exact for convex polygons (box corners through any matrix); for others the result has
+    the right area, and may keep slivers along the frame edge. Polygons entirely outside
+    become empty (zero area).
+    """
+    if len(polygons) == 0:
+        return polygons
+    h, w = hw
+    p = _clip_half(polygons, 0, 0.0, False)
+    p = _clip_half(p, 0, float(w), True)
+    p = _clip_half(p, 1, 0.0, False)
+    return _clip_half(p, 1, float(h), True)
+
+
+def polygon_areas(polygons: np.ndarray) -> np.ndarray:
+    """Area of each ``N x K x 2`` polygon (shoelace formula, either orientation)."""
+    if len(polygons) == 0:
+        return np.zeros(0)
+    x, y = polygons[..., 0], polygons[..., 1]
+    xn, yn = np.roll(x, -1, axis=1), np.roll(y, -1, axis=1)
+    return 0.5 * np.abs(np.sum(x * yn - xn * y, axis=1))
+
+
+def polygon_bounds(polygons: np.ndarray) -> np.ndarray:
+    """The ``xyxy`` box of each polygon (``N x 4``)."""
+    if len(polygons) == 0:
+        return np.zeros((0, 4))
+    return np.concatenate([polygons.min(axis=1), polygons.max(axis=1)], axis=1)
+
+
+def map_frame(matrix: np.ndarray, hw: tuple[int, int]) -> list[tuple[float, float]] | None:
+    """The corners of the frame ``[0, W] x [0, H]`` (pixel edges) moved by a pixel-centre
+    ``matrix``: a convex quadrilateral, as four (x, y) pairs; None when a homography's
+    horizon crosses the frame (its image is then not a quadrilateral). Plain Python: called
+    for every step of a fused run."""
+    (a, b, c), (d, e, f), (g, hh, i) = matrix.tolist()
+    h, w = hw
+    q = []
+    sign = 0.0
+    for x, y in ((-0.5, -0.5), (w - 0.5, -0.5), (w - 0.5, h - 0.5), (-0.5, h - 0.5)):
+        z = g * x + hh * y + i
+        if abs(z) < 1e-12 or z * sign < 0:
+            return None
+        sign = z
+        q.append(((a * x + b * y + c) / z + 0.5, (d * x + e * y + f) / z + 0.5))
+    return q
+
+
+def in_convex(
+    quad: list[tuple[float, float]], points: list[tuple[float, float]], eps: float = 1e-6
+) -> bool:
+    """True when every point lies inside (or within ``eps`` of) a convex polygon."""
+    n = len(quad)
+    area2 = sum(quad[k][0] * quad[k - n + 1][1] - quad[k - n + 1][0] * quad[k][1] for k in range(n))
+    orient = 1.0 if area2 >= 0 else -1.0
+    for px, py in points:
+        for k in range(n):
+            (ax, ay), (bx, by) = quad[k], quad[k - n + 1]
+            cross = (bx - ax) * (py - ay) - (by - ay) * (px - ax)
+            if cross * orient < -eps * (abs(bx - ax) + abs(by - ay) + 1.0):
+                return False
+    return True
+
+
+def clip_to_frame(
+    polygon: list[tuple[float, float]], hw: tuple[int, int]
+) -> list[tuple[float, float]]:
+    """One convex polygon (a list of (x, y)) clipped to ``[0, W] x [0, H]`` (Sutherland-Hodgman
+    in plain Python, for the few polygons a fused run needs)."""
+    h, w = hw
+    pts = polygon
+    for axis, bound, upper in (
+        (0, 0.0, False),
+        (0, float(w), True),
+        (1, 0.0, False),
+        (1, float(h), True),
+    ):
+        out: list[tuple[float, float]] = []
+        n = len(pts)
+        for k in range(n):
+            p, q = pts[k], pts[(k + 1) % n]
+            pin = p[axis] <= bound if upper else p[axis] >= bound
+            qin = q[axis] <= bound if upper else q[axis] >= bound
+            if pin:
+                out.append(p)
+            if pin != qin:
+                t = (bound - p[axis]) / (q[axis] - p[axis])
+                x, y = p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])
+                out.append((bound, y) if axis == 0 else (x, bound))
+        pts = out
+        if not pts:
+            break
+    return pts
+
+
+def frame_relation(
+    matrix: np.ndarray, in_hw: tuple[int, int], out_hw: tuple[int, int]
+) -> tuple[bool, bool] | None:
+    """``(covers, within)``: does the input frame, mapped by ``matrix``, cover the whole
+    output frame (no border shows), and does it lie inside it (no pixel leaves)?
+
+    Both hold for flips, quarter turns and resizes (a bijection of frames); a crop covers but
+    is not within, a pad is within but does not cover, a rotation is neither. None when a
+    homography's horizon crosses the input frame.
+    """
+    oh, ow = out_hw
+    eps = 1e-6
+    (a, b, c), (d, e, f), (g, hh, i) = matrix.tolist()
+    if b == 0.0 and d == 0.0 and g == 0.0 and hh == 0.0 and i == 1.0:
+        # axis-aligned (flips, crops, pads, resizes): the mapped frame is a rectangle
+        h, w = in_hw
+        xs = sorted((a * -0.5 + c + 0.5, a * (w - 0.5) + c + 0.5))
+        ys = sorted((e * -0.5 + f + 0.5, e * (h - 0.5) + f + 0.5))
+        covers = xs[0] <= eps and ys[0] <= eps and xs[1] >= ow - eps and ys[1] >= oh - eps
+        within = xs[0] >= -eps and ys[0] >= -eps and xs[1] <= ow + eps and ys[1] <= oh + eps
+        return covers, within
+    q = map_frame(matrix, in_hw)
+    if q is None:
+        return None
+    within = all(-eps <= x <= ow + eps and -eps <= y <= oh + eps for x, y in q)
+    covers = in_convex(q, [(0.0, 0.0), (ow, 0.0), (ow, oh), (0.0, oh)], eps)
+    return covers, within
+
+
+def outside_polygon_mask(polygon: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
+    """``H x W`` uint8 array: 1 where the pixel centre lies outside a convex pixel-edge
+    polygon (``K x 2``), else 0. Axis-aligned rectangles are exact (whole rows and columns);
+    other polygons are rasterised by ``cv2.fillConvexPoly`` (which also counts as inside
+    pixels its edges touch: at most one pixel along an edge)."""
+    h, w = hw
+    pts = np.asarray(polygon, dtype=np.float64).tolist()
+    x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
+    y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
+    on_edges = all(
+        min(abs(x - x0), abs(x - x1)) < 1e-9 and min(abs(y - y0), abs(y - y1)) < 1e-9
+        for x, y in pts
+    )
+    out = np.ones((h, w), dtype=np.uint8)
+    if on_edges:  # centre c + 0.5 inside [x0, x1): columns ceil(x0 - 0.5) .. ceil(x1 - 0.5) - 1
+        c0, c1 = (min(max(math.ceil(v - 0.5), 0), w) for v in (x0, x1))
+        r0, r1 = (min(max(math.ceil(v - 0.5), 0), h) for v in (y0, y1))
+        out[r0:r1, c0:c1] = 0
+        return out
+    # pixel (r, c) has its centre at edge coordinates (c + 0.5, r + 0.5): shift by half a
+    # pixel and rasterise with 8 bits of sub-pixel precision
+    q = np.round((np.asarray(polygon, dtype=np.float64) - 0.5) * 256.0).astype(np.int32)
+    cv2.fillConvexPoly(out, q, 0, lineType=cv2.LINE_8, shift=8)
     return out

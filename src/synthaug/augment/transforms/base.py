@@ -13,23 +13,24 @@ transform directly (``t(sample, seed=0)``) wraps it in a one-step Compose.
 
 from __future__ import annotations
 
-import inspect
-import numbers
+import math
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
 from synthaug.augment.functional import geometric as G
-from synthaug.augment.sample import Sample
-from synthaug.errors import ConfigError
+from synthaug.augment.params import NO_PARAMS, Choice, Declared, Int, Kind, Range, Real, Record
+from synthaug.augment.sample import BoxOutlines, Sample
 
 __all__ = [
     "REGISTRY",
     "ImageOnlyTransform",
     "MatrixTransform",
+    "PROB",
     "Transform",
     "apply_matrix_to_annotations",
+    "box_outlines",
     "clip_moved_boxes",
     "check_choice",
     "check_positive_int",
@@ -38,6 +39,9 @@ __all__ = [
     "draw_int",
     "draw_seed",
     "draw_uniform",
+    "keypoints_in_frame",
+    "move_box_outlines",
+    "move_keypoints",
     "register",
 ]
 
@@ -50,16 +54,14 @@ def register(cls: type[Transform]) -> type[Transform]:
     return cls
 
 
-# --------------------------------------------------------------------------- validation helpers
-def _where(owner: str, param: str) -> str:
-    return f"{owner}.{param}"
+# --------------------------------------------------------------------------- shared kinds
+#: the probability every transform takes
+PROB = Real(0.0, 1.0, doc="probability of applying the transform")
 
 
 def check_prob(owner: str, p: Any) -> float:
-    """Validate a probability in [0, 1]."""
-    if not isinstance(p, numbers.Real) or isinstance(p, bool) or not 0.0 <= float(p) <= 1.0:
-        raise ConfigError(f"{_where(owner, 'p')}: expected a probability in [0, 1], got {p!r}")
-    return float(p)
+    """Validate a probability in [0, 1] (:data:`PROB`)."""
+    return PROB.check(owner, "p", p)
 
 
 def check_range(
@@ -72,32 +74,28 @@ def check_range(
     high: float | None = None,
     integer: bool = False,
 ) -> tuple[float, float]:
-    """Turn a number or a pair of numbers into a ``(lo, hi)`` range, with bounds checks.
+    """Turn a number or a pair of numbers into a ``(lo, hi)`` range (a :class:`Range`).
 
-    A single number ``v`` gives ``(-v, v)`` when ``symmetric`` else ``(v, v)``.
+    A single number ``v`` gives ``(-v, v)`` when ``symmetric`` else ``(v, v)``. Kept for
+    code outside the package; transforms declare their kinds instead.
     """
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        rng = (-abs(float(value)), abs(float(value))) if symmetric else (float(value), float(value))
-    elif (
-        isinstance(value, Sequence)
-        and not isinstance(value, str)
-        and len(value) == 2
-        and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value)
-    ):
-        rng = (float(value[0]), float(value[1]))
-    else:
-        raise ConfigError(
-            f"{_where(owner, name)}: expected a number or a pair of numbers, got {value!r}"
-        )
-    if rng[0] > rng[1]:
-        raise ConfigError(f"{_where(owner, name)}: expected low <= high, got {value!r}")
-    if (low is not None and rng[0] < low) or (high is not None and rng[1] > high):
-        raise ConfigError(
-            f"{_where(owner, name)}: expected values in [{low}, {high}], got {value!r}"
-        )
-    if integer and not all(float(v).is_integer() for v in rng):
-        raise ConfigError(f"{_where(owner, name)}: expected integers, got {value!r}")
-    return rng
+    kind = Range(
+        -math.inf if low is None else low,
+        math.inf if high is None else high,
+        symmetric=symmetric,
+        integer=integer,
+    )
+    return kind.check(owner, name, value)
+
+
+def check_choice(owner: str, name: str, value: Any, choices: Sequence[str]) -> str:
+    """Validate that ``value`` is one of ``choices``, suggesting a close match if not."""
+    return Choice(choices).check(owner, name, value)
+
+
+def check_positive_int(owner: str, name: str, value: Any, minimum: int = 1) -> int:
+    """Validate an integer >= ``minimum``."""
+    return Int(minimum, 2**63 - 1).check(owner, name, value)
 
 
 def draw_uniform(rng: np.random.Generator, bounds: Sequence[float]) -> float:
@@ -124,49 +122,34 @@ def draw_seed(rng: np.random.Generator) -> int:
     return int(rng.bit_generator.random_raw()) >> 1
 
 
-def check_choice(owner: str, name: str, value: Any, choices: Sequence[str]) -> str:
-    """Validate that ``value`` is one of ``choices``, suggesting a close match if not."""
-    if value not in choices:
-        import difflib
-
-        close = difflib.get_close_matches(str(value), list(choices), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ConfigError(
-            f"{_where(owner, name)}: expected one of {list(choices)}, got {value!r}{hint}"
-        )
-    return value
-
-
-def check_positive_int(owner: str, name: str, value: Any, minimum: int = 1) -> int:
-    """Validate an integer >= ``minimum``."""
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise ConfigError(f"{_where(owner, name)}: expected an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 # --------------------------------------------------------------------------- base classes
-class Transform:
-    """Base of every transform: stores its constructor arguments, draws and applies params.
+class Transform(Declared):
+    """Base of every transform: declared parameters, drawn and applied params.
 
-    Subclasses store each constructor argument as an attribute of the same name (that is what
-    :meth:`to_dict` reads), validate them in ``__init__`` and implement :meth:`sample_params`
-    and :meth:`apply`.
+    Subclasses declare each constructor argument's kind in ``parameters`` (see
+    :mod:`synthaug.augment.params`), call ``self.store_params(locals())`` in ``__init__``
+    (which validates and stores them; :meth:`to_dict` reads them back), declare their drawn
+    parameters as a nested ``class Drawn(Record)`` and implement :meth:`sample_params` and
+    :meth:`apply`.
     """
 
+    parameters: ClassVar[dict[str, Kind]] = {"p": PROB}
     #: targets the transform changes, for documentation and the catalogue
     targets: ClassVar[tuple[str, ...]] = ("image",)
     #: valid constructor arguments for examples, docs and the contract tests
     example_args: ClassVar[dict[str, Any]] = {}
+    #: the record :meth:`sample_params` returns (a transform that draws nothing keeps this)
+    Drawn: ClassVar[type[Record]] = Record
 
     def __init__(self, p: float = 1.0) -> None:
-        self.p = check_prob(type(self).__name__, p)
+        self.store_params(locals())
 
     # -- the contract
-    def sample_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+    def sample_params(self, rng: np.random.Generator, sample: Sample) -> Record:
         """Draw this transform's random parameters for ``sample`` from ``rng``."""
-        return {}
+        return NO_PARAMS
 
-    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+    def apply(self, sample: Sample, params: Record) -> Sample:
         """Apply with fixed ``params``; deterministic; never mutates ``sample``."""
         raise NotImplementedError
 
@@ -175,29 +158,9 @@ class Transform:
         self, sample: Sample | None = None, /, *, seed: Any = None, **fields: Any
     ) -> Sample:
         """Run this transform alone (always applied, ``p`` ignored) on a sample or fields."""
-        from synthaug.augment.compose import Compose
-
-        return Compose([self], always_apply=True)(sample, seed=seed, **fields)
-
-    def init_args(self) -> dict[str, Any]:
-        """The constructor arguments, read back from the attributes."""
-        sig = inspect.signature(type(self).__init__)
-        out: dict[str, Any] = {}
-        for name, prm in sig.parameters.items():
-            if name == "self" or prm.kind in (prm.VAR_POSITIONAL, prm.VAR_KEYWORD):
-                continue
-            out[name] = getattr(self, name)
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        """``{"name": ..., **constructor arguments}`` (tuples become lists)."""
-        from synthaug.augment.serialize import to_plain
-
-        return {"name": type(self).__name__, **to_plain(self.init_args())}
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.init_args().items())
-        return f"{type(self).__name__}({args})"
+        # the pipeline class is looked up by its registered name: compose.py builds on this
+        # module, so importing it here would close an import circle
+        return REGISTRY["Compose"]([self], always_apply=True)(sample, seed=seed, **fields)
 
 
 class ImageOnlyTransform(Transform):
@@ -223,16 +186,26 @@ class ImageOnlyTransform(Transform):
 
 
 class MatrixTransform(Transform):
-    """A geometric transform given by a 3x3 matrix and an output size.
+    """A geometric transform given by a 3x3 matrix and an output frame (height, width).
 
     The default :meth:`apply_image` resamples once with OpenCV; exact transforms (flips,
-    quarter turns, crops, pads) override it with array indexing. Masks use nearest-neighbour
-    sampling; boxes take the tight box of their transformed corners; keypoints map exactly.
+    quarter turns, crops, pads) override it with array indexing. Masks use pixel-centre exact
+    nearest-neighbour sampling; box outlines (corners) and keypoints move through the matrix
+    and are clipped to the output frame (:func:`apply_matrix_to_annotations`).
+
+    A pipeline may fuse consecutive matrix transforms into one resampling
+    (:mod:`synthaug.augment.executor`). While the pixels of such a run are pending,
+    :meth:`~Transform.sample_params` sees a sample of the right size whose boxes and keypoints
+    have already moved, but whose pixels and masks are not there (a stand-in image); a
+    transform that reads pixel values or masks when drawing sets ``reads_pixels = True`` and
+    the pending run is applied first.
     """
 
     targets = ("image", "masks", "boxes", "keypoints")
     #: True when the image result is an exact permutation/copy of pixels (no interpolation)
     exact: ClassVar[bool] = False
+    #: True when ``sample_params`` reads pixel values or masks (it breaks a fused run)
+    reads_pixels: ClassVar[bool] = False
     interpolation: str = "linear"
     border_mode: str = "constant"
     fill: float | tuple[float, ...] = 0
@@ -256,12 +229,15 @@ class MatrixTransform(Transform):
         m, out_hw = self.matrix(params, mask.shape[:2])
         return G.warp_mask(mask, m, out_hw, self.border_mode, self.fill_mask)
 
+    def apply_pixels(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        """The image and masks only (boxes and keypoints are left where they are)."""
+        masks = None if sample.masks is None else [self.apply_mask(k, params) for k in sample.masks]
+        return sample.copy(image=self.apply_image(sample.image, params), masks=masks)
+
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         """Apply to every target with the same matrix."""
         m, out_hw = self.matrix(params, sample.image.shape[:2])
-        image = self.apply_image(sample.image, params)
-        masks = None if sample.masks is None else [self.apply_mask(k, params) for k in sample.masks]
-        return apply_matrix_to_annotations(sample.copy(image=image, masks=masks), m, out_hw)
+        return apply_matrix_to_annotations(self.apply_pixels(sample, params), m, out_hw)
 
 
 def clip_moved_boxes(
@@ -270,6 +246,8 @@ def clip_moved_boxes(
     """Clip moved ``xyxy`` boxes to the output canvas and update their visible fraction.
 
     The visibility of a box is multiplied by the share of its moved area that stays inside.
+    (Pipelines move box outlines with :func:`move_box_outlines`; this is the axis-aligned
+    special case, kept for code that moves boxes itself.)
     """
     h, w = out_hw
     clipped = np.clip(moved, 0.0, [w, h, w, h])
@@ -280,15 +258,70 @@ def clip_moved_boxes(
     return clipped, vis * ratio
 
 
+def box_outlines(sample: Sample, box_method: str = "corners") -> np.ndarray:
+    """The polygons of ``sample``'s boxes (``N x K x 2`` pixel edges) as they stand now.
+
+    The outlines a pipeline has carried so far when they still belong to ``sample.boxes``,
+    else new ones from the boxes (``box_method``: corners, or the inscribed ellipse; the
+    pipeline's choice in ``meta["_box_method"]`` wins).
+    """
+    outlines = sample.box_outlines
+    if outlines is not None and outlines.boxes is sample.boxes:
+        return outlines.polygons
+    method = sample.meta.get("_box_method", box_method)
+    return G.box_polygons(np.asarray(sample.boxes, dtype=np.float64), method)
+
+
+def move_box_outlines(sample: Sample, moved: np.ndarray, out_hw: tuple[int, int]) -> dict[str, Any]:
+    """The box fields after a geometric step moved the outlines to ``moved``.
+
+    The outlines are clipped to the new frame ``out_hw`` (what left the frame never comes
+    back), each box is the bounding box of its clipped outline, and its visibility is
+    multiplied by the share of the moved outline's area that stays inside the frame.
+    """
+    clipped = G.clip_polygons(moved, out_hw)
+    full = G.polygon_areas(moved)
+    kept = G.polygon_areas(clipped)
+    ratio = np.where(full > 0, kept / np.where(full > 0, full, 1.0), 0.0)
+    vis = sample.box_visibility
+    if vis is None or len(vis) != len(moved):
+        vis = np.ones(len(moved))
+    boxes = G.polygon_bounds(clipped)
+    return {
+        "boxes": boxes,
+        "box_visibility": vis * ratio,
+        "box_outlines": BoxOutlines(boxes, clipped),
+    }
+
+
+def keypoints_in_frame(keypoints: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
+    """True for each keypoint whose position falls on a pixel of an ``hw`` frame."""
+    h, w = hw
+    x, y = keypoints[:, 0], keypoints[:, 1]
+    return (x >= -0.5) & (x < w - 0.5) & (y >= -0.5) & (y < h - 0.5)
+
+
+def move_keypoints(sample: Sample, moved: np.ndarray, out_hw: tuple[int, int]) -> dict[str, Any]:
+    """The keypoint fields after a geometric step moved them to ``moved``: a keypoint that
+    falls outside the new frame ``out_hw`` becomes invisible, for good."""
+    vis = sample.keypoint_visibility
+    if vis is None or len(vis) != len(moved):
+        vis = np.ones(len(moved), dtype=bool)
+    return {"keypoints": moved, "keypoint_visibility": vis & keypoints_in_frame(moved, out_hw)}
+
+
 def apply_matrix_to_annotations(
     sample: Sample, matrix: np.ndarray, out_hw: tuple[int, int], box_method: str = "corners"
 ) -> Sample:
-    """Move boxes (clipped, visibility tracked) and keypoints through ``matrix``."""
+    """Move box outlines (clipped to ``out_hw``, visibility tracked) and keypoints (marked
+    invisible once outside ``out_hw``) through ``matrix``."""
     changes: dict[str, Any] = {}
     if sample.boxes is not None and len(sample.boxes):
-        method = sample.meta.get("_box_method", box_method)
-        moved = G.warp_boxes(sample.boxes, matrix, method)
-        changes["boxes"], changes["box_visibility"] = clip_moved_boxes(sample, moved, out_hw)
+        moved = G.warp_polygons(box_outlines(sample, box_method), matrix, out_hw)
+        changes.update(move_box_outlines(sample, moved, out_hw))
     if sample.keypoints is not None and len(sample.keypoints):
-        changes["keypoints"] = G.warp_keypoints(sample.keypoints, matrix)
+        kp = sample.keypoints
+        changes.update(move_keypoints(sample, G.warp_keypoints(kp, matrix), out_hw))
+        if not G.is_affine(matrix):  # behind a homography's horizon: no image at all
+            changes["keypoint_visibility"] &= G.in_front(kp[:, :2], matrix, out_hw)
     return sample.copy(**changes) if changes else sample

@@ -10,16 +10,16 @@ import numpy as np
 
 from synthaug.augment.functional import blur_noise as B
 from synthaug.augment.functional.geometric import INTERPOLATIONS
+from synthaug.augment.params import MAX_KERNEL, Choice, Flag, Range
+from synthaug.augment.params import Record as _Record
 from synthaug.augment.transforms.base import (
     ImageOnlyTransform,
-    check_choice,
-    check_range,
     draw_int,
     draw_seed,
     draw_uniform,
     register,
 )
-from synthaug.augment.transforms.pixel import _draw_odd, _odd_range
+from synthaug.augment.transforms.pixel import KSIZE, _draw_odd
 
 __all__ = [
     "Blur",
@@ -41,13 +41,19 @@ def _field_rng(params) -> np.random.Generator:
 class Blur(ImageOnlyTransform):
     """Box (mean) filter with an odd kernel size drawn from ``ksize``."""
 
+    parameters = {
+        "ksize": KSIZE,
+    }
+
+    class Drawn(_Record):
+        ksize: int
+
     def __init__(self, ksize: int | tuple[int, int] = (3, 7), p: float = 0.5) -> None:
-        super().__init__(p)
-        self.ksize = _odd_range("Blur", "ksize", ksize)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the kernel size."""
-        return {"ksize": _draw_odd(rng, *self.ksize)}
+        return self.Drawn(ksize=_draw_odd(rng, *self.ksize))
 
     def apply_image(self, image, params):
         """Mean over a ``ksize x ksize`` window."""
@@ -69,6 +75,17 @@ class MotionBlur(ImageOnlyTransform):
         -1 .. 1: weight toward one end of the streak (0 symmetric).
     """
 
+    parameters = {
+        "ksize": KSIZE,
+        "angle_deg": Range(-360, 360, doc="angle range of the motion in degrees"),
+        "direction": Range(-1, 1, doc="range of the forward/backward bias"),
+    }
+
+    class Drawn(_Record):
+        ksize: int
+        angle_deg: float
+        direction: float
+
     def __init__(
         self,
         ksize: int | tuple[int, int] = (3, 9),
@@ -76,18 +93,15 @@ class MotionBlur(ImageOnlyTransform):
         direction: float | tuple[float, float] = (-0.5, 0.5),
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.ksize = _odd_range("MotionBlur", "ksize", ksize)
-        self.angle_deg = check_range("MotionBlur", "angle_deg", angle_deg)
-        self.direction = check_range("MotionBlur", "direction", direction, low=-1.0, high=1.0)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw length, angle and direction."""
-        return {
-            "ksize": _draw_odd(rng, *self.ksize),
-            "angle_deg": draw_uniform(rng, self.angle_deg),
-            "direction": draw_uniform(rng, self.direction),
-        }
+        return self.Drawn(
+            ksize=_draw_odd(rng, *self.ksize),
+            angle_deg=draw_uniform(rng, self.angle_deg),
+            direction=draw_uniform(rng, self.direction),
+        )
 
     def apply_image(self, image, params):
         """Convolve with the line kernel."""
@@ -99,24 +113,29 @@ class MotionBlur(ImageOnlyTransform):
 class Defocus(ImageOnlyTransform):
     """Out-of-focus blur: a disc kernel of random radius, softened by ``alias_blur``."""
 
+    parameters = {
+        "radius": Range(1, MAX_KERNEL, integer=True, doc="disc radius range in pixels"),
+        "alias_blur": Range(0, MAX_KERNEL, doc="range of the softening sigma in pixels"),
+    }
+
+    class Drawn(_Record):
+        radius: int
+        alias_blur: float
+
     def __init__(
         self,
         radius: int | tuple[int, int] = (2, 5),
         alias_blur: float | tuple[float, float] = (0.1, 0.5),
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.radius = tuple(
-            int(v) for v in check_range("Defocus", "radius", radius, low=1, integer=True)
-        )
-        self.alias_blur = check_range("Defocus", "alias_blur", alias_blur, low=0.0)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the radius and the softening."""
-        return {
-            "radius": draw_int(rng, self.radius[0], self.radius[1] + 1),
-            "alias_blur": draw_uniform(rng, self.alias_blur),
-        }
+        return self.Drawn(
+            radius=draw_int(rng, self.radius[0], self.radius[1] + 1),
+            alias_blur=draw_uniform(rng, self.alias_blur),
+        )
 
     def apply_image(self, image, params):
         """Convolve with the disc."""
@@ -127,22 +146,28 @@ class Defocus(ImageOnlyTransform):
 class ZoomBlur(ImageOnlyTransform):
     """Radial blur: the average of copies zoomed by 1 .. ``max_factor`` in ``step_factor`` steps."""
 
+    parameters = {
+        "max_factor": Range(1, 10, doc="range of the largest zoom factor"),
+        "step_factor": Range(1e-3, 10, doc="range of the zoom step"),
+    }
+
+    class Drawn(_Record):
+        zoom_factors: list[float]
+
     def __init__(
         self,
         max_factor: float | tuple[float, float] = (1.0, 1.2),
         step_factor: float | tuple[float, float] = (0.01, 0.03),
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.max_factor = check_range("ZoomBlur", "max_factor", max_factor, low=1.0)
-        self.step_factor = check_range("ZoomBlur", "step_factor", step_factor, low=1e-3)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the zoom factors (at most 32 copies)."""
         top = draw_uniform(rng, self.max_factor)
         step = draw_uniform(rng, self.step_factor)
         factors = np.arange(1.0 + step, top + 1e-9, step)[:32]
-        return {"zoom_factors": [float(z) for z in factors]}
+        return self.Drawn(zoom_factors=[float(z) for z in factors])
 
     def apply_image(self, image, params):
         """Average the zoomed copies."""
@@ -155,25 +180,31 @@ class ZoomBlur(ImageOnlyTransform):
 class SaltAndPepper(ImageOnlyTransform):
     """Set a random ``amount`` of pixels to white (salt) or black (pepper), all channels."""
 
+    parameters = {
+        "amount": Range(0, 1, doc="range of the fraction of pixels changed"),
+        "salt_vs_pepper": Range(0, 1, doc="range of the fraction of white among them"),
+    }
+
+    class Drawn(_Record):
+        amount: float
+        salt_vs_pepper: float
+        noise_seed: int
+
     def __init__(
         self,
         amount: float | tuple[float, float] = (0.01, 0.06),
         salt_vs_pepper: float | tuple[float, float] = (0.4, 0.6),
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.amount = check_range("SaltAndPepper", "amount", amount, low=0.0, high=1.0)
-        self.salt_vs_pepper = check_range(
-            "SaltAndPepper", "salt_vs_pepper", salt_vs_pepper, low=0.0, high=1.0
-        )
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the amount, the salt fraction and a seed for the pixel choice."""
-        return {
-            "amount": draw_uniform(rng, self.amount),
-            "salt_vs_pepper": draw_uniform(rng, self.salt_vs_pepper),
-            "noise_seed": draw_seed(rng),
-        }
+        return self.Drawn(
+            amount=draw_uniform(rng, self.amount),
+            salt_vs_pepper=draw_uniform(rng, self.salt_vs_pepper),
+            noise_seed=draw_seed(rng),
+        )
 
     def apply_image(self, image, params):
         """Regenerate the salt and pepper masks from the seed."""
@@ -196,23 +227,31 @@ class ISONoise(ImageOnlyTransform):
         Overall strength; lightness noise scales with the image's lightness spread.
     """
 
+    parameters = {
+        "color_shift": Range(0, 1, doc="range of the hue noise strength"),
+        "intensity": Range(0, 100, doc="range of the luminance noise strength"),
+    }
+
+    class Drawn(_Record):
+        color_shift: float
+        intensity: float
+        noise_seed: int
+
     def __init__(
         self,
         color_shift: float | tuple[float, float] = (0.01, 0.05),
         intensity: float | tuple[float, float] = (0.1, 0.5),
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.color_shift = check_range("ISONoise", "color_shift", color_shift, low=0.0, high=1.0)
-        self.intensity = check_range("ISONoise", "intensity", intensity, low=0.0)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the strengths and a seed for the noise fields."""
-        return {
-            "color_shift": draw_uniform(rng, self.color_shift),
-            "intensity": draw_uniform(rng, self.intensity),
-            "noise_seed": draw_seed(rng),
-        }
+        return self.Drawn(
+            color_shift=draw_uniform(rng, self.color_shift),
+            intensity=draw_uniform(rng, self.intensity),
+            noise_seed=draw_seed(rng),
+        )
 
     def apply_image(self, image, params):
         """Regenerate both fields and apply them in HLS space."""
@@ -229,6 +268,15 @@ class ISONoise(ImageOnlyTransform):
 class Downscale(ImageOnlyTransform):
     """Lose detail: shrink by a factor from ``scale`` and enlarge back to the original size."""
 
+    parameters = {
+        "scale": Range(0.01, 1, doc="range of the downscale factor"),
+        "interpolation_down": Choice(tuple(INTERPOLATIONS), doc="resampling going down"),
+        "interpolation_up": Choice(tuple(INTERPOLATIONS), doc="resampling going back up"),
+    }
+
+    class Drawn(_Record):
+        scale: float
+
     def __init__(
         self,
         scale: float | tuple[float, float] = (0.25, 0.5),
@@ -236,18 +284,11 @@ class Downscale(ImageOnlyTransform):
         interpolation_up: str = "linear",
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.scale = check_range("Downscale", "scale", scale, low=0.01, high=1.0)
-        self.interpolation_down = check_choice(
-            "Downscale", "interpolation_down", interpolation_down, list(INTERPOLATIONS)
-        )
-        self.interpolation_up = check_choice(
-            "Downscale", "interpolation_up", interpolation_up, list(INTERPOLATIONS)
-        )
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the factor."""
-        return {"scale": draw_uniform(rng, self.scale)}
+        return self.Drawn(scale=draw_uniform(rng, self.scale))
 
     def apply_image(self, image, params):
         """Two ``cv2.resize`` calls."""
@@ -260,6 +301,15 @@ class Downscale(ImageOnlyTransform):
 class MultiplicativeNoise(ImageOnlyTransform):
     """Multiply by random factors from ``multiplier``: one per image, channel or pixel."""
 
+    parameters = {
+        "multiplier": Range(0, 100, doc="range of the factors"),
+        "per_channel": Flag(doc="an independent factor per channel"),
+        "elementwise": Flag(doc="an independent factor per pixel"),
+    }
+
+    class Drawn(_Record):
+        noise_seed: int
+
     def __init__(
         self,
         multiplier: float | tuple[float, float] = (0.9, 1.1),
@@ -267,14 +317,11 @@ class MultiplicativeNoise(ImageOnlyTransform):
         elementwise: bool = False,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.multiplier = check_range("MultiplicativeNoise", "multiplier", multiplier, low=0.0)
-        self.per_channel = bool(per_channel)
-        self.elementwise = bool(elementwise)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """A seed for the factors."""
-        return {"noise_seed": draw_seed(rng)}
+        return self.Drawn(noise_seed=draw_seed(rng))
 
     def apply_image(self, image, params):
         """Regenerate the factors and multiply."""

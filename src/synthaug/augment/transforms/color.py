@@ -8,20 +8,19 @@ ones (ToSepia; the Lab/luma paths of CLAHE and Equalize) fall back as documented
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 
 from synthaug.augment.functional import color as C
+from synthaug.augment.params import MAX_CHANNELS, Flag, Ints, Range, Real
+from synthaug.augment.params import Record as _Record
 from synthaug.augment.transforms.base import (
     ImageOnlyTransform,
-    check_range,
     draw_int,
     draw_uniform,
     register,
 )
-from synthaug.errors import ConfigError
 
 __all__ = [
     "CLAHE",
@@ -70,12 +69,15 @@ class _Table(ImageOnlyTransform):
 class ChannelShuffle(ImageOnlyTransform):
     """Randomly permute the channels (no-op on single-channel images)."""
 
+    class Drawn(_Record):
+        order: list[int]
+
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p)
 
     def sample_params(self, rng, sample):
         """Draw the permutation."""
-        return {"order": [int(i) for i in rng.permutation(sample.n_channels)]}
+        return self.Drawn(order=[int(i) for i in rng.permutation(sample.n_channels)])
 
     def apply_image(self, image, params):
         """Reorder the channels."""
@@ -90,27 +92,28 @@ class ChannelDropout(_Table):
     the image's units scaled to 0-255 (floats receive ``fill / 255``).
     """
 
+    parameters = {
+        "channel_drop_range": Range(
+            1, MAX_CHANNELS, integer=True, doc="range of the number of channels dropped"
+        ),
+        "fill": Real(0, 255, doc="value written into dropped channels"),
+    }
+
+    class Drawn(_Record):
+        dropped: list[int]
+
     def __init__(
         self, channel_drop_range: int | tuple[int, int] = (1, 1), fill: int = 0, p: float = 0.5
     ) -> None:
-        super().__init__(p)
-        self.channel_drop_range = tuple(
-            int(v)
-            for v in check_range(
-                "ChannelDropout", "channel_drop_range", channel_drop_range, low=1, integer=True
-            )
-        )
-        if not isinstance(fill, numbers.Real) or not 0 <= fill <= 255:
-            raise ConfigError(f"ChannelDropout.fill: expected a number in [0, 255], got {fill!r}")
-        self.fill = fill
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw which channels to drop."""
         c = sample.n_channels
         if c < 2:
-            return {"dropped": []}
+            return self.Drawn(dropped=[])
         n = min(c - 1, draw_int(rng, self.channel_drop_range[0], self.channel_drop_range[1] + 1))
-        return {"dropped": sorted(int(i) for i in rng.choice(c, size=n, replace=False))}
+        return self.Drawn(dropped=sorted(int(i) for i in rng.choice(c, size=n, replace=False)))
 
     def table(self, params, n_channels):
         """Constant columns for the dropped channels."""
@@ -132,6 +135,15 @@ class RGBShift(_Table):
     channels from ``b_shift``; a single-channel image from ``r_shift``.
     """
 
+    parameters = {
+        "r_shift": Range(-1, 1, symmetric=True, doc="red shift range, a fraction"),
+        "g_shift": Range(-1, 1, symmetric=True, doc="green shift range, a fraction"),
+        "b_shift": Range(-1, 1, symmetric=True, doc="blue shift range, a fraction"),
+    }
+
+    class Drawn(_Record):
+        shifts: list[float]
+
     def __init__(
         self,
         r_shift: float | tuple[float, float] = 0.08,
@@ -139,16 +151,13 @@ class RGBShift(_Table):
         b_shift: float | tuple[float, float] = 0.08,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.r_shift = check_range("RGBShift", "r_shift", r_shift, symmetric=True, low=-1, high=1)
-        self.g_shift = check_range("RGBShift", "g_shift", g_shift, symmetric=True, low=-1, high=1)
-        self.b_shift = check_range("RGBShift", "b_shift", b_shift, symmetric=True, low=-1, high=1)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """One shift per channel."""
         ranges = [self.r_shift, self.g_shift, self.b_shift]
         c = sample.n_channels
-        return {"shifts": [draw_uniform(rng, ranges[min(i, 2)]) for i in range(c)]}
+        return self.Drawn(shifts=[draw_uniform(rng, ranges[min(i, 2)]) for i in range(c)])
 
     def table(self, params, n_channels):
         """``256 x C`` shifting table."""
@@ -181,15 +190,19 @@ class Invert(_Table):
 class Posterize(_Table):
     """Keep the ``bits`` most significant bits of each level (``bits`` drawn from a range)."""
 
+    parameters = {
+        "bits": Range(1, 8, integer=True, doc="range of the bits kept"),
+    }
+
+    class Drawn(_Record):
+        bits: int
+
     def __init__(self, bits: int | tuple[int, int] = (4, 8), p: float = 0.5) -> None:
-        super().__init__(p)
-        self.bits = tuple(
-            int(v) for v in check_range("Posterize", "bits", bits, low=1, high=8, integer=True)
-        )
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the number of bits."""
-        return {"bits": draw_int(rng, self.bits[0], self.bits[1] + 1)}
+        return self.Drawn(bits=draw_int(rng, self.bits[0], self.bits[1] + 1))
 
     def table(self, params, n_channels):
         """Masking table."""
@@ -200,13 +213,19 @@ class Posterize(_Table):
 class Solarize(_Table):
     """Invert every level at or above ``threshold`` (a fraction of full range)."""
 
+    parameters = {
+        "threshold": Range(0, 1, doc="threshold range, a fraction of full range"),
+    }
+
+    class Drawn(_Record):
+        threshold: float
+
     def __init__(self, threshold: float | tuple[float, float] = 0.5, p: float = 0.5) -> None:
-        super().__init__(p)
-        self.threshold = check_range("Solarize", "threshold", threshold, low=0.0, high=1.0)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the threshold."""
-        return {"threshold": draw_uniform(rng, self.threshold)}
+        return self.Drawn(threshold=draw_uniform(rng, self.threshold))
 
     def table(self, params, n_channels):
         """Solarising table."""
@@ -222,9 +241,12 @@ class Solarize(_Table):
 class Equalize(ImageOnlyTransform):
     """Histogram equalisation, per channel or (RGB, ``by_channels=False``) of the luma only."""
 
+    parameters = {
+        "by_channels": Flag(doc="equalise each channel (else the luma)"),
+    }
+
     def __init__(self, by_channels: bool = True, p: float = 0.5) -> None:
-        super().__init__(p)
-        self.by_channels = bool(by_channels)
+        self.store_params(locals())
 
     def apply_image(self, image, params):
         """``cv2.equalizeHist`` (floats are quantised to 256 levels)."""
@@ -235,28 +257,25 @@ class Equalize(ImageOnlyTransform):
 class CLAHE(ImageOnlyTransform):
     """Contrast-limited adaptive histogram equalisation (on L of Lab for RGB images)."""
 
+    parameters = {
+        "clip_limit": Range(0, 1000, doc="range of the contrast clip limit"),
+        "tile_grid_size": Ints(1, 256, lengths=(2,), scalar=False, doc="tiles (rows, cols)"),
+    }
+
+    class Drawn(_Record):
+        clip_limit: float
+
     def __init__(
         self,
         clip_limit: float | tuple[float, float] = (1.0, 4.0),
         tile_grid_size: tuple[int, int] = (8, 8),
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.clip_limit = check_range("CLAHE", "clip_limit", clip_limit, low=0.0)
-        g = tile_grid_size
-        if (
-            not isinstance(g, (list, tuple))
-            or len(g) != 2
-            or not all(isinstance(v, numbers.Integral) and v > 0 for v in g)
-        ):
-            raise ConfigError(
-                f"CLAHE.tile_grid_size: expected two positive integers (rows, cols), got {g!r}"
-            )
-        self.tile_grid_size = (int(g[0]), int(g[1]))
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the clip limit."""
-        return {"clip_limit": draw_uniform(rng, self.clip_limit)}
+        return self.Drawn(clip_limit=draw_uniform(rng, self.clip_limit))
 
     def apply_image(self, image, params):
         """``cv2.createCLAHE`` (floats are quantised to 256 levels)."""
@@ -270,22 +289,29 @@ class Sharpen(ImageOnlyTransform):
     ``lightness`` 1 keeps the mean brightness; higher values brighten.
     """
 
+    parameters = {
+        "alpha": Range(0, 1, doc="blend range with the sharpened image"),
+        "lightness": Range(0, 100, doc="lightness range"),
+    }
+
+    class Drawn(_Record):
+        alpha: float
+        lightness: float
+
     def __init__(
         self,
         alpha: float | tuple[float, float] = (0.2, 0.5),
         lightness: float | tuple[float, float] = (0.5, 1.0),
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.alpha = check_range("Sharpen", "alpha", alpha, low=0.0, high=1.0)
-        self.lightness = check_range("Sharpen", "lightness", lightness, low=0.0)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the blend and the lightness."""
-        return {
-            "alpha": draw_uniform(rng, self.alpha),
-            "lightness": draw_uniform(rng, self.lightness),
-        }
+        return self.Drawn(
+            alpha=draw_uniform(rng, self.alpha),
+            lightness=draw_uniform(rng, self.lightness),
+        )
 
     def apply_image(self, image, params):
         """3x3 convolution."""
@@ -296,22 +322,29 @@ class Sharpen(ImageOnlyTransform):
 class Emboss(ImageOnlyTransform):
     """Emboss (relief) filter blended with identity by ``alpha``."""
 
+    parameters = {
+        "alpha": Range(0, 1, doc="blend range with the embossed image"),
+        "strength": Range(0, 100, doc="strength range"),
+    }
+
+    class Drawn(_Record):
+        alpha: float
+        strength: float
+
     def __init__(
         self,
         alpha: float | tuple[float, float] = (0.2, 0.5),
         strength: float | tuple[float, float] = (0.2, 0.7),
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.alpha = check_range("Emboss", "alpha", alpha, low=0.0, high=1.0)
-        self.strength = check_range("Emboss", "strength", strength, low=0.0)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the blend and the strength."""
-        return {
-            "alpha": draw_uniform(rng, self.alpha),
-            "strength": draw_uniform(rng, self.strength),
-        }
+        return self.Drawn(
+            alpha=draw_uniform(rng, self.alpha),
+            strength=draw_uniform(rng, self.strength),
+        )
 
     def apply_image(self, image, params):
         """3x3 convolution."""
@@ -322,13 +355,19 @@ class Emboss(ImageOnlyTransform):
 class AdjustSharpness(ImageOnlyTransform):
     """PIL/torchvision sharpness: ``factor`` 0 blurs, 1 keeps, 2 sharpens (drawn from a range)."""
 
+    parameters = {
+        "factor": Range(0, 100, doc="sharpness factor range (1 keeps the image)"),
+    }
+
+    class Drawn(_Record):
+        factor: float
+
     def __init__(self, factor: float | tuple[float, float] = (0.5, 2.0), p: float = 0.5) -> None:
-        super().__init__(p)
-        self.factor = check_range("AdjustSharpness", "factor", factor, low=0.0)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the factor."""
-        return {"factor": draw_uniform(rng, self.factor)}
+        return self.Drawn(factor=draw_uniform(rng, self.factor))
 
     def apply_image(self, image, params):
         """Blend with the smoothed image."""

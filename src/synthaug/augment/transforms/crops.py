@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any, ClassVar
 
 from synthaug.augment.functional import geometric as G
-from synthaug.augment.transforms.base import (
-    MatrixTransform,
-    check_choice,
-    check_positive_int,
-    check_range,
-    draw_int,
-    draw_uniform,
-    register,
-)
+from synthaug.augment.params import MAX_SIDE, Choice, Int, Range, Size
+from synthaug.augment.params import Record as _Record
+from synthaug.augment.transforms.base import MatrixTransform, draw_int, draw_uniform, register
 from synthaug.augment.transforms.geometric import _Resampling
-from synthaug.errors import ConfigError, InvalidInputError
+from synthaug.errors import InvalidInputError
 
 __all__ = [
     "CenterCrop",
@@ -28,22 +21,6 @@ __all__ = [
     "Resize",
     "SmallestMaxSize",
 ]
-
-
-def _check_size(owner: str, name: str, value: Any) -> tuple[int, int]:
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 0:
-        return int(value), int(value)
-    if (
-        isinstance(value, (list, tuple))
-        and len(value) == 2
-        and all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in value
-        )
-    ):
-        return int(value[0]), int(value[1])
-    raise ConfigError(
-        f"{owner}.{name}: expected a positive integer or (height, width), got {value!r}"
-    )
 
 
 class _Crop(MatrixTransform):
@@ -75,18 +52,25 @@ class RandomCrop(_Crop):
 
     example_args: ClassVar[dict[str, Any]] = {"height": 32, "width": 40}
 
+    parameters = {
+        "height": Int(1, MAX_SIDE, doc="crop height in pixels"),
+        "width": Int(1, MAX_SIDE, doc="crop width in pixels"),
+    }
+
+    class Drawn(_Record):
+        rect: tuple[int, int, int, int]
+
     def __init__(self, height: int, width: int, p: float = 1.0) -> None:
-        super().__init__(p)
-        self.height = check_positive_int("RandomCrop", "height", height)
-        self.width = check_positive_int("RandomCrop", "width", width)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the top-left corner."""
         h, w = sample.image.shape[:2]
-        _fits("RandomCrop", (h, w), (self.height, self.width))
+        if self.height > h or self.width > w:  # checked inline: a call costs more than a crop
+            _fits("RandomCrop", (h, w), (self.height, self.width))
         y0 = draw_int(rng, 0, h - self.height + 1)
         x0 = draw_int(rng, 0, w - self.width + 1)
-        return {"rect": (x0, y0, x0 + self.width, y0 + self.height)}
+        return self.Drawn(rect=(x0, y0, x0 + self.width, y0 + self.height))
 
 
 @register
@@ -95,21 +79,31 @@ class CenterCrop(_Crop):
 
     example_args: ClassVar[dict[str, Any]] = {"height": 32, "width": 40}
 
+    parameters = {
+        "height": Int(1, MAX_SIDE, doc="crop height in pixels"),
+        "width": Int(1, MAX_SIDE, doc="crop width in pixels"),
+    }
+
+    class Drawn(_Record):
+        rect: tuple[int, int, int, int]
+
     def __init__(self, height: int, width: int, p: float = 1.0) -> None:
-        super().__init__(p)
-        self.height = check_positive_int("CenterCrop", "height", height)
-        self.width = check_positive_int("CenterCrop", "width", width)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """The central rectangle (no randomness)."""
         h, w = sample.image.shape[:2]
-        _fits("CenterCrop", (h, w), (self.height, self.width))
+        if self.height > h or self.width > w:
+            _fits("CenterCrop", (h, w), (self.height, self.width))
         y0, x0 = (h - self.height) // 2, (w - self.width) // 2
-        return {"rect": (x0, y0, x0 + self.width, y0 + self.height)}
+        return self.Drawn(rect=(x0, y0, x0 + self.width, y0 + self.height))
 
 
 class _Resize(_Resampling):
     """Resize to a size computed from the input size."""
+
+    class Drawn(_Record):
+        size: tuple[int, int]
 
     def out_size(self, hw: tuple[int, int]) -> tuple[int, int]:
         """Output (height, width) for an input of size ``hw``."""
@@ -117,7 +111,7 @@ class _Resize(_Resampling):
 
     def sample_params(self, rng, sample):
         """The output size (no randomness)."""
-        return {"size": self.out_size(sample.image.shape[:2])}
+        return self.Drawn(size=self.out_size(sample.image.shape[:2]))
 
     def matrix(self, params, hw):
         """Edge-aligned scaling."""
@@ -139,13 +133,15 @@ class Resize(_Resize):
 
     example_args: ClassVar[dict[str, Any]] = {"height": 40, "width": 60}
 
+    parameters = {
+        "height": Int(1, MAX_SIDE, doc="output height in pixels"),
+        "width": Int(1, MAX_SIDE, doc="output width in pixels"),
+    }
+
     def __init__(
         self, height: int, width: int, interpolation: str = "linear", p: float = 1.0
     ) -> None:
-        super().__init__(p)
-        self.height = check_positive_int("Resize", "height", height)
-        self.width = check_positive_int("Resize", "width", width)
-        self._init_resampling(interpolation, "constant", 0, 0)
+        self.store_params(locals())
 
     def out_size(self, hw):
         """Always ``(height, width)``."""
@@ -158,10 +154,12 @@ class LongestMaxSize(_Resize):
 
     example_args: ClassVar[dict[str, Any]] = {"max_size": 40}
 
+    parameters = {
+        "max_size": Int(1, MAX_SIDE, doc="longer side of the output in pixels"),
+    }
+
     def __init__(self, max_size: int = 1024, interpolation: str = "linear", p: float = 1.0) -> None:
-        super().__init__(p)
-        self.max_size = check_positive_int("LongestMaxSize", "max_size", max_size)
-        self._init_resampling(interpolation, "constant", 0, 0)
+        self.store_params(locals())
 
     def out_size(self, hw):
         """Scale by ``max_size / max(H, W)``."""
@@ -175,10 +173,12 @@ class SmallestMaxSize(_Resize):
 
     example_args: ClassVar[dict[str, Any]] = {"max_size": 40}
 
+    parameters = {
+        "max_size": Int(1, MAX_SIDE, doc="shorter side of the output in pixels"),
+    }
+
     def __init__(self, max_size: int = 1024, interpolation: str = "linear", p: float = 1.0) -> None:
-        super().__init__(p)
-        self.max_size = check_positive_int("SmallestMaxSize", "max_size", max_size)
-        self._init_resampling(interpolation, "constant", 0, 0)
+        self.store_params(locals())
 
     def out_size(self, hw):
         """Scale by ``max_size / min(H, W)``."""
@@ -202,6 +202,15 @@ class RandomResizedCrop(_Resampling):
 
     example_args: ClassVar[dict[str, Any]] = {"size": (32, 40), "scale": (0.3, 1.0)}
 
+    parameters = {
+        "size": Size(doc="output (height, width) in pixels"),
+        "scale": Range(1e-6, 1, doc="range of the cropped area, a fraction of the image"),
+        "ratio": Range(1e-6, 1e6, doc="range of the aspect ratio (width / height), log-uniform"),
+    }
+
+    class Drawn(_Record):
+        rect: tuple[int, int, int, int]
+
     def __init__(
         self,
         size: int | tuple[int, int],
@@ -210,11 +219,7 @@ class RandomResizedCrop(_Resampling):
         interpolation: str = "linear",
         p: float = 1.0,
     ) -> None:
-        super().__init__(p)
-        self.size = _check_size("RandomResizedCrop", "size", size)
-        self.scale = check_range("RandomResizedCrop", "scale", scale, low=1e-6, high=1.0)
-        self.ratio = check_range("RandomResizedCrop", "ratio", ratio, low=1e-6)
-        self._init_resampling(interpolation, "constant", 0, 0)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Up to 10 tries for a crop inside the image, then a central crop of clamped ratio."""
@@ -229,7 +234,7 @@ class RandomResizedCrop(_Resampling):
             if 0 < cw <= w and 0 < ch <= h:
                 y0 = draw_int(rng, 0, h - ch + 1)
                 x0 = draw_int(rng, 0, w - cw + 1)
-                return {"rect": (x0, y0, x0 + cw, y0 + ch)}
+                return self.Drawn(rect=(x0, y0, x0 + cw, y0 + ch))
         in_ratio = w / h
         if in_ratio < self.ratio[0]:
             cw, ch = w, round(w / self.ratio[0])
@@ -238,7 +243,7 @@ class RandomResizedCrop(_Resampling):
         else:
             cw, ch = w, h
         y0, x0 = (h - ch) // 2, (w - cw) // 2
-        return {"rect": (x0, y0, x0 + cw, y0 + ch)}
+        return self.Drawn(rect=(x0, y0, x0 + cw, y0 + ch))
 
     def matrix(self, params, hw):
         """Crop translation followed by edge-aligned scaling."""
@@ -269,6 +274,15 @@ class PadIfNeeded(_Resampling):
 
     exact = True
 
+    parameters = {
+        "min_height": Int(1, MAX_SIDE, doc="smallest output height in pixels"),
+        "min_width": Int(1, MAX_SIDE, doc="smallest output width in pixels"),
+        "position": Choice(_POSITIONS, doc="where the image sits in the padded canvas"),
+    }
+
+    class Drawn(_Record):
+        pad: tuple[int, int, int, int]
+
     def __init__(
         self,
         min_height: int = 1024,
@@ -279,11 +293,8 @@ class PadIfNeeded(_Resampling):
         fill_mask: int = 0,
         p: float = 1.0,
     ) -> None:
-        super().__init__(p)
-        self.min_height = check_positive_int("PadIfNeeded", "min_height", min_height)
-        self.min_width = check_positive_int("PadIfNeeded", "min_width", min_width)
-        self.position = check_choice("PadIfNeeded", "position", position, _POSITIONS)
-        self._init_resampling("nearest", border_mode, fill, fill_mask)
+        self.store_params(locals())
+        self.interpolation = "nearest"
 
     def sample_params(self, rng, sample):
         """Padding (top, bottom, left, right) in pixels."""
@@ -296,7 +307,7 @@ class PadIfNeeded(_Resampling):
         else:
             top = 0 if self.position.startswith("top") else ph
             left = 0 if self.position.endswith("left") else pw
-        return {"pad": (top, ph - top, left, pw - left)}
+        return self.Drawn(pad=(top, ph - top, left, pw - left))
 
     def matrix(self, params, hw):
         """Translation by (left, top); output grows by the padding."""

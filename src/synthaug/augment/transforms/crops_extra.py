@@ -8,25 +8,24 @@ are at that point of the pipeline, so they stay correct after any earlier transf
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any, ClassVar
 
 import numpy as np
 
 from synthaug.augment.functional import geometric as G
+from synthaug.augment.params import MAX_SIDE, Flag, Int, Ints, Range, Real, Size
+from synthaug.augment.params import Record as _Record
 from synthaug.augment.sample import Sample
 from synthaug.augment.transforms.base import (
     Transform,
     apply_matrix_to_annotations,
-    check_positive_int,
-    check_range,
     draw_int,
     draw_uniform,
     register,
 )
-from synthaug.augment.transforms.crops import _check_size, _Crop, _Resize
-from synthaug.augment.transforms.geometric import _Resampling
-from synthaug.errors import ConfigError, InvalidInputError
+from synthaug.augment.transforms.crops import _Crop, _Resize
+from synthaug.augment.transforms.geometric import RESAMPLING, _Resampling
+from synthaug.errors import InvalidInputError
 
 __all__ = [
     "BBoxSafeRandomCrop",
@@ -45,15 +44,24 @@ class Crop(_Crop):
 
     example_args: ClassVar[dict[str, Any]] = {"x_min": 4, "y_min": 6, "x_max": 44, "y_max": 40}
 
+    parameters = {
+        "x_min": Int(0, MAX_SIDE - 1, doc="left edge in pixels"),
+        "y_min": Int(0, MAX_SIDE - 1, doc="top edge in pixels"),
+        "x_max": Int(1, MAX_SIDE, doc="right edge in pixels (exclusive)"),
+        "y_max": Int(1, MAX_SIDE, doc="bottom edge in pixels (exclusive)"),
+    }
+
+    class Drawn(_Record):
+        rect: tuple[int, int, int, int]
+
     def __init__(
         self, x_min: int = 0, y_min: int = 0, x_max: int = 1024, y_max: int = 1024, p: float = 1.0
     ) -> None:
-        super().__init__(p)
-        for name, v in (("x_min", x_min), ("y_min", y_min)):
-            check_positive_int("Crop", name, v, minimum=0)
-        self.x_min, self.y_min = int(x_min), int(y_min)
-        self.x_max = check_positive_int("Crop", "x_max", x_max, minimum=self.x_min + 1)
-        self.y_max = check_positive_int("Crop", "y_max", y_max, minimum=self.y_min + 1)
+        self.store_params(locals())
+        if self.x_max <= self.x_min:
+            raise self.refuse("x_max", f"an integer > x_min ({self.x_min})", x_max)
+        if self.y_max <= self.y_min:
+            raise self.refuse("y_max", f"an integer > y_min ({self.y_min})", y_max)
 
     def sample_params(self, rng, sample):
         """The fixed rectangle, checked against the image size."""
@@ -63,22 +71,12 @@ class Crop(_Crop):
                 f"Crop: region x {self.x_min}..{self.x_max}, y {self.y_min}..{self.y_max} "
                 f"exceeds the image {h}x{w} (put PadIfNeeded before it)"
             )
-        return {"rect": (self.x_min, self.y_min, self.x_max, self.y_max)}
+        return self.Drawn(rect=(self.x_min, self.y_min, self.x_max, self.y_max))
 
 
-def _check_padding(owner: str, value: Any) -> tuple[int, int, int, int]:
+def _sides(padding: int | tuple[int, ...]) -> tuple[int, int, int, int]:
     """An int, (horizontal, vertical) or (left, top, right, bottom) -> (top, bottom, left, right)."""
-    vals = [value] if isinstance(value, numbers.Integral) else value
-    if (
-        not isinstance(vals, (list, tuple))
-        or len(vals) not in (1, 2, 4)
-        or not all(isinstance(v, numbers.Integral) and v >= 0 for v in vals)
-    ):
-        raise ConfigError(
-            f"{owner}.padding: expected a non-negative int, (horizontal, vertical) or "
-            f"(left, top, right, bottom), got {value!r}"
-        )
-    v = [int(x) for x in vals]
+    v = [padding] if isinstance(padding, int) else list(padding)
     if len(v) == 1:
         return v[0], v[0], v[0], v[0]
     if len(v) == 2:
@@ -96,6 +94,19 @@ class Pad(_Resampling):
 
     exact = True
 
+    parameters = {
+        "padding": Ints(
+            0,
+            MAX_SIDE,
+            lengths=(1, 2, 4),
+            what="an integer, (horizontal, vertical) or (left, top, right, bottom) pixels",
+            doc="pixels added on each side",
+        ),
+    }
+
+    class Drawn(_Record):
+        pad: tuple[int, int, int, int]
+
     def __init__(
         self,
         padding: int | tuple[int, ...] = 4,
@@ -104,14 +115,13 @@ class Pad(_Resampling):
         fill_mask: int = 0,
         p: float = 1.0,
     ) -> None:
-        super().__init__(p)
-        self._pad = _check_padding("Pad", padding)
-        self.padding = tuple(padding) if isinstance(padding, list) else padding
-        self._init_resampling("nearest", border_mode, fill, fill_mask)
+        self.store_params(locals())
+        self._pad = _sides(self.padding)
+        self.interpolation = "nearest"
 
     def sample_params(self, rng, sample):
         """(top, bottom, left, right)."""
-        return {"pad": self._pad}
+        return self.Drawn(pad=self._pad)
 
     def matrix(self, params, hw):
         """Translation by (left, top)."""
@@ -131,23 +141,26 @@ class Pad(_Resampling):
 class RandomScale(_Resize):
     """Resize by a factor ``1 + U(scale_limit)`` (the output size changes)."""
 
+    parameters = {
+        "scale_limit": Range(-0.99, 10, symmetric=True, doc="range of the factor minus 1"),
+    }
+
+    class Drawn(_Record):
+        size: tuple[int, int]
+
     def __init__(
         self,
         scale_limit: float | tuple[float, float] = 0.1,
         interpolation: str = "linear",
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.scale_limit = check_range(
-            "RandomScale", "scale_limit", scale_limit, symmetric=True, low=-0.99
-        )
-        self._init_resampling(interpolation, "constant", 0, 0)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the factor; the output size is rounded to whole pixels."""
         s = 1.0 + draw_uniform(rng, self.scale_limit)
         h, w = sample.image.shape[:2]
-        return {"size": (max(1, round(h * s)), max(1, round(w * s)))}
+        return self.Drawn(size=(max(1, round(h * s)), max(1, round(w * s))))
 
 
 @register
@@ -166,6 +179,15 @@ class RandomSizedCrop(_Resampling):
 
     example_args: ClassVar[dict[str, Any]] = {"min_max_height": (20, 40), "size": (32, 32)}
 
+    parameters = {
+        "min_max_height": Range(1, MAX_SIDE, integer=True, doc="crop height range in pixels"),
+        "size": Size(doc="output (height, width) in pixels"),
+        "w2h_ratio": Real(1e-3, 1e3, doc="crop width / height"),
+    }
+
+    class Drawn(_Record):
+        rect: tuple[int, int, int, int]
+
     def __init__(
         self,
         min_max_height: tuple[int, int],
@@ -174,16 +196,7 @@ class RandomSizedCrop(_Resampling):
         interpolation: str = "linear",
         p: float = 1.0,
     ) -> None:
-        super().__init__(p)
-        self.min_max_height = tuple(
-            int(v)
-            for v in check_range(
-                "RandomSizedCrop", "min_max_height", min_max_height, low=1, integer=True
-            )
-        )
-        self.size = _check_size("RandomSizedCrop", "size", size)
-        self.w2h_ratio = check_range("RandomSizedCrop", "w2h_ratio", w2h_ratio, low=1e-3)[0]
-        self._init_resampling(interpolation, "constant", 0, 0)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the crop height and position."""
@@ -192,7 +205,7 @@ class RandomSizedCrop(_Resampling):
         cw = max(1, min(w, round(ch * self.w2h_ratio)))
         y0 = draw_int(rng, 0, h - ch + 1)
         x0 = draw_int(rng, 0, w - cw + 1)
-        return {"rect": (x0, y0, x0 + cw, y0 + ch)}
+        return self.Drawn(rect=(x0, y0, x0 + cw, y0 + ch))
 
     def matrix(self, params, hw):
         """Crop translation then edge-aligned scaling."""
@@ -217,6 +230,14 @@ class CropAndPad(_Resampling):
     size; otherwise the output size changes and the transform is exact.
     """
 
+    parameters = {
+        "percent": Range(-0.45, 1, doc="range of each side's change, a fraction (< 0 crops)"),
+        "keep_size": Flag(doc="resize back to the input size"),
+    }
+
+    class Drawn(_Record):
+        pad: tuple[int, int, int, int]
+
     def __init__(
         self,
         percent: float | tuple[float, float] = (-0.1, 0.1),
@@ -227,11 +248,8 @@ class CropAndPad(_Resampling):
         fill_mask: int = 0,
         p: float = 1.0,
     ) -> None:
-        super().__init__(p)
-        self.percent = check_range("CropAndPad", "percent", percent, low=-0.45, high=1.0)
-        self.keep_size = bool(keep_size)
+        self.store_params(locals())
         self.exact = not self.keep_size
-        self._init_resampling(interpolation, border_mode, fill, fill_mask)
 
     def sample_params(self, rng, sample):
         """Draw (top, bottom, left, right) in pixels; negative values crop."""
@@ -245,7 +263,7 @@ class CropAndPad(_Resampling):
         )
         bottom = max(bottom, 1 - h - top)  # keep at least one row and one column
         right = max(right, 1 - w - left)
-        return {"pad": (top, bottom, left, right)}
+        return self.Drawn(pad=(top, bottom, left, right))
 
     def _canvas(self, params, hw):
         top, bottom, left, right = params["pad"]
@@ -322,9 +340,12 @@ class _BoxSafe(Transform):
     #: reads the boxes, so it never joins a fused run of matrix transforms
     fusable = False
 
+    class Drawn(_Record):
+        u: list[float]
+
     def sample_params(self, rng, sample):
         """Five fractions: left, top, right and bottom slack, and the no-box erosion."""
-        return {"u": [float(v) for v in rng.random(5)]}
+        return self.Drawn(u=[float(v) for v in rng.random(5)])
 
     def _crop(self, sample: Sample, params: dict[str, Any]) -> tuple[Sample, tuple[int, ...]]:
         rect = _safe_rect(sample, params["u"], self.erosion_rate)
@@ -342,11 +363,12 @@ class BBoxSafeRandomCrop(_BoxSafe):
     boxes. Without boxes, the crop keeps ``1 - U(0, erosion_rate)`` of each side.
     """
 
+    parameters = {
+        "erosion_rate": Real(0, 0.99, doc="largest share of each side cut when there are no boxes"),
+    }
+
     def __init__(self, erosion_rate: float = 0.0, p: float = 1.0) -> None:
-        super().__init__(p)
-        self.erosion_rate = check_range(
-            "BBoxSafeRandomCrop", "erosion_rate", erosion_rate, low=0.0, high=0.99
-        )[0]
+        self.store_params(locals())
 
     def apply(self, sample, params):
         """Crop every target with the same window."""
@@ -360,6 +382,13 @@ class RandomSizedBBoxSafeCrop(_BoxSafe):
     example_args: ClassVar[dict[str, Any]] = {"height": 40, "width": 48}
     exact = False
 
+    parameters = {
+        "height": Int(1, MAX_SIDE, doc="output height in pixels"),
+        "width": Int(1, MAX_SIDE, doc="output width in pixels"),
+        "erosion_rate": Real(0, 0.99, doc="largest share of each side cut when there are no boxes"),
+        "interpolation": RESAMPLING["interpolation"],
+    }
+
     def __init__(
         self,
         height: int,
@@ -368,13 +397,7 @@ class RandomSizedBBoxSafeCrop(_BoxSafe):
         interpolation: str = "linear",
         p: float = 1.0,
     ) -> None:
-        super().__init__(p)
-        self.height = check_positive_int("RandomSizedBBoxSafeCrop", "height", height)
-        self.width = check_positive_int("RandomSizedBBoxSafeCrop", "width", width)
-        self.erosion_rate = check_range(
-            "RandomSizedBBoxSafeCrop", "erosion_rate", erosion_rate, low=0.0, high=0.99
-        )[0]
-        _Resampling._init_resampling(self, interpolation, "constant", 0, 0)
+        self.store_params(locals())
 
     def apply(self, sample, params):
         """Crop, then resize every target (masks with nearest neighbour)."""

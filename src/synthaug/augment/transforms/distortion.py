@@ -3,7 +3,8 @@
 Each builds a displacement field (a ``cv2.remap`` map) from its parameters. Images resample
 through it (masks with nearest neighbour); keypoints and box outlines move through the
 numerically inverted field (:func:`synthaug.augment.functional.distortion.remap_points`), so
-every target stays aligned. Boxes become the tight box of their densely sampled, moved outline.
+every target stays aligned. Box outlines are densified, moved point by point and clipped to
+the frame like those of matrix transforms; keypoints that land outside become invisible.
 
 The default border is ``constant``: reflected borders would show copies of objects that have
 no mask or box.
@@ -16,30 +17,57 @@ from typing import Any
 import numpy as np
 
 from synthaug.augment.functional import distortion as D
+from synthaug.augment.params import MAX_COUNT, Int, Range, Real
+from synthaug.augment.params import Record as _Record
 from synthaug.augment.sample import Sample
 from synthaug.augment.transforms.base import (
     Transform,
-    check_positive_int,
-    check_range,
-    clip_moved_boxes,
+    box_outlines,
     draw_seed,
     draw_uniform,
+    move_box_outlines,
+    move_keypoints,
     register,
 )
-from synthaug.augment.transforms.geometric import _Resampling
+from synthaug.augment.transforms.geometric import RESAMPLING, SHIFT_PX, _Resampling
 
 __all__ = ["ElasticTransform", "GridDistortion", "OpticalDistortion"]
 
 
+def _densified(
+    polygons: np.ndarray, spacing_px: float = 4.0, max_vertices: int = 256
+) -> np.ndarray:
+    """Each polygon with every edge cut into equal pieces of at most ``spacing_px`` (one
+    count for all edges, so that at most ``max_vertices`` vertices result): a field bends
+    edges, and the moved outline must follow the bends."""
+    n, k = polygons.shape[:2]
+    nxt = np.roll(polygons, -1, axis=1)
+    longest = float(np.max(np.hypot(*(nxt - polygons).transpose(2, 0, 1)), initial=0.0))
+    pieces = int(np.clip(np.ceil(longest / spacing_px), 1, max(1, max_vertices // k)))
+    if pieces == 1:
+        return polygons
+    t = np.arange(pieces, dtype=np.float64) / pieces
+    pts = polygons[:, :, None, :] + t[None, None, :, None] * (nxt - polygons)[:, :, None, :]
+    return pts.reshape(n, k * pieces, 2)
+
+
 def move_annotations(sample: Sample, maps: D.Map) -> Sample:
-    """Move boxes (clipped, visibility tracked) and keypoints through a remap field."""
+    """Move box outlines and keypoints through a remap field, clipped to its frame.
+
+    A box's outline is densified and each point moved through the numerically inverted field
+    (so the box follows the bends); the outline is then clipped to the output frame like
+    any other geometric step's (:func:`~synthaug.augment.transforms.base.move_box_outlines`).
+    Keypoints that land outside become invisible.
+    """
     changes: dict[str, Any] = {}
-    h, w = maps[0].shape
+    hw = maps[0].shape
     if sample.boxes is not None and len(sample.boxes):
-        moved = D.remap_boxes(sample.boxes, maps)
-        changes["boxes"], changes["box_visibility"] = clip_moved_boxes(sample, moved, (h, w))
+        outline = _densified(box_outlines(sample))
+        n, k = outline.shape[:2]
+        moved = D.remap_points(outline.reshape(-1, 2) - 0.5, maps).reshape(n, k, 2) + 0.5
+        changes.update(move_box_outlines(sample, moved, hw))
     if sample.keypoints is not None and len(sample.keypoints):
-        changes["keypoints"] = D.remap_keypoints(sample.keypoints, maps)
+        changes.update(move_keypoints(sample, D.remap_keypoints(sample.keypoints, maps), hw))
     return sample.copy(**changes) if changes else sample
 
 
@@ -52,6 +80,7 @@ class _Remap(Transform):
 
     targets = ("image", "masks", "boxes", "keypoints")
     exact = False
+    parameters = RESAMPLING
     _init_resampling = _Resampling._init_resampling
 
     def maps(self, params: dict[str, Any], hw: tuple[int, int]) -> D.Map:
@@ -90,6 +119,15 @@ class ElasticTransform(_Remap):
         Resampling options, as for :class:`~synthaug.augment.Rotate`.
     """
 
+    parameters = {
+        "alpha": Range(0, SHIFT_PX, doc="range of the displacement scale in pixels"),
+        "sigma_px": Real(0.1, SHIFT_PX, doc="smoothness of the field in pixels"),
+    }
+
+    class Drawn(_Record):
+        alpha: float
+        field_seed: int
+
     def __init__(
         self,
         alpha: float | tuple[float, float] = 34.0,
@@ -100,14 +138,11 @@ class ElasticTransform(_Remap):
         fill_mask: int = 0,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.alpha = check_range("ElasticTransform", "alpha", alpha, low=0.0)
-        self.sigma_px = check_range("ElasticTransform", "sigma_px", sigma_px, low=0.1)[0]
-        self._init_resampling(interpolation, border_mode, fill, fill_mask)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw ``alpha`` and a seed for the noise field."""
-        return {"alpha": draw_uniform(rng, self.alpha), "field_seed": draw_seed(rng)}
+        return self.Drawn(alpha=draw_uniform(rng, self.alpha), field_seed=draw_seed(rng))
 
     def maps(self, params, hw):
         """Regenerate the noise from its seed, scale and smooth it.
@@ -136,6 +171,15 @@ class GridDistortion(_Remap):
     rescaled to fill the image again, so nothing leaves the canvas.
     """
 
+    parameters = {
+        "num_steps": Int(1, MAX_COUNT, doc="grid cells per side"),
+        "distort_limit": Range(-0.99, 1, symmetric=True, doc="range of each cell's stretch"),
+    }
+
+    class Drawn(_Record):
+        x_steps: list[float]
+        y_steps: list[float]
+
     def __init__(
         self,
         num_steps: int = 5,
@@ -146,20 +190,15 @@ class GridDistortion(_Remap):
         fill_mask: int = 0,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.num_steps = check_positive_int("GridDistortion", "num_steps", num_steps)
-        self.distort_limit = check_range(
-            "GridDistortion", "distort_limit", distort_limit, symmetric=True, low=-0.99, high=1.0
-        )
-        self._init_resampling(interpolation, border_mode, fill, fill_mask)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw one stretch factor per column and per row of cells."""
         n = self.num_steps
-        return {
-            "x_steps": (1.0 + rng.uniform(*self.distort_limit, size=n)).tolist(),
-            "y_steps": (1.0 + rng.uniform(*self.distort_limit, size=n)).tolist(),
-        }
+        return self.Drawn(
+            x_steps=(1.0 + rng.uniform(*self.distort_limit, size=n)).tolist(),
+            y_steps=(1.0 + rng.uniform(*self.distort_limit, size=n)).tolist(),
+        )
 
     def maps(self, params, hw):
         """Separable piecewise-linear field."""
@@ -175,6 +214,17 @@ class OpticalDistortion(_Remap):
     ``shift_limit`` of the image size.
     """
 
+    parameters = {
+        "distort_limit": Range(-0.5, 1, symmetric=True, doc="range of the coefficient k"),
+        "shift_limit": Range(
+            -0.5, 0.5, symmetric=True, doc="range of the centre shift, a fraction"
+        ),
+    }
+
+    class Drawn(_Record):
+        k: float
+        center_shift: tuple[float, float]
+
     def __init__(
         self,
         distort_limit: float | tuple[float, float] = 0.2,
@@ -185,24 +235,17 @@ class OpticalDistortion(_Remap):
         fill_mask: int = 0,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.distort_limit = check_range(
-            "OpticalDistortion", "distort_limit", distort_limit, symmetric=True, low=-0.5, high=1.0
-        )
-        self.shift_limit = check_range(
-            "OpticalDistortion", "shift_limit", shift_limit, symmetric=True, low=-0.5, high=0.5
-        )
-        self._init_resampling(interpolation, border_mode, fill, fill_mask)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the distortion coefficient ``k`` and the centre shift (fractions)."""
-        return {
-            "k": draw_uniform(rng, self.distort_limit),
-            "center_shift": (
+        return self.Drawn(
+            k=draw_uniform(rng, self.distort_limit),
+            center_shift=(
                 draw_uniform(rng, self.shift_limit),
                 draw_uniform(rng, self.shift_limit),
             ),
-        }
+        )
 
     def maps(self, params, hw):
         """Radial field about the (shifted) centre."""

@@ -8,41 +8,24 @@ the image's units (0-255 for uint8, 0-1 for float32), as for ``CoarseDropout``.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 import numpy as np
 
 from synthaug.augment.functional import pixel as F
+from synthaug.augment.params import MAX_FILL, Fill, Flag, Int, Optional, Range, Real
+from synthaug.augment.params import Record as _Record
 from synthaug.augment.sample import Sample
 from synthaug.augment.transforms.base import (
     ImageOnlyTransform,
     Transform,
-    check_range,
     draw_int,
     draw_seed,
     draw_uniform,
     register,
 )
-from synthaug.errors import ConfigError
 
 __all__ = ["GridDropout", "PixelDropout", "RandomErasing"]
-
-
-def _check_fill(owner: str, fill: Any, allow_random: bool = True) -> Any:
-    if isinstance(fill, (numbers.Real, tuple, list)) or (allow_random and fill == "random"):
-        return tuple(fill) if isinstance(fill, list) else fill
-    raise ConfigError(
-        f"{owner}.fill: expected a number, one per channel"
-        + (" or 'random'" if allow_random else "")
-        + f", got {fill!r}"
-    )
-
-
-def _check_fill_mask(owner: str, fill_mask: Any) -> int | None:
-    if fill_mask is not None and not isinstance(fill_mask, numbers.Integral):
-        raise ConfigError(f"{owner}.fill_mask: expected an integer or null, got {fill_mask!r}")
-    return fill_mask
 
 
 def _fill_array(fill: Any, image: np.ndarray, seed: int) -> Any:
@@ -68,6 +51,16 @@ class RandomErasing(ImageOnlyTransform):
         Value written (image units); "random" writes uniform noise.
     """
 
+    parameters = {
+        "scale": Range(0, 1, doc="range of the erased area, a fraction of the image"),
+        "ratio": Range(1e-3, 1e3, doc="range of the aspect ratio"),
+        "fill": Fill(random=True, doc="image value (image units), per channel, or 'random'"),
+    }
+
+    class Drawn(_Record):
+        rects: list[tuple[int, int, int, int]]
+        fill_seed: int
+
     def __init__(
         self,
         scale: tuple[float, float] = (0.02, 0.33),
@@ -75,10 +68,7 @@ class RandomErasing(ImageOnlyTransform):
         fill: float | tuple[float, ...] | str = 0,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.scale = check_range("RandomErasing", "scale", scale, low=0.0, high=1.0)
-        self.ratio = check_range("RandomErasing", "ratio", ratio, low=1e-3)
-        self.fill = _check_fill("RandomErasing", fill)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Up to 10 tries for a rectangle inside the image (none: nothing is erased)."""
@@ -93,7 +83,7 @@ class RandomErasing(ImageOnlyTransform):
                 y0, x0 = draw_int(rng, 0, h - eh + 1), draw_int(rng, 0, w - ew + 1)
                 rects = [(x0, y0, x0 + ew, y0 + eh)]
                 break
-        return {"rects": rects, "fill_seed": draw_seed(rng)}
+        return self.Drawn(rects=rects, fill_seed=draw_seed(rng))
 
     def apply_image(self, image, params):
         """Fill the rectangle."""
@@ -119,6 +109,18 @@ class GridDropout(Transform):
 
     targets = ("image", "masks")
 
+    parameters = {
+        "ratio": Real(0, 1, doc="hole side as a fraction of the grid period"),
+        "unit_size": Range(1e-3, 1, doc="range of the grid period, a fraction of the shorter side"),
+        "random_offset": Flag(doc="shift the grid randomly"),
+        "fill": Fill(random=True, doc="image value (image units), per channel, or 'random'"),
+        "fill_mask": Optional(Int(0, MAX_FILL), doc="mask value; None leaves masks untouched"),
+    }
+
+    class Drawn(_Record):
+        rects: list[tuple[int, int, int, int]]
+        fill_seed: int
+
     def __init__(
         self,
         ratio: float = 0.5,
@@ -128,12 +130,7 @@ class GridDropout(Transform):
         fill_mask: int | None = None,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.ratio = check_range("GridDropout", "ratio", ratio, low=0.0, high=1.0)[0]
-        self.unit_size = check_range("GridDropout", "unit_size", unit_size, low=1e-3, high=1.0)
-        self.random_offset = bool(random_offset)
-        self.fill = _check_fill("GridDropout", fill)
-        self.fill_mask = _check_fill_mask("GridDropout", fill_mask)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the grid period and offset; list the holes (pixel edges)."""
@@ -149,7 +146,7 @@ class GridDropout(Transform):
                     x0c, y0c = max(0, x0), max(0, y0)
                     if x1 > x0c and y1 > y0c:
                         rects.append((x0c, y0c, x1, y1))
-        return {"rects": rects, "fill_seed": draw_seed(rng)}
+        return self.Drawn(rects=rects, fill_seed=draw_seed(rng))
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         """Erase the holes in the image (and masks when ``fill_mask`` is set)."""
@@ -166,6 +163,16 @@ class GridDropout(Transform):
 class PixelDropout(ImageOnlyTransform):
     """Set each pixel (or each pixel value, ``per_channel``) to ``fill`` with ``dropout_prob``."""
 
+    parameters = {
+        "dropout_prob": Range(0, 1, doc="range of the dropped fraction"),
+        "per_channel": Flag(doc="drop channels independently"),
+        "fill": Real(-MAX_FILL, MAX_FILL, doc="value of dropped pixels (image units)"),
+    }
+
+    class Drawn(_Record):
+        dropout_prob: float
+        noise_seed: int
+
     def __init__(
         self,
         dropout_prob: float | tuple[float, float] = 0.01,
@@ -173,21 +180,14 @@ class PixelDropout(ImageOnlyTransform):
         fill: float = 0,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.dropout_prob = check_range(
-            "PixelDropout", "dropout_prob", dropout_prob, low=0.0, high=1.0
-        )
-        self.per_channel = bool(per_channel)
-        if not isinstance(fill, numbers.Real):
-            raise ConfigError(f"PixelDropout.fill: expected a number, got {fill!r}")
-        self.fill = fill
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the rate and a seed for the dropped positions."""
-        return {
-            "dropout_prob": draw_uniform(rng, self.dropout_prob),
-            "noise_seed": draw_seed(rng),
-        }
+        return self.Drawn(
+            dropout_prob=draw_uniform(rng, self.dropout_prob),
+            noise_seed=draw_seed(rng),
+        )
 
     def apply_image(self, image, params):
         """Regenerate the dropped positions and write ``fill``."""

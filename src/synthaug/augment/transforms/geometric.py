@@ -6,22 +6,26 @@ can fuse consecutive ones into a single warp.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import cv2
 import numpy as np
 
 from synthaug.augment.functional import geometric as G
-from synthaug.augment.transforms.base import (
-    MatrixTransform,
-    check_choice,
-    check_range,
-    draw_int,
-    draw_uniform,
-    register,
+from synthaug.augment.params import (
+    MAX_COUNT,
+    MAX_FILL,
+    MAX_SIDE,
+    Choice,
+    Fill,
+    Flag,
+    Int,
+    Ints,
+    Optional,
+    Range,
 )
-from synthaug.errors import ConfigError
+from synthaug.augment.params import Record as _Record
+from synthaug.augment.transforms.base import MatrixTransform, draw_int, draw_uniform, register
 
 __all__ = [
     "Affine",
@@ -34,25 +38,35 @@ __all__ = [
 ]
 
 
+#: the kinds of the resampling arguments every warping transform shares
+RESAMPLING = {
+    "interpolation": Choice(tuple(G.INTERPOLATIONS), doc="image resampling"),
+    "border_mode": Choice(tuple(G.BORDER_MODES), doc="how pixels outside the input are made"),
+    "fill": Fill(doc="value of constant borders, in image units"),
+    "fill_mask": Int(0, MAX_FILL, doc="value of constant borders in masks"),
+}
+#: a translation or displacement in pixels is at most one image side
+SHIFT_PX = float(MAX_SIDE)
+
+
 class _Resampling(MatrixTransform):
-    """Shared validation of interpolation, border mode and fill values."""
+    """Shared declaration of interpolation, border mode and fill values."""
+
+    parameters = RESAMPLING
 
     def _init_resampling(
         self, interpolation: str, border_mode: str, fill: Any, fill_mask: Any
     ) -> None:
-        owner = type(self).__name__
-        self.interpolation = check_choice(
-            owner, "interpolation", interpolation, list(G.INTERPOLATIONS)
+        """Validate and store the resampling arguments (for transforms whose constructor
+        takes only some of them and fixes the others)."""
+        self.store_params(
+            {
+                "interpolation": interpolation,
+                "border_mode": border_mode,
+                "fill": fill,
+                "fill_mask": fill_mask,
+            }
         )
-        self.border_mode = check_choice(owner, "border_mode", border_mode, list(G.BORDER_MODES))
-        if not isinstance(fill, (numbers.Real, list, tuple)):
-            raise ConfigError(
-                f"{owner}.fill: expected a number or one number per channel, got {fill!r}"
-            )
-        self.fill = tuple(fill) if isinstance(fill, list) else fill
-        if not isinstance(fill_mask, numbers.Integral):
-            raise ConfigError(f"{owner}.fill_mask: expected an integer, got {fill_mask!r}")
-        self.fill_mask = int(fill_mask)
 
 
 @register
@@ -129,24 +143,26 @@ class Rotate90(MatrixTransform):
     """
 
     exact = True
+    parameters = {
+        "k": Ints(
+            -MAX_COUNT,
+            MAX_COUNT,
+            lengths=range(1, 9),
+            what="an integer or a list of 1 to 8 integers",
+            doc="quarter turns to choose from",
+        )
+    }
+
+    class Drawn(_Record):
+        k: int
 
     def __init__(self, k: int | list[int] | tuple[int, ...] = (0, 1, 2, 3), p: float = 0.5) -> None:
-        super().__init__(p)
-        ks = (
-            [k]
-            if isinstance(k, numbers.Integral)
-            else list(k)
-            if isinstance(k, (list, tuple))
-            else None
-        )
-        if not ks or not all(isinstance(v, numbers.Integral) for v in ks):
-            raise ConfigError(f"Rotate90.k: expected an integer or a list of integers, got {k!r}")
-        self.k = k if isinstance(k, numbers.Integral) else tuple(int(v) for v in ks)
-        self._ks = [int(v) % 4 for v in ks]
+        self.store_params(locals())
+        self._ks = [v % 4 for v in ([self.k] if isinstance(self.k, int) else self.k)]
 
     def sample_params(self, rng, sample):
         """Pick the number of quarter turns."""
-        return {"k": self._ks[draw_int(rng, 0, len(self._ks))]}
+        return self.Drawn(k=self._ks[draw_int(rng, 0, len(self._ks))])
 
     def matrix(self, params, hw):
         """Quarter-turn matrix; odd turns swap height and width."""
@@ -166,6 +182,11 @@ class Rotate(_Resampling):
     are filled according to ``border_mode``.
     """
 
+    parameters = {"limit": Range(-360, 360, symmetric=True, doc="angle range in degrees")}
+
+    class Drawn(_Record):
+        angle_deg: float
+
     def __init__(
         self,
         limit: float | tuple[float, float] = 30.0,
@@ -175,13 +196,11 @@ class Rotate(_Resampling):
         fill_mask: int = 0,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.limit = check_range("Rotate", "limit", limit, symmetric=True)
-        self._init_resampling(interpolation, border_mode, fill, fill_mask)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw ``angle_deg``."""
-        return {"angle_deg": draw_uniform(rng, self.limit)}
+        return self.Drawn(angle_deg=draw_uniform(rng, self.limit))
 
     def matrix(self, params, hw):
         """Rotation about ((W - 1) / 2, (H - 1) / 2)."""
@@ -207,6 +226,25 @@ class Affine(_Resampling):
         Shear angle in degrees, drawn per axis; a number ``s`` means ``(-s, s)``.
     """
 
+    parameters = {
+        "scale": Range(1e-3, 100.0, doc="zoom factor range (1 keeps the size)"),
+        "translate_percent": Optional(
+            Range(-1, 1, symmetric=True), doc="shift range as a fraction of width and height"
+        ),
+        "translate_px": Optional(
+            Range(-SHIFT_PX, SHIFT_PX, symmetric=True), doc="shift range in pixels"
+        ),
+        "rotate": Range(-360, 360, symmetric=True, doc="angle range in degrees"),
+        "shear": Range(-89, 89, symmetric=True, doc="shear angle range in degrees"),
+        "keep_ratio": Flag(doc="one scale factor for both axes"),
+    }
+
+    class Drawn(_Record):
+        angle_deg: float
+        scale: tuple[float, float]
+        translate_px: tuple[float, float]
+        shear_deg: tuple[float, float]
+
     def __init__(
         self,
         scale: float | tuple[float, float] = 1.0,
@@ -221,24 +259,7 @@ class Affine(_Resampling):
         fill_mask: int = 0,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.scale = check_range("Affine", "scale", scale, low=1e-3)
-        self.translate_percent = (
-            None
-            if translate_percent is None
-            else check_range(
-                "Affine", "translate_percent", translate_percent, symmetric=True, low=-1, high=1
-            )
-        )
-        self.translate_px = (
-            None
-            if translate_px is None
-            else check_range("Affine", "translate_px", translate_px, symmetric=True)
-        )
-        self.rotate = check_range("Affine", "rotate", rotate, symmetric=True)
-        self.shear = check_range("Affine", "shear", shear, symmetric=True, low=-89, high=89)
-        self.keep_ratio = bool(keep_ratio)
-        self._init_resampling(interpolation, border_mode, fill, fill_mask)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw angle, scale (x, y), translation in pixels (x, y) and shear (x, y)."""
@@ -252,12 +273,12 @@ class Affine(_Resampling):
             tx, ty = (draw_uniform(rng, self.translate_px) for _ in range(2))
         else:
             tx = ty = 0.0
-        return {
-            "angle_deg": draw_uniform(rng, self.rotate),
-            "scale": (sx, sy),
-            "translate_px": (tx, ty),
-            "shear_deg": (draw_uniform(rng, self.shear), draw_uniform(rng, self.shear)),
-        }
+        return self.Drawn(
+            angle_deg=draw_uniform(rng, self.rotate),
+            scale=(sx, sy),
+            translate_px=(tx, ty),
+            shear_deg=(draw_uniform(rng, self.shear), draw_uniform(rng, self.shear)),
+        )
 
     def matrix(self, params, hw):
         """Centre-anchored affine matrix; same size."""
@@ -279,6 +300,11 @@ class Perspective(_Resampling):
     With ``keep_size`` the distorted quadrilateral is mapped back onto the full canvas.
     """
 
+    parameters = {"scale": Range(0.0, 0.5, doc="range of sigma, a fraction of the image size")}
+
+    class Drawn(_Record):
+        offsets: list[list[float]]
+
     def __init__(
         self,
         scale: float | tuple[float, float] = (0.05, 0.1),
@@ -288,15 +314,13 @@ class Perspective(_Resampling):
         fill_mask: int = 0,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.scale = check_range("Perspective", "scale", scale, low=0.0, high=0.5)
-        self._init_resampling(interpolation, border_mode, fill, fill_mask)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the four corner offsets as fractions of (width, height)."""
         sigma = draw_uniform(rng, self.scale)
         offsets = np.clip(np.abs(rng.normal(0.0, sigma, size=(4, 2))), 0.0, 0.45)
-        return {"offsets": offsets.tolist()}
+        return self.Drawn(offsets=offsets.tolist())
 
     def matrix(self, params, hw):
         """Homography taking the inner quadrilateral to the full canvas."""

@@ -6,24 +6,35 @@ pass through untouched.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any, ClassVar
 
 import cv2
 import numpy as np
 
 from synthaug.augment.functional import pixel as F
+from synthaug.augment.params import (
+    MAX_COUNT,
+    MAX_FILL,
+    MAX_KERNEL,
+    Fill,
+    Flag,
+    Int,
+    Numbers,
+    Optional,
+    Range,
+    Real,
+)
+from synthaug.augment.params import Record as _Record
 from synthaug.augment.sample import Sample
 from synthaug.augment.transforms.base import (
     ImageOnlyTransform,
     Transform,
-    check_range,
     draw_int,
     draw_seed,
     draw_uniform,
     register,
 )
-from synthaug.errors import ConfigError
+from synthaug.errors import ConfigError, InvalidInputError
 
 __all__ = [
     "BrightnessContrast",
@@ -40,11 +51,8 @@ __all__ = [
 ]
 
 
-def _odd_range(owner: str, name: str, value: Any, low: int = 3) -> tuple[int, int]:
-    lo, hi = check_range(owner, name, value, low=low, integer=True)
-    if int(lo) % 2 == 0 or int(hi) % 2 == 0:
-        raise ConfigError(f"{owner}.{name}: expected odd kernel sizes, got {value!r}")
-    return int(lo), int(hi)
+#: an odd kernel size or a range of them, in pixels
+KSIZE = Range(3, MAX_KERNEL, integer=True, odd=True, doc="odd kernel size range in pixels")
 
 
 def _draw_odd(rng: np.random.Generator, lo: int, hi: int) -> int:
@@ -59,26 +67,29 @@ class BrightnessContrast(ImageOnlyTransform):
     Fuses with other lookup-table transforms on uint8 images.
     """
 
+    parameters = {
+        "brightness": Range(-1, 1, symmetric=True, doc="shift range, a fraction of full range"),
+        "contrast": Range(-1, 10, symmetric=True, doc="contrast factor range minus 1"),
+    }
+
+    class Drawn(_Record):
+        brightness: float
+        contrast: float
+
     def __init__(
         self,
         brightness: float | tuple[float, float] = 0.2,
         contrast: float | tuple[float, float] = 0.2,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.brightness = check_range(
-            "BrightnessContrast", "brightness", brightness, symmetric=True, low=-1, high=1
-        )
-        self.contrast = check_range(
-            "BrightnessContrast", "contrast", contrast, symmetric=True, low=-1
-        )
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the shift and the factor."""
-        return {
-            "brightness": draw_uniform(rng, self.brightness),
-            "contrast": 1.0 + draw_uniform(rng, self.contrast),
-        }
+        return self.Drawn(
+            brightness=draw_uniform(rng, self.brightness),
+            contrast=1.0 + draw_uniform(rng, self.contrast),
+        )
 
     def lut(self, params, n_channels):
         """The uint8 table."""
@@ -93,13 +104,19 @@ class BrightnessContrast(ImageOnlyTransform):
 class Gamma(ImageOnlyTransform):
     """``out = in ** gamma`` with ``gamma`` drawn from the range (values in [0, 1])."""
 
+    parameters = {
+        "gamma": Range(1e-3, 100, doc="exponent range"),
+    }
+
+    class Drawn(_Record):
+        gamma: float
+
     def __init__(self, gamma: float | tuple[float, float] = (0.8, 1.2), p: float = 0.5) -> None:
-        super().__init__(p)
-        self.gamma = check_range("Gamma", "gamma", gamma, low=1e-3)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw gamma."""
-        return {"gamma": draw_uniform(rng, self.gamma)}
+        return self.Drawn(gamma=draw_uniform(rng, self.gamma))
 
     def lut(self, params, n_channels):
         """The uint8 table."""
@@ -131,6 +148,22 @@ class ColorJitter(ImageOnlyTransform):
     (at most 0.5). Saturation and hue need RGB images; other images skip them.
     """
 
+    parameters = {
+        "brightness": Range(0, 10, around_one=True, doc="brightness factor range"),
+        "contrast": Range(0, 10, around_one=True, doc="contrast factor range"),
+        "saturation": Range(0, 10, around_one=True, doc="saturation factor range"),
+        "hue": Range(
+            -0.5, 0.5, symmetric=True, doc="hue shift range, a fraction of the colour wheel"
+        ),
+    }
+
+    class Drawn(_Record):
+        order: list[int]
+        brightness: float
+        contrast: float
+        saturation: float
+        hue: float
+
     def __init__(
         self,
         brightness: float | tuple[float, float] = 0.2,
@@ -139,31 +172,17 @@ class ColorJitter(ImageOnlyTransform):
         hue: float | tuple[float, float] = 0.0,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-
-        def factor(name, v):
-            if isinstance(v, numbers.Real) and not isinstance(v, bool):
-                if v < 0:
-                    raise ConfigError(
-                        f"ColorJitter.{name}: expected a non-negative number, got {v!r}"
-                    )
-                return (max(0.0, 1.0 - float(v)), 1.0 + float(v))
-            return check_range("ColorJitter", name, v, low=0.0)
-
-        self.brightness = factor("brightness", brightness)
-        self.contrast = factor("contrast", contrast)
-        self.saturation = factor("saturation", saturation)
-        self.hue = check_range("ColorJitter", "hue", hue, symmetric=True, low=-0.5, high=0.5)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the four factors and their order."""
-        return {
-            "order": rng.permutation(4).tolist(),
-            "brightness": draw_uniform(rng, self.brightness),
-            "contrast": draw_uniform(rng, self.contrast),
-            "saturation": draw_uniform(rng, self.saturation),
-            "hue": draw_uniform(rng, self.hue),
-        }
+        return self.Drawn(
+            order=rng.permutation(4).tolist(),
+            brightness=draw_uniform(rng, self.brightness),
+            contrast=draw_uniform(rng, self.contrast),
+            saturation=draw_uniform(rng, self.saturation),
+            hue=draw_uniform(rng, self.hue),
+        )
 
     def apply_image(self, image, params):
         """Apply the four adjustments in the drawn order."""
@@ -186,6 +205,17 @@ class ColorJitter(ImageOnlyTransform):
 class HueSaturationValue(ImageOnlyTransform):
     """Shift hue (degrees), saturation and value (fractions of full range) of RGB images."""
 
+    parameters = {
+        "hue_shift_deg": Range(-180, 180, symmetric=True, doc="hue shift range in degrees"),
+        "sat_shift": Range(-1, 1, symmetric=True, doc="saturation shift range, a fraction"),
+        "val_shift": Range(-1, 1, symmetric=True, doc="value shift range, a fraction"),
+    }
+
+    class Drawn(_Record):
+        hue_shift_deg: float
+        sat_shift: float
+        val_shift: float
+
     def __init__(
         self,
         hue_shift_deg: float | tuple[float, float] = 20.0,
@@ -193,24 +223,15 @@ class HueSaturationValue(ImageOnlyTransform):
         val_shift: float | tuple[float, float] = 0.08,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.hue_shift_deg = check_range(
-            "HueSaturationValue", "hue_shift_deg", hue_shift_deg, symmetric=True, low=-180, high=180
-        )
-        self.sat_shift = check_range(
-            "HueSaturationValue", "sat_shift", sat_shift, symmetric=True, low=-1, high=1
-        )
-        self.val_shift = check_range(
-            "HueSaturationValue", "val_shift", val_shift, symmetric=True, low=-1, high=1
-        )
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the three shifts."""
-        return {
-            "hue_shift_deg": draw_uniform(rng, self.hue_shift_deg),
-            "sat_shift": draw_uniform(rng, self.sat_shift),
-            "val_shift": draw_uniform(rng, self.val_shift),
-        }
+        return self.Drawn(
+            hue_shift_deg=draw_uniform(rng, self.hue_shift_deg),
+            sat_shift=draw_uniform(rng, self.sat_shift),
+            val_shift=draw_uniform(rng, self.val_shift),
+        )
 
     def apply_image(self, image, params):
         """Shift in HSV space."""
@@ -241,6 +262,14 @@ class Normalize(ImageOnlyTransform):
 
     example_args: ClassVar[dict[str, Any]] = {"mean": 0.5, "std": 0.25}
 
+    parameters = {
+        "mean": Numbers(-1e6, 1e6, doc="per-channel mean, in units of max_pixel_value"),
+        "std": Numbers(0, 1e6, positive=True, doc="per-channel standard deviation"),
+        "max_pixel_value": Optional(
+            Real(1e-6, 2.0**32), doc="divisor of the input (None: 255 for uint8, 1 for float)"
+        ),
+    }
+
     def __init__(
         self,
         mean: float | tuple[float, ...] = (0.485, 0.456, 0.406),
@@ -248,28 +277,7 @@ class Normalize(ImageOnlyTransform):
         max_pixel_value: float | None = None,
         p: float = 1.0,
     ) -> None:
-        super().__init__(p)
-        for name, v in (("mean", mean), ("std", std)):
-            vals = (
-                [v]
-                if isinstance(v, numbers.Real)
-                else list(v)
-                if isinstance(v, (list, tuple))
-                else None
-            )
-            if not vals or not all(isinstance(x, numbers.Real) for x in vals):
-                raise ConfigError(
-                    f"Normalize.{name}: expected a number or one number per channel, got {v!r}"
-                )
-        if (
-            isinstance(std, (list, tuple))
-            and any(float(s) <= 0 for s in std)
-            or (isinstance(std, numbers.Real) and std <= 0)
-        ):
-            raise ConfigError(f"Normalize.std: expected positive values, got {std!r}")
-        self.mean = tuple(mean) if isinstance(mean, list) else mean
-        self.std = tuple(std) if isinstance(std, list) else std
-        self.max_pixel_value = max_pixel_value
+        self.store_params(locals())
         self._coeffs: dict[tuple, tuple[np.ndarray, ...]] = {}
 
     def apply_image(self, image, params):
@@ -304,22 +312,29 @@ class Normalize(ImageOnlyTransform):
 class GaussianBlur(ImageOnlyTransform):
     """Gaussian blur; odd kernel size from ``ksize`` and ``sigma_px`` from its range."""
 
+    parameters = {
+        "ksize": KSIZE,
+        "sigma_px": Range(0, MAX_KERNEL, doc="sigma range in pixels (0: from ksize)"),
+    }
+
+    class Drawn(_Record):
+        ksize: int
+        sigma_px: float
+
     def __init__(
         self,
         ksize: int | tuple[int, int] = (3, 7),
         sigma_px: float | tuple[float, float] = (0.1, 2.0),
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.ksize = _odd_range("GaussianBlur", "ksize", ksize)
-        self.sigma_px = check_range("GaussianBlur", "sigma_px", sigma_px, low=0.0)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw kernel size and sigma."""
-        return {
-            "ksize": _draw_odd(rng, *self.ksize),
-            "sigma_px": draw_uniform(rng, self.sigma_px),
-        }
+        return self.Drawn(
+            ksize=_draw_odd(rng, *self.ksize),
+            sigma_px=draw_uniform(rng, self.sigma_px),
+        )
 
     def apply_image(self, image, params):
         """``cv2.GaussianBlur``."""
@@ -330,13 +345,19 @@ class GaussianBlur(ImageOnlyTransform):
 class MedianBlur(ImageOnlyTransform):
     """Median filter with an odd kernel size drawn from ``ksize``."""
 
+    parameters = {
+        "ksize": KSIZE,
+    }
+
+    class Drawn(_Record):
+        ksize: int
+
     def __init__(self, ksize: int | tuple[int, int] = (3, 7), p: float = 0.5) -> None:
-        super().__init__(p)
-        self.ksize = _odd_range("MedianBlur", "ksize", ksize)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the kernel size."""
-        return {"ksize": _draw_odd(rng, *self.ksize)}
+        return self.Drawn(ksize=_draw_odd(rng, *self.ksize))
 
     def apply_image(self, image, params):
         """``cv2.medianBlur``."""
@@ -350,6 +371,16 @@ class GaussianNoise(ImageOnlyTransform):
     The noise field is drawn from a seed recorded in the params, so replay reproduces it.
     """
 
+    parameters = {
+        "std": Range(0, 1, doc="standard deviation range, a fraction of full range"),
+        "mean": Real(-1, 1, doc="mean, a fraction of full range"),
+        "per_channel": Flag(doc="an independent field per channel"),
+    }
+
+    class Drawn(_Record):
+        std: float
+        noise_seed: float
+
     def __init__(
         self,
         std: float | tuple[float, float] = (0.02, 0.08),
@@ -357,16 +388,11 @@ class GaussianNoise(ImageOnlyTransform):
         per_channel: bool = True,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.std = check_range("GaussianNoise", "std", std, low=0.0, high=1.0)
-        if not isinstance(mean, numbers.Real):
-            raise ConfigError(f"GaussianNoise.mean: expected a number, got {mean!r}")
-        self.mean = float(mean)
-        self.per_channel = bool(per_channel)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the standard deviation and a seed for the noise field."""
-        return {"std": draw_uniform(rng, self.std), "noise_seed": draw_seed(rng)}
+        return self.Drawn(std=draw_uniform(rng, self.std), noise_seed=draw_seed(rng))
 
     def apply_image(self, image, params):
         """Add the noise field, drawn from uniform bits by table lookup: several times faster
@@ -390,24 +416,23 @@ class GaussianNoise(ImageOnlyTransform):
 class JPEGCompression(ImageOnlyTransform):
     """Encode and decode as JPEG with quality drawn from ``quality`` (1-100)."""
 
+    parameters = {
+        "quality": Range(1, 100, integer=True, doc="JPEG quality range"),
+    }
+
+    class Drawn(_Record):
+        quality: int
+
     def __init__(self, quality: int | tuple[int, int] = (50, 95), p: float = 0.5) -> None:
-        super().__init__(p)
-        self.quality = tuple(
-            int(v)
-            for v in check_range(
-                "JPEGCompression", "quality", quality, low=1, high=100, integer=True
-            )
-        )
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the quality."""
-        return {"quality": draw_int(rng, self.quality[0], self.quality[1] + 1)}
+        return self.Drawn(quality=draw_int(rng, self.quality[0], self.quality[1] + 1))
 
     def apply_image(self, image, params):
         """OpenCV's JPEG codec (1 or 3 channels)."""
         if image.ndim == 3 and image.shape[2] not in (1, 3):
-            from synthaug.errors import InvalidInputError
-
             raise InvalidInputError(
                 f"JPEGCompression: expected 1 or 3 channels, got {image.shape[2]}"
             )
@@ -433,6 +458,18 @@ class CoarseDropout(Transform):
 
     targets = ("image", "masks")
 
+    parameters = {
+        "n_holes": Range(0, MAX_COUNT, integer=True, doc="number of rectangles"),
+        "hole_height": Range(0, 1, doc="height range, a fraction of the image height"),
+        "hole_width": Range(0, 1, doc="width range, a fraction of the image width"),
+        "fill": Fill(random=True, doc="image value (image units), per channel, or 'random'"),
+        "fill_mask": Optional(Int(0, MAX_FILL), doc="mask value; None leaves masks untouched"),
+    }
+
+    class Drawn(_Record):
+        rects: list[tuple[int, int, int, int]]
+        fill_seed: float
+
     def __init__(
         self,
         n_holes: int | tuple[int, int] = (1, 8),
@@ -442,24 +479,7 @@ class CoarseDropout(Transform):
         fill_mask: int | None = None,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.n_holes = tuple(
-            int(v) for v in check_range("CoarseDropout", "n_holes", n_holes, low=0, integer=True)
-        )
-        self.hole_height = check_range(
-            "CoarseDropout", "hole_height", hole_height, low=0.0, high=1.0
-        )
-        self.hole_width = check_range("CoarseDropout", "hole_width", hole_width, low=0.0, high=1.0)
-        if not (isinstance(fill, (numbers.Real, tuple, list)) or fill == "random"):
-            raise ConfigError(
-                f"CoarseDropout.fill: expected a number, one per channel or 'random', got {fill!r}"
-            )
-        self.fill = tuple(fill) if isinstance(fill, list) else fill
-        if fill_mask is not None and not isinstance(fill_mask, numbers.Integral):
-            raise ConfigError(
-                f"CoarseDropout.fill_mask: expected an integer or null, got {fill_mask!r}"
-            )
-        self.fill_mask = fill_mask
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the rectangles (pixel edges) and, for random fill, a seed."""
@@ -472,7 +492,7 @@ class CoarseDropout(Transform):
             y0 = draw_int(rng, 0, h - hh + 1)
             x0 = draw_int(rng, 0, w - ww + 1)
             rects.append((x0, y0, x0 + ww, y0 + hh))
-        return {"rects": rects, "fill_seed": draw_seed(rng)}
+        return self.Drawn(rects=rects, fill_seed=draw_seed(rng))
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         """Erase the rectangles from the image (and masks when ``fill_mask`` is set)."""

@@ -7,41 +7,45 @@ Image-only, any channel count (the effects are grey). Regions of interest are fr
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
 from synthaug.augment.functional import weather as W
+from synthaug.augment.params import MAX_COUNT, MAX_KERNEL, Int, Numbers, Range, Real
+from synthaug.augment.params import Record as _Record
 from synthaug.augment.transforms.base import (
     ImageOnlyTransform,
-    check_positive_int,
-    check_range,
     draw_int,
     draw_seed,
     draw_uniform,
     register,
 )
-from synthaug.errors import ConfigError
 
 __all__ = ["RandomFog", "RandomRain", "RandomShadow", "RandomSunFlare"]
 
 
-def _check_roi(owner: str, name: str, roi: Any) -> tuple[float, float, float, float]:
-    ok = (
-        isinstance(roi, (list, tuple))
-        and len(roi) == 4
-        and all(isinstance(v, (int, float)) and 0.0 <= v <= 1.0 for v in roi)
-    )
-    if not ok or not (roi[0] < roi[2] and roi[1] < roi[3]):
-        raise ConfigError(
-            f"{owner}.{name}: expected (x_min, y_min, x_max, y_max) fractions in [0, 1] with "
-            f"min < max, got {roi!r}"
-        )
-    return tuple(float(v) for v in roi)  # type: ignore[return-value]
+#: a region of interest: (x_min, y_min, x_max, y_max) fractions of the image, min < max
+ROI = Numbers(
+    0,
+    1,
+    lengths=(4,),
+    scalar=False,
+    what="(x_min, y_min, x_max, y_max) fractions",
+    doc="region (x_min, y_min, x_max, y_max) as fractions of the image, min < max",
+)
+
+
+class _RegionTransform(ImageOnlyTransform):
+    """An image-only transform drawing inside a region of interest."""
+
+    def _check_roi(self, name: str) -> None:
+        roi = getattr(self, name)
+        if not (roi[0] < roi[2] and roi[1] < roi[3]):
+            raise self.refuse(name, f"{ROI.expected()} with min < max", roi)
 
 
 @register
-class RandomShadow(ImageOnlyTransform):
+class RandomShadow(_RegionTransform):
     """Darken random polygons inside ``shadow_roi`` (like shadows cast across a scene).
 
     Parameters
@@ -56,6 +60,17 @@ class RandomShadow(ImageOnlyTransform):
         Darkening of each polygon (0 none, 1 black).
     """
 
+    parameters = {
+        "shadow_roi": ROI,
+        "num_shadows": Range(1, MAX_COUNT, integer=True, doc="range of the number of shadows"),
+        "shadow_dimension": Int(3, MAX_COUNT, doc="vertices per shadow polygon"),
+        "shadow_intensity": Range(0, 1, doc="range of the darkening"),
+    }
+
+    class Drawn(_Record):
+        polygons: list[list[list[float]]]
+        intensities: list[float]
+
     def __init__(
         self,
         shadow_roi: tuple[float, float, float, float] = (0.0, 0.5, 1.0, 1.0),
@@ -64,18 +79,8 @@ class RandomShadow(ImageOnlyTransform):
         shadow_intensity: float | tuple[float, float] = (0.3, 0.7),
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.shadow_roi = _check_roi("RandomShadow", "shadow_roi", shadow_roi)
-        self.num_shadows = tuple(
-            int(v)
-            for v in check_range("RandomShadow", "num_shadows", num_shadows, low=1, integer=True)
-        )
-        self.shadow_dimension = check_positive_int(
-            "RandomShadow", "shadow_dimension", shadow_dimension, minimum=3
-        )
-        self.shadow_intensity = check_range(
-            "RandomShadow", "shadow_intensity", shadow_intensity, low=0.0, high=1.0
-        )
+        self.store_params(locals())
+        self._check_roi("shadow_roi")
 
     def sample_params(self, rng, sample):
         """Draw the polygons (pixel vertices) and their intensities."""
@@ -90,7 +95,7 @@ class RandomShadow(ImageOnlyTransform):
             order = np.argsort(np.arctan2(ys - ys.mean(), xs - xs.mean()))
             polys.append(np.stack([xs[order], ys[order]], 1).tolist())
             strengths.append(draw_uniform(rng, self.shadow_intensity))
-        return {"polygons": polys, "intensities": strengths}
+        return self.Drawn(polygons=polys, intensities=strengths)
 
     def apply_image(self, image, params):
         """Multiply each polygon by ``1 - intensity``."""
@@ -103,22 +108,29 @@ class RandomShadow(ImageOnlyTransform):
 class RandomFog(ImageOnlyTransform):
     """Patchy haze: blend toward white by a smooth random field of mean ``fog_coef``."""
 
+    parameters = {
+        "fog_coef": Range(0, 1, doc="range of the haze density"),
+        "patchiness": Real(0, 1, doc="how uneven the haze is"),
+    }
+
+    class Drawn(_Record):
+        fog_coef: float
+        field_seed: int
+
     def __init__(
         self,
         fog_coef: float | tuple[float, float] = (0.3, 0.6),
         patchiness: float = 0.5,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.fog_coef = check_range("RandomFog", "fog_coef", fog_coef, low=0.0, high=1.0)
-        self.patchiness = check_range("RandomFog", "patchiness", patchiness, low=0.0, high=1.0)[0]
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the density and a seed for the haze field."""
-        return {
-            "fog_coef": draw_uniform(rng, self.fog_coef),
-            "field_seed": draw_seed(rng),
-        }
+        return self.Drawn(
+            fog_coef=draw_uniform(rng, self.fog_coef),
+            field_seed=draw_seed(rng),
+        )
 
     def apply_image(self, image, params):
         """Haze field from a 4x4 noise grid, plus a blur that grows with the density."""
@@ -152,6 +164,19 @@ class RandomRain(ImageOnlyTransform):
         Box blur of the background (1 disables it).
     """
 
+    parameters = {
+        "slant_deg": Range(-60, 60, doc="range of the slant in degrees"),
+        "drop_length": Range(0, 1, doc="range of the drop length, a fraction of the height"),
+        "density": Range(0, 100, doc="range of drops per 1000 pixels"),
+        "drop_width": Int(1, MAX_KERNEL, doc="drop width in pixels"),
+        "drop_value": Real(0, 1, doc="drop brightness, a fraction of full range"),
+        "brightness": Real(0, 1, doc="factor applied to the image under rain"),
+        "blur_ksize": Int(1, MAX_KERNEL, doc="box blur size in pixels"),
+    }
+
+    class Drawn(_Record):
+        drops: list[list[float]]
+
     def __init__(
         self,
         slant_deg: float | tuple[float, float] = (-10.0, 10.0),
@@ -163,14 +188,7 @@ class RandomRain(ImageOnlyTransform):
         blur_ksize: int = 3,
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.slant_deg = check_range("RandomRain", "slant_deg", slant_deg, low=-60, high=60)
-        self.drop_length = check_range("RandomRain", "drop_length", drop_length, low=0.0, high=1.0)
-        self.density = check_range("RandomRain", "density", density, low=0.0, high=100.0)
-        self.drop_width = check_positive_int("RandomRain", "drop_width", drop_width)
-        self.drop_value = check_range("RandomRain", "drop_value", drop_value, low=0.0, high=1.0)[0]
-        self.brightness = check_range("RandomRain", "brightness", brightness, low=0.0, high=1.0)[0]
-        self.blur_ksize = check_positive_int("RandomRain", "blur_ksize", blur_ksize)
+        self.store_params(locals())
 
     def sample_params(self, rng, sample):
         """Draw the slant, the length, and every drop's start point."""
@@ -182,7 +200,7 @@ class RandomRain(ImageOnlyTransform):
         y0 = rng.uniform(-length, h, n)
         dx, dy = math.sin(slant) * length, math.cos(slant) * length
         drops = np.stack([x0, y0, x0 + dx, y0 + dy], 1)
-        return {"drops": drops.round(2).tolist()}
+        return self.Drawn(drops=drops.round(2).tolist())
 
     def apply_image(self, image, params):
         """Dim, blur, draw the streaks."""
@@ -193,8 +211,21 @@ class RandomRain(ImageOnlyTransform):
 
 
 @register
-class RandomSunFlare(ImageOnlyTransform):
+class RandomSunFlare(_RegionTransform):
     """A bright glow inside ``flare_roi`` with ghost circles along a random line."""
+
+    parameters = {
+        "flare_roi": ROI,
+        "src_radius": Range(0, 1, doc="range of the source radius, a fraction of the longer side"),
+        "num_circles": Range(
+            0, MAX_COUNT, integer=True, doc="range of the number of ghost circles"
+        ),
+    }
+
+    class Drawn(_Record):
+        center: tuple[float, float]
+        radius: float
+        circles: list[list[float]]
 
     def __init__(
         self,
@@ -203,13 +234,8 @@ class RandomSunFlare(ImageOnlyTransform):
         num_circles: int | tuple[int, int] = (4, 8),
         p: float = 0.5,
     ) -> None:
-        super().__init__(p)
-        self.flare_roi = _check_roi("RandomSunFlare", "flare_roi", flare_roi)
-        self.src_radius = check_range("RandomSunFlare", "src_radius", src_radius, low=0.0, high=1.0)
-        self.num_circles = tuple(
-            int(v)
-            for v in check_range("RandomSunFlare", "num_circles", num_circles, low=0, integer=True)
-        )
+        self.store_params(locals())
+        self._check_roi("flare_roi")
 
     def sample_params(self, rng, sample):
         """Draw the source position and radius (pixels) and the ghost circles."""
@@ -229,7 +255,7 @@ class RandomSunFlare(ImageOnlyTransform):
             ],
             1,
         )
-        return {"center": (cx, cy), "radius": radius, "circles": circles.tolist()}
+        return self.Drawn(center=(cx, cy), radius=radius, circles=circles.tolist())
 
     def apply_image(self, image, params):
         """Screen-like blend of the glow toward white."""
