@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from synthaug.tabular.base import TabularGenerator, load_generator
 from synthaug.tabular.copula import GaussianCopula
+from synthaug.tabular.evaluate import TableEvaluation, check_disjoint, evaluate_table
 from synthaug.tabular.schema import (
     ColumnSpec,
     SchemaOverrides,
@@ -25,8 +26,11 @@ __all__ = [
     "ColumnSpec",
     "GaussianCopula",
     "SchemaOverrides",
+    "TableEvaluation",
     "TableSchema",
     "TabularGenerator",
+    "check_disjoint",
+    "evaluate_table",
     "infer_schema",
     "load_generator",
     "load_schema",
