@@ -122,6 +122,7 @@ from synthaug.cli import demo as _demo  # noqa: E402,F401
 from synthaug.cli import evaluate as _evaluate  # noqa: E402,F401
 from synthaug.cli import experiment as _experiment  # noqa: E402,F401
 from synthaug.cli import synth as _synth  # noqa: E402,F401
+from synthaug.cli import tabular as _tabular  # noqa: E402,F401
 from synthaug.cli import validate as _validate  # noqa: E402,F401
 
 

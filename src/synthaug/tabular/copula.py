@@ -168,6 +168,8 @@ class GaussianCopula(TabularGenerator):
                 )
             X = np.concatenate(parts)[: int(n)]
             self._apply_missing(X, rng, skip=set(wanted) | set(self._cond_cols))
+        for j, value in self._exact.items():
+            X[:, j] = value
         return decode_table(X, ts)
 
     def _draw(
@@ -224,6 +226,7 @@ class GaussianCopula(TabularGenerator):
         wanted: dict[int, float] = {}
         unit_of = {c: u for u, cols in enumerate(self.units_) for c in cols}
         self._cond_cols: list[int] = []
+        self._exact: dict[int, float] = {}
         for name, value in conditions.items():
             spec = ts.column(name)
             j = ts.names.index(name)
@@ -251,6 +254,7 @@ class GaussianCopula(TabularGenerator):
                     pu = float(np.interp(enc, q, p))
                 eps = 0.5 / self.n_rows_
                 fixed_z[u] = float(ndtri(np.clip(pu, eps, 1 - eps)))
+                self._exact[j] = enc  # the inverse marginal returns it only up to rounding
             else:
                 if self.combos_[u] is not None and len(self.units_[u]) > 1:
                     seen = self.combos_[u][:, self.units_[u].index(j)]
