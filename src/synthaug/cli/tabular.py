@@ -22,7 +22,7 @@ tabular_app = typer.Typer(
 )
 app.add_typer(tabular_app, name="tabular")
 
-GENERATORS = {"copula": "GaussianCopula"}
+GENERATORS = {"copula": "GaussianCopula", "tvae": "TVAE"}
 
 
 def _parse_condition(text: str) -> tuple[str, str]:
@@ -43,7 +43,13 @@ def fit(
         "--schema",
         help="YAML schema: column types, primary key, excluded columns, ranges, fixed combinations.",
     ),
-    generator: str = typer.Option("copula", "--generator", help="Generator: copula."),
+    generator: str = typer.Option(
+        "copula", "--generator", help="Generator: copula (seconds) or tvae (deep, minutes)."
+    ),
+    epochs: int | None = typer.Option(
+        None, "--epochs", min=1, help="tvae: training epochs (default 300)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="tvae: seed of initialisation and batches."),
 ) -> None:
     """Fit a generator on a table and save it."""
     import synthaug.tabular as tab
@@ -58,9 +64,38 @@ def fit(
     with console.status(f"reading {escape(str(data))}..."):
         df = tab.read_table(data)
     t0 = time.process_time()
-    with console.status(f"fitting {GENERATORS[generator]} on {len(df)} rows..."):
-        gen = getattr(tab, GENERATORS[generator])().fit(df, overrides)
-        gen.save(out)
+    if generator == "tvae":
+        import torch
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        torch.set_num_threads(1)  # small MLPs: more threads only add synchronisation
+        gen = tab.TVAE(seed=seed, **({"epochs": epochs} if epochs else {}))
+        with Progress(
+            TextColumn("[bold]fitting TVAE"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[info]}"),
+            TimeRemainingColumn(),
+            console=console,
+        ) as bar:
+            task = bar.add_task("fit", total=gen.epochs, info="")
+            gen.fit(
+                df,
+                overrides,
+                callback=lambda e, n, loss: bar.update(task, completed=e, info=f"loss {loss:.3f}"),
+            )
+    else:
+        if epochs is not None:
+            raise typer.BadParameter("applies to --generator tvae only", param_hint="--epochs")
+        with console.status(f"fitting {GENERATORS[generator]} on {len(df)} rows..."):
+            gen = tab.GaussianCopula().fit(df, overrides)
+    gen.save(out)
     cpu = time.process_time() - t0
     ts = gen.schema_
     table = Table(title=f"{GENERATORS[generator]} fitted on {len(df)} rows")

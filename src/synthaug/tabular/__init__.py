@@ -21,10 +21,12 @@ from synthaug.tabular.schema import (
     read_table,
     write_table,
 )
+from synthaug.tabular.tvae import TVAE
 
 __all__ = [
     "ColumnSpec",
     "GaussianCopula",
+    "TVAE",
     "SchemaOverrides",
     "TableEvaluation",
     "TableSchema",

@@ -460,6 +460,9 @@ def _encode_column(s: pd.Series, spec: ColumnSpec, src: str = "schema") -> np.nd
         return out
     if kind in ("categorical", "boolean"):
         cats = spec.categories
+        fast = _encode_fast(s, spec)
+        if fast is not None:
+            return fast
         if kind == "boolean":
             mapped = s.map(
                 lambda v: v if pd.isna(v) else {"true": True, "false": False}.get(str(v).lower(), v)
@@ -491,6 +494,22 @@ def _encode_column(s: pd.Series, spec: ColumnSpec, src: str = "schema") -> np.nd
             f"column {spec.name!r}, row {i}: value {_plain(s.iloc[i])!r} is not a number "
             f"(kind {kind!r}; declare another type in {src} if that is wrong)"
         ) from None
+
+
+def _encode_fast(s: pd.Series, spec: ColumnSpec) -> np.ndarray | None:
+    """Vectorised codes for the common cases (bool dtype; text labels); None = use the slow path."""
+    if spec.kind == "boolean" and pd.api.types.is_bool_dtype(s.dtype):
+        return s.to_numpy(dtype=np.float64, na_value=np.nan)
+    if spec.kind != "categorical" or not all(isinstance(c, str) for c in spec.categories):
+        return None
+    if not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
+        return None
+    codes = pd.Categorical(s, categories=spec.categories).codes.astype(np.float64)
+    present = s.notna().to_numpy()
+    if np.any((codes == -1) & present):
+        return None  # unknown labels: the slow path names the first one
+    codes[~present] = np.nan
+    return codes
 
 
 def encode_table(df: pd.DataFrame, schema: TableSchema) -> np.ndarray:
