@@ -49,3 +49,22 @@ def test_condition_by_rejection_and_bad_parameters(fitted):
     assert (gen.sample(30, seed=1, conditions={"g": "left"})["g"] == "left").all()
     with pytest.raises(ConfigError, match="epochs: expected a positive integer, got 0"):
         TVAE(epochs=0).fit(df)
+
+
+def test_dp_training_reports_the_accountants_epsilon(fitted, tmp_path):
+    pytest.importorskip("opacus")
+    df, _ = fitted
+    gen = TVAE(epochs=3, dp_epsilon=2.0, seed=0).fit(df)
+    assert 0 < gen.dp_["epsilon"] <= 2.0 and gen.dp_["noise_multiplier"] > 0
+    assert "not the schema" in gen.dp_["covers"]
+    gen.save(tmp_path / "dp")
+    assert load_generator(tmp_path / "dp").dp_["epsilon"] == gen.dp_["epsilon"]
+
+
+def test_dp_without_opacus_names_the_package(fitted, monkeypatch):
+    import sys
+
+    df, _ = fitted
+    monkeypatch.setitem(sys.modules, "opacus", None)  # import opacus -> ImportError
+    with pytest.raises(ConfigError, match=r"pip install opacus==1.6.0"):
+        TVAE(epochs=1, dp_epsilon=1.0).fit(df)

@@ -50,6 +50,11 @@ def fit(
         None, "--epochs", min=1, help="tvae: training epochs (default 300)."
     ),
     seed: int = typer.Option(0, "--seed", help="tvae: seed of initialisation and batches."),
+    dp_epsilon: float | None = typer.Option(
+        None,
+        "--dp-epsilon",
+        help="tvae: train with DP-SGD (opacus, installed separately) to this epsilon.",
+    ),
 ) -> None:
     """Fit a generator on a table and save it."""
     import synthaug.tabular as tab
@@ -75,7 +80,7 @@ def fit(
         )
 
         torch.set_num_threads(1)  # small MLPs: more threads only add synchronisation
-        gen = tab.TVAE(seed=seed, **({"epochs": epochs} if epochs else {}))
+        gen = tab.TVAE(seed=seed, dp_epsilon=dp_epsilon, **({"epochs": epochs} if epochs else {}))
         with Progress(
             TextColumn("[bold]fitting TVAE"),
             BarColumn(),
@@ -91,8 +96,9 @@ def fit(
                 callback=lambda e, n, loss: bar.update(task, completed=e, info=f"loss {loss:.3f}"),
             )
     else:
-        if epochs is not None:
-            raise typer.BadParameter("applies to --generator tvae only", param_hint="--epochs")
+        for flag, value in (("--epochs", epochs), ("--dp-epsilon", dp_epsilon)):
+            if value is not None:
+                raise typer.BadParameter("applies to --generator tvae only", param_hint=flag)
         with console.status(f"fitting {GENERATORS[generator]} on {len(df)} rows..."):
             gen = tab.GaussianCopula().fit(df, overrides)
     gen.save(out)
@@ -115,6 +121,12 @@ def fit(
         console.print(f"left out: {escape(', '.join(ts.dropped))}")
     for note in ts.notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
+    dp = getattr(gen, "dp_", None)
+    if dp:
+        console.print(
+            f"differential privacy: epsilon {dp['epsilon']:.3g}, delta {dp['delta']:.3g} "
+            f"({escape(dp['mechanism'])}); covers {escape(dp['covers'])}"
+        )
     console.print(f"wrote [bold]{escape(str(out))}[/bold] (fit {cpu:.2f} s CPU)")
 
 
