@@ -35,6 +35,7 @@ when that matters. opacus is not a synthaug dependency: ``pip install opacus==1.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -54,7 +55,7 @@ _NUMBER = ("numeric", "integer", "datetime")
 # ---------------------------------------------------------------- 1. encoding
 def _fit_modes(x: np.ndarray, n_modes: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Means and standard deviations of the active modes of one number column."""
-    from sklearn.mixture import BayesianGaussianMixture
+    from sklearn.exceptions import ConvergenceWarning
 
     x = x[~np.isnan(x)]
     if len(x) == 0:
@@ -64,17 +65,27 @@ def _fit_modes(x: np.ndarray, n_modes: int, seed: int) -> tuple[np.ndarray, np.n
     if np.unique(x).size < 2:
         return np.array([x[0]]), np.array([1.0])
     k = min(n_modes, np.unique(x).size)
-    gm = BayesianGaussianMixture(
+    # the modes need only be roughly right (alpha absorbs the rest): a fit that stops at
+    # max_iter is used as it is, without a ConvergenceWarning on the user's terminal
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gm = _mixture(k, seed).fit(x[:, None])
+    keep = gm.weights_ > 5e-3
+    means = gm.means_[keep, 0]
+    stds = np.sqrt(gm.covariances_.reshape(-1)[keep])
+    return means, np.maximum(stds, 1e-6 * (np.std(x) or 1.0))
+
+
+def _mixture(k: int, seed: int):
+    from sklearn.mixture import BayesianGaussianMixture
+
+    return BayesianGaussianMixture(
         n_components=k,
         weight_concentration_prior_type="dirichlet_process",
         weight_concentration_prior=1e-3,
         max_iter=100,
         random_state=seed,
-    ).fit(x[:, None])
-    keep = gm.weights_ > 5e-3
-    means = gm.means_[keep, 0]
-    stds = np.sqrt(gm.covariances_.reshape(-1)[keep])
-    return means, np.maximum(stds, 1e-6 * (np.std(x) or 1.0))
+    )
 
 
 def _encode_rows(X: np.ndarray, layout: list[dict[str, Any]]) -> np.ndarray:
