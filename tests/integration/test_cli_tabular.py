@@ -82,11 +82,15 @@ def test_fit_sample_evaluate_writes_model_table_metrics_and_page(wine_files):
             str(d / "s.yaml"),
             "--out",
             str(d / "eval"),
+            "--model",
+            str(d / "model"),
         ],
     )
     assert res.exit_code == 0, res.output
     metrics = json.loads((d / "eval" / "metrics.json").read_text())
     assert metrics["utility"]["target"] == "target"
+    assert metrics["generator"] == {"class": "GaussianCopula", "dp": None}
+    assert "Differential privacy: none: GaussianCopula was trained without" in metrics["verdict"]
     assert metrics["privacy"]["attribute_disclosure"][0]["column"] == "target"
     page = (d / "eval" / "report.html").read_text()
     assert page.startswith("<!doctype html>") and page.count("data:image/png;base64,") == 3

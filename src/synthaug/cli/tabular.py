@@ -182,6 +182,11 @@ def evaluate(
         [], "--sensitive", help="Column to test for attribute disclosure (repeatable)."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of subsampling and cross-validation."),
+    model: Path | None = typer.Option(
+        None,
+        "--model",
+        help="The model folder that drew --synthetic: the report states its epsilon.",
+    ),
 ) -> None:
     """Fidelity, utility and privacy of a synthetic table, read against a holdout."""
     import synthaug.tabular as tab
@@ -207,6 +212,9 @@ def evaluate(
             sensitive=list(sensitive),
             seed=seed,
         )
+        if model is not None:
+            gen = tab.load_generator(model)
+            ev.generator = {"class": type(gen).__name__, "dp": getattr(gen, "dp_", None)}
         html = render_table_report(
             ev,
             tables["real"],
@@ -228,6 +236,8 @@ def evaluate(
     ]
     if ev.utility is not None:
         rows.append(("utility", ev.utility.reading(), ev.utility.ratio >= 0.9))
+    if ev.dp_reading():
+        rows.append(("differential privacy", str(ev.dp_reading()), bool(ev.generator.get("dp"))))
     for name, text, ok in rows:
         table.add_row(f"[{'green' if ok else 'red'}]{name}[/]", escape(text))
     console.print(table)

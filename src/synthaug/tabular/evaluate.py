@@ -458,6 +458,20 @@ class TableEvaluation:
     fidelity: FidelityResult
     privacy: PrivacyResult
     utility: UtilityResult | None = None
+    #: what produced the synthetic table (``class``, ``dp``), when known: see :meth:`dp_reading`
+    generator: dict[str, Any] | None = None
+
+    def dp_reading(self) -> str | None:
+        """The differential-privacy statement of the generator (None when it is unknown)."""
+        if not self.generator:
+            return None
+        dp = self.generator.get("dp")
+        if not dp:
+            return f"none: {self.generator.get('class', 'the generator')} was trained without a formal guarantee"
+        return (
+            f"epsilon {dp['epsilon']:.3g}, delta {dp['delta']:.3g} ({dp['mechanism']}); "
+            f"covers {dp['covers']}"
+        )
 
     def verdict(self) -> str:
         """Two or three sentences: leakage first, then fidelity and utility."""
@@ -467,6 +481,8 @@ class TableEvaluation:
         ]
         if self.utility is not None:
             parts.append("Utility: " + self.utility.reading())
+        if self.dp_reading():
+            parts.append("Differential privacy: " + str(self.dp_reading()))
         return ". ".join(p[0].upper() + p[1:] for p in parts) + "."
 
     def to_dict(self) -> dict[str, Any]:
@@ -479,6 +495,7 @@ class TableEvaluation:
             "fidelity": self.fidelity.to_dict(),
             "utility": self.utility.to_dict() if self.utility else None,
             "privacy": self.privacy.to_dict(),
+            "generator": self.generator,
         }
 
 

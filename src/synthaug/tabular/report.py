@@ -45,6 +45,9 @@ def _verdict(ev: TableEvaluation) -> str:
     ]
     if ev.utility is not None:
         rows.append(("Utility", ev.utility.reading(), ev.utility.ratio >= 0.9))
+    dp = ev.dp_reading()
+    if dp:
+        rows.append(("Differential privacy", dp, bool(ev.generator and ev.generator.get("dp"))))
     items = "".join(
         f'<li><span class="{_status(ok)}">{escape(name)}:</span> {escape(text)}</li>'
         for name, text, ok in rows

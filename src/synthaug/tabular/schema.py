@@ -504,10 +504,10 @@ def _encode_fast(s: pd.Series, spec: ColumnSpec) -> np.ndarray | None:
         return None
     if not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
         return None
-    codes = pd.Categorical(s, categories=spec.categories).codes.astype(np.float64)
     present = s.notna().to_numpy()
-    if np.any((codes == -1) & present):
+    if not np.all(s.isin(spec.categories).to_numpy() | ~present):
         return None  # unknown labels: the slow path names the first one
+    codes = pd.Categorical(s, categories=spec.categories).codes.astype(np.float64)
     codes[~present] = np.nan
     return codes
 
