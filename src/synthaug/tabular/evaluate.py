@@ -416,7 +416,7 @@ class PrivacyResult:
             return "leaks: " + "; ".join(self.risks)
         d = self.dcr
         return (
-            f"no sign of leakage: synthetic rows are as far from training rows as unseen real rows "
+            f"no sign of leakage: synthetic rows are no closer to training rows than unseen real rows "
             f"(DCR ratio {d['dcr_ratio']:.2f}), {100 * d['near_copy_share']:.1f}% near-copies, "
             f"{100 * self.exact_copy_share:.1f}% exact copies, membership AUC {d['membership_auc']:.2f}"
         )
