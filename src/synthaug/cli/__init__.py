@@ -123,6 +123,7 @@ from synthaug.cli import evaluate as _evaluate  # noqa: E402,F401
 from synthaug.cli import experiment as _experiment  # noqa: E402,F401
 from synthaug.cli import stats as _stats  # noqa: E402,F401
 from synthaug.cli import synth as _synth  # noqa: E402,F401
+from synthaug.cli import tabular as _tabular  # noqa: E402,F401
 from synthaug.cli import validate as _validate  # noqa: E402,F401
 
 
