@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS ?= dev,ray
+EXTRAS ?= dev,ray,dp
 
 .PHONY: install demo test test-fast lint format bench docs clean
 

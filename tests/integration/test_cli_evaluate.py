@@ -38,7 +38,13 @@ def test_evaluate_writes_metrics_and_page_and_flags_copies(tmp_path):
     }
     assert "memorisation risk" in metrics["privacy (pixel space)"]["reading"]
     assert "utility (TSTR / TRTR)" not in metrics
-    assert "data:image/png;base64," in (tmp_path / "out" / "index.html").read_text()
+    page = (tmp_path / "out" / "index.html").read_text()
+    assert "data:image/png;base64," in page
+    # the space and the sample sizes are said in words, in the table, the page and the terminal
+    assert metrics["compared"]["value"] == "200 synthetic vs 200 real"
+    assert "200 of 200 synthetic rows with 200 of 600 real" in metrics["compared"]["reading"]
+    assert "200 synthetic vs 200 real" in page and "principal components" in page
+    assert "compared:" in res.output
 
 
 def test_evaluate_refuses_mismatched_shapes_with_a_clear_error(tmp_path):
@@ -96,6 +102,9 @@ def test_evaluate_reads_image_folders_and_a_labelled_holdout_for_utility(tmp_pat
     metrics = {m["name"]: m for m in report["metrics"]}
     assert "no sign of copying" in metrics["privacy (pixel space)"]["reading"]
     assert metrics["utility (TSTR / TRTR)"]["raw"] > 0.85  # real images used as "synthetic"
+    reading = metrics["utility (TSTR / TRTR)"]["reading"]
+    assert "on held-out real data (" in reading and "hold.npz), 300 images" in reading
+    assert "real test data" not in reading
     assert "hard to tell apart" in metrics["classifier two-sample test"]["reading"]
     page = (tmp_path / "out" / "index.html").read_text()
     assert page.count("data:image/png;base64,") == 3  # real, synthetic and holdout grids

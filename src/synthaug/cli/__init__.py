@@ -121,7 +121,9 @@ from synthaug.cli import augment as _augment  # noqa: E402,F401
 from synthaug.cli import demo as _demo  # noqa: E402,F401
 from synthaug.cli import evaluate as _evaluate  # noqa: E402,F401
 from synthaug.cli import experiment as _experiment  # noqa: E402,F401
+from synthaug.cli import stats as _stats  # noqa: E402,F401
 from synthaug.cli import synth as _synth  # noqa: E402,F401
+from synthaug.cli import tabular as _tabular  # noqa: E402,F401
 from synthaug.cli import validate as _validate  # noqa: E402,F401
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from synthaug.cli import app
 from synthaug.errors import SynthaugError
+from synthaug.evaluate.audit_result import SHIFT
 
 console = Console()
 
@@ -27,22 +28,35 @@ def _magnitudes(text: str) -> list[float]:
 
 
 def _print_table(result) -> None:
+    floor = "" if result.floor is None else f"; noise floor {100 * result.floor.rate:.1f}%"
     table = Table(
         title=f"audit: oracle {result.oracle}, {100 * result.clean_accuracy:.1f}% clean "
-        f"accuracy on {result.n_audited} held-out images"
+        f"accuracy on {result.n_audited} held-out images{floor}"
     )
-    for col in ("transform", "as configured", "largest safe magnitude", "flip rate by magnitude"):
+    cols = (
+        "transform",
+        "verdict (as configured)",
+        "clean oracle: flips vs floor",
+        "trained with it: flips vs floor",
+        "largest safe magnitude",
+    )
+    for col in cols:
         table.add_column(col)
     for t in result.transforms:
-        style = "red" if t.flagged or t.error else "green"
-        finding = t.error or ("UNSAFE" if t.flagged else "safe")
+        style = "red" if t.flagged or t.error else "yellow" if t.category == SHIFT else "green"
+        finding = t.error or (("UNSAFE: " if t.flagged else "") + t.category)
         safe = "-" if t.max_safe_magnitude is None else f"{t.max_safe_magnitude:g}"
-        rates = " ".join(f"{m.magnitude:g}:{100 * m.flip_rate:.0f}%" for m in t.magnitudes)
-        table.add_row(f"{t.name} {t.path}", f"[{style}]{finding}[/{style}]", safe, rates)
+        one = next((m for m in t.magnitudes if m.magnitude == 1.0), None)
+        clean = "-" if one is None or one.test is None else one.test.short()
+        again = "-" if one is None or one.retrained_test is None else one.retrained_test.short()
+        table.add_row(f"{t.name} {t.path}", f"[{style}]{finding}[/{style}]", clean, again, safe)
     console.print(table)
+    if result.floor is not None:
+        console.print(f"noise floor: {result.floor.describe()}")
     for t in result.transforms:
-        if t.flagged:
-            console.print(f"[red]- {t.name} ({t.path}):[/red] {t.verdict}")
+        if t.flagged or t.category == SHIFT:
+            colour = "red" if t.flagged else "yellow"
+            console.print(f"[{colour}]- {t.name} ({t.path}):[/{colour}] {t.verdict}")
     for w in result.warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
 
@@ -62,13 +76,21 @@ def audit(
         "0,0.25,0.5,0.75,1", "--magnitudes", help="Strengths to audit (1 = as configured)."
     ),
     max_items: int = typer.Option(600, "--max-items", help="Held-out images audited per step."),
+    retrain: bool = typer.Option(
+        True,
+        "--retrain/--no-retrain",
+        help="Train a second oracle with each transform that flips labels beyond the noise "
+        "floor, to tell a label change from a distribution shift (--no-retrain is faster and "
+        "flags every such transform).",
+    ),
     fail_on_flag: bool = typer.Option(
         False, "--fail-on-flag", help="Exit with status 1 when a transform is flagged."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or table."),
 ) -> None:
-    """Audit each transform for label flips (6 -> 9), affinity and diversity; write
-    audit.json and index.html."""
+    """Audit each transform: safe, distribution shift (absorbed by training with it), or
+    changes labels (6 -> 9), tested against the oracle's own noise floor; write audit.json and
+    index.html."""
     from synthaug import augment
     from synthaug.data.npz import class_names_of, load_arrays
     from synthaug.evaluate import audit as run_audit
@@ -90,7 +112,11 @@ def audit(
             task = progress.add_task("training the oracle", total=None)
 
             def callback(event: dict) -> None:
-                if event["event"] == "step":
+                if event["event"] == "retrain":
+                    progress.update(
+                        task, description=f"training an oracle with {event['transform']}"
+                    )
+                elif event["event"] == "step":
                     progress.update(
                         task,
                         total=event["total"],
@@ -107,6 +133,7 @@ def audit(
                 seed=seed,
                 callback=callback,
                 max_items=max_items,
+                retrain=retrain,
                 class_names=class_names,
             )
             progress.update(task, completed=progress.tasks[0].total, description="done")

@@ -240,25 +240,37 @@ def _draw(sample, names: list[str], min_side: int = 192):
 @app.command()
 def preview(
     source: Path = typer.Argument(..., help="An image file or a dataset folder."),
-    pipeline: Path = typer.Option(..., "--pipeline", "-p", help="Pipeline YAML or JSON."),
+    pipeline: Path | None = typer.Option(
+        None, "--pipeline", "-p", help="Pipeline YAML or JSON (without: the original only)."
+    ),
     out: Path = typer.Option(Path("preview.png"), "--out", "-o", help="Grid image to write."),
     n: int = typer.Option(8, "--n", min=1, max=MAX_PREVIEW, help="Augmented versions to show."),
     seed: int = typer.Option(0, "--seed", help="Run seed."),
     item: str = typer.Option("", "--item", help="Key of the dataset item (default: the first)."),
     format: str = typer.Option("auto", "--format", help="Dataset format (for a folder)."),
+    bands: str = typer.Option(
+        "",
+        "--bands",
+        help="Bands to show as red,green,blue (or one band as grey), numbered from 1, e.g. "
+        "3,2,1. uint16 and float bands are stretched from their 1st to 99th percentile.",
+    ),
 ) -> None:
     """Draw the original and N augmented versions (boxes, masks, keypoints) in one grid."""
     from synthaug.augment.draw import grid
     from synthaug.augment.sample import Sample
+    from synthaug.data.display import BandView, parse_bands
     from synthaug.data.formats import load_item, object_names, open_dataset
-    from synthaug.data.images import atomic_write_bytes, encode_image, read_image
+    from synthaug.data.images import atomic_write_bytes, encode_image, engine_gap, read_image
     from synthaug.engine.job import build_pipeline
     from synthaug.seeding import item_rng
 
     if n < 1:
         raise _fail(f"--n: expected at least 1, got {n}")
     try:
-        pipe = build_pipeline(json.dumps(_load_pipeline_dict(pipeline), sort_keys=True))
+        chosen = parse_bands(bands) if bands else None
+        pipe = None
+        if pipeline is not None:
+            pipe = build_pipeline(json.dumps(_load_pipeline_dict(pipeline), sort_keys=True))
         if source.is_dir() or source.suffix.lower() == ".json":
             ds = open_dataset(source, format)
             items = [it for it in ds.items if it.error is None and (not item or it.key == item)]
@@ -269,15 +281,44 @@ def preview(
             names = object_names(ds, sample)
         else:
             sample, key, ds, names = Sample(read_image(source)), source.name, None, []
-        cells = [_draw(sample, names)]
-        for k in range(n):
-            aug = pipe(sample, seed=item_rng(seed, k, key))
+        view = BandView.fit(sample.image, chosen)
+        shown = sample.copy(image=view.render(sample.image))
+        cells = [_draw(shown, names)]
+        on_display = False
+        for k in range(n if pipe is not None else 0):
+            rng = item_rng(seed, k, key)
+            if not on_display:
+                try:
+                    aug = pipe(sample, seed=rng)
+                except Exception:
+                    if engine_gap(sample.image) is None:
+                        raise
+                    on_display = True
+                    console.print(
+                        f"note: the pipeline does not take {sample.image.dtype} images with "
+                        f"{sample.n_channels} band(s) yet (issue 24 part 1): it runs on the "
+                        "displayed 8-bit bands"
+                    )
+            if on_display:
+                aug = pipe(shown, seed=rng)
+            else:
+                aug = aug.copy(image=view.render(aug.image))
             cells.append(_draw(aug, object_names(ds, aug) if ds is not None else []))
         image = grid(cells, n_cols=min(len(cells), 3 if len(cells) <= 9 else 4))
         atomic_write_bytes(out, encode_image(image, out.suffix or ".png"))
     except SynthaugError as exc:
         raise _fail(str(exc)) from None
-    console.print(f"wrote [bold]{out}[/bold] ({key}: original and {n} augmented versions)")
+    shown_bands = ",".join(map(str, view.bands))
+    stretch = (
+        ""
+        if view.limits is None
+        else ", stretched " + "; ".join(f"{lo:.4g}..{hi:.4g}" for lo, hi in view.limits)
+    )
+    what = f"original and {n} augmented versions" if pipe is not None else "original"
+    console.print(
+        f"wrote [bold]{out}[/bold] ({key}: {what}; {sample.image.dtype}, "
+        f"{sample.n_channels} band(s), showing {shown_bands}{stretch})"
+    )
 
 
 def _describe(cls: type) -> list[tuple[str, str]]:

@@ -44,7 +44,12 @@ def evaluate(
         None, "--holdout", help="Real data the generator never saw (privacy and utility)."
     ),
     out: Path = typer.Option(Path("evaluation"), "--out", "-o", help="Output folder."),
-    space: str = typer.Option("cnn", "--space", help="Feature space: cnn, pixels or pca."),
+    space: str = typer.Option(
+        "cnn+pixels",
+        "--space",
+        help="Feature space for fidelity: cnn+pixels (CNN features with pixel principal "
+        "components: noise is far from real data), cnn, pixels or pca.",
+    ),
     seed: int = typer.Option(0, "--seed"),
     threads: int = typer.Option(
         1, "--threads", help="Torch CPU threads (1 is fastest for the small feature CNN)."
@@ -81,6 +86,7 @@ def evaluate(
                 holdout=H,
                 seed=seed,
                 space=space,
+                holdout_name=f"held-out real data ({holdout})" if holdout else "held-out real data",
             )
     except SynthaugError as exc:
         console.print(f"[red]error:[/red] {exc}")
@@ -99,6 +105,7 @@ def evaluate(
     for m in report["metrics"]:
         table.add_row(m["name"], m["value"], m["reading"])
     console.print(table)
+    console.print(f"[bold]compared:[/bold] {report['comparison']}")
     console.print(
         f"wrote [bold]{out / 'metrics.json'}[/bold] and [bold]{out / 'index.html'}[/bold]"
     )

@@ -98,9 +98,29 @@ def _print_summary(result) -> None:
                 else "-"
             )
         table.add_row(label, *cells)
+    for row in result.baseline.get("summary", [])[:1]:
+        by_size = {r["size"]: r for r in result.baseline["summary"]}
+        table.add_row(
+            f"[italic]{row['label']}[/italic]",
+            *(
+                f"[italic]{100 * by_size[s]['mean']:.1f} [{100 * by_size[s]['ci_low']:.1f}, "
+                f"{100 * by_size[s]['ci_high']:.1f}][/italic]"
+                if s in by_size
+                else "-"
+                for s in sizes
+            ),
+        )
     console.print(table)
     for c in result.comparisons:
         console.print(f"- {c['verdict']}")
+    for w in result.warnings:
+        console.print(f"[bold red]WARNING: weak baseline.[/bold red] {w}")
+    if result.baseline.get("check") and not result.warnings:
+        console.print(
+            f"[green]The model on real data ({result.baseline['arm']}) is at or above the linear "
+            "baseline at every size: the gains above are measured against a competent baseline."
+            "[/green]"
+        )
 
 
 @app.command()

@@ -1,7 +1,7 @@
 """Safe image reading and atomic writing.
 
-Images are decoded from bytes with ``cv2.imdecode`` after three checks that OpenCV does not
-make loudly: the pixel count announced by the file header (refused above a limit *before*
+Images are decoded from bytes (``cv2.imdecode``; ``tifffile`` for TIFF; numpy for ``.npy``)
+after three checks that the decoders do not make loudly: the pixel count announced by the file header (refused above a limit *before*
 decoding, so a 30000 x 30000 PNG of a few kilobytes, or a TIFF declaring 6 GB of pixels,
 cannot exhaust memory), a truncated file (OpenCV pads a cut JPEG with grey and only warns,
 even when an end-of-image marker was appended after the cut), and bytes that are no image at
@@ -12,8 +12,16 @@ EXIF orientation is applied on read: a JPEG whose EXIF says "rotate 90 degrees" 
 as it is displayed, and its annotations are taken to refer to that upright view (the convention
 of Ultralytics, CVAT and Label Studio); outputs carry no EXIF, so they need no rotation.
 
-Arrays follow synthaug's convention: ``H x W`` (grey), ``H x W x 3`` (RGB) or ``H x W x 4``
-(RGBA), ``uint8``. Writes go to a temporary file in the target folder, are flushed and
+Arrays follow synthaug's convention: ``H x W`` (one band) or ``H x W x C`` (RGB, RGBA, or any
+number of bands), ``uint8``, ``uint16`` or ``float32`` (:data:`PIXEL_DTYPES`). Each format holds
+what it can: PNG ``uint8``/``uint16`` with 1, 3 or 4 channels; JPEG, BMP and WebP ``uint8``;
+TIFF and ``.npy`` every pixel dtype and band count. A TIFF's bands may be stored interleaved
+(``H x W x C``), planar (one plane per band) or as one page per band; all read as ``H x W x C``.
+``.npy`` files hold an ``H x W`` or ``H x W x C`` array (never pickles). When an image is
+written in place of a source TIFF, the source's descriptive tags (resolution, description,
+software, GDAL metadata and nodata, GeoTIFF keys) are written back (:func:`encode_image`).
+
+Writes go to a temporary file in the target folder, are flushed and
 ``fsync``'d, then renamed over the target, so a reader (or a resumed job) never sees half a
 file.
 """
@@ -27,6 +35,7 @@ import tempfile
 import threading
 import warnings
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -35,21 +44,38 @@ from synthaug.errors import DataError
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
+    "GEOREFERENCE_TAGS",
     "IMAGE_SUFFIXES",
+    "KEPT_TIFF_TAGS",
+    "MAX_BYTES_PER_PIXEL",
+    "PIXEL_DTYPES",
     "TMP_PREFIX",
     "atomic_write_bytes",
     "apply_exif_orientation",
     "decode_image",
     "encode_image",
+    "engine_gap",
     "exif_orientation",
     "header_size",
     "read_image",
 ]
 
 #: File suffixes treated as images when scanning a dataset.
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".npy")
 #: Default pixel limit (width x height): 64 megapixels.
 DEFAULT_MAX_PIXELS = 64_000_000
+#: Decoded bytes allowed per pixel of the limit (all bands together): 32, so at the default
+#: limit an image may decode to at most 2 GB (64 Mpx of 8 float32 bands, or of 16 uint16 ones).
+MAX_BYTES_PER_PIXEL = 32
+#: Pixel types read and written: any other is refused as ``unsupported_image``.
+PIXEL_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
+#: TIFF tags copied from a source TIFF to the image written in its place: description,
+#: software, artist, copyright, GDAL metadata and nodata, and the GeoTIFF tags. Resolution
+#: (282, 283, 296) is copied too, through tifffile's own arguments.
+KEPT_TIFF_TAGS = (270, 305, 315, 33432, 33550, 33922, 34264, 34735, 34736, 34737, 42112, 42113)
+#: The GeoTIFF tags tying pixels to map coordinates (pixel scale, tie points, transformation):
+#: dropped when the pixel grid moved (a flip, crop or warp), since they would then lie.
+GEOREFERENCE_TAGS = (33550, 33922, 34264)
 #: Prefix of temporary files; a resumed job removes leftovers carrying it.
 TMP_PREFIX = ".synthaug-tmp-"
 
@@ -65,10 +91,13 @@ class ImageError(DataError):
 def header_size(data: bytes) -> tuple[int, int] | None:
     """``(width, height)`` read from an image header without decoding pixels, or ``None``.
 
-    PNG, JPEG, BMP, GIF and WebP headers are parsed here; TIFF through ``tifffile`` (the
+    PNG, JPEG, BMP, GIF, WebP and ``.npy`` headers are parsed here; TIFF through ``tifffile`` (the
     largest page, so a multi-page file cannot hide a huge page behind a small first one);
     other formats through PIL's lazy ``Image.open``.
     """
+    if data[:6] == _NPY_MAGIC:
+        layout = _npy_layout(data)
+        return None if layout is None else (layout[0][1], layout[0][0])
     size = _simple_header_size(data)
     if size is None and data[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
         size = _tiff_size(data)
@@ -218,16 +247,163 @@ def apply_exif_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
     return image if step is None else np.ascontiguousarray(step(image))
 
 
+def _check_pixel_type(shape: tuple[int, ...], dtype: np.dtype, name: str, max_pixels: int) -> None:
+    """Refuse a decoded layout synthaug does not hold, or one too large, before it is decoded."""
+    dtype = dtype.newbyteorder("=")  # big-endian TIFF and .npy read as native arrays
+    if dtype not in PIXEL_DTYPES:
+        raise ImageError(
+            "unsupported_image",
+            f"{name}: {dtype} pixels; synthaug reads uint8, uint16 and float32 images "
+            "(convert the file, e.g. with numpy's astype)",
+        )
+    if len(shape) not in (2, 3) or 0 in shape:
+        raise ImageError(
+            "unsupported_image",
+            f"{name}: array of shape {tuple(shape)}; expected H x W or H x W x C (bands last)",
+        )
+    if shape[0] * shape[1] > max_pixels:
+        raise ImageError(
+            "too_many_pixels",
+            f"{name}: {shape[1]} x {shape[0]} = {shape[0] * shape[1]} pixels exceeds the limit "
+            f"of {max_pixels} (raise --max-pixels to accept it)",
+        )
+    n_bytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if n_bytes > MAX_BYTES_PER_PIXEL * max_pixels:
+        raise ImageError(
+            "too_many_pixels",
+            f"{name}: {shape[1]} x {shape[0]} pixels with {shape[2] if len(shape) == 3 else 1} "
+            f"{dtype} bands decode to {n_bytes} bytes, more than {MAX_BYTES_PER_PIXEL} bytes per "
+            f"pixel of the limit of {max_pixels} (raise --max-pixels to accept it)",
+        )
+
+
+_NPY_MAGIC = b"\x93NUMPY"
+
+
+def _npy_layout(data: bytes) -> tuple[tuple[int, ...], np.dtype, bool, int] | None:
+    """``(shape, dtype, fortran_order, header_length)`` of ``.npy`` bytes, or ``None``."""
+    f = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version in ((2, 0), (3, 0)):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            return None
+    except (ValueError, OSError, SyntaxError, TypeError):
+        return None
+    return tuple(int(v) for v in shape), np.dtype(dtype), bool(fortran), f.tell()
+
+
+def _decode_npy(data: bytes, name: str, max_pixels: int) -> np.ndarray:
+    layout = _npy_layout(data)
+    if layout is None:
+        raise ImageError("corrupt_image", f"{name}: not a readable .npy array header")
+    shape, dtype, _, offset = layout
+    if dtype.hasobject:  # never unpickle: an object array is code, not pixels
+        raise ImageError("unsupported_image", f"{name}: .npy of Python objects; expected pixels")
+    _check_pixel_type(shape, dtype, name, max_pixels)
+    n_bytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if len(data) - offset < n_bytes:
+        raise ImageError(
+            "truncated_image",
+            f"{name}: truncated .npy ({len(data) - offset} of {n_bytes} bytes of pixels)",
+        )
+    image = np.load(io.BytesIO(data), allow_pickle=False)
+    return np.ascontiguousarray(image.astype(image.dtype.newbyteorder("="), copy=False))
+
+
+def _tiff_pages_complete(tif, size: int) -> bool:
+    for page in tif.pages:
+        for offset, count in zip(page.dataoffsets, page.databytecounts, strict=False):
+            if count and offset + count > size:
+                return False
+    return True
+
+
+def _decode_tiff(data: bytes, name: str, max_pixels: int) -> np.ndarray | None:
+    """The TIFF's pixels, bands last; ``None`` when only OpenCV can decode its compression
+    (LZW, JPEG: tifffile needs the optional ``imagecodecs`` for those, OpenCV's libtiff not)."""
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(io.BytesIO(data)) as tif:
+            series = tif.series[0]
+            shape, axes, dtype = tuple(series.shape), series.axes, np.dtype(series.dtype)
+            if len(shape) == 3 and axes[-2:] == "YX":  # planar or one page per band
+                hwc = (shape[1], shape[2], shape[0])
+            elif len(shape) in (2, 3) and axes[:2] == "YX":
+                hwc = shape
+            else:
+                raise ImageError(
+                    "unsupported_image",
+                    f"{name}: TIFF of shape {shape} (axes {axes}); expected one image of H x W "
+                    "pixels with any number of bands",
+                )
+            _check_pixel_type(hwc, dtype, name, max_pixels)
+            if not _tiff_pages_complete(tif, len(data)):
+                raise ImageError(
+                    "truncated_image", f"{name}: truncated TIFF (pixel data ends early)"
+                )
+            codec = int(tif.pages[0].compression)
+            if codec not in _TIFFFILE_CODECS and not _has_imagecodecs():
+                if hwc[2:] and hwc[2] not in (1, 3, 4):
+                    raise ImageError(
+                        "unsupported_image",
+                        f"{name}: TIFF compression {tif.pages[0].compression.name} with "
+                        f"{hwc[2]} bands needs the imagecodecs package (pip install imagecodecs)",
+                    )
+                return None
+            image = series.asarray()
+    except ImageError:
+        raise
+    except Exception as exc:
+        raise ImageError("corrupt_image", f"{name}: not a decodable TIFF ({exc})"[:300]) from None
+    if image.shape != hwc:
+        image = np.moveaxis(image, 0, -1)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    return np.ascontiguousarray(image.astype(image.dtype.newbyteorder("="), copy=False))
+
+
+#: TIFF compressions tifffile decodes without imagecodecs: none, deflate, packbits.
+_TIFFFILE_CODECS = (1, 8, 32946, 32773)
+
+
+def _has_imagecodecs() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("imagecodecs") is not None
+
+
+def _is_tiff(data: bytes) -> bool:
+    return data[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+
+
 def decode_image(
     data: bytes, name: str = "image", max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> np.ndarray:
-    """Decode image bytes to a ``uint8`` grey, RGB or RGBA array.
+    """Decode image bytes to an ``H x W`` or ``H x W x C`` array of a :data:`PIXEL_DTYPES` type.
 
-    Raises :class:`ImageError` (a :class:`~synthaug.errors.DataError`) with ``reason`` one of
-    ``too_many_pixels``, ``truncated_image``, ``corrupt_image`` or ``unsupported_image``.
+    PNG, JPEG, BMP and WebP go through OpenCV (channels returned in RGB(A) order; 16-bit PNG
+    stays ``uint16``), TIFF through ``tifffile`` (every band, ``uint8``, ``uint16`` or
+    ``float32``), ``.npy`` through numpy without pickles. Raises :class:`ImageError` (a
+    :class:`~synthaug.errors.DataError`) with ``reason`` one of ``too_many_pixels``,
+    ``truncated_image``, ``corrupt_image`` or ``unsupported_image``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bands = np.arange(2 * 3 * 13, dtype=np.uint16).reshape(2, 3, 13)
+    >>> out = decode_image(encode_image(bands, ".tif"))
+    >>> out.dtype, out.shape, bool((out == bands).all())
+    (dtype('uint16'), (2, 3, 13), True)
     """
     if not data:
         raise ImageError("corrupt_image", f"{name}: empty file")
+    if data[:6] == _NPY_MAGIC:
+        return _decode_npy(data, name, max_pixels)
     size = header_size(data)
     if size is not None and size[0] * size[1] > max_pixels:
         raise ImageError(
@@ -235,6 +411,10 @@ def decode_image(
             f"{name}: {size[0]} x {size[1]} = {size[0] * size[1]} pixels exceeds the limit "
             f"of {max_pixels} (raise --max-pixels to accept it)",
         )
+    if _is_tiff(data):
+        decoded = _decode_tiff(data, name, max_pixels)
+        if decoded is not None:
+            return decoded
     _check_complete(data, name)
     buf = np.frombuffer(data, dtype=np.uint8)
     flags = cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION
@@ -248,15 +428,7 @@ def decode_image(
         image = cv2.imdecode(buf, flags)
     if image is None:
         raise ImageError("corrupt_image", f"{name}: not a decodable image")
-    if image.shape[0] * image.shape[1] > max_pixels:
-        raise ImageError(
-            "too_many_pixels",
-            f"{name}: {image.shape[1]} x {image.shape[0]} pixels exceeds the limit of {max_pixels}",
-        )
-    if image.dtype != np.uint8:
-        raise ImageError(
-            "unsupported_image", f"{name}: {image.dtype} pixels; only 8-bit images are supported"
-        )
+    _check_pixel_type(image.shape, image.dtype, name, max_pixels)
     image = apply_exif_orientation(image, exif_orientation(data))
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
@@ -265,6 +437,40 @@ def decode_image(
     elif image.ndim == 3 and image.shape[2] == 4:
         image = cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA)
     return np.ascontiguousarray(image)
+
+
+#: Pixel types the augmentation engine takes today (issue 24 part 1 widens this), float32 in
+#: [0, 1] only; channels beyond :data:`ENGINE_MAX_CHANNELS` only in some of its transforms.
+ENGINE_DTYPES = (np.dtype(np.uint8), np.dtype(np.float32))
+ENGINE_MAX_CHANNELS = 4
+
+
+def engine_gap(image: np.ndarray, count_bands: bool = True) -> str | None:
+    """Why the augmentation engine may not take ``image`` yet, or ``None`` if it is meant to.
+
+    Readers take more than the engine does (``uint16``, float32 in any range, any number of
+    bands); a job, ``validate`` and ``preview`` use this to explain a refusal by dtype and
+    bands instead of passing on a bare kernel error. With ``count_bands=False`` only the pixel
+    type and range count (more than 4 bands already pass many transforms).
+
+    Examples
+    --------
+    >>> engine_gap(np.zeros((2, 2, 13), np.uint16)).split(":")[0]
+    'uint16 image with 13 band(s)'
+    >>> engine_gap(np.zeros((2, 2, 3), np.uint8)) is None
+    True
+    """
+    bands = 1 if image.ndim == 2 else image.shape[2]
+    outside = image.dtype not in ENGINE_DTYPES or (count_bands and bands > ENGINE_MAX_CHANNELS)
+    if not outside and image.dtype == np.float32 and image.size:
+        with np.errstate(invalid="ignore"):
+            outside = not (float(np.nanmin(image)) >= 0.0 and float(np.nanmax(image)) <= 1.0)
+    if not outside:
+        return None
+    return (
+        f"{image.dtype} image with {bands} band(s): the augmentation pipeline does not take it "
+        "yet (it takes uint8, or float32 in [0, 1], with 1 to 4 channels; issue 24 part 1)"
+    )
 
 
 def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
@@ -281,14 +487,63 @@ def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXEL
     return decode_image(data, str(p), max_pixels)
 
 
-def encode_image(image: np.ndarray, suffix: str, jpeg_quality: int = 95) -> bytes:
-    """Encode a ``uint8`` grey/RGB/RGBA array for ``suffix`` (``.png`` lossless, JPEG fixed quality).
+def encode_image(
+    image: np.ndarray,
+    suffix: str,
+    jpeg_quality: int = 95,
+    source: bytes | None = None,
+    keep_georeference: bool = True,
+) -> bytes:
+    """Encode an image for ``suffix``; the same array and settings always give the same bytes.
 
-    The same array and settings always give the same bytes.
+    Parameters
+    ----------
+    image : ndarray
+        ``H x W`` or ``H x W x C``, ``uint8``, ``uint16`` or ``float32``, channels in RGB(A)
+        order for 3 and 4 channels.
+    suffix : str
+        ``.png`` (lossless; ``uint8`` or ``uint16``, 1, 3 or 4 channels), ``.jpg``/``.jpeg``
+        (fixed ``jpeg_quality``), ``.bmp``, ``.webp`` (lossless) for ``uint8``; ``.tif``/``.tiff``
+        and ``.npy`` for every pixel type and band count.
+    jpeg_quality : int
+        JPEG quality, 1 to 100.
+    source : bytes, optional
+        The bytes of the image this one replaces (an augmented copy of it). For TIFF output
+        from a TIFF source, the source's layout (planar or interleaved, one page per band),
+        photometric interpretation, compression (a compressed source gives lossless deflate),
+        resolution and the tags of :data:`KEPT_TIFF_TAGS` are written back.
+    keep_georeference : bool
+        With ``False`` the tags of :data:`GEOREFERENCE_TAGS` are not copied (the pixel grid moved;
+        the coordinate system keys 34735-34737 are still kept).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> data = encode_image(np.zeros((2, 3), np.uint16), ".png")
+    >>> decode_image(data).dtype
+    dtype('uint16')
     """
-    if image.dtype != np.uint8:
-        raise DataError(f"encode_image: expected uint8 pixels, got {image.dtype}")
+    image = np.asarray(image)
     suffix = suffix.lower()
+    if image.dtype not in PIXEL_DTYPES or image.ndim not in (2, 3):
+        raise DataError(
+            f"encode_image: expected an H x W or H x W x C array of uint8, uint16 or float32, "
+            f"got {image.dtype} of shape {image.shape}"
+        )
+    if suffix in (".tif", ".tiff"):
+        return _encode_tiff(image, source, keep_georeference)
+    if suffix == ".npy":
+        buf = io.BytesIO()
+        np.save(buf, np.ascontiguousarray(image), allow_pickle=False)
+        return buf.getvalue()
+    n_channels = 1 if image.ndim == 2 else image.shape[2]
+    allowed = (np.uint8, np.uint16) if suffix == ".png" else (np.uint8,)
+    if image.dtype not in allowed or n_channels not in (1, 3, 4):
+        raise DataError(
+            f"cannot write a {image.dtype} image with {n_channels} band(s) as {suffix!r}: it holds "
+            f"{' or '.join(np.dtype(d).name for d in allowed)} with 1, 3 or 4 channels; "
+            "use .tif or .npy"
+        )
     arr = image
     if arr.ndim == 3 and arr.shape[2] == 3:
         arr = cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)
@@ -311,6 +566,90 @@ def encode_image(image: np.ndarray, suffix: str, jpeg_quality: int = 95) -> byte
     if not ok:
         raise DataError(f"cannot encode an image as {suffix!r}")
     return buf.tobytes()
+
+
+def _source_tiff_settings(source: bytes | None, keep_georeference: bool) -> dict:
+    """How a source TIFF was laid out, and its tags worth keeping (empty for other sources)."""
+    if source is None or not _is_tiff(source):
+        return {}
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(io.BytesIO(source)) as tif:
+            page, series = tif.pages[0], tif.series[0]
+            tags = page.tags
+            skip = () if keep_georeference else GEOREFERENCE_TAGS
+            extratags = []
+            for code in KEPT_TIFF_TAGS:
+                tag = tags.get(code)
+                if tag is None or code in skip or code in (270, 305):
+                    continue
+                extratags.append((code, int(tag.dtype), tag.count, tag.value, True))
+            settings: dict[str, Any] = {
+                "per_page": len(series.shape) == 3 and len(series.pages) > 1,
+                "planar": int(page.planarconfig) == 2,
+                "rgb": int(page.photometric) == 2,
+                "compressed": int(page.compression) != 1,
+                "description": _plain_description(page.description),
+                "software": tags[305].value if 305 in tags else None,
+                "extratags": extratags,
+            }
+            if 282 in tags and 283 in tags:
+                settings["resolution"] = (tags[282].value, tags[283].value)
+                settings["resolutionunit"] = tags[296].value if 296 in tags else 2
+            return settings
+    except Exception:  # a source we could decode but not re-inspect: write a plain TIFF
+        return {}
+
+
+def _plain_description(text: str | None) -> str | None:
+    """A source's ImageDescription worth copying: not a shape record of tifffile or ImageJ.
+
+    Those describe the source's array shape, and a reader would reshape a cropped or
+    re-banded output by them.
+    """
+    if not text or text.startswith(("ImageJ=", '{"shape"')) or "<OME" in text[:200]:
+        return None
+    return text
+
+
+def _encode_tiff(image: np.ndarray, source: bytes | None, keep_georeference: bool) -> bytes:
+    import tifffile
+
+    settings = _source_tiff_settings(source, keep_georeference)
+    n_channels = 1 if image.ndim == 2 else image.shape[2]
+    rgb_ok = n_channels in (3, 4) and image.dtype != np.float32
+    rgb = rgb_ok and settings.get("rgb", not settings)
+    kwargs: dict[str, Any] = {
+        "photometric": "rgb" if rgb else "minisblack",
+        "compression": "zlib" if settings.get("compressed") else None,  # lossless, built in
+        "description": settings.get("description"),
+        "software": settings.get("software"),
+        "metadata": None,  # no tifffile JSON description: the source's is kept instead
+        "extratags": settings.get("extratags", []),
+    }
+    if rgb and n_channels == 4:
+        kwargs["extrasamples"] = ("unassalpha",)
+    if "resolution" in settings:
+        kwargs["resolution"] = settings["resolution"]
+        kwargs["resolutionunit"] = settings["resolutionunit"]
+    data = image
+    buf = io.BytesIO()
+    if image.ndim == 3 and not rgb and settings.get("per_page"):
+        with tifffile.TiffWriter(buf) as tif:  # one page per band, tags on the first
+            for b in range(n_channels):
+                tif.write(np.ascontiguousarray(image[:, :, b]), contiguous=False, **kwargs)
+                kwargs.update(description=None, software=None, extratags=[])
+                kwargs.pop("resolution", None)
+                kwargs.pop("resolutionunit", None)
+        return buf.getvalue()
+    if image.ndim == 3 and settings.get("planar") and n_channels > 1:
+        data = np.ascontiguousarray(np.moveaxis(image, -1, 0))
+        kwargs["planarconfig"] = "separate"
+    elif image.ndim == 3 and n_channels > 1:
+        kwargs["planarconfig"] = "contig"
+    tifffile.imwrite(buf, data, **kwargs)
+    return buf.getvalue()
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, durable: bool = True) -> None:

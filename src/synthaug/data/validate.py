@@ -5,7 +5,8 @@ unknown categories, same-stem collisions, paths leaving the root; per item: unre
 truncated or oversized images, malformed annotations, NaN values, out-of-range classes, boxes
 outside the image) and collects what it finds instead of skipping. Issues have a severity:
 ``error`` (a job would skip the item) or ``warning`` (the item is used, but probably not as
-meant: an instance mask that covers no pixel, class names that are missing). Nothing is
+meant: an instance mask that covers no pixel, class names that are missing, an image the
+augmentation engine does not take yet, such as ``uint16``). Nothing is
 changed: it reports, the user decides.
 
 Examples
@@ -25,7 +26,7 @@ from typing import Any
 
 from synthaug.data.dataset import Dataset, ItemError
 from synthaug.data.formats import FORMATS, load_item, open_dataset
-from synthaug.data.images import DEFAULT_MAX_PIXELS
+from synthaug.data.images import DEFAULT_MAX_PIXELS, engine_gap
 
 __all__ = ["Issue", "ValidationReport", "validate_dataset"]
 
@@ -152,6 +153,11 @@ def validate_dataset(
             ann_file = FORMATS[ds.format].annotation_file(ds.info, item)
             for reason, fld, message in sample.meta.get("warnings", []):
                 report.issues.append(Issue(item.key, ann_file, fld, reason, "warning", message))
+            gap = engine_gap(sample.image, count_bands=False)
+            if gap is not None:  # readable (stats, preview), but `augment` skips it for now
+                report.issues.append(
+                    Issue(item.key, item.key, "", "unsupported_image", "warning", gap)
+                )
         if callback is not None:
             callback({"done": n, "total": len(ds.items)})
     return report

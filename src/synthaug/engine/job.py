@@ -32,7 +32,13 @@ from synthaug.augment.compose import Compose
 from synthaug.augment.serialize import from_dict
 from synthaug.data.dataset import Dataset, Item, ItemError, augmented_key
 from synthaug.data.formats import FORMATS, load_item, open_dataset
-from synthaug.data.images import DEFAULT_MAX_PIXELS, TMP_PREFIX, atomic_write_bytes, encode_image
+from synthaug.data.images import (
+    DEFAULT_MAX_PIXELS,
+    TMP_PREFIX,
+    atomic_write_bytes,
+    encode_image,
+    engine_gap,
+)
 from synthaug.engine.lock import JobLock, acquire_lock
 from synthaug.engine.manifest import Manifest
 from synthaug.errors import ConfigError, DataError
@@ -268,17 +274,47 @@ def build_pipeline(pipeline_json: str) -> Compose:
     return pipe if isinstance(pipe, Compose) else Compose([pipe])
 
 
-def _as_uint8(image: np.ndarray) -> np.ndarray:
-    if image.dtype == np.uint8:
+def _as_source_dtype(image: np.ndarray, source_dtype: np.dtype) -> np.ndarray:
+    """The pipeline's output in the pixel type of its source file (written back as such)."""
+    if image.dtype == source_dtype:
         return image
-    lo, hi = float(image.min()), float(image.max())
-    if lo < 0.0 or hi > 1.0:
+    if source_dtype == np.uint8 and image.dtype == np.float32:
+        lo, hi = float(image.min()), float(image.max())
+        if 0.0 <= lo and hi <= 1.0:
+            return np.rint(image * 255.0).astype(np.uint8)
         raise ItemError(
             "pipeline_error",
             f"the pipeline returned {image.dtype} pixels in [{lo:.3g}, {hi:.3g}]; offline "
             "augmentation writes 8-bit images (leave Normalize to training time)",
         )
-    return np.rint(image * 255.0).astype(np.uint8)
+    raise ItemError(
+        "pipeline_error",
+        f"the pipeline returned {image.dtype} pixels for a {source_dtype} image; offline "
+        "augmentation writes each image in its own pixel type (leave Normalize to training time)",
+    )
+
+
+def _engine_refusal(item: Item, image: np.ndarray, exc: Exception) -> ItemError | None:
+    """``unsupported_image`` naming dtype and bands when the pipeline failed on an image outside
+    what the engine takes today; ``None`` when the image was within it (a real pipeline error).
+    """
+    gap = engine_gap(image)
+    if gap is None:
+        return None
+    return ItemError("unsupported_image", f"{item.key}: {gap}; {type(exc).__name__}: {exc}"[:400])
+
+
+def _grid_kept(sample: Any, out: Any) -> bool:
+    """Whether every pixel is still where it was (only image-only transforms ran, same size),
+    so a source TIFF's georeferencing still holds for the output."""
+    from synthaug.augment import REGISTRY
+
+    if out.image.shape[:2] != sample.image.shape[:2]:
+        return False
+    return all(
+        a.name in REGISTRY and tuple(getattr(REGISTRY[a.name], "targets", ())) == ("image",)
+        for a in out.applied
+    )
 
 
 def _skipped(item: Item, exc: ItemError) -> dict[str, Any]:
@@ -329,9 +365,17 @@ def process_item(item: Item, job: AugmentJob, dataset: Dataset) -> dict[str, Any
             planned.append(("orig", item.key, raw, fmt.record(sample, dataset.info, item)))
         pipe = build_pipeline(json.dumps(job.pipeline, sort_keys=True))
         for k in range(job.copies):
-            out = pipe(sample, seed=item_rng(job.seed, k, item.key))
-            out = out.copy(image=_as_uint8(out.image))
-            data = encode_image(out.image, suffix, job.jpeg_quality)
+            try:
+                out = pipe(sample, seed=item_rng(job.seed, k, item.key))
+            except Exception as exc:
+                refusal = _engine_refusal(item, sample.image, exc)
+                if refusal is None:
+                    raise
+                raise refusal from None
+            out = out.copy(image=_as_source_dtype(out.image, sample.image.dtype))
+            data = encode_image(
+                out.image, suffix, job.jpeg_quality, raw, keep_georeference=_grid_kept(sample, out)
+            )
             planned.append(
                 (k, augmented_key(item.key, k), data, fmt.record(out, dataset.info, item))
             )

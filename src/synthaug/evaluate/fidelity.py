@@ -5,8 +5,13 @@ Inputs are feature matrices ``(N, d)`` (see :class:`~synthaug.evaluate.features.
 Readings (documented thresholds)
 --------------------------------
 * FID / KID have no absolute scale: compare them with a real-vs-real split of the same data
-  (``reference``), which is what "close" means. KID < 2x the real-vs-real value reads "as close
-  as another sample of real data".
+  (``reference``), which is what "close" means. FID: under 2x the real-vs-real value "as close
+  as another real sample", 2-10x "further than real data from itself", 10x and more "far".
+  KID: at most 2x the real-vs-real value (or, when that is <= 0, within two standard
+  deviations of 0) reads "as close as another real sample"; above that it reads "measurably
+  different" only when the excess over the reference is more than two standard deviations of
+  the subset estimates, and "too uncertain to tell" otherwise. It never reads "as close" at 13x
+  the reference, however noisy the estimate.
 * Precision (share of synthetic points inside the real manifold) and recall (share of real
   points inside the synthetic manifold): >= 0.7 "good", 0.4-0.7 "partial", < 0.4 "poor".
 * Density (can exceed 1) and coverage (0-1): coverage >= 0.7 "covers most real modes".
@@ -114,13 +119,25 @@ class KIDResult:
         """Plain floats."""
         return asdict(self)
 
-    def reading(self, reference: float | None = None) -> str:
-        """Plain-language reading, relative to a real-vs-real ``reference`` when given."""
+    def reading(self, reference: float | None = None, reference_std: float = 0.0) -> str:
+        """Plain-language reading, relative to a real-vs-real ``reference`` when given (see the
+        module docstring; ``reference_std`` is the reference's own spread)."""
         if reference is None:
             return f"KID {self.value:.3g} +- {self.std:.2g} (0 means same distribution)"
-        close = self.value <= max(2 * reference, reference + 2 * self.std)
-        return f"KID {self.value:.3g} vs {reference:.3g} real-vs-real: " + (
-            "as close as another real sample" if close else "measurably different from real data"
+        noise = 2.0 * float(np.hypot(self.std, reference_std))
+        head = f"KID {self.value:.3g} vs {reference:.3g} real-vs-real"
+        if reference > 0:
+            head += f" ({self.value / reference:.1f}x)"
+            close = self.value <= 2.0 * reference
+        else:
+            close = self.value <= noise
+        if close:
+            return f"{head}: as close as another real sample"
+        if self.value - reference > noise:
+            return f"{head}: measurably different from real data"
+        return (
+            f"{head}: too uncertain to tell (the subset estimates spread +- {self.std:.2g}); "
+            "compare more images"
         )
 
 

@@ -14,7 +14,7 @@ from threadpoolctl import threadpool_limits
 
 from synthaug.errors import InvalidInputError
 from synthaug.evaluate.domain_gap import mmd, proxy_a_distance
-from synthaug.evaluate.features import FeatureExtractor, as_matrix
+from synthaug.evaluate.features import SPACE_NAMES, FeatureExtractor, as_matrix
 from synthaug.evaluate.fidelity import classifier_two_sample_test, fid, kid, prdc
 from synthaug.evaluate.privacy import privacy
 from synthaug.evaluate.utility import utility
@@ -60,7 +60,8 @@ def quality_report(
     train: tuple[np.ndarray, np.ndarray | None] | None = None,
     holdout: tuple[np.ndarray, np.ndarray | None] | np.ndarray | None = None,
     seed: int = 0,
-    space: str = "cnn",
+    space: str = "cnn+pixels",
+    holdout_name: str = "held-out real data",
 ) -> dict[str, Any]:
     """Fidelity in a learned feature space, utility and privacy in pixel space, with readings.
 
@@ -78,14 +79,20 @@ def quality_report(
     holdout : real data the generator never saw, ``(X, y)`` or ``X``: the privacy baseline
         and, when labelled, the test set of TSTR/TRTR.
     seed : seed of every subsample, split and model.
-    space : feature space for fidelity (``cnn``, ``pca`` or ``pixels``; tables use columns).
+    space : feature space for fidelity (``cnn+pixels``, ``cnn``, ``pca`` or ``pixels``; tables
+        use columns). The default concatenates the CNN embedding with pixel principal
+        components, so that noise is far from real data
+        (:mod:`synthaug.evaluate.features`).
+    holdout_name : what the hold-out is, for the utility reading (the experiment runner's
+        is "held-out real data (the unlabelled pool)").
 
     Returns
     -------
     dict with ``metrics`` (rows of name, value (text), raw (float; None when undefined, such as
     a ratio over zero), reading), ``reference``
-    (real-vs-real figures), ``details`` (every result's ``to_dict()``), ``space`` and
-    ``n_compared`` (rows per set in the fidelity comparisons).
+    (real-vs-real figures), ``details`` (every result's ``to_dict()``), ``space``,
+    ``n_compared`` (rows per set in the fidelity comparisons) and ``comparison`` (the space
+    and the sample sizes in words; the last metric row, "compared", says the same).
 
     Examples
     --------
@@ -107,7 +114,7 @@ def quality_report(
             f"and {len(X_syn)}"
         )
     rng = as_rng(seed)
-    space_ = space if (y_real is not None or space != "cnn") else "pca"
+    space_ = space if (y_real is not None or space not in ("cnn", "cnn+pixels")) else "pca"
     fx = FeatureExtractor(space=space_, seed=seed).fit(X_real, y_real)
     F_real = fx.embed(X_real)
     perm = rng.permutation(len(X_real))
@@ -128,7 +135,7 @@ def quality_report(
             "KID",
             f"{k.value:.3g} +- {k.std:.2g} (real vs real {rk.value:.3g})",
             k.value,
-            k.reading(rk.value),
+            k.reading(rk.value, rk.std),
         ),
         _row(
             "precision / recall",
@@ -177,7 +184,7 @@ def quality_report(
             )
         )
     if train is not None and train[1] is not None and y_syn is not None and y_h is not None:
-        u = utility(X_syn, y_syn, train[0], train[1], H, y_h)
+        u = utility(X_syn, y_syn, train[0], train[1], H, y_h, test_name=holdout_name)
         details["utility"] = _plain(u.to_dict())
         rows.append(
             _row(
@@ -187,10 +194,27 @@ def quality_report(
                 u.reading(),
             )
         )
+    comparison = _comparison(fx.space_, n, len(X_syn), len(X_real), X_real.ndim == 2)
+    rows.append(_row("compared", f"{n:,} synthetic vs {n:,} real", float(n), comparison))
     return {
         "metrics": rows,
         "reference": {key: _plain(r.to_dict()) for key, r in ref.items()},
         "details": details,
         "space": fx.space_,
         "n_compared": int(n),
+        "comparison": comparison,
     }
+
+
+def _comparison(space: str, n: int, n_syn: int, n_real: int, table: bool) -> str:
+    """The feature space and the sample sizes of the fidelity comparisons, in words."""
+    where = (
+        "standardised table columns"
+        if table
+        else f"the '{space}' feature space: {SPACE_NAMES.get(space, space)}"
+    )
+    return (
+        f"fidelity rows compare {n:,} of {n_syn:,} synthetic rows with {n:,} of {n_real:,} real "
+        f"rows (set A); another {n:,} real rows (set B) give the real-vs-real reference; in "
+        f"{where}"
+    )

@@ -2,7 +2,9 @@
 
 Train-synthetic-test-real (TSTR) against train-real-test-real (TRTR) with the same model and
 the same real test set. Reading: ratio >= 0.9 "nearly as useful as the real data", 0.7-0.9
-"useful but weaker", below 0.7 "much weaker than real data".
+"useful but weaker", below 0.7 "much weaker than real data". An accuracy at or below chance
+(1 / number of classes) is flagged: a model trained on the synthetic set learned nothing that
+holds on real data (often labels that do not match their images).
 """
 
 from __future__ import annotations
@@ -28,13 +30,21 @@ class UtilityResult:
     trtr: float
     ratio: float
     model: str
+    n_classes: int = 0
+    n_test: int = 0
+    test_name: str = "held-out real data"
 
     def to_dict(self) -> dict:
         """Plain values."""
         return asdict(self)
 
+    @property
+    def chance(self) -> float | None:
+        """Accuracy of guessing, ``1 / n_classes`` (None when the class count is unknown)."""
+        return 1.0 / self.n_classes if self.n_classes > 1 else None
+
     def reading(self) -> str:
-        """Plain-language reading."""
+        """Plain-language reading; a TSTR (or TRTR) at or below chance is flagged first."""
         how = (
             "nearly as useful as the real data"
             if self.ratio >= 0.9
@@ -42,7 +52,25 @@ class UtilityResult:
             if self.ratio >= 0.7
             else "much weaker than real data"
         )
-        return f"a {self.model} trained on synthetic data scores {100 * self.tstr:.1f}% on real test data vs {100 * self.trtr:.1f}% trained on real: {how}"
+        on = self.test_name + (f", {self.n_test} images" if self.n_test else "")
+        text = (
+            f"a {self.model} trained on synthetic data scores {100 * self.tstr:.1f}% on {on} "
+            f"vs {100 * self.trtr:.1f}% trained on real: {how}"
+        )
+        chance = self.chance
+        if chance is not None and self.tstr <= chance:
+            text = (
+                f"BELOW CHANCE: trained on synthetic data, the model scores {100 * self.tstr:.1f}% "
+                f"on real data, no better than guessing among {self.n_classes} classes "
+                f"({100 * chance:.1f}%): the synthetic set teaches nothing that holds on real "
+                f"data (check that its labels match its images). {text}"
+            )
+        if chance is not None and self.trtr <= chance:
+            text += (
+                f". The real-trained model is at chance too ({100 * self.trtr:.1f}%): the "
+                "comparison carries no information"
+            )
+        return text
 
 
 MODELS = ("svc", "logistic", "cnn")
@@ -80,6 +108,7 @@ def utility(
     X_test: np.ndarray,
     y_test: np.ndarray,
     model_factory: str | Callable[[], Any] | None = None,
+    test_name: str = "held-out real data",
 ) -> UtilityResult:
     """TSTR and TRTR accuracy with a fresh model for each, on the same real test set.
 
@@ -93,6 +122,8 @@ def utility(
         ``"cnn"`` (:class:`synthaug.nn.CNNClassifier` on the images), or a callable returning
         a fresh estimator. scikit-learn estimators get flattened rows; other objects with
         ``fit``/``predict`` (such as ``CNNClassifier``) get the arrays as they are.
+    test_name : what ``X_test`` is, for the reading (the experiment passes its unlabelled
+        pool: "held-out real data (the unlabelled pool)").
 
     Examples
     --------
@@ -111,4 +142,13 @@ def utility(
 
     tstr = float(np.mean(make().fit(prep(X_syn), y_syn).predict(prep(X_test)) == y_test))
     trtr = float(np.mean(make().fit(prep(X_train), y_train).predict(prep(X_test)) == y_test))
-    return UtilityResult(tstr, trtr, tstr / trtr if trtr > 0 else float("nan"), _model_name(probe))
+    n_classes = len(np.unique(np.concatenate([np.asarray(y_train), np.asarray(y_test)])))
+    return UtilityResult(
+        tstr,
+        trtr,
+        tstr / trtr if trtr > 0 else float("nan"),
+        _model_name(probe),
+        n_classes=int(n_classes),
+        n_test=len(y_test),
+        test_name=test_name,
+    )

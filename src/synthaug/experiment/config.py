@@ -78,11 +78,18 @@ class DataConfig(_Strict):
 class ModelConfig(_Strict):
     """The classifier trained in every arm.
 
-    ``kind``: ``cnn`` (synthaug.nn.CNNClassifier, the default), ``svm`` (RBF SVC on pixels),
-    ``logreg`` (logistic regression on pixels) or ``knn``.
+    ``kind``: ``cnn+logreg`` (the default: synthaug.nn.CNNLogRegEnsemble, a small CNN and a
+    logistic regression on pixels with averaged probabilities), ``cnn``
+    (synthaug.nn.CNNClassifier), ``svm`` (RBF SVC on pixels), ``logreg`` (logistic regression
+    on pixels) or ``knn``.
+
+    Budget: unless ``epochs`` or ``max_steps`` is given, the CNN chooses its optimiser steps
+    from the data (:func:`synthaug.nn.training_steps`: 300 to 2,000 steps) and stops early on
+    15% of the labelled images when every class has >= 10. ``epochs`` (default 30) then only
+    sets the budget of domain-adaptation arms (30 x epochs steps).
     """
 
-    kind: Literal["cnn", "svm", "logreg", "knn"] = "cnn"
+    kind: Literal["cnn+logreg", "cnn", "svm", "logreg", "knn"] = "cnn+logreg"
     epochs: int = Field(30, ge=1)
     batch_size: int = Field(64, ge=1)
     lr: float = Field(3e-3, gt=0)

@@ -1,4 +1,4 @@
-"""Models an experiment trains: the small CNN by default, or scikit-learn models on pixels."""
+"""Models an experiment trains: CNN + logistic regression by default, a CNN, or pixel models."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 
 from synthaug.experiment.config import ModelConfig
 
-__all__ = ["PixelModel", "cnn_epochs", "make_model"]
+__all__ = ["PixelModel", "cnn_epochs", "linear_baseline", "make_model"]
 
 
 class PixelModel:
@@ -47,13 +47,41 @@ def cnn_epochs(cfg: ModelConfig, n_train: int | None) -> int:
     return int(max(1, -(-cfg.max_steps // steps_per_epoch)))
 
 
+def _epochs(cfg: ModelConfig, n_train: int | None) -> int | None:
+    """``None`` (the budget rule of :func:`synthaug.nn.training_steps`) unless the config sets
+    ``epochs`` or ``max_steps``."""
+    if "epochs" not in cfg.model_fields_set and cfg.max_steps is None:
+        return None
+    return cnn_epochs(cfg, n_train)
+
+
+def _min_steps(cfg: ModelConfig) -> int:
+    """The CNN's floor on steps, except when the config fixes ``max_steps`` (honoured as is)."""
+    from synthaug.nn.classifier import MIN_STEPS
+
+    return 0 if cfg.max_steps is not None else MIN_STEPS
+
+
 def make_model(cfg: ModelConfig, n_classes: int, seed: int, n_train: int | None = None) -> Any:
     """A fresh, unfitted classifier for one run (seeded; nothing shared between runs)."""
+    if cfg.kind == "cnn+logreg":
+        from synthaug.nn import CNNLogRegEnsemble
+
+        return CNNLogRegEnsemble(
+            epochs=_epochs(cfg, n_train),
+            min_steps=_min_steps(cfg),
+            batch_size=cfg.batch_size,
+            lr=cfg.lr,
+            width=cfg.width,
+            n_classes=n_classes,
+            seed=seed,
+        )
     if cfg.kind == "cnn":
         from synthaug.nn import CNNClassifier
 
         return CNNClassifier(
-            epochs=cnn_epochs(cfg, n_train),
+            epochs=_epochs(cfg, n_train),
+            min_steps=_min_steps(cfg),
             batch_size=cfg.batch_size,
             lr=cfg.lr,
             width=cfg.width,
@@ -71,3 +99,10 @@ def make_model(cfg: ModelConfig, n_classes: int, seed: int, n_train: int | None 
     from sklearn.neighbors import KNeighborsClassifier
 
     return PixelModel(KNeighborsClassifier(n_neighbors=1))
+
+
+def linear_baseline(seed: int) -> PixelModel:
+    """The reference every experiment also trains: logistic regression on pixels (C=1)."""
+    from sklearn.linear_model import LogisticRegression
+
+    return PixelModel(LogisticRegression(max_iter=1000, C=1.0, random_state=seed))

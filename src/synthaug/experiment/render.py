@@ -25,6 +25,9 @@ th:first-child,td:first-child{text-align:left}th{background:#f5f5f7}
 .good{color:#0a7d2c;font-weight:600}.bad{color:#b3261e;font-weight:600}.neutral{color:#555}
 .note{color:#555;font-size:.9em}figure{margin:1em 0}img{max-width:100%}
 .grids{display:flex;flex-wrap:wrap;gap:1em}.grids figure{flex:1 1 300px}
+.warning{border:2px solid #b3261e;background:#fdecea;color:#6b1410;padding:.6em 1em;margin:1em 0}
+.baseline-ok{border:1px solid #0a7d2c;background:#edf7ef;padding:.6em 1em;margin:1em 0}
+tr.reference td{font-style:italic;color:#555;background:#fafafa}
 """
 
 
@@ -46,6 +49,20 @@ def _accuracy_table(result: ExperimentResult) -> str:
                 f"{100 * r['ci_high']:.1f}]</span></td>"
             )
         rows.append(f"<tr><td>{html.escape(label)}</td>{''.join(cells)}</tr>")
+    for label in dict.fromkeys(r["label"] for r in result.baseline.get("summary", [])):
+        cells = []
+        for s in sizes:
+            r = next(
+                (r for r in result.baseline["summary"] if r["label"] == label and r["size"] == s),
+                None,
+            )
+            cells.append(
+                "<td>-</td>"
+                if r is None
+                else f"<td>{100 * r['mean']:.1f} <span class=note>[{100 * r['ci_low']:.1f}, "
+                f"{100 * r['ci_high']:.1f}]</span></td>"
+            )
+        rows.append(f"<tr class=reference><td>{html.escape(label)}</td>{''.join(cells)}</tr>")
     return f"<table><tr><th>arm</th>{head}</tr>{''.join(rows)}</table>"
 
 
@@ -61,6 +78,33 @@ def _verdicts(result: ExperimentResult) -> str:
         )
         items.append(f'<li class="{cls}">{html.escape(c["verdict"])}</li>')
     return f"<ul>{''.join(items)}</ul>" if items else "<p>No comparisons.</p>"
+
+
+def _baseline_box(result: ExperimentResult) -> str:
+    """The headline's statement on the model: competent (above the linear baseline) or not."""
+    b = result.baseline
+    if not b:
+        return ""
+    if result.warnings:
+        items = "".join(f"<li>{html.escape(w)}</li>" for w in result.warnings)
+        return (
+            "<div class=warning><b>WARNING: weak baseline.</b> The model trained on real data "
+            "is below a logistic regression on pixels, so gains over it overstate what "
+            f"augmentation or synthetic data do.<ul>{items}</ul></div>"
+        )
+    if not b.get("check"):
+        return (
+            "<p class=note>No arm trains on the real labelled images alone, so the model is not "
+            "checked against the linear baseline; its accuracy is shown for reference.</p>"
+        )
+    margins = ", ".join(f"{c['margin']:+.1f} at {c['size']}/class" for c in b["check"])
+    return (
+        f"<div class=baseline-ok><b>Competent baseline.</b> The model ({html.escape(result.config.model.kind)}) "
+        f"trained on real data (arm <b>{html.escape(str(b['arm']))}</b>) is at or above a logistic "
+        f"regression on the same pixels at every size (margin in points, paired by seed: "
+        f"{html.escape(margins)}), so the gains below are measured against a competent "
+        "baseline.</div>"
+    )
 
 
 def _quality_table(result: ExperimentResult) -> str:
@@ -83,7 +127,8 @@ def _quality_table(result: ExperimentResult) -> str:
         parts.append(
             f"<p class=note>Generator fitted on {q.get('trained_on_labelled', '?')} labelled real images "
             f"(largest size, first seed); {q.get('n_synthetic', '?')} synthetic images compared with the "
-            "training pool, never with the test set.</p>"
+            "training pool, never with the test set; utility (train on synthetic, test on real) is "
+            "measured on held-out real data (the unlabelled pool), not on the test set.</p>"
         )
     return "".join(parts)
 
@@ -141,8 +186,11 @@ def render_experiment_report(result: ExperimentResult) -> str:
 <title>synthaug experiment: {html.escape(cfg.name)}</title><style>{_CSS}</style></head><body>
 <h1>Experiment: {html.escape(cfg.name)}</h1>
 <p>{how}</p>
+{_baseline_box(result)}
 <h2>Verdicts</h2>{_verdicts(result)}
-<h2>Test accuracy (%)</h2><p class=note>Mean over seeds with 95% CI; best per size in green.</p>
+<h2>Test accuracy (%)</h2><p class=note>Mean over seeds with 95% CI; best per size in green. The
+last row (italic) is a reference, not an arm: a logistic regression on the pixels of each seed's
+real labelled images, scored on the same test set.</p>
 {_accuracy_table(result)}
 <h2>Plots</h2>{"".join(fig_html)}
 <h2>Samples</h2>{columns}<div class=grids>{grids}</div>

@@ -29,8 +29,9 @@ from typing import Any
 import numpy as np
 
 from synthaug.errors import ConfigError, LeakageError
+from synthaug.experiment.baseline import BASELINE_LABEL, baseline_check
 from synthaug.experiment.config import ArmConfig, ExperimentConfig, GeneratorConfig
-from synthaug.experiment.models import make_model
+from synthaug.experiment.models import linear_baseline, make_model
 from synthaug.experiment.splits import FewShotSplit, few_shot_split
 from synthaug.experiment.stats import mean_ci, paired_comparison
 from synthaug.seeding import item_rng, item_seed
@@ -72,6 +73,13 @@ class ExperimentResult:
     samples: dict[str, np.ndarray] = field(default_factory=dict)
     seconds: float = 0.0
     data_info: dict[str, Any] = field(default_factory=dict)
+    baseline: dict[str, Any] = field(default_factory=dict)
+    baseline_runs: list[RunRecord] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Loud findings about the experiment itself (a model below the linear baseline)."""
+        return list(self.baseline.get("warnings", []))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable results (no image arrays)."""
@@ -84,6 +92,11 @@ class ExperimentResult:
             "comparisons": self.comparisons,
             "quality": self.quality,
             "audit": self.audit,
+            "baseline": {
+                **self.baseline,
+                "runs": [{**r.__dict__, "label": r.label} for r in self.baseline_runs],
+            },
+            "warnings": self.warnings,
             "seconds": self.seconds,
         }
 
@@ -386,6 +399,15 @@ def _run_group(cfg: ExperimentConfig, out_dir: str, seed: int, size: int) -> lis
         records.append(
             RunRecord(arm.name, ratio, size, seed, acc, n_real, n_syn, time.perf_counter() - t)
         )
+    # the linear reference, on the real labelled images only (those of the real-only arm)
+    t = time.perf_counter()
+    X_lab, y_lab = X[split.labelled], y[split.labelled]
+    if len(np.unique(y_lab)) >= 2:
+        model = linear_baseline(item_seed("baseline", seed) % 2**31).fit(X_lab, y_lab)
+        acc = float(np.mean(model.predict(X[split.test]) == y[split.test]))
+        records.append(
+            RunRecord(BASELINE_LABEL, None, size, seed, acc, len(X_lab), 0, time.perf_counter() - t)
+        )
     return records
 
 
@@ -423,6 +445,8 @@ def run_experiment(
     def report(recs: list[RunRecord]) -> None:
         nonlocal done
         for rec in recs:
+            if rec.arm == BASELINE_LABEL:
+                continue
             done += 1
             if callback:
                 callback({"event": "run", "record": rec, "done": done, "total": total})
@@ -456,7 +480,9 @@ def run_experiment(
             for f in as_completed(futures):
                 by_group[futures[f]] = f.result()
                 report(by_group[futures[f]])
-    records = [r for g in groups for r in by_group[g]]
+    everything = [r for g in groups for r in by_group[g]]
+    records = [r for r in everything if r.arm != BASELINE_LABEL]
+    baseline_runs = [r for r in everything if r.arm == BASELINE_LABEL]
     splits = {
         (seed, size): few_shot_split(y, size, cfg.data.test_fraction, seed) for seed, size in groups
     }
@@ -475,6 +501,8 @@ def run_experiment(
             "n_test": int(len(splits[groups[0]].test)),
             "workers": workers,
         },
+        baseline=baseline_check(cfg, records, baseline_runs),
+        baseline_runs=baseline_runs,
     )
     _quality_and_samples(cfg, result, X, y, splits, gens, pipelines, callback)
     result.seconds = time.perf_counter() - t0

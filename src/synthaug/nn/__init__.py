@@ -1,5 +1,6 @@
 """Small neural networks shared by the experiment runner, the metrics and domain adaptation."""
 
-from synthaug.nn.classifier import CNNClassifier, SmallCNN, to_nchw
+from synthaug.nn.classifier import CNNClassifier, SmallCNN, to_nchw, training_steps
+from synthaug.nn.ensemble import CNNLogRegEnsemble
 
-__all__ = ["CNNClassifier", "SmallCNN", "to_nchw"]
+__all__ = ["CNNClassifier", "CNNLogRegEnsemble", "SmallCNN", "to_nchw", "training_steps"]
