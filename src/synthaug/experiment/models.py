@@ -64,22 +64,11 @@ def _min_steps(cfg: ModelConfig) -> int:
 
 def make_model(cfg: ModelConfig, n_classes: int, seed: int, n_train: int | None = None) -> Any:
     """A fresh, unfitted classifier for one run (seeded; nothing shared between runs)."""
-    if cfg.kind == "cnn+logreg":
-        from synthaug.nn import CNNLogRegEnsemble
+    if cfg.kind in ("cnn+logreg", "cnn"):
+        from synthaug.nn import CNNClassifier, CNNLogRegEnsemble
 
-        return CNNLogRegEnsemble(
-            epochs=_epochs(cfg, n_train),
-            min_steps=_min_steps(cfg),
-            batch_size=cfg.batch_size,
-            lr=cfg.lr,
-            width=cfg.width,
-            n_classes=n_classes,
-            seed=seed,
-        )
-    if cfg.kind == "cnn":
-        from synthaug.nn import CNNClassifier
-
-        return CNNClassifier(
+        cls = CNNLogRegEnsemble if cfg.kind == "cnn+logreg" else CNNClassifier
+        return cls(
             epochs=_epochs(cfg, n_train),
             min_steps=_min_steps(cfg),
             batch_size=cfg.batch_size,
