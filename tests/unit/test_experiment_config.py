@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import yaml
 
 from synthaug.errors import ConfigError
 from synthaug.experiment import DEMO_CONFIG, QUICK_CONFIG, load_config, parse_config
@@ -107,3 +108,12 @@ def test_max_steps_gives_every_arm_the_same_number_of_steps():
         epochs = cnn_epochs(cfg, n)
         steps = epochs * -(-n // cfg.batch_size)
         assert cfg.max_steps <= steps < cfg.max_steps + -(-n // cfg.batch_size)
+
+
+@pytest.mark.parametrize("bad", [".nan", ".inf", "-1", "0"])
+def test_arm_ratios_refuse_nan_inf_and_non_positive(bad):
+    from synthaug.experiment.config import ArmConfig
+
+    data = yaml.safe_load(f"{{name: a, generator: fonts, ratios: [1, {bad}]}}")
+    with pytest.raises(ValueError, match="ratios must be finite numbers > 0"):
+        ArmConfig(**data)

@@ -27,6 +27,7 @@ Example
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -159,8 +160,9 @@ class ArmConfig(_Strict):
     @field_validator("ratios")
     @classmethod
     def _positive(cls, v: list[float]) -> list[float]:
-        if any(r <= 0 for r in v):
-            raise ValueError(f"ratios must be > 0, got {v}")
+        # `not r > 0` also refuses NaN (YAML's .nan), which `r <= 0` let through
+        if any(not (r > 0 and math.isfinite(r)) for r in v):
+            raise ValueError(f"ratios must be finite numbers > 0, got {v}")
         return v
 
     @model_validator(mode="after")
