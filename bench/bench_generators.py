@@ -40,6 +40,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import report
 from datasets import load
 
 from synthaug.evaluate import FeatureExtractor, fid, utility
@@ -113,16 +114,7 @@ def evaluate(gen, fx, data: dict, seed: int) -> dict:
 
 
 def write_doc(lines: list[str]) -> None:
-    text = DOC.read_text(encoding="utf-8")
-    block = "\n".join([BEGIN, *lines, END])
-    if BEGIN in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    tmp = DOC.with_suffix(".md.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, DOC)
+    report.replace_block(DOC, BEGIN, END, "\n".join(lines))
 
 
 def score_all(args: argparse.Namespace) -> None:

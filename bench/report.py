@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
@@ -168,13 +169,26 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
+def replace_block(path: Path, begin: str, end: str, body: str, stub: str = "") -> None:
+    """Write ``body`` between the ``begin`` and ``end`` markers of ``path``, atomically.
+
+    The rest of the file is kept; a file without the markers gets the block appended, and a
+    missing file is created from ``stub`` plus the block. Every bench script that writes its
+    table into a doc goes through here.
+    """
+    block = f"{begin}\n{body}\n{end}"
+    text = path.read_text(encoding="utf-8") if path.exists() else stub
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def write_docs(path: Path, tables: str) -> None:
     """Replace the generated block of ``path`` (created with a stub around it if missing)."""
-    block = f"{BEGIN}\n{tables}\n{END}"
-    if path.exists() and BEGIN in (text := path.read_text()) and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        path.write_text(head + block + tail)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"# Benchmarks\n\nReproduce with `make bench`.\n\n{block}\n")
+    replace_block(path, BEGIN, END, tables, stub="# Benchmarks\n\nReproduce with `make bench`.\n")
