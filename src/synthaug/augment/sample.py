@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from synthaug.augment.params import plain
 from synthaug.errors import InvalidInputError
 
 __all__ = [
@@ -50,19 +51,7 @@ class Applied(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form (for logs and JSON)."""
-        return {"path": self.path, "name": self.name, "params": _plain(self.params)}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+        return {"path": self.path, "name": self.name, "params": plain(self.params)}
 
 
 class BoxOutlines(NamedTuple):
