@@ -61,7 +61,8 @@ def evaluate(
     import torch
 
     from synthaug.evaluate import quality_report
-    from synthaug.experiment.report import render_evaluation_page, write_text_atomic
+    from synthaug.evaluate.page import render_evaluation_page
+    from synthaug.report import write_text_atomic
 
     # small batches on a small CNN: extra threads only add synchronisation (2 threads on a busy
     # 2-core machine measured 68 s against 2.6 s for one)

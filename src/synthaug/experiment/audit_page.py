@@ -1,5 +1,5 @@
 """The augmentation audit as a self-contained HTML page, built from the shared page blocks of
-:mod:`synthaug.experiment.report` (figures and image grids embedded as PNG, inline CSS)."""
+:mod:`synthaug.report` (figures and image grids embedded as PNG, inline CSS)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 
 from synthaug.evaluate.audit import AuditResult, TransformAudit
 from synthaug.evaluate.audit_result import CHANGES_LABELS, SAFE, SHIFT, FlipTest
-from synthaug.experiment.report import (
+from synthaug.report import (
     escape,
     figure_png,
     image_figure,

@@ -43,7 +43,11 @@ Callback = Callable[[dict[str, Any]], None]
 
 @dataclass(frozen=True)
 class RunRecord:
-    """One trained model: arm, ratio (or None), labelled size, seed and its test accuracy."""
+    """One trained model: arm, ratio (or None), labelled size, seed and its test accuracy.
+
+    ``per_class`` is the test accuracy of each class (in class-id order), for the report's
+    per-class harm; empty where it was not recorded.
+    """
 
     arm: str
     ratio: float | None
@@ -53,6 +57,7 @@ class RunRecord:
     n_real: int
     n_synthetic: int
     seconds: float
+    per_class: tuple[float, ...] = ()
 
     @property
     def label(self) -> str:
@@ -396,8 +401,10 @@ def _run_group(cfg: ExperimentConfig, out_dir: str, seed: int, size: int) -> lis
         X_unl = X[split.unlabelled] if arm.unlabelled else None
         pred = _fit_predict(cfg, arm, Xtr, ytr, X_unl, X[split.test], n_classes, seed)
         acc = float(np.mean(pred == y[split.test]))
+        seconds = time.perf_counter() - t
+        per_class = _per_class_accuracy(pred, y[split.test], np.unique(y))
         records.append(
-            RunRecord(arm.name, ratio, size, seed, acc, n_real, n_syn, time.perf_counter() - t)
+            RunRecord(arm.name, ratio, size, seed, acc, n_real, n_syn, seconds, per_class)
         )
     # the linear reference, on the real labelled images only (those of the real-only arm)
     t = time.perf_counter()
@@ -409,6 +416,16 @@ def _run_group(cfg: ExperimentConfig, out_dir: str, seed: int, size: int) -> lis
             RunRecord(BASELINE_LABEL, None, size, seed, acc, len(X_lab), 0, time.perf_counter() - t)
         )
     return records
+
+
+def _per_class_accuracy(
+    pred: np.ndarray, y_true: np.ndarray, classes: np.ndarray
+) -> tuple[float, ...]:
+    """Accuracy on each class's test items, in ``classes`` order (the split is stratified, so
+    every class has test items; a class without any would read 0)."""
+    return tuple(
+        float(np.mean(pred[y_true == c] == c)) if np.any(y_true == c) else 0.0 for c in classes
+    )
 
 
 def run_experiment(
