@@ -198,20 +198,23 @@ def _synthetic(m: Mapping[str, Any]) -> Answer:
             continue
         helped = [(r, e) for r, e in best if e.outcome == "helps"]
         hurt = [e for _, es in per_size.items() for _, e in es if e.outcome == "hurts"]
-        quotes = ", ".join(f"1:{r:g} {e.short()}" for r, e in best)
-        if all(e.outcome == "few" for _, e in best):
-            verdict = f"not established, too few seeds (best ratio per size: {quotes})"
-        elif helped:
-            verdict = (
-                f"yes at {_sizes([e.size for _, e in helped])} (best ratio per size: {quotes})"
-            )
-            if all(r == ratios[-1] for r, _ in helped) and len(ratios) > 1:
-                verdict += f"; the gain is largest at the largest ratio tried, 1:{ratios[-1]:g}"
+        one = {r for r, _ in best}
+        if len(one) == 1:
+            (r1,) = one
+            quotes = f"best at 1:{r1:g}: " + ", ".join(e.short() for _, e in best)
         else:
-            verdict = f"no ratio helps at any size (best ratio per size: {quotes})"
+            quotes = "best ratio per size: " + ", ".join(f"1:{r:g} {e.short()}" for r, e in best)
+        if all(e.outcome == "few" for _, e in best):
+            verdict = f"too few seeds to tell ({quotes})"
+        elif helped:
+            verdict = f"yes at {_sizes([e.size for _, e in helped])} ({quotes})"
+            if all(r == ratios[-1] for r, _ in helped) and len(ratios) > 1:
+                verdict += "; the best ratio is the largest tried, so more may help more"
+        else:
+            verdict = "no ratio helps at any size"
         if hurt:
             verdict += "; it hurts at " + ", ".join(
-                f"{e.label.removeprefix(a['name']).strip().lstrip('@')} {e.short()}" for e in hurt
+                f"1:{e.label.rsplit('@1:', 1)[-1]} {e.short()}" for e in hurt
             )
         texts.append(f"{a['generator']} ({a['name']}): {verdict}.")
     best_arm = _best_arm(m)
@@ -338,42 +341,48 @@ def _what_hurts(m: Mapping[str, Any]) -> Answer:
 
 
 # --------------------------------------------------------------------------- generators
-def fidelity_reading(q: Mapping[str, Any]) -> tuple[str, float | None]:
-    """``(reading, FID ratio)`` of one generator's quality entry, from its recorded numbers.
-
-    The ratio is FID over the real-vs-real FID (None when either is missing). The reading says
-    "as close to the real data as another real sample" only when FID is under
-    :data:`CLOSE_FACTOR` times and KID at most :data:`CLOSE_FACTOR` times (or within noise of)
-    their real-vs-real values; otherwise it names how far and what tells them apart.
-    """
+def _fidelity_parts(q: Mapping[str, Any]) -> tuple[str, str, float | None]:
+    """``(words, evidence, FID ratio)`` of one generator's quality entry (see
+    :func:`fidelity_reading`)."""
     det, ref = q.get("details", {}), q.get("reference", {})
     fid, rfid = det.get("fid", {}).get("value"), ref.get("fid", {}).get("value")
     kid, rkid = det.get("kid", {}), ref.get("kid", {})
     auc = det.get("c2st", {}).get("auc")
     ratio = float(fid) / float(rfid) if finite(fid) and finite(rfid) and rfid > 0 else None
-    kid_close = None
+    if ratio is None:
+        return "FID not measured", "", None
+    kid_close = False
+    evidence = [f"FID {ratio:.1f}x"]
     if finite(kid.get("value")) and finite(rkid.get("value")):
         kv, rv = float(kid["value"]), float(rkid["value"])
         noise = 2.0 * float(np.hypot(kid.get("std") or 0.0, rkid.get("std") or 0.0))
         kid_close = kv <= CLOSE_FACTOR * rv if rv > 0 else kv <= noise
-        kid_ratio = f"KID {kv / rv:.1f}x" if rv > 0 else f"KID {number(kv)}"
-    else:
-        kid_ratio = "KID not measured"
-    if ratio is None:
-        return "FID not measured", None
-    parts = [f"FID {ratio:.1f}x and {kid_ratio} the real-vs-real value"]
+        evidence.append(f"KID {kv / rv:.1f}x" if rv > 0 else f"KID {number(kv)}")
+    evidence[-1] += " the real-vs-real value"
+    if finite(auc):
+        evidence.append(f"classifier AUC {float(auc):.2f}")
     if ratio < CLOSE_FACTOR and kid_close:
         words = "as close to the real data as another real sample"
     elif ratio < 10:
         words = "further from the real data than real data is from itself"
     else:
         words = "far from the real data"
-    if finite(auc):
-        parts.append(
-            f"a classifier tells it from real data with AUC {float(auc):.2f}"
-            + (" (hard)" if auc <= 0.6 else " (easily)" if auc > 0.8 else "")
-        )
-    return f"{words} ({'; '.join(parts)})", ratio
+    return words, ", ".join(evidence), ratio
+
+
+def fidelity_reading(q: Mapping[str, Any]) -> tuple[str, float | None]:
+    """``(reading, FID ratio)`` of one generator's quality entry, from its recorded numbers.
+
+    The ratio is FID over the real-vs-real FID (None when either is missing). The reading says
+    "as close to the real data as another real sample" only when FID is under
+    :data:`CLOSE_FACTOR` times and KID at most :data:`CLOSE_FACTOR` times (or, for a
+    real-vs-real KID <= 0, within two standard deviations of) their real-vs-real values;
+    otherwise "further from the real data than real data is from itself" (FID under 10x) or
+    "far from the real data". The evidence in brackets quotes the ratios and the two-sample
+    classifier's AUC.
+    """
+    words, evidence, ratio = _fidelity_parts(q)
+    return (f"{words} ({evidence})" if evidence else words), ratio
 
 
 def privacy_reading(q: Mapping[str, Any]) -> tuple[str, bool | None]:
@@ -408,27 +417,58 @@ def _generators(m: Mapping[str, Any]) -> Answer:
                          "the experiment uses none).")  # fmt: skip
     rows = []
     for name, entry in quality.items():
-        fid_text, ratio = fidelity_reading(entry)
+        words, evidence, ratio = _fidelity_parts(entry)
         priv_text, leaks = privacy_reading(entry)
-        rows.append((name, fid_text, ratio, priv_text, leaks))
-    measured = [r for r in rows if r[2] is not None]
+        rows.append((name, words, evidence, ratio, priv_text, leaks))
+    measured = [r for r in rows if r[3] is not None]
     texts = []
     if len(measured) > 1:
-        best = min(measured, key=lambda r: r[2])
-        texts.append(f"Fidelity: {best[0]} is closest ({best[1]}); " + "; ".join(
-            f"{r[0]}: {r[1]}" for r in measured if r is not best) + ".")  # fmt: skip
+        texts.append(_closest(measured, {r[0]: quality[r[0]] for r in measured}))
     else:
-        texts += [f"Fidelity of {r[0]}: {r[1]}." for r in rows]
-    safe = [r for r in rows if r[4] is False]
-    leaky = [r for r in rows if r[4]]
-    texts.append("Privacy: " + "; ".join(f"{r[0]}: {r[3]}" for r in rows) + ".")
+        texts += [f"Fidelity of {r[0]}: {r[1]} ({r[2]})." for r in rows]
+    safe = [r for r in rows if r[5] is False]
+    leaky = [r for r in rows if r[5]]
+    lead = ""
+    if len(rows) > 1 and len(safe) == 1:
+        lead = f"{safe[0][0]} is the only one without a sign of copying. "
+    texts.append("Privacy: " + lead + "; ".join(f"{r[0]}: {r[4]}" for r in rows) + ".")
     first = quality[next(iter(quality))]
     texts.append(
-        f"One fit each ({first.get('trained_on_labelled', '?')} labelled images, the first "
-        "seed at the largest size): no interval."
+        f"(One fit each, on {first.get('trained_on_labelled', '?')} labelled images: no interval.)"
     )
     status = "bad" if leaky and not safe else "good" if safe and not leaky else "neutral"
     return Answer(q, " ".join(texts), status)
+
+
+def _ratio(q: Mapping[str, Any], key: str) -> float | None:
+    v = q.get("details", {}).get(key, {}).get("value")
+    r = q.get("reference", {}).get(key, {}).get("value")
+    return float(v) / float(r) if finite(v) and finite(r) and r > 0 else None
+
+
+def _closest(measured: Sequence[tuple], quality: Mapping[str, Mapping[str, Any]]) -> str:
+    """ "X is closest" only when X wins on every measure recorded (FID and KID ratios to
+    real-vs-real, two-sample AUC); otherwise which measure favours which generator."""
+    scores = {
+        "FID": {n: _ratio(q, "fid") for n, q in quality.items()},
+        "KID": {n: _ratio(q, "kid") for n, q in quality.items()},
+        "classifier AUC": {
+            n: q.get("details", {}).get("c2st", {}).get("auc") for n, q in quality.items()
+        },
+    }
+    winners = {}
+    for metric, by in scores.items():
+        vals = {n: float(v) for n, v in by.items() if finite(v)}
+        if len(vals) == len(quality):
+            winners[metric] = min(vals, key=lambda n: vals[n])
+    evidence = "; ".join(f"{r[0]}: {r[2]}" for r in measured)
+    same = len({r[1] for r in measured}) == 1
+    tail = f"; {'both' if len(measured) == 2 else 'all'} {measured[0][1]}" if same else ""
+    if winners and len(set(winners.values())) == 1:
+        (best,) = set(winners.values())
+        return f"Fidelity: {best} is closest on every measure ({evidence}){tail}."
+    split = ", ".join(f"{metric} favours {n}" for metric, n in winners.items())
+    return f"Fidelity: no generator is closest on every measure ({split}; {evidence}){tail}."
 
 
 # --------------------------------------------------------------------------- certainty

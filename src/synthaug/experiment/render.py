@@ -22,6 +22,7 @@ from synthaug.errors import ConfigError
 from synthaug.experiment import plots
 from synthaug.experiment.answers import answer_questions, effect_of, per_class_differences
 from synthaug.experiment.runner import ExperimentResult, RunRecord
+from synthaug.experiment.stats import accuracy_text
 from synthaug.report import (
     MIN_SEEDS_FOR_INTERVAL,
     callout,
@@ -29,7 +30,6 @@ from synthaug.report import (
     figure_png,
     image_figure,
     image_grid_png,
-    interval,
     metric_table,
     number,
     page,
@@ -92,16 +92,6 @@ def _baseline_box(result: ExperimentResult) -> str:
 
 
 # --------------------------------------------------------------------------- tables
-def _acc_cell(r: Mapping[str, Any] | None) -> str:
-    if r is None or not finite(r.get("mean")):
-        return "-"
-    text = f"{100 * r['mean']:.1f}"
-    if int(r.get("n_seeds") or 0) >= MIN_SEEDS_FOR_INTERVAL:
-        ci = interval(100 * r["ci_low"], 100 * r["ci_high"], r["n_seeds"], signs=False)
-        text += " " + ci.removeprefix("95% CI ")
-    return text
-
-
 def _accuracy_table(result: ExperimentResult) -> str:
     sizes = result.config.sizes
     rows, classes, cells = [], [], {}
@@ -113,7 +103,7 @@ def _accuracy_table(result: ExperimentResult) -> str:
         row: list[Any] = [label]
         for j, s in enumerate(sizes, start=1):
             r = next((r for r in result.summary if r["label"] == label and r["size"] == s), None)
-            row.append(_acc_cell(r))
+            row.append(accuracy_text(r))
             if r is not None and abs(r["mean"] - best[s]) < 1e-12:
                 cells[(i, j)] = "good"
         rows.append(row)
@@ -123,7 +113,9 @@ def _accuracy_table(result: ExperimentResult) -> str:
         rows.append(
             [label]
             + [
-                _acc_cell(next((r for r in ref if r["label"] == label and r["size"] == s), None))
+                accuracy_text(
+                    next((r for r in ref if r["label"] == label and r["size"] == s), None)
+                )
                 for s in sizes
             ]
         )

@@ -38,8 +38,23 @@ def number(value: Any, spec: str = ".3g", missing: str = MISSING) -> str:
 
 
 def signed(value: Any, digits: int = 1, missing: str = MISSING) -> str:
-    """A difference with its sign, e.g. ``+1.3`` / ``-0.4`` (``missing`` when undefined)."""
-    return format(float(value), f"+.{digits}f") if finite(value) else missing
+    """A difference with its sign, e.g. ``+1.3`` / ``-0.4`` (``missing`` when undefined).
+
+    A non-zero value that would round to zero gets up to two more digits, so that its sign is
+    visible and matches the reading (``+0.008`` -> ``+0.01``, never ``-0.0``); zero is ``0.0``.
+
+    >>> signed(1.26), signed(0.0077), signed(-0.04), signed(0.0)
+    ('+1.3', '+0.01', '-0.04', '0.0')
+    """
+    if not finite(value):
+        return missing
+    v = float(value)
+    if v == 0:
+        return format(0.0, f".{digits}f")
+    for d in range(digits, digits + 3):
+        if round(abs(v), d) > 0:
+            return format(v, f"+.{d}f")
+    return format(v, f"+.{digits + 2}f")
 
 
 def percent(value: Any, digits: int = 1, missing: str = MISSING) -> str:
@@ -63,8 +78,10 @@ def interval(
         )
     if not (finite(low) and finite(high)) or float(low) > float(high):
         return f"no interval ({MISSING})"
-    spec = f"+.{digits}f" if signs else f".{digits}f"
-    lo, hi = format(float(low), spec), format(float(high), spec)
+    if signs:
+        lo, hi = signed(low, digits), signed(high, digits)
+    else:
+        lo, hi = format(float(low), f".{digits}f"), format(float(high), f".{digits}f")
     if lo == hi:
         return f"no spread over {n_seeds} seeds"
     return f"{level}% CI [{lo}, {hi}]"
