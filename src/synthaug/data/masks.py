@@ -22,6 +22,8 @@ import numpy as np
 from synthaug.errors import InvalidInputError
 
 __all__ = [
+    "MIN_POLYGON_IOU",
+    "mask_iou",
     "mask_to_polygons",
     "mask_to_rle",
     "polygons_to_mask",
@@ -73,13 +75,19 @@ def _fill_polygon(xy: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
     return out
 
 
-def mask_to_polygons(mask: np.ndarray) -> list[list[float]]:
+def mask_to_polygons(mask: np.ndarray, min_iou: float | None = None) -> list[list[float]]:
     """Outer outlines of a binary mask as flat polygons in pixel-edge coordinates.
 
     The outline is traced on a 4x nearest-neighbour upsampling of the mask's bounding box, so
     it runs an eighth of a pixel inside the pixel edges: every pixel centre of the mask lies
     inside and every other centre outside, and :func:`polygons_to_mask` gives the mask back
     (holes are not represented, as in COCO polygons).
+
+    That exact outline follows every pixel step (hundreds of vertices for a diagonal edge).
+    With ``min_iou`` each outline is simplified (Douglas-Peucker, ``cv2.approxPolyDP``) with
+    the largest tolerance of 2, 1, 0.5 and 0.25 pixels whose filled polygons still cover the
+    mask with an intersection over union of at least ``min_iou`` (the exact outline when none
+    does): a disc of radius 50 pixels keeps about 25 vertices instead of about 400.
     """
     m = np.asarray(mask) > 0
     ys, xs = np.nonzero(m)
@@ -90,12 +98,41 @@ def mask_to_polygons(mask: np.ndarray) -> list[list[float]]:
     up = np.kron(crop, np.ones((_UPSAMPLE, _UPSAMPLE), np.uint8))
     up = np.pad(up, 1)
     contours, _ = cv2.findContours(up, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    out: list[list[float]] = []
-    for c in contours:
-        xy = (c.reshape(-1, 2).astype(np.float64) - 1 + 0.5) / _UPSAMPLE + [x0, y0]
-        if len(xy) >= 3:
-            out.append([round(float(v), 3) for v in xy.ravel()])
-    return out
+    exact = [c for c in contours if len(c) >= 3]
+    if min_iou is not None and exact:
+        for tol_px in _SIMPLIFY_TOLERANCES_PX:
+            simple = [cv2.approxPolyDP(c, tol_px * _UPSAMPLE, True) for c in exact]
+            if any(len(c) < 3 for c in simple):
+                continue
+            polys = [_edge_polygon(c) for c in simple]
+            filled = polygons_to_mask(polys, crop.shape) if polys else None
+            if filled is not None and mask_iou(filled, crop) >= min_iou:
+                return [_shifted(p, x0, y0) for p in polys]
+    return [_shifted(_edge_polygon(c), x0, y0) for c in exact]
+
+
+#: IoU with the exact mask that polygons written by synthaug keep (COCO, YOLO-seg)
+MIN_POLYGON_IOU = 0.98
+#: Douglas-Peucker tolerances tried by :func:`mask_to_polygons`, coarsest first (pixels)
+_SIMPLIFY_TOLERANCES_PX = (2.0, 1.0, 0.5, 0.25)
+
+
+def _edge_polygon(contour: np.ndarray) -> list[float]:
+    """A traced contour in pixel-edge coordinates of the mask's bounding-box crop."""
+    xy = (contour.reshape(-1, 2).astype(np.float64) - 1 + 0.5) / _UPSAMPLE
+    return xy.ravel().tolist()
+
+
+def _shifted(poly: list[float], x0: int, y0: int) -> list[float]:
+    xy = np.asarray(poly).reshape(-1, 2) + [x0, y0]
+    return [round(float(v), 3) for v in xy.ravel()]
+
+
+def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two binary masks of the same size (1.0 when both empty)."""
+    a, b = np.asarray(a) > 0, np.asarray(b) > 0
+    union = int(np.count_nonzero(a | b))
+    return 1.0 if union == 0 else int(np.count_nonzero(a & b)) / union
 
 
 def mask_to_rle(mask: np.ndarray) -> dict:
