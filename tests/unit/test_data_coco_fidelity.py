@@ -215,3 +215,17 @@ def test_bad_keypoint_category_skips_and_lists_the_images_using_it(tmp_path, edi
     ]
     assert errors[0]["file"] == "annotations/instances.json"
     assert summary.n_read == 1 and (dst / "images" / "b_aug0.png").is_file()
+
+
+def test_box_only_annotation_beside_segmented_ones_survives_a_flip(tmp_path):
+    # regression: with one segmentation missing, its all-zero stand-in mask decided its box,
+    # and the annotation (the person with its keypoints) was dropped by any geometric step
+    doc = _person_doc()
+    del doc["annotations"][0]["segmentation"]
+    src = _dataset(tmp_path / "src", doc)
+    out = _augment(src, tmp_path / "dst", [{"name": "HorizontalFlip", "p": 1.0}])
+    person, crowd, rle = out["annotations"]
+    assert person["bbox"] == [W - 30.0, 8.0, 20.0, 24.0] and "segmentation" not in person
+    x, y, w, h = doc["annotations"][2]["bbox"]
+    assert rle["bbox"] == [W - x - w, y, w, h]
+    assert crowd["bbox"] == rle["bbox"]

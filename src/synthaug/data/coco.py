@@ -217,6 +217,23 @@ def _category_flips(cats: list[Any]) -> tuple[dict[Any, list[int]], dict[Any, tu
     return flips, problems
 
 
+def _tight_bbox(mask: np.ndarray, box: tuple[float, float, float, float]) -> list[float]:
+    """COCO ``[x, y, w, h]`` of the mask's pixels inside ``box`` (the object's moved outline,
+    which leaves out copies a reflecting border made); ``box`` itself if none is inside."""
+    x0, y0, x1, y1 = box
+    c0, r0 = max(int(np.floor(x0)), 0), max(int(np.floor(y0)), 0)
+    part = np.asarray(mask)[r0 : int(np.ceil(y1)), c0 : int(np.ceil(x1))] > 0
+    ys, xs = np.nonzero(part)
+    if not len(xs):
+        return [round(float(v), 2) for v in (x0, y0, x1 - x0, y1 - y0)]
+    return [
+        float(c0 + xs.min()),
+        float(r0 + ys.min()),
+        float(xs.max() - xs.min() + 1),
+        float(ys.max() - ys.min() + 1),
+    ]
+
+
 class CocoFormat(DatasetFormat):
     """COCO detection, instance segmentation and keypoints."""
 
@@ -505,6 +522,8 @@ class CocoFormat(DatasetFormat):
                 "objects": objects,
                 "warnings": warnings,
                 "source_hw": (h, w),
+                # segmented and box-only annotations mixed: the masks do not decide the boxes
+                "instance_masks": not has_masks or all(m is not None for m in masks),
             },
         )
 
@@ -522,6 +541,7 @@ class CocoFormat(DatasetFormat):
         kept = list(sample.box_labels or [])
         boxes = np.asarray(sample.boxes, np.float64).reshape(-1, 4)
         unchanged = geometry_unchanged(sample, sample.meta.get("source_hw", (-1, -1)))
+        tight_here = not sample.meta.get("instance_masks", True)
         kps = keypoints_from_sample(
             sample,
             len(objects),
@@ -553,6 +573,8 @@ class CocoFormat(DatasetFormat):
                     continue
                 out["segmentation"] = _mask_to_segmentation(m, obj["kind"])
                 out["area"] = int((m > 0).sum())
+                if tight_here:
+                    out["bbox"] = _tight_bbox(m, (x0, y0, x1, y1))
             if obj["n_keypoints"]:
                 flat: list[float] = []
                 for kx, ky, v in kps[j]:

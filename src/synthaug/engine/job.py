@@ -306,14 +306,23 @@ def _engine_refusal(item: Item, image: np.ndarray, exc: Exception) -> ItemError 
 
 
 def _pipeline_for(pipeline: dict[str, Any], sample: Any) -> dict[str, Any]:
-    """The job's pipeline, keeping invisible keypoints when the sample carries oriented-box
-    corners as keypoints: a corner that leaves the frame still locates the clipped box
-    (:func:`synthaug.data.labels.oriented_box_out`). Pixels and other labels are the same."""
-    if not any(lab[0] == OBB for lab in sample.keypoint_labels or []):
+    """The job's pipeline with the settings a sample's labels need; pixels are the same.
+
+    Oriented-box corners travel as keypoints that must stay when they leave the frame (a
+    corner outside still locates the clipped box: :func:`synthaug.data.labels.oriented_box_out`);
+    masks that are not one per object (a COCO image mixing segmented and box-only
+    annotations, ``meta["instance_masks"] = False``) must not decide the boxes.
+    """
+    changes: dict[str, Any] = {}
+    if any(lab[0] == OBB for lab in sample.keypoint_labels or []):
+        changes["remove_invisible_keypoints"] = False
+    if sample.meta.get("instance_masks") is False:
+        changes["boxes_from_masks"] = False
+    if not changes:
         return pipeline
     if pipeline.get("name") != "Compose":
         pipeline = {"name": "Compose", "transforms": [pipeline]}
-    return {**pipeline, "remove_invisible_keypoints": False}
+    return {**pipeline, **changes}
 
 
 def _skipped(item: Item, exc: ItemError) -> dict[str, Any]:
