@@ -229,3 +229,31 @@ def test_box_only_annotation_beside_segmented_ones_survives_a_flip(tmp_path):
     x, y, w, h = doc["annotations"][2]["bbox"]
     assert rle["bbox"] == [W - x - w, y, w, h]
     assert crowd["bbox"] == rle["bbox"]
+
+
+def test_pycocotools_reads_every_annotation_of_a_rotated_toy_dataset(tmp_path):
+    from synthaug.data.masks import rle_to_mask
+    from synthaug.data.toy import write_toy_dataset
+
+    src = write_toy_dataset(tmp_path / "src", "coco", n=6, size=48, seed=2)
+    out = _augment(src, tmp_path / "dst", [{"name": "Rotate", "limit": [25, 25], "p": 1.0}])
+    coco = _coco(tmp_path / "dst" / "annotations" / "instances.json")
+    anns = coco.loadAnns(coco.getAnnIds())
+    assert len(anns) == len(out["annotations"]) > 0
+    kinds = set()
+    for a in anns:
+        img = coco.imgs[a["image_id"]]
+        got = coco.annToMask(a)
+        seg = a["segmentation"]
+        if isinstance(seg, dict):
+            kinds.add(type(seg["counts"]).__name__)
+            assert np.array_equal(got, rle_to_mask(seg))
+        else:
+            kinds.add("polygon")
+            assert len(seg[0]) // 2 <= 40
+        assert got.shape == (img["height"], img["width"]) and got.any()
+        x, y, w, h = a["bbox"]
+        ys, xs = np.nonzero(got)
+        assert xs.min() >= x - 1 and xs.max() + 1 <= x + w + 1
+        assert a["num_keypoints"] == sum(v > 0 for v in a["keypoints"][2::3])
+    assert kinds == {"polygon", "list", "str"}

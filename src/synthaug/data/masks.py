@@ -78,16 +78,18 @@ def _fill_polygon(xy: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
 def mask_to_polygons(mask: np.ndarray, min_iou: float | None = None) -> list[list[float]]:
     """Outer outlines of a binary mask as flat polygons in pixel-edge coordinates.
 
-    The outline is traced on a 4x nearest-neighbour upsampling of the mask's bounding box, so
-    it runs an eighth of a pixel inside the pixel edges: every pixel centre of the mask lies
-    inside and every other centre outside, and :func:`polygons_to_mask` gives the mask back
-    (holes are not represented, as in COCO polygons).
+    The exact outline is traced on a 4x nearest-neighbour upsampling of the mask's bounding
+    box, so it runs an eighth of a pixel inside the pixel edges: every pixel centre of the mask
+    lies inside and every other centre outside, and :func:`polygons_to_mask` gives the mask
+    back (holes are not represented, as in COCO polygons). It follows every pixel step
+    (hundreds of vertices for a slanted edge).
 
-    That exact outline follows every pixel step (hundreds of vertices for a diagonal edge).
-    With ``min_iou`` each outline is simplified (Douglas-Peucker, ``cv2.approxPolyDP``) with
-    the largest tolerance of 2, 1, 0.5 and 0.25 pixels whose filled polygons still cover the
-    mask with an intersection over union of at least ``min_iou`` (the exact outline when none
-    does): a disc of radius 50 pixels keeps about 25 vertices instead of about 400.
+    With ``min_iou`` the outlines are simplified: the contour through the midpoints between
+    inside and outside pixel centres (``skimage.measure.find_contours`` at level 0.5), reduced
+    with Douglas-Peucker (``cv2.approxPolyDP``) at the largest tolerance of
+    :data:`_SIMPLIFY_TOLERANCES_PX` whose filled polygons keep an intersection over union of
+    at least ``min_iou`` with the mask; the exact outline when none does. A disc of radius 50
+    pixels keeps about 20 vertices instead of about 360.
     """
     m = np.asarray(mask) > 0
     ys, xs = np.nonzero(m)
@@ -95,26 +97,42 @@ def mask_to_polygons(mask: np.ndarray, min_iou: float | None = None) -> list[lis
         return []
     y0, x0 = int(ys.min()), int(xs.min())
     crop = m[y0 : ys.max() + 1, x0 : xs.max() + 1].astype(np.uint8)
+    if min_iou is not None:
+        simple = _simplified_outlines(crop, min_iou)
+        if simple is not None:
+            return [_shifted(p, x0, y0) for p in simple]
     up = np.kron(crop, np.ones((_UPSAMPLE, _UPSAMPLE), np.uint8))
     up = np.pad(up, 1)
     contours, _ = cv2.findContours(up, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    exact = [c for c in contours if len(c) >= 3]
-    if min_iou is not None and exact:
-        for tol_px in _SIMPLIFY_TOLERANCES_PX:
-            simple = [cv2.approxPolyDP(c, tol_px * _UPSAMPLE, True) for c in exact]
-            if any(len(c) < 3 for c in simple):
-                continue
-            polys = [_edge_polygon(c) for c in simple]
-            filled = polygons_to_mask(polys, crop.shape) if polys else None
-            if filled is not None and mask_iou(filled, crop) >= min_iou:
-                return [_shifted(p, x0, y0) for p in polys]
-    return [_shifted(_edge_polygon(c), x0, y0) for c in exact]
+    return [_shifted(_edge_polygon(c), x0, y0) for c in contours if len(c) >= 3]
 
 
 #: IoU with the exact mask that polygons written by synthaug keep (COCO, YOLO-seg)
 MIN_POLYGON_IOU = 0.98
 #: Douglas-Peucker tolerances tried by :func:`mask_to_polygons`, coarsest first (pixels)
-_SIMPLIFY_TOLERANCES_PX = (2.0, 1.0, 0.5, 0.25)
+_SIMPLIFY_TOLERANCES_PX = (2.0, 1.0, 0.7, 0.5, 0.35)
+
+
+def _simplified_outlines(crop: np.ndarray, min_iou: float) -> list[list[float]] | None:
+    """Simplified outer outlines of a cropped mask (crop coordinates), or None."""
+    from skimage.measure import find_contours
+
+    outer = []
+    for c in find_contours(np.pad(crop, 1).astype(np.float32), 0.5):
+        xy = c[:-1, ::-1] - 0.5  # (row, col) of the padded array -> (x, y) pixel edges
+        x, y = xy[:, 0], xy[:, 1]
+        if len(xy) >= 3 and float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) > 0:
+            outer.append(xy.astype(np.float32).reshape(-1, 1, 2))  # holes turn the other way
+    if not outer:
+        return None
+    for tol_px in _SIMPLIFY_TOLERANCES_PX:
+        polys = [cv2.approxPolyDP(c, tol_px, True).reshape(-1, 2) for c in outer]
+        if any(len(p) < 3 for p in polys):
+            continue
+        flat = [p.astype(np.float64).ravel().tolist() for p in polys]
+        if mask_iou(polygons_to_mask(flat, crop.shape), crop) >= min_iou:
+            return flat
+    return None
 
 
 def _edge_polygon(contour: np.ndarray) -> list[float]:
