@@ -62,7 +62,7 @@ def test_pose_labels_are_read_as_boxes_and_keypoints_with_visibility(tmp_path):
     ds = open_dataset(src)
     sample, _ = load_item(ds, ds.items[0])
     assert sample.boxes.tolist() == [[30.0, 10.0, 70.0, 40.0]]
-    assert sample.keypoint_labels == [(0, 0, 2), (0, 1, 2), (0, 2, 1)]
+    assert sample.keypoint_labels == [[0, 0, 2], [0, 1, 2], [0, 2, 1]]
     assert sample.keypoints.tolist() == [[49.5, 19.5], [59.5, 14.5], [39.5, 14.5]]
 
 
@@ -154,7 +154,7 @@ def test_obb_lines_are_read_as_corners_and_an_upright_box(tmp_path):
     src = _dataset(tmp_path / "src", {"a": OBB_LINE + "\n"}, None)
     ds = open_dataset(src, "yolo-obb")
     sample, _ = load_item(ds, ds.items[0])
-    assert sample.keypoint_labels == [("obb", 0, c) for c in range(4)]
+    assert sample.keypoint_labels == [["obb", 0, c] for c in range(4)]
     assert sample.keypoints + 0.5 == pytest.approx(QUAD_PX, abs=1e-4)
     assert sample.boxes[0] == pytest.approx([*QUAD_PX.min(axis=0), *QUAD_PX.max(axis=0)], abs=1e-4)
 

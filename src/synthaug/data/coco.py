@@ -42,9 +42,11 @@ from synthaug.data.dataset import (
 )
 from synthaug.data.images import atomic_write_bytes
 from synthaug.data.labels import (
+    RichLabels,
     flip_perm_from_names,
     flip_perm_from_pairs,
     geometry_unchanged,
+    keypoint_targets,
     keypoints_from_sample,
 )
 from synthaug.data.masks import (
@@ -433,9 +435,10 @@ class CocoFormat(DatasetFormat):
                 f"{w} x {h}",
                 field="width",
             )
-        boxes, masks, kinds, kps, kp_labels, objects = [], [], [], [], [], []
+        boxes, masks, kinds, objects = [], [], [], []
+        keypoints: list[np.ndarray | None] = []
         warnings: list[tuple[str, str, str]] = []
-        for j, a in enumerate(anns):
+        for a in anns:
             where = f"{item.key}: annotations[id={a.get('id')!r:.20}]"
             bbox = _numbers(a.get("bbox"), "bbox", where, "[x, y, width, height] as numbers")
             if len(bbox) != 4 or bbox[2] < 0 or bbox[3] < 0:
@@ -468,6 +471,7 @@ class CocoFormat(DatasetFormat):
                 kinds.append(None)
             raw_kp = a.get("keypoints")
             n_kp = 0
+            keypoints.append(None)
             if raw_kp:
                 flat = _numbers(raw_kp, "keypoints", where, "a flat list x0, y0, v0, x1, ...")
                 if len(flat) % 3 or any(v not in (0.0, 1.0, 2.0) for v in flat[2::3]):
@@ -491,10 +495,7 @@ class CocoFormat(DatasetFormat):
                         f"{len(flip)}",
                         field="keypoints",
                     )
-                for k, (kx, ky, v) in enumerate(arr):
-                    if v > 0:
-                        kps.append([kx, ky])
-                        kp_labels.append([j, k, int(v)])
+                keypoints[-1] = arr
             objects.append(
                 {
                     "category_id": a.get("category_id"),
@@ -508,6 +509,8 @@ class CocoFormat(DatasetFormat):
             )
         xyxy = check_boxes_xyxy(np.asarray(boxes, np.float64).reshape(-1, 4), (h, w), item.key)
         has_masks = any(m is not None for m in masks)
+        rich = RichLabels(keypoints=keypoints)
+        kps, kp_labels = keypoint_targets(rich)
         return Sample(
             image,
             masks=[m if m is not None else np.zeros((h, w), np.uint8) for m in masks]
@@ -515,10 +518,11 @@ class CocoFormat(DatasetFormat):
             else None,
             boxes=xyxy,
             box_labels=list(range(len(objects))),
-            keypoints=np.asarray(kps, np.float64).reshape(-1, 2) if kp_labels else None,
-            keypoint_labels=kp_labels if kp_labels else None,
+            keypoints=kps,
+            keypoint_labels=kp_labels,
             meta={
                 "key": item.key,
+                "rich": rich,
                 "objects": objects,
                 "warnings": warnings,
                 "source_hw": (h, w),

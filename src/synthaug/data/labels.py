@@ -37,6 +37,7 @@ __all__ = [
     "flip_perm_from_names",
     "flip_perm_from_pairs",
     "geometry_unchanged",
+    "keypoint_targets",
     "keypoints_from_sample",
     "mirrors",
     "oriented_box_out",
@@ -50,19 +51,47 @@ OBB = "obb"
 class RichLabels:
     """The labels of one item beyond boxes and masks, as plain arrays.
 
+    Readers fill one and hand it to :func:`keypoint_targets`, the one place that decides how
+    these labels enter a pipeline (``sample.meta["rich"]`` keeps it for the writers).
+
     Parameters
     ----------
-    keypoints : ndarray, optional
-        ``N x K x 3`` float ``(x, y, v)`` per object, pixels (OpenCV centres).
+    keypoints : ndarray or list of ndarray, optional
+        ``N x K x 3`` float ``(x, y, v)`` per object, pixels (OpenCV centres); a list of one
+        ``K_j x 3`` array per object (``None`` for an object without keypoints) when objects
+        of different categories have different K (COCO).
     flip_idx : list of int, optional
         Permutation of ``range(K)`` giving each keypoint's mirror partner (itself if none).
     obb : ndarray, optional
         ``N x 4 x 2`` float corners of each oriented box, pixel edges.
     """
 
-    keypoints: np.ndarray | None = None
+    keypoints: np.ndarray | list[np.ndarray | None] | None = None
     flip_idx: list[int] | None = None
     obb: np.ndarray | None = None
+
+
+def keypoint_targets(labels: RichLabels) -> tuple[np.ndarray | None, list[list[Any]] | None]:
+    """The sample's keypoint target for ``labels``: ``(keypoints, keypoint_labels)``.
+
+    Labelled keypoints (``v > 0``) become ``(x, y)`` labelled ``(object, index, v)``; the
+    corners of oriented boxes (pixel edges) become OpenCV centres (``- 0.5``) labelled
+    ``("obb", object, corner)``. ``(None, None)`` when there are none.
+    """
+    pts: list[tuple[float, float]] = []
+    tags: list[list[Any]] = []
+    for j, kp in enumerate(labels.keypoints if labels.keypoints is not None else []):
+        for k, (x, y, v) in enumerate(np.zeros((0, 3)) if kp is None else kp):
+            if v > 0:
+                pts.append((float(x), float(y)))
+                tags.append([j, k, int(v)])
+    for j, quad in enumerate(labels.obb if labels.obb is not None else []):
+        for c, (x, y) in enumerate(quad):
+            pts.append((float(x) - 0.5, float(y) - 0.5))
+            tags.append([OBB, j, c])
+    if not tags:
+        return None, None
+    return np.asarray(pts, np.float64).reshape(-1, 2), tags
 
 
 # --------------------------------------------------------------------------- flip pairs
@@ -226,7 +255,7 @@ def oriented_box_out(
             visible[lab[2]] = True if vis is None else bool(vis[i])
     if not seen.all():
         return None
-    # keypoints are pixel centres; OBB corners were sent as edges - 0.5 (see to_keypoints)
+    # keypoints are pixel centres; the corners were sent as edges - 0.5 (keypoint_targets)
     corners = corners + 0.5
     if visible.all():
         return corners

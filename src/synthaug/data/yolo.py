@@ -46,9 +46,10 @@ from synthaug.data.dataset import (
 from synthaug.data.dataset import scan_images as _scan_images
 from synthaug.data.images import IMAGE_SUFFIXES, atomic_write_bytes
 from synthaug.data.labels import (
-    OBB,
+    RichLabels,
     flip_idx_problem,
     geometry_unchanged,
+    keypoint_targets,
     keypoints_from_sample,
     oriented_box_out,
 )
@@ -316,13 +317,10 @@ class YoloFormat(DatasetFormat):
         polygons = [len(v) > 4 for _, v in objects] if task not in ("pose", "obb") else []
         if any(polygons) and not all(polygons):
             raise ItemError("bad_annotation", f"{where}: mixes box and polygon lines")
-        masks, kps, kp_labels, n_kp = None, [], [], []
+        masks, rich, n_kp = None, RichLabels(flip_idx=info.get("flip_idx")), []
         if task == "obb":
             corners = np.asarray([v for _, v in objects], np.float64).reshape(-1, 4, 2) * [w, h]
-            for j, quad in enumerate(corners):
-                for c, (x, y) in enumerate(quad):
-                    kps.append([x - 0.5, y - 0.5])  # pixel edges -> OpenCV centres
-                    kp_labels.append((OBB, j, c))
+            rich.obb = corners
             clipped = np.clip(corners, 0, [w, h])
             boxes = np.concatenate([clipped.min(axis=1), clipped.max(axis=1)], axis=1)
         elif polygons and all(polygons):
@@ -348,14 +346,14 @@ class YoloFormat(DatasetFormat):
             )
         if task == "pose":
             k, d = info["kpt_shape"]
-            for j, (_, vals) in enumerate(objects):
-                pts = np.asarray(vals[4:]).reshape(k, d)
-                n_kp.append(k)
-                for i, p in enumerate(pts):
-                    v = int(p[2]) if d == 3 else (0 if p[0] == 0 and p[1] == 0 else 2)
-                    if v > 0:
-                        kps.append([p[0] * w - 0.5, p[1] * h - 0.5])
-                        kp_labels.append((j, i, v))
+            pts = np.asarray([v[4:] for _, v in objects], np.float64).reshape(-1, k, d)
+            xyv = np.zeros((len(objects), k, 3))
+            xyv[..., :2] = pts[..., :2] * [w, h] - 0.5  # normalised edges -> OpenCV centres
+            # without a visibility column, "0 0" is an unlabelled point, any other is visible
+            xyv[..., 2] = pts[..., 2] if d == 3 else np.where(pts.any(axis=-1), 2, 0)
+            rich.keypoints = xyv
+            n_kp = [k] * len(objects)
+        kps, kp_labels = keypoint_targets(rich)
         boxes = check_boxes_xyxy(boxes, (h, w), where, tolerance_px=_TOL * max(h, w) + 1e-9)
         return Sample(
             image,
@@ -363,10 +361,11 @@ class YoloFormat(DatasetFormat):
             boxes=boxes,
             box_labels=list(range(len(objects))),
             box_format="xyxy",
-            keypoints=np.asarray(kps, np.float64).reshape(-1, 2) if kp_labels else None,
-            keypoint_labels=kp_labels if kp_labels else None,
+            keypoints=kps,
+            keypoint_labels=kp_labels,
             meta={
                 "key": item.key,
+                "rich": rich,
                 "objects": [c for c, _ in objects],
                 "source": [v for _, v in objects],
                 "source_hw": (h, w),
