@@ -48,7 +48,7 @@ def test_table_prints_none_as_a_dash_and_escapes_cells():
         ("a", "b"), [(None, "<x>")], row_classes=["reference"], cell_classes={(0, 1): "bad"}
     )
     assert "<td>-</td>" in html and "&lt;x&gt;" in html and "None" not in html
-    assert "<tr class=reference>" in html and "<td class=bad>" in html
+    assert '<tr class="reference">' in html and "<td class=bad>" in html
 
 
 def test_page_is_self_contained_without_scripts():

@@ -28,11 +28,14 @@ def escape(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def class_attr(name: str | None) -> str:
-    """`` class=name`` (quoted when it is not a single token), or ``""`` for no class."""
+def class_attr(name: str | None, quote: bool = True) -> str:
+    """`` class="name"`` (or `` class=name`` for a single token with ``quote=False``), or
+    ``""`` for no class."""
     if not name:
         return ""
-    return f" class={name}" if _TOKEN.fullmatch(name) else f' class="{escape(name)}"'
+    if not quote and _TOKEN.fullmatch(name):
+        return f" class={name}"
+    return f' class="{escape(name)}"'
 
 
 def table(
@@ -56,7 +59,9 @@ def table(
             names = " ".join(
                 c for c in ("num" if j in numeric else None, (cell_classes or {}).get((i, j))) if c
             )
-            cells.append(f"<td{class_attr(names)}>{escape('-' if v is None else v)}</td>")
+            cells.append(
+                f"<td{class_attr(names, quote=False)}>{escape('-' if v is None else v)}</td>"
+            )
         body.append(f"<tr{class_attr(cls)}>{''.join(cells)}</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 

@@ -113,7 +113,7 @@ def run_tabular_demo(
     """
     import torch
 
-    from synthaug.experiment.report import escape, page, section, write_text_atomic
+    from synthaug.report import escape, page, section, write_text_atomic
     from synthaug.tabular.copula import GaussianCopula
     from synthaug.tabular.datasets import load_table
     from synthaug.tabular.evaluate import evaluate_table
