@@ -96,7 +96,10 @@ def evaluate(
     sets = {"real": Xr, "synthetic": Xs, "holdout": None if H is None else H[0]}
     sources = {"real": real, "synthetic": synthetic, "holdout": holdout or ""}
     page = render_evaluation_page(
-        report, sets, f"synthaug evaluate: {synthetic} vs {real}", sources=sources
+        report,
+        sets,
+        f"synthaug evaluate: {Path(synthetic).name} vs {Path(real).name}",
+        sources=sources,
     )
     write_text_atomic(out / "metrics.json", json.dumps(report, indent=2))
     write_text_atomic(out / "index.html", page)

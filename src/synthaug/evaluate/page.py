@@ -1,4 +1,4 @@
-"""The ``synthaug evaluate`` page: sample grids of each set, then the metric table with readings.
+"""The ``synthaug evaluate`` page: the metric table with readings, then each set and its samples.
 
 Built from the shared blocks of :mod:`synthaug.report`.
 """
@@ -37,7 +37,8 @@ def render_evaluation_page(
     title: str = "synthaug evaluate",
     sources: Mapping[str, str] | None = None,
 ) -> str:
-    """The ``synthaug evaluate`` page: a sample grid per image set and the metric table.
+    """The ``synthaug evaluate`` page: the metric table with readings first, then the data
+    (a sample grid per image set).
 
     Parameters
     ----------
@@ -66,12 +67,12 @@ def render_evaluation_page(
             )
     data = table(("set", "source", "rows", "shape per row"), shapes, numeric=(2,))
     space = report.get("space") or "default"
-    body = section("Data", data + (f"<div class=grids>{''.join(grids)}</div>" if grids else ""))
-    body += section(
+    body = section(
         "Metrics",
         metric_table(report.get("metrics", [])),
         note=f"Fidelity and domain gap in the '{space}' feature space learned from the real set; "
         "privacy and utility need a real hold-out the generator never saw (--holdout).",
     )
+    body += section("Data", data + (f"<div class=grids>{''.join(grids)}</div>" if grids else ""))
     body += f"<p class=note>{escape(_READING_NOTE)}</p>"
     return page(title, body)

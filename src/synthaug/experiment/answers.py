@@ -430,7 +430,7 @@ def _generators(m: Mapping[str, Any]) -> Answer:
     leaky = [r for r in rows if r[5]]
     lead = ""
     if len(rows) > 1 and len(safe) == 1:
-        lead = f"{safe[0][0]} is the only one without a sign of copying. "
+        lead = f"only {safe[0][0]} shows no sign of copying. "
     texts.append("Privacy: " + lead + "; ".join(f"{r[0]}: {r[4]}" for r in rows) + ".")
     first = quality[next(iter(quality))]
     texts.append(
@@ -456,19 +456,25 @@ def _closest(measured: Sequence[tuple], quality: Mapping[str, Mapping[str, Any]]
             n: q.get("details", {}).get("c2st", {}).get("auc") for n, q in quality.items()
         },
     }
-    winners = {}
+    fmt = {"FID": "{:.1f}x", "KID": "{:.1f}x", "classifier AUC": "{:.2f}"}
+    winners, quotes = {}, {}
     for metric, by in scores.items():
         vals = {n: float(v) for n, v in by.items() if finite(v)}
         if len(vals) == len(quality):
-            winners[metric] = min(vals, key=lambda n: vals[n])
-    evidence = "; ".join(f"{r[0]}: {r[2]}" for r in measured)
+            order = sorted(vals, key=lambda n: vals[n])
+            winners[metric] = order[0]
+            quotes[metric] = " vs ".join(f"{n} {fmt[metric].format(vals[n])}" for n in order)
     same = len({r[1] for r in measured}) == 1
-    tail = f"; {'both' if len(measured) == 2 else 'all'} {measured[0][1]}" if same else ""
+    tail = f"; {'both are' if len(measured) == 2 else 'all are'} {measured[0][1]}" if same else ""
+    if not same:
+        tail = "; " + "; ".join(f"{r[0]} is {r[1]}" for r in measured)
+    where = "FID and KID as multiples of their real-vs-real values"
     if winners and len(set(winners.values())) == 1:
         (best,) = set(winners.values())
-        return f"Fidelity: {best} is closest on every measure ({evidence}){tail}."
-    split = ", ".join(f"{metric} favours {n}" for metric, n in winners.items())
-    return f"Fidelity: no generator is closest on every measure ({split}; {evidence}){tail}."
+        ev = ", ".join(f"{m} {q}" for m, q in quotes.items())
+        return f"Fidelity: {best} is closest on every measure ({where}: {ev}){tail}."
+    split = ", ".join(f"{m} favours {winners[m]} ({q})" for m, q in quotes.items())
+    return f"Fidelity: no generator is closest on every measure ({where}: {split}){tail}."
 
 
 # --------------------------------------------------------------------------- certainty
@@ -512,8 +518,8 @@ def _how_sure(m: Mapping[str, Any]) -> Answer:
             else f"within {number(b.get('tolerance_points'), 'g', '1')} point of or above"
         )
         parts.append(
-            f"The model on real data is {where} a logistic regression on pixels at every size "
-            f"(margin in points: {margins})."
+            f"Competent baseline: the model on real data is {where} a logistic regression on "
+            f"pixels at every size (margin in points: {margins})."
         )
     return Answer(q, " ".join(parts), status)
 

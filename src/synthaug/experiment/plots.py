@@ -49,7 +49,7 @@ def _legend(
                 label=f"mean only (< {MIN_SEEDS_FOR_INTERVAL} seeds)",
             )  # fmt: skip
         )
-    ax.legend(handles=handles, fontsize=8, frameon=False, **kw)
+    ax.legend(handles=handles, fontsize=9, frameon=False, **kw)
 
 
 def _arm_of(label: str, arms: Sequence[str]) -> str:
@@ -72,7 +72,7 @@ def effect_forest(
         return None
     sizes = [s for s in sizes if any(c["size"] == s for c in comparisons)]
     fig, axes = plt.subplots(
-        1, len(sizes), figsize=(3.2 * len(sizes) + 3.2, 0.34 * len(labels) + 1.6),
+        1, len(sizes), figsize=(2.9 * len(sizes) + 3.6, 0.36 * len(labels) + 1.7),
         sharey=True, squeeze=False,
     )  # fmt: skip
     y = {lab: i for i, lab in enumerate(labels)}
@@ -92,9 +92,9 @@ def effect_forest(
                 few = True
                 ax.plot(c["diff"], y[c["arm"]], "o", mfc="none", color=col, ms=6)
         ax.set_title(f"{size} labelled per class", fontsize=9)
-        ax.set_xlabel(f"points vs {baseline}", fontsize=8)
+        ax.set_xlabel(f"points vs {baseline}", fontsize=9)
         ax.grid(axis="x", alpha=0.3)
-        ax.tick_params(labelsize=8)
+        ax.tick_params(labelsize=9)
     axes[0][0].set_yticks(range(len(labels)), labels)
     axes[0][0].invert_yaxis()
     _legend(axes[0][-1], [a for a in arms if a != baseline], colours, few,
@@ -147,13 +147,13 @@ def effect_vs_ratio(
             else:
                 few = True
                 ax.plot(xs, ms, "o--", color=col, mfc="none")
-        ax.set_xticks(range(len(ratios)), [f"1:{r:g}" for r in ratios], fontsize=8)
+        ax.set_xticks(range(len(ratios)), [f"1:{r:g}" for r in ratios], fontsize=9)
         ax.set_xlim(-0.4, len(ratios) - 0.6)
         ax.set_title(f"{size} labelled per class", fontsize=9)
-        ax.set_xlabel("real : synthetic images", fontsize=8)
+        ax.set_xlabel("real : synthetic images", fontsize=9)
         ax.grid(alpha=0.3)
-        ax.tick_params(labelsize=8)
-    axes[0][0].set_ylabel(f"points vs {baseline}", fontsize=8)
+        ax.tick_params(labelsize=9)
+    axes[0][0].set_ylabel(f"points vs {baseline}", fontsize=9)
     _legend(axes[0][-1], list(ratios_by_arm), colours, few,
             loc="upper left", bbox_to_anchor=(1.02, 1.0))  # fmt: skip
     fig.suptitle(
@@ -230,16 +230,16 @@ def class_difference_heatmap(
         im = ax.imshow(d, cmap="RdBu", vmin=-lim, vmax=lim, aspect="auto")
         ax.set_xticks(range(len(classes)), [str(c)[:6] for c in classes], fontsize=7)
         ax.set_title(f"{size} labelled per class", fontsize=9)
-        ax.set_xlabel("class", fontsize=8)
+        ax.set_xlabel("class", fontsize=9)
         for i in range(d.shape[0]):
             for j in range(d.shape[1]):
                 if np.isfinite(d[i, j]) and abs(d[i, j]) >= 5:
                     ax.text(j, i, f"{d[i, j]:+.0f}", ha="center", va="center", fontsize=6,
                             color="white" if abs(d[i, j]) > 0.6 * lim else "black")  # fmt: skip
-    axes[0][0].set_yticks(range(len(labels)), labels, fontsize=8)
+    axes[0][0].set_yticks(range(len(labels)), labels, fontsize=9)
     if im is not None:
         bar = fig.colorbar(im, ax=list(axes[0]), fraction=0.03, pad=0.02)
-        bar.set_label(f"points vs {baseline}", fontsize=8)
+        bar.set_label(f"points vs {baseline}", fontsize=9)
     fig.suptitle(
         f"Per-class accuracy difference from {baseline} (mean over seeds; |difference| >= 5 "
         "points written in the cell)",

@@ -16,6 +16,8 @@ table{border-collapse:collapse;margin:.8em 0;font-size:.92em;max-width:100%}
 th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top;overflow-wrap:break-word}
 th{background:#f5f5f7}td.num{text-align:right;white-space:nowrap;overflow-wrap:normal}
 tr.reference td{font-style:italic;color:#555;background:#fafafa}
+tr.good,tr.bad,tr.neutral{color:inherit;font-weight:normal}
+tr.good>td:nth-child(2){color:#0a7d2c;font-weight:600}tr.bad>td:nth-child(2){color:#b3261e;font-weight:600}
 .good{color:#0a7d2c;font-weight:600}.bad{color:#b3261e;font-weight:600}.neutral{color:#555}
 .note{color:#555;font-size:.9em}figure{margin:1em 0;max-width:100%}
 figcaption{color:#555;font-size:.9em}img{max-width:100%;height:auto}
