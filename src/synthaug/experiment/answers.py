@@ -468,7 +468,11 @@ def _closest(measured: Sequence[tuple], quality: Mapping[str, Mapping[str, Any]]
     tail = f"; {'both are' if len(measured) == 2 else 'all are'} {measured[0][1]}" if same else ""
     if not same:
         tail = "; " + "; ".join(f"{r[0]} is {r[1]}" for r in measured)
-    where = "FID and KID as multiples of their real-vs-real values"
+    where = (
+        "FID and KID as multiples of their real-vs-real values"
+        if "KID" in quotes
+        else "FID as a multiple of its real-vs-real value"
+    )
     if winners and len(set(winners.values())) == 1:
         (best,) = set(winners.values())
         ev = ", ".join(f"{m} {q}" for m, q in quotes.items())

@@ -222,7 +222,7 @@ def class_difference_heatmap(
     w = 0.36 * len(classes) + 0.6
     fig, axes = plt.subplots(
         1, len(sizes), figsize=(w * len(sizes) + 3.4, 0.3 * len(labels) + 1.9),
-        sharey=True, squeeze=False,
+        sharey=True, squeeze=False, layout="constrained",
     )  # fmt: skip
     im = None
     for ax, size in zip(axes[0], sizes, strict=True):
@@ -234,7 +234,7 @@ def class_difference_heatmap(
         for i in range(d.shape[0]):
             for j in range(d.shape[1]):
                 if np.isfinite(d[i, j]) and abs(d[i, j]) >= 5:
-                    ax.text(j, i, f"{d[i, j]:+.0f}", ha="center", va="center", fontsize=6,
+                    ax.text(j, i, f"{d[i, j]:+.0f}", ha="center", va="center", fontsize=7,
                             color="white" if abs(d[i, j]) > 0.6 * lim else "black")  # fmt: skip
     axes[0][0].set_yticks(range(len(labels)), labels, fontsize=9)
     if im is not None:

@@ -35,7 +35,6 @@ from synthaug.report import (
     page,
     palette,
     section,
-    signed,
     table,
     write_text_atomic,
 )
