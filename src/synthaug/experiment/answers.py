@@ -259,7 +259,10 @@ def per_class_differences(m: Mapping[str, Any], label: str, size: int) -> np.nda
     seeds = sorted(set(a) & set(b))
     if not seeds:
         return None
-    return 100 * (np.array([a[s] for s in seeds], float) - np.array([b[s] for s in seeds], float))
+    diff: np.ndarray = 100 * (
+        np.array([a[s] for s in seeds], float) - np.array([b[s] for s in seeds], float)
+    )
+    return diff
 
 
 def class_harm(
@@ -446,7 +449,7 @@ def _ratio(q: Mapping[str, Any], key: str) -> float | None:
     return float(v) / float(r) if finite(v) and finite(r) and r > 0 else None
 
 
-def _closest(measured: Sequence[tuple], quality: Mapping[str, Mapping[str, Any]]) -> str:
+def _closest(measured: Sequence[tuple[Any, ...]], quality: Mapping[str, Mapping[str, Any]]) -> str:
     """ "X is closest" only when X wins on every measure recorded (FID and KID ratios to
     real-vs-real, two-sample AUC); otherwise which measure favours which generator."""
     scores = {
@@ -539,7 +542,11 @@ def _normalised(pipeline: Mapping[str, Any]) -> list[dict[str, Any]] | None:
         return None
 
 
-def _is_safer(candidate: list[dict], audited: list[dict], flagged: Mapping[int, dict]) -> bool:
+def _is_safer(
+    candidate: list[dict[str, Any]],
+    audited: list[dict[str, Any]],
+    flagged: Mapping[int, dict[str, Any]],
+) -> bool:
     """``candidate`` is ``audited`` with each flagged transform removed or set to its safe
     parameters, and nothing else changed."""
     with_safe = [{**t, **flagged[i]} if i in flagged else t for i, t in enumerate(audited)]

@@ -85,7 +85,9 @@ def _baseline_box(result: ExperimentResult) -> str:
 # --------------------------------------------------------------------------- tables
 def _accuracy_table(result: ExperimentResult) -> str:
     sizes = result.config.sizes
-    rows, classes, cells = [], [], {}
+    rows: list[list[Any]] = []
+    classes: list[str | None] = []
+    cells: dict[tuple[int, int], str] = {}
     labels = list(dict.fromkeys(r["label"] for r in result.summary))
     best = {
         s: max((r["mean"] for r in result.summary if r["size"] == s), default=0.0) for s in sizes
@@ -335,7 +337,7 @@ def write_outputs(result: ExperimentResult, out_dir: str | Path) -> list[Path]:
     if result.samples:
         tmp = out / "samples.npz.tmp"
         with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **{k: np.asarray(v) for k, v in result.samples.items()})
+            np.savez_compressed(fh, **{k: np.asarray(v) for k, v in result.samples.items()})  # type: ignore[arg-type]
         tmp.replace(out / "samples.npz")
     report = write_text_atomic(out / "report.html", render_experiment_report(result))
     return [metrics, report]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -50,7 +50,7 @@ def palette(names: Iterable[str], reference: str | None = None) -> dict[str, str
     return out
 
 
-def colour_for(name: str, colours: dict[str, str]) -> str:
+def colour_for(name: str, colours: Mapping[str, str]) -> str:
     """``colours[name]``, or a grey for a name the palette does not know."""
     return colours.get(name, "#777777")
 
