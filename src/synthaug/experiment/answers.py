@@ -165,7 +165,7 @@ def _augmentation(m: Mapping[str, Any]) -> Answer:
         eff = _effects(m, a["name"])
         effects += eff
         if eff:
-            texts.append(f"{a['name']} ({a.get('copies', 0)} augmented copies per image) "
+            texts.append(f"{a['name']} ({a.get('copies', 0)} augmented copies per image): "
                          f"{_by_outcome(eff)}.")  # fmt: skip
     if not texts:
         return Answer(q, "Not measured: the augmented arms have no paired runs.")

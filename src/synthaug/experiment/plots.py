@@ -99,9 +99,9 @@ def effect_forest(
     axes[0][0].invert_yaxis()
     _legend(axes[0][-1], [a for a in arms if a != baseline], colours, few,
             loc="upper left", bbox_to_anchor=(1.02, 1.0))  # fmt: skip
+    spread = "hollow: mean only, too few seeds" if few else "whiskers: 95% CI over seeds"
     fig.suptitle(
-        f"Test-accuracy difference from {baseline} (0 = {baseline}; whiskers: 95% CI over seeds)",
-        fontsize=10,
+        f"Test-accuracy difference from {baseline} (0 = {baseline}; {spread})", fontsize=10
     )
     fig.tight_layout()
     return fig
@@ -156,10 +156,8 @@ def effect_vs_ratio(
     axes[0][0].set_ylabel(f"points vs {baseline}", fontsize=9)
     _legend(axes[0][-1], list(ratios_by_arm), colours, few,
             loc="upper left", bbox_to_anchor=(1.02, 1.0))  # fmt: skip
-    fig.suptitle(
-        f"Where synthetic data helps and hurts (0 = {baseline}; bands: 95% CI over seeds)",
-        fontsize=10,
-    )
+    spread = "dashed: means only, too few seeds" if few else "bands: 95% CI over seeds"
+    fig.suptitle(f"Where synthetic data helps and hurts (0 = {baseline}; {spread})", fontsize=10)
     fig.tight_layout()
     return fig
 
