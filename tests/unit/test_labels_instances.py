@@ -142,3 +142,14 @@ def test_dropped_is_empty_and_fresh_on_plain_calls():
     a = A.Compose([A.HorizontalFlip(p=1)])(image=IMG)
     b = A.Compose([A.HorizontalFlip(p=1)])(IMG)
     assert a.dropped == {} and b.dropped == {} and a.dropped is not b.dropped
+
+
+@pytest.mark.parametrize("field", ["oriented_boxes", "keypoint_instances"])
+def test_batch_mixing_refuses_what_it_cannot_carry(field):
+    extra = {
+        "oriented_boxes": {"oriented_boxes": O.corners_from_xyxy(BOXES)},
+        "keypoint_instances": {"keypoints": KPS, "keypoint_instances": KP_INST},
+    }[field]
+    s = A.Sample(IMG, boxes=BOXES, **extra)
+    with pytest.raises(InvalidInputError, match=field):
+        A.MixUp()([s, s], seed=0)
