@@ -130,9 +130,7 @@ def _check_obb(out: A.Sample, n_obb: int, fit: str, thresholds: bool) -> list[st
             if paint.sum() >= 100 and (iou < OBB_IOU or max(far) > tol):
                 fails.append(f"obb_off_paint [box {k}]: IoU {iou:.2f}, corner {max(far):.1f} px")
         if fit == "rect":
-            inside = cv2.distanceTransform(
-                (~_fill(quad, hw)).astype(np.uint8), cv2.DIST_L2, 5
-            )
+            inside = cv2.distanceTransform((~_fill(quad, hw)).astype(np.uint8), cv2.DIST_L2, 5)
             worst = float(inside[paint].max()) if paint.any() else 0.0
             if worst > tol:
                 fails.append(f"obb_rect_loose [box {k}]: paint {worst:.1f} px outside")

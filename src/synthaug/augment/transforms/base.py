@@ -216,6 +216,9 @@ class MatrixTransform(Transform):
     exact: bool = False
     #: True when ``sample_params`` reads pixel values or masks (it breaks a fused run)
     reads_pixels: ClassVar[bool] = False
+    #: True when every application mirrors the image (swaps keypoint flip pairs and
+    #: reorders oriented-box corners); for the catalogue: the executor tests the matrix
+    mirrors: ClassVar[bool] = False
     interpolation: str = "linear"
     border_mode: str = "constant"
     fill: float | tuple[float, ...] = 0
