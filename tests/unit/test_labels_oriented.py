@@ -206,3 +206,10 @@ def test_options_are_declared_saved_and_checked():
     )
     with pytest.raises(ConfigError, match="oriented_box_fit"):
         A.Compose([], oriented_box_fit="rectangle")
+
+
+def test_a_box_reaching_past_the_input_image_starts_partly_visible():
+    half_out = O.corners_from_xyxy([[-10.0, 10, 10, 20], [100, 10, 120, 20]])
+    out = A.Compose([])(image=IMG, oriented_boxes=half_out)
+    assert out.oriented_box_visibility.tolist() == [0.5]
+    assert out.dropped == {"oriented_boxes.outside": 1}

@@ -498,9 +498,13 @@ class Compose(BaseCompose):
         if sample.oriented_boxes is not None:
             restore["oriented_box_format"] = sample.oriented_box_format
             corners = oriented_to_corners(sample.oriented_boxes, sample.oriented_box_format)
+            # what lies outside the input image is not visible from the start
+            outlines = G.clip_polygons(corners, hw)
+            full = G.polygon_areas(corners)
+            inside = G.polygon_areas(outlines) / np.where(full > 0, full, 1.0)
             changes["oriented_boxes"] = corners
-            changes["oriented_box_visibility"] = np.ones(len(corners))
-            changes["oriented_box_outlines"] = None
+            changes["oriented_box_visibility"] = np.where(full > 0, inside, 0.0)
+            changes["oriented_box_outlines"] = outlines
             labels = sample.oriented_box_labels
             changes["oriented_box_labels"] = None if labels is None else list(labels)
         changes["box_outlines"] = None
@@ -537,7 +541,7 @@ class Compose(BaseCompose):
         out = runner.finish()
         changes: dict[str, Any] = {"applied": runner.applied}
         meta = out.meta
-        if any(k in meta for k in _WORK_META):
+        if meta and ("_box_method" in meta or KEYPOINT_FLIP in meta):
             meta = {k: v for k, v in meta.items() if k not in _WORK_META}
         changes["meta"] = meta
         if is_plain(out):
