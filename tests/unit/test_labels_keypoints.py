@@ -166,7 +166,7 @@ def test_boolean_visibility_stays_boolean():
     assert out.keypoint_visibility.tolist() == [False, True, False]
 
 
-@pytest.mark.parametrize("bad", [[3, 1, 2], [0.5, 1, 1], [1, 2]])
+@pytest.mark.parametrize("bad", [[3, 1, 2], [0.5, 1, 1], [1, 2], ["2", "1", "0"]])
 def test_bad_visibility_is_refused(bad):
     with pytest.raises(InvalidInputError, match="keypoint_visibility"):
         A.Compose([])(image=IMG, keypoints=KP, keypoint_visibility=np.array(bad))
@@ -196,3 +196,19 @@ def test_keypoint_scale_under_perspective_is_the_local_area_change():
         assert got[3] == pytest.approx(np.sqrt(abs(dx[0] * dy[1] - dx[1] * dy[0])), rel=1e-3)
         assert got[2] == pytest.approx(np.degrees(np.arctan2(-dx[1], dx[0])) % 360, abs=1e-3)
     assert out[1, 3] < out[0, 3]  # farther along x, the map shrinks
+
+
+def test_pairs_from_yolo_flip_idx():
+    from synthaug.augment.labels import pairs_from_flip_idx
+
+    assert pairs_from_flip_idx([0, 2, 1, 3]) == [(1, 2)]
+    with pytest.raises(InvalidInputError, match="flip_idx"):
+        pairs_from_flip_idx([1, 2, 0])
+    with pytest.raises(InvalidInputError, match="flip_idx"):
+        pairs_from_flip_idx([0, 5])
+
+
+def test_whole_float_visibility_reads_as_coco_integers():
+    out = _run([A.Crop(0, 0, 30, 40, p=1)], keypoints=KP, keypoint_visibility=[2.0, 1.0, 2.0])
+    assert out.keypoint_visibility.tolist() == [0, 1, 0]
+    assert out.keypoint_visibility.dtype.kind == "i"

@@ -213,3 +213,24 @@ def test_a_box_reaching_past_the_input_image_starts_partly_visible():
     out = A.Compose([])(image=IMG, oriented_boxes=half_out)
     assert out.oriented_box_visibility.tolist() == [0.5]
     assert out.dropped == {"oriented_boxes.outside": 1}
+
+
+class _Tilt(A.MatrixTransform):
+    """A fixed homography whose horizon (x = 50) crosses the image: a test fixture."""
+
+    def matrix(self, params, hw):
+        return np.array([[1.0, 0, 0], [0, 1.0, 0], [-0.02, 0, 1.0]]), hw
+
+
+def test_a_box_cut_by_a_homography_horizon_is_fitted_to_its_visible_part():
+    boxes = O.corners_from_xyxy([[30.0, 10, 60, 20], [5, 30, 25, 40]])
+    out = A.Compose([_Tilt()])(
+        image=IMG, oriented_boxes=boxes, oriented_box_labels=["cut", "whole"]
+    )
+    assert np.isfinite(out.oriented_boxes).all()
+    assert out.oriented_box_labels == ["cut", "whole"]
+    assert (O.polygon_orientation(out.oriented_boxes) > 0).all()
+    # the whole box keeps its mapped corners exactly
+    np.testing.assert_allclose(
+        out.oriented_boxes[1], G.warp_polygons(boxes[1:], _Tilt().matrix({}, (64, 80))[0])[0]
+    )

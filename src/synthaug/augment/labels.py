@@ -39,6 +39,7 @@ __all__ = [
     "flip_permutation",
     "instance_keep",
     "pair_names",
+    "pairs_from_flip_idx",
 ]
 
 _SIDES = ("left_", "right_")
@@ -66,6 +67,24 @@ def pair_names(names: Sequence[Any]) -> list[tuple[int, int]]:
         for key, i in where.items()
         if key.startswith("left_") and "right_" + key[5:] in where
     ]
+
+
+def pairs_from_flip_idx(flip_idx: Sequence[int]) -> list[tuple[int, int]]:
+    """``keypoint_flip_pairs`` from a YOLO pose ``flip_idx`` (the index each keypoint takes
+    after a horizontal flip: a permutation made of swaps and fixed points).
+
+    >>> pairs_from_flip_idx([0, 2, 1, 4, 3])
+    [(1, 2), (3, 4)]
+    """
+    idx = [int(v) for v in flip_idx]
+    n = len(idx)
+    for i, j in enumerate(idx):
+        if not 0 <= j < n or idx[j] != i:
+            raise InvalidInputError(
+                f"flip_idx: expected a permutation of 0..{n - 1} made of swaps "
+                f"(flip_idx[flip_idx[i]] == i), got {idx}"
+            )
+    return [(i, j) for i, j in enumerate(idx) if i < j]
 
 
 def _groups(n: int, instances: Sequence[int] | np.ndarray | None) -> list[np.ndarray]:

@@ -297,7 +297,7 @@ def _validate_keypoint_extras(sample: Sample, n: int) -> None:
             raise InvalidInputError(
                 f"keypoint_visibility: expected one value per keypoint ({n}), got shape {v.shape}"
             )
-        if v.dtype != bool and (v.dtype.kind not in "iu" or not np.isin(v, (0, 1, 2)).all()):
+        if v.dtype != bool and (v.dtype.kind not in "iuf" or not np.isin(v, (0, 1, 2)).all()):
             bad = v[~np.isin(v, (0, 1, 2))][:1].tolist() if v.dtype.kind in "iuf" else v.dtype
             raise InvalidInputError(
                 f"keypoint_visibility: expected booleans or COCO integers 0, 1, 2, got {bad}"
