@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -234,3 +235,32 @@ def test_a_box_cut_by_a_homography_horizon_is_fitted_to_its_visible_part():
     np.testing.assert_allclose(
         out.oriented_boxes[1], G.warp_polygons(boxes[1:], _Tilt().matrix({}, (64, 80))[0])[0]
     )
+
+
+def _mask_of(corners: np.ndarray) -> np.ndarray:
+    m = np.zeros(IMG.shape[:2], np.uint8)
+    pts = np.round((corners - 0.5) * 256).astype(np.int32)
+    cv2.fillPoly(m, [pts], 1, lineType=cv2.LINE_8, shift=8)
+    return m
+
+
+def test_rect_fit_with_instance_masks_is_the_tight_oriented_box_of_the_mask():
+    masks = [_mask_of(c) for c in CORNERS]
+    chain = [A.Affine(rotate=(20, 20), shear=(8, 8), p=1), A.Crop(30, 0, 80, 64, p=1)]
+    out = A.Compose(chain, oriented_box_fit="rect")(image=IMG, oriented_boxes=CORNERS, masks=masks)
+    for rect, m in zip(out.oriented_boxes, out.masks, strict=True):
+        ys, xs = np.nonzero(m)
+        centres = np.stack([xs + 0.5, ys + 0.5], axis=1)
+        # every mask pixel centre is inside the rectangle, and the rectangle is tight
+            inside = [cv2.pointPolygonTest(rect.astype(np.float32), (float(x), float(y)), False) >= 0 for x, y in centres]
+        assert all(inside)
+        assert G.polygon_areas(rect[None])[0] <= 1.35 * len(xs) + 20
+    empty = [np.zeros_like(masks[0]), masks[1]]
+    out = A.Compose([], oriented_box_fit="rect")(
+        image=IMG, oriented_boxes=CORNERS, oriented_box_labels=["a", "b"], masks=empty
+    )
+    assert out.oriented_box_labels == ["b"] and out.dropped == {"oriented_boxes.mask_empty": 1}
+    kept = A.Compose([], oriented_box_fit="rect", boxes_from_masks=False)(
+        image=IMG, oriented_boxes=CORNERS, masks=empty
+    )
+    assert len(kept.oriented_boxes) == 2

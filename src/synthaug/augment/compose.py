@@ -245,7 +245,8 @@ class Compose(BaseCompose):
         ``"corners"``: the corners mapped through every step, exact under any matrix (a
         rectangle becomes a parallelogram under shear, a quadrilateral under perspective;
         corners of a box that a crop cut reach past the frame). ``"rect"``: the
-        minimum-area rectangle of each box's visible part (``cv2.minAreaRect``).
+        minimum-area rectangle of each box's visible part (``cv2.minAreaRect``), or of its
+        instance mask's pixels when there is one mask per oriented box.
         ``min_area`` and ``min_visibility`` apply to oriented boxes as to boxes.
     instances : bool or None
         Whether row ``i`` of boxes, oriented boxes and instance masks (a mask list with one
@@ -560,6 +561,7 @@ class Compose(BaseCompose):
                 restore.get("oriented_box_format", "corners"),
                 self.min_area,
                 self.min_visibility,
+                None if self.boxes_from_masks is False or out.masks is None else list(out.masks),
             )
             changes.update(oriented_boxes=obb, oriented_box_visibility=obb_vis)
             changes["oriented_box_format"] = restore.get("oriented_box_format", "corners")

@@ -38,6 +38,7 @@ __all__ = [
     "final_oriented_boxes",
     "flip_permutation",
     "instance_keep",
+    "mask_outline",
     "pair_names",
     "pairs_from_flip_idx",
 ]
@@ -153,6 +154,23 @@ def drop_reasons(
     return reasons
 
 
+def mask_outline(mask: np.ndarray, outline: np.ndarray) -> np.ndarray | None:
+    """The corners of the pixels of ``mask`` near a pixel-edge ``outline`` (within 2 px of
+    its bounds: mask pixels farther off are border copies), as a ``K x 2`` point set, or
+    None when there are none. The minimum-area rectangle of these points is the tight
+    oriented box of the mask's pixels."""
+    h, w = mask.shape
+    x0, y0 = (max(int(np.floor(v)) - 2, 0) for v in outline.min(axis=0))
+    x1, y1 = (min(int(np.ceil(v)) + 2, lim) for v, lim in zip(outline.max(axis=0), (w, h)))
+    if x1 <= x0 or y1 <= y0:
+        return None
+    ys, xs = np.nonzero(mask[y0:y1, x0:x1])
+    if len(xs) == 0:
+        return None
+    px = np.stack([xs + x0, ys + y0], axis=1).astype(np.float64)
+    return (px[:, None, :] + np.array([[0.0, 0], [1, 0], [1, 1], [0, 1]])).reshape(-1, 2)
+
+
 def final_oriented_boxes(
     corners: np.ndarray,
     outlines: np.ndarray | None,
@@ -161,14 +179,17 @@ def final_oriented_boxes(
     fmt: str,
     min_area: float,
     min_visibility: float,
+    masks: Sequence[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(boxes, visibility, reasons)`` for every oriented box a chain moved.
 
     ``fit="corners"`` keeps the moved corners (exact under any matrix; where a crop cut a
     box they reach past the frame, and ``visibility`` says how much is inside);
     ``fit="rect"`` gives the minimum-area rectangle of each box's visible outline (inside
-    the frame up to the rectangle's own slack). A box whose corners a homography's horizon
-    swallowed is always fitted. ``min_area`` applies to the visible outline's area.
+    the frame up to the rectangle's own slack), or with instance ``masks`` (one per box) of
+    its mask's pixels, the tight oriented box of the object (a box whose mask is empty is
+    dropped as ``mask_empty``). A box whose corners a homography's horizon swallowed is
+    always fitted. ``min_area`` applies to the visible outline's area.
     """
     n = len(corners)
     if outlines is None or len(outlines) != n:
@@ -180,8 +201,16 @@ def final_oriented_boxes(
     out = corners.copy()
     refit = np.ones(n, dtype=bool) if fit == "rect" else ~np.isfinite(corners).all(axis=(1, 2))
     refit &= reasons == ""
-    if refit.any():
-        out[refit] = O.fit_rectangles(outlines[refit], corners[refit])
+    shapes = list(outlines)
+    if fit == "rect" and masks is not None and len(masks) == n:
+        for i in np.flatnonzero(refit):
+            pixels = mask_outline(masks[i], outlines[i])
+            if pixels is None:
+                reasons[i], refit[i] = "mask_empty", False
+            else:
+                shapes[i] = pixels
+    for i in np.flatnonzero(refit):
+        out[i] = O.fit_rectangles(shapes[i][None], corners[i][None])[0]
     return oriented_from_corners(out, fmt), vis, reasons
 
 
