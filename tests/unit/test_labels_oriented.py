@@ -252,7 +252,8 @@ def test_rect_fit_with_instance_masks_is_the_tight_oriented_box_of_the_mask():
         ys, xs = np.nonzero(m)
         centres = np.stack([xs + 0.5, ys + 0.5], axis=1)
         # every mask pixel centre is inside the rectangle, and the rectangle is tight
-            inside = [cv2.pointPolygonTest(rect.astype(np.float32), (float(x), float(y)), False) >= 0 for x, y in centres]
+        poly = rect.astype(np.float32)
+        inside = [cv2.pointPolygonTest(poly, (float(x), float(y)), False) >= 0 for x, y in centres]
         assert all(inside)
         assert G.polygon_areas(rect[None])[0] <= 1.35 * len(xs) + 20
     empty = [np.zeros_like(masks[0]), masks[1]]

@@ -161,14 +161,16 @@ def mask_outline(mask: np.ndarray, outline: np.ndarray) -> np.ndarray | None:
     oriented box of the mask's pixels."""
     h, w = mask.shape
     x0, y0 = (max(int(np.floor(v)) - 2, 0) for v in outline.min(axis=0))
-    x1, y1 = (min(int(np.ceil(v)) + 2, lim) for v, lim in zip(outline.max(axis=0), (w, h)))
+    x1, y1 = (int(np.ceil(v)) + 2 for v in outline.max(axis=0))
+    x1, y1 = min(x1, w), min(y1, h)
     if x1 <= x0 or y1 <= y0:
         return None
     ys, xs = np.nonzero(mask[y0:y1, x0:x1])
     if len(xs) == 0:
         return None
     px = np.stack([xs + x0, ys + y0], axis=1).astype(np.float64)
-    return (px[:, None, :] + np.array([[0.0, 0], [1, 0], [1, 1], [0, 1]])).reshape(-1, 2)
+    points: np.ndarray = px[:, None, :] + np.array([[0.0, 0], [1, 0], [1, 1], [0, 1]])
+    return points.reshape(-1, 2)
 
 
 def final_oriented_boxes(
@@ -203,7 +205,7 @@ def final_oriented_boxes(
     refit &= reasons == ""
     shapes = list(outlines)
     if fit == "rect" and masks is not None and len(masks) == n:
-        for i in np.flatnonzero(refit):
+        for i in np.flatnonzero(refit).tolist():
             pixels = mask_outline(masks[i], outlines[i])
             if pixels is None:
                 reasons[i], refit[i] = "mask_empty", False
