@@ -145,6 +145,9 @@ class Transform(Declared):
     parameters: ClassVar[dict[str, Kind]] = {"p": PROB}
     #: targets the transform changes, for documentation and the catalogue
     targets: ClassVar[tuple[str, ...]] = ("image",)
+    #: True when every application mirrors the image (swaps keypoint flip pairs and
+    #: reorders oriented-box corners); for the catalogue: the executor tests each matrix
+    mirrors: ClassVar[bool] = False
     #: valid constructor arguments for examples, docs and the contract tests
     example_args: ClassVar[dict[str, Any]] = {}
     #: the record :meth:`sample_params` returns (a transform that draws nothing keeps this)
@@ -216,9 +219,6 @@ class MatrixTransform(Transform):
     exact: bool = False
     #: True when ``sample_params`` reads pixel values or masks (it breaks a fused run)
     reads_pixels: ClassVar[bool] = False
-    #: True when every application mirrors the image (swaps keypoint flip pairs and
-    #: reorders oriented-box corners); for the catalogue: the executor tests the matrix
-    mirrors: ClassVar[bool] = False
     interpolation: str = "linear"
     border_mode: str = "constant"
     fill: float | tuple[float, ...] = 0
