@@ -22,8 +22,9 @@ The oracle of :mod:`painted`, for the richer labels: every object has its own im
   subject's left again), after an even number on its own. ``pair_order`` flags a visible
   keypoint whose expected dot has no paint within ``painted.KP_RADIUS`` px.
 
-About 300 cases run per test session (a second or two of CPU); the failing cases print with
-their pipeline YAML.
+300 cases run per test session (a few seconds of CPU); the failing cases print with their
+pipeline YAML. ``PYTHONPATH=src python tests/property/test_oriented_pairs.py 3000`` runs more
+and counts failures per check.
 """
 
 from __future__ import annotations
@@ -217,3 +218,27 @@ def test_oriented_boxes_and_pairs_agree_with_paint(check: str) -> None:
     failing = [c for c in _cases() if any(f.startswith(check) for f in c.failures)]
     head = f"{len(failing)} of {N_CASES} pipelines (seed {SEED}) fail {check}"
     assert not failing, "\n\n".join([head] + [c.report() for c in failing[:3]])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python tests/property/test_oriented_pairs.py [N]``: run N cases (default 3000),
+    print the failure counts per check and the first failing case of each."""
+    n = int((argv if argv is not None else sys.argv[1:] or ["3000"])[0])
+    counts: dict[str, int] = {}
+    first: dict[str, Case] = {}
+    odd = 0
+    for i in range(n):
+        case = run_case(i)
+        odd += case.n_mirrors % 2
+        for f in case.failures:
+            check = f.split()[0].rstrip(":")
+            counts[check] = counts.get(check, 0) + 1
+            first.setdefault(check, case)
+    print(f"{n} cases (seed {SEED}), {odd} with an odd number of mirrorings; failures: {counts}")
+    for case in first.values():
+        print(case.report())
+    return 1 if counts else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
