@@ -265,3 +265,14 @@ def test_rect_fit_with_instance_masks_is_the_tight_oriented_box_of_the_mask():
         image=IMG, oriented_boxes=CORNERS, masks=empty
     )
     assert len(kept.oriented_boxes) == 2
+
+
+def test_draw_sample_outlines_oriented_boxes():
+    from synthaug.augment.draw import draw_sample
+
+    s = A.Sample(IMG, oriented_boxes=XYWHA, oriented_box_format="xywha")
+    img = draw_sample(s, thickness=1)
+    corners = np.round(CORNERS - 0.5).astype(int)
+    for x, y in corners.reshape(-1, 2):
+        assert img[max(y - 1, 0) : y + 2, max(x - 1, 0) : x + 2].any()
+    assert not img[0:5, 0:5].any()
