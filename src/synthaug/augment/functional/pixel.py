@@ -7,6 +7,7 @@ stay ``float32`` in ``[0, 1]``. Colour operations on RGB images assume RGB chann
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -208,10 +209,13 @@ def _hue_units(hue_shift_deg: float) -> int:
     return int(round(hue_shift_deg * 256.0 / 360.0)) % 256
 
 
+@lru_cache(maxsize=512)
 def _pixel_row(values: tuple[int, int, int], w: int) -> np.ndarray:
-    """A ``1 x 3w`` uint8 row repeating ``values`` per pixel."""
+    """A ``1 x 3w`` uint8 row repeating ``values`` per pixel (read-only: cached, as building
+    it costs as much as the addition it serves on a small image)."""
     row = np.empty((1, w, 3), np.uint8)
     row[...] = values
+    row.flags.writeable = False
     return row.reshape(1, 3 * w)
 
 
@@ -294,6 +298,15 @@ def gaussian_kernel_size(sigma: float, dtype: np.dtype) -> int:
     return int(round(sigma * (3 if dtype == np.uint8 else 4) * 2 + 1)) | 1
 
 
+@lru_cache(maxsize=256)
+def _gaussian_taps(ksize: int, sigma: float) -> np.ndarray:
+    """``cv2.getGaussianKernel(ksize, sigma)``, read-only and cached (a fixed sigma, as in
+    most pipelines, then costs a dictionary lookup instead of a kernel build per call)."""
+    taps = cv2.getGaussianKernel(ksize, sigma)
+    taps.flags.writeable = False
+    return taps
+
+
 def gaussian_blur_image(image: np.ndarray, ksize: int, sigma: float) -> np.ndarray:
     """Gaussian blur with an odd kernel ``ksize`` (0: derived from sigma) and ``sigma`` in px.
 
@@ -308,7 +321,7 @@ def gaussian_blur_image(image: np.ndarray, ksize: int, sigma: float) -> np.ndarr
         )
     if image.dtype == np.uint8 and (ksize > 0 or sigma > 0):
         k = ksize if ksize > 0 else gaussian_kernel_size(sigma, image.dtype)
-        taps = cv2.getGaussianKernel(k, sigma)
+        taps = _gaussian_taps(k, sigma)
         out = cv2.sepFilter2D(image, -1, taps, taps)
     else:
         out = cv2.GaussianBlur(image, (ksize, ksize), sigmaX=sigma, sigmaY=sigma)
