@@ -388,4 +388,4 @@ def test_cached_blur_taps_and_hue_rows_give_the_bytes_of_fresh_ones_and_are_read
         hsv[:, :, 0] += np.uint8(F._hue_units(shift))  # uint8 wraps, as the row addition
         want = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB_FULL)
         assert np.array_equal(F.hue_shift_image(x, shift), want)
-    assert not F._pixel_row((7, 0, 0), 31).flags.writeable
+    assert not F._hue_row(7, 31).flags.writeable

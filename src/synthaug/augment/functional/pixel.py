@@ -209,14 +209,21 @@ def _hue_units(hue_shift_deg: float) -> int:
     return int(round(hue_shift_deg * 256.0 / 360.0)) % 256
 
 
-@lru_cache(maxsize=512)
 def _pixel_row(values: tuple[int, int, int], w: int) -> np.ndarray:
-    """A ``1 x 3w`` uint8 row repeating ``values`` per pixel (read-only: cached, as building
-    it costs as much as the addition it serves on a small image)."""
+    """A ``1 x 3w`` uint8 row repeating ``values`` per pixel."""
     row = np.empty((1, w, 3), np.uint8)
     row[...] = values
-    row.flags.writeable = False
     return row.reshape(1, 3 * w)
+
+
+@lru_cache(maxsize=512)
+def _hue_row(dh: int, w: int) -> np.ndarray:
+    """``_pixel_row((dh, 0, 0), w)``, read-only and cached: building it costs as much as the
+    addition it serves on a small image, and a hue range gives few distinct shifts (the
+    saturation and value shifts are drawn from continuous ranges: not worth caching)."""
+    row = _pixel_row((dh, 0, 0), w)
+    row.flags.writeable = False
+    return row
 
 
 def _pixel_pattern(values: tuple[int, int, int], h: int, w: int) -> np.ndarray:
@@ -231,7 +238,7 @@ def _shift_hsv_u8(hsv: np.ndarray, dh: int, ds: int, dv: int) -> None:
     h, w = hsv.shape[:2]
     flat = hsv.reshape(h, w * 3)
     if dh % 256:
-        np.add(flat, _pixel_row((dh % 256, 0, 0), w), out=flat)  # uint8 wraps; row broadcast
+        np.add(flat, _hue_row(dh % 256, w), out=flat)  # uint8 wraps; row broadcast
     if ds > 0 or dv > 0:
         cv2.add(flat, _pixel_pattern((0, max(ds, 0), max(dv, 0)), h, w), dst=flat)
     if ds < 0 or dv < 0:
