@@ -7,6 +7,7 @@ stay ``float32`` in ``[0, 1]``. Colour operations on RGB images assume RGB chann
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -215,6 +216,16 @@ def _pixel_row(values: tuple[int, int, int], w: int) -> np.ndarray:
     return row.reshape(1, 3 * w)
 
 
+@lru_cache(maxsize=512)
+def _hue_row(dh: int, w: int) -> np.ndarray:
+    """``_pixel_row((dh, 0, 0), w)``, read-only and cached: building it costs as much as the
+    addition it serves on a small image, and a hue range gives few distinct shifts (the
+    saturation and value shifts are drawn from continuous ranges: not worth caching)."""
+    row = _pixel_row((dh, 0, 0), w)
+    row.flags.writeable = False
+    return row
+
+
 def _pixel_pattern(values: tuple[int, int, int], h: int, w: int) -> np.ndarray:
     """An ``h x 3w`` uint8 array repeating ``values`` per pixel (OpenCV's saturating add and
     subtract need operands of equal size)."""
@@ -227,7 +238,7 @@ def _shift_hsv_u8(hsv: np.ndarray, dh: int, ds: int, dv: int) -> None:
     h, w = hsv.shape[:2]
     flat = hsv.reshape(h, w * 3)
     if dh % 256:
-        np.add(flat, _pixel_row((dh % 256, 0, 0), w), out=flat)  # uint8 wraps; row broadcast
+        np.add(flat, _hue_row(dh % 256, w), out=flat)  # uint8 wraps; row broadcast
     if ds > 0 or dv > 0:
         cv2.add(flat, _pixel_pattern((0, max(ds, 0), max(dv, 0)), h, w), dst=flat)
     if ds < 0 or dv < 0:
@@ -294,6 +305,15 @@ def gaussian_kernel_size(sigma: float, dtype: np.dtype) -> int:
     return int(round(sigma * (3 if dtype == np.uint8 else 4) * 2 + 1)) | 1
 
 
+@lru_cache(maxsize=256)
+def _gaussian_taps(ksize: int, sigma: float) -> np.ndarray:
+    """``cv2.getGaussianKernel(ksize, sigma)``, read-only and cached (a fixed sigma, as in
+    most pipelines, then costs a dictionary lookup instead of a kernel build per call)."""
+    taps = cv2.getGaussianKernel(ksize, sigma)
+    taps.flags.writeable = False
+    return taps
+
+
 def gaussian_blur_image(image: np.ndarray, ksize: int, sigma: float) -> np.ndarray:
     """Gaussian blur with an odd kernel ``ksize`` (0: derived from sigma) and ``sigma`` in px.
 
@@ -308,7 +328,7 @@ def gaussian_blur_image(image: np.ndarray, ksize: int, sigma: float) -> np.ndarr
         )
     if image.dtype == np.uint8 and (ksize > 0 or sigma > 0):
         k = ksize if ksize > 0 else gaussian_kernel_size(sigma, image.dtype)
-        taps = cv2.getGaussianKernel(k, sigma)
+        taps = _gaussian_taps(k, sigma)
         out = cv2.sepFilter2D(image, -1, taps, taps)
     else:
         out = cv2.GaussianBlur(image, (ksize, ksize), sigmaX=sigma, sigmaY=sigma)
