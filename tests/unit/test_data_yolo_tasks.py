@@ -62,8 +62,12 @@ def test_pose_labels_are_read_as_boxes_and_keypoints_with_visibility(tmp_path):
     ds = open_dataset(src)
     sample, _ = load_item(ds, ds.items[0])
     assert sample.boxes.tolist() == [[30.0, 10.0, 70.0, 40.0]]
-    assert sample.keypoint_labels == [[0, 0, 2], [0, 1, 2], [0, 2, 1]]
     assert sample.keypoints.tolist() == [[49.5, 19.5], [59.5, 14.5], [39.5, 14.5]]
+    # the engine's targets: visibility, the object each keypoint belongs to, flip_idx as pairs
+    assert sample.keypoint_visibility.tolist() == [2, 2, 1]
+    assert sample.keypoint_instances.tolist() == [0, 0, 0]
+    assert sample.keypoint_labels == [0, 1, 2]
+    assert sample.keypoint_flip_pairs == [(1, 2)]
 
 
 def test_pose_identity_writes_the_same_values_and_data_yaml(tmp_path):
@@ -150,13 +154,13 @@ QUAD_PX = _QUAD + [50, 25]
 OBB_LINE = "1 " + " ".join(f"{v:.6f}" for v in (QUAD_PX / [W, H]).ravel())
 
 
-def test_obb_lines_are_read_as_corners_and_an_upright_box(tmp_path):
+def test_obb_lines_are_read_as_the_engines_oriented_boxes(tmp_path):
     src = _dataset(tmp_path / "src", {"a": OBB_LINE + "\n"}, None)
     ds = open_dataset(src, "yolo-obb")
     sample, _ = load_item(ds, ds.items[0])
-    assert sample.keypoint_labels == [["obb", 0, c] for c in range(4)]
-    assert sample.keypoints + 0.5 == pytest.approx(QUAD_PX, abs=1e-4)
-    assert sample.boxes[0] == pytest.approx([*QUAD_PX.min(axis=0), *QUAD_PX.max(axis=0)], abs=1e-4)
+    assert sample.oriented_box_format == "corners" and sample.oriented_box_labels == [0]
+    assert sample.oriented_boxes[0] == pytest.approx(QUAD_PX, abs=1e-4)
+    assert sample.boxes is None and sample.keypoints is None
 
 
 def test_obb_under_a_flip_moves_the_corners_exactly(tmp_path):
@@ -164,7 +168,9 @@ def test_obb_under_a_flip_moves_the_corners_exactly(tmp_path):
     _run(src, tmp_path / "dst", [FLIP])
     (row,) = _values(tmp_path / "dst" / "labels" / "a_aug0.txt")
     assert row[0] == 1
-    want = np.column_stack([W - QUAD_PX[:, 0], QUAD_PX[:, 1]]) / [W, H]
+    # the engine keeps corners clockwise: a mirror swaps p0 <-> p1 and p3 <-> p2 (the box's
+    # own left and right), so p0 -> p1 stays on the same edge of the object
+    want = np.column_stack([W - QUAD_PX[:, 0], QUAD_PX[:, 1]])[[1, 0, 3, 2]] / [W, H]
     assert np.asarray(row[1:]).reshape(4, 2) == pytest.approx(want, abs=2e-6)
     doc = yaml.safe_load((tmp_path / "dst" / "data.yaml").read_text())
     assert doc["task"] == "obb" and doc["nc"] == 2

@@ -46,8 +46,8 @@ from synthaug.data.labels import (
     flip_perm_from_names,
     flip_perm_from_pairs,
     geometry_unchanged,
-    keypoint_targets,
     keypoints_from_sample,
+    sample_targets,
 )
 from synthaug.data.masks import (
     MIN_POLYGON_IOU,
@@ -509,8 +509,7 @@ class CocoFormat(DatasetFormat):
             )
         xyxy = check_boxes_xyxy(np.asarray(boxes, np.float64).reshape(-1, 4), (h, w), item.key)
         has_masks = any(m is not None for m in masks)
-        rich = RichLabels(keypoints=keypoints)
-        kps, kp_labels = keypoint_targets(rich)
+        rich = RichLabels(keypoints=keypoints, flips=[o["flip"] for o in objects])
         return Sample(
             image,
             masks=[m if m is not None else np.zeros((h, w), np.uint8) for m in masks]
@@ -518,8 +517,7 @@ class CocoFormat(DatasetFormat):
             else None,
             boxes=xyxy,
             box_labels=list(range(len(objects))),
-            keypoints=kps,
-            keypoint_labels=kp_labels,
+            **sample_targets(rich),
             meta={
                 "key": item.key,
                 "rich": rich,
@@ -546,15 +544,13 @@ class CocoFormat(DatasetFormat):
         boxes = np.asarray(sample.boxes, np.float64).reshape(-1, 4)
         unchanged = geometry_unchanged(sample, sample.meta.get("source_hw", (-1, -1)))
         tight_here = not sample.meta.get("instance_masks", True)
-        kps = keypoints_from_sample(
-            sample,
-            len(objects),
-            [o["n_keypoints"] for o in objects],
-            [o.get("flip") for o in objects],
-        )
+        kps = keypoints_from_sample(sample, [o["n_keypoints"] for o in objects])
         masks = None if sample.masks is None else list(sample.masks)
+        # the engine drops the masks of dropped instances (objects with keypoints) with them;
+        # masks that are not one per object are never dropped: index them by object
+        by_row = masks is not None and len(masks) == len(kept)
         anns = []
-        for j, (x0, y0, x1, y1) in zip(kept, boxes, strict=True):
+        for row, (j, (x0, y0, x1, y1)) in enumerate(zip(kept, boxes, strict=True)):
             obj = objects[j]
             if unchanged and "source" in obj:
                 anns.append(dict(obj["source"]))
@@ -572,7 +568,7 @@ class CocoFormat(DatasetFormat):
                 "area": round(float((x1 - x0) * (y1 - y0)), 2),
             }
             if obj["kind"] is not None and masks is not None:
-                m = masks[j]
+                m = masks[row] if by_row else masks[j]
                 if not m.any():
                     continue
                 out["segmentation"] = _mask_to_segmentation(m, obj["kind"])

@@ -39,7 +39,7 @@ from synthaug.data.images import (
     encode_image,
     engine_gap,
 )
-from synthaug.data.labels import OBB, geometry_unchanged, mirrors
+from synthaug.data.labels import geometry_unchanged
 from synthaug.engine.lock import JobLock, acquire_lock
 from synthaug.engine.manifest import Manifest
 from synthaug.errors import ConfigError, DataError
@@ -106,7 +106,8 @@ class AugmentSummary:
     ``n_read`` items were read and augmented; ``n_written`` augmented images and
     ``n_originals`` copied originals were written; ``n_skipped`` items were skipped, counted by
     reason in ``skipped_by_reason`` and listed in ``errors_path``. ``n_boxes_dropped`` of the
-    ``n_boxes_in`` boxes that entered the pipeline (over all copies) did not survive it.
+    ``n_boxes_in`` boxes (oriented boxes for YOLO-OBB) that entered the pipeline (over all
+    copies) did not survive it.
     """
 
     n_items: int = 0
@@ -308,18 +309,27 @@ def _engine_refusal(item: Item, image: np.ndarray, exc: Exception) -> ItemError 
 def _pipeline_for(pipeline: dict[str, Any], sample: Any) -> dict[str, Any]:
     """The job's pipeline with the settings a sample's labels need; pixels are the same.
 
-    Oriented-box corners travel as keypoints that must stay when they leave the frame (a
-    corner outside still locates the clipped box: :func:`synthaug.data.labels.oriented_box_out`);
-    masks that are not one per object (a COCO image mixing segmented and box-only
-    annotations, ``meta["instance_masks"] = False``) must not decide the boxes.
+    Pose skeletons keep all their keypoints (``remove_invisible_keypoints=False``: one that
+    left the frame is written unlabelled, and indices must not shift); oriented boxes are
+    re-fitted as the minimum-area rectangle of what is left of them
+    (``oriented_box_fit="rect"``: YOLO-OBB labels are rectangles, inside the image); masks
+    that are not one per object (a COCO image mixing segmented and box-only annotations,
+    ``meta["instance_masks"] = False``) must not decide the boxes.
     """
     changes: dict[str, Any] = {}
-    if any(lab[0] == OBB for lab in sample.keypoint_labels or []):
+    if sample.keypoint_instances is not None:
         changes["remove_invisible_keypoints"] = False
+    if sample.oriented_boxes is not None:
+        changes["oriented_box_fit"] = "rect"
     if sample.meta.get("instance_masks") is False:
         changes["boxes_from_masks"] = False
     if not changes:
         return pipeline
+    # the short forms from_dict reads: a list of transforms, a mapping of "transforms"
+    if isinstance(pipeline, list):
+        pipeline = {"name": "Compose", "transforms": pipeline}
+    elif "name" not in pipeline and "transforms" in pipeline:
+        pipeline = {"name": "Compose", **pipeline}
     if pipeline.get("name") != "Compose":
         pipeline = {"name": "Compose", "transforms": [pipeline]}
     return {**pipeline, **changes}
@@ -365,7 +375,7 @@ def process_item(item: Item, job: AugmentJob, dataset: Dataset) -> dict[str, Any
         sample, raw = load_item(dataset, item, job.max_pixels)
     except ItemError as exc:
         return _skipped(item, exc)
-    n_in = len(sample.box_labels or [])
+    n_in = len(sample.box_labels or sample.oriented_box_labels or [])
     suffix = posixpath.splitext(item.key)[1]
     planned: list[tuple[Any, str, bytes, dict[str, Any]]] = []
     try:
@@ -382,8 +392,6 @@ def process_item(item: Item, job: AugmentJob, dataset: Dataset) -> dict[str, Any
                     raise
                 raise refusal from None
             out = out.copy(image=_as_source_dtype(out.image, sample.image.dtype))
-            if sample.keypoint_labels:  # left/right pairs swap on mirroring (data.labels)
-                out = out.copy(meta={**out.meta, "mirrored": mirrors(pipe, out.applied, hw)})
             data = encode_image(
                 out.image,
                 suffix,
