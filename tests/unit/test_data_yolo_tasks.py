@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
+from synthaug.augment import Compose, Rotate
 from synthaug.data.formats import load_item, open_dataset
 from synthaug.data.images import encode_image
 from synthaug.data.masks import polygons_to_mask
@@ -87,6 +88,28 @@ def test_pose_mirror_swaps_flip_idx_pairs(tmp_path):
     # the point that was labelled right_eye (x = 0.4) is now the subject's left eye, at 0.6
     assert kp[1].tolist() == pytest.approx([0.6, 0.3, 1])
     assert kp[2].tolist() == pytest.approx([0.4, 0.3, 2])
+
+
+def test_pose_two_flips_swap_twice_and_transpose_swaps_once(tmp_path):
+    src = _dataset(tmp_path / "src", {"a": POSE_LINE + "\n"}, POSE_YAML)
+    _run(src, tmp_path / "two", [FLIP, FLIP])
+    assert (tmp_path / "two" / "labels" / "a_aug0.txt").read_text() == POSE_LINE + "\n"
+    _run(src, tmp_path / "t", [{"name": "Transpose", "p": 1.0}])
+    (row,) = _values(tmp_path / "t" / "labels" / "a_aug0.txt")
+    kp = np.asarray(row[5:]).reshape(3, 3)
+    # (x, y) -> (y, x) in normalised edges; right_eye (0.4, 0.3) is now the left eye
+    assert kp.ravel().tolist() == pytest.approx([0.4, 0.5, 2, 0.3, 0.4, 1, 0.3, 0.6, 2])
+
+
+def test_pose_object_that_leaves_the_frame_goes_with_its_keypoints(tmp_path):
+    second = "0 0.150000 0.500000 0.200000 0.400000 0.100000 0.400000 2 0.150000 0.300000 2 0 0 0"
+    src = _dataset(tmp_path / "src", {"a": f"{POSE_LINE}\n{second}\n"}, POSE_YAML)
+    crop = {"name": "Crop", "x_min": 25, "y_min": 0, "x_max": 100, "y_max": 50}
+    summary = _run(src, tmp_path / "dst", [crop])
+    (row,) = _values(tmp_path / "dst" / "labels" / "a_aug0.txt")
+    assert row[1:5] == pytest.approx([25 / 75, 0.5, 40 / 75, 0.6])
+    assert np.asarray(row[5:]).reshape(3, 3)[:, 2].tolist() == [2, 2, 1]
+    assert (summary.n_boxes_in, summary.n_boxes_dropped) == (2, 1)
 
 
 def test_pose_keypoint_cut_by_a_crop_is_written_unlabelled(tmp_path):
@@ -194,6 +217,51 @@ def test_obb_that_leaves_the_frame_is_dropped(tmp_path):
     crop = {"name": "Crop", "x_min": 80, "y_min": 0, "x_max": 100, "y_max": 50}
     _run(src, tmp_path / "dst", [crop], format="yolo-obb")
     assert (tmp_path / "dst" / "labels" / "a_aug0.txt").read_text() == ""
+
+
+def test_obb_pushed_past_the_border_by_a_rotation_is_clamped_into_the_image(tmp_path):
+    # a long box near the top right: the turn moves one corner above the frame; the engine's
+    # rectangle (oriented_box_fit="rect") is written with its corners clamped to [0, 1], as
+    # Ultralytics clips OBB corners
+    quad = np.array([[60.0, 20], [98, 20], [98, 30], [60, 30]])
+    line = "0 " + " ".join(f"{v:.6f}" for v in (quad / [W, H]).ravel())
+    src = _dataset(tmp_path / "src", {"a": line + "\n"}, {"names": ["a"], "task": "obb"})
+    rotate = {"name": "Rotate", "limit": [30, 30], "p": 1.0}
+    _run(src, tmp_path / "dst", [rotate])
+    (row,) = _values(tmp_path / "dst" / "labels" / "a_aug0.txt")
+    xy = np.asarray(row[1:]).reshape(4, 2)
+    pipe = Compose([Rotate(limit=(30, 30), p=1.0)], oriented_box_fit="rect")
+    sample, _ = load_item(open_dataset(src), open_dataset(src).items[0])
+    engine = pipe(sample, seed=0).oriented_boxes[0]
+    assert engine[:, 1].min() < 0  # the engine's box reaches past the top edge
+    assert xy == pytest.approx(np.clip(engine / [W, H], 0, 1), abs=2e-6)
+    assert xy[:, 1].min() == 0.0
+
+
+def test_obb_below_min_visibility_is_dropped_and_counted(tmp_path):
+    src = _dataset(tmp_path / "src", {"a": OBB_LINE + "\n", "b": OBB_LINE + "\n"}, None)
+    crop = {"name": "Crop", "x_min": 60, "y_min": 0, "x_max": 100, "y_max": 50}
+    job = AugmentJob(
+        str(src),
+        str(tmp_path / "dst"),
+        {"name": "Compose", "transforms": [crop], "min_visibility": 0.5},
+        format="yolo-obb",
+        durable=False,
+    )
+    summary = run_local(prepare_job(job), workers=1)
+    assert (tmp_path / "dst" / "labels" / "a_aug0.txt").read_text() == ""
+    assert (summary.n_boxes_in, summary.n_boxes_dropped) == (2, 2)
+
+
+def test_obb_with_counter_clockwise_corners_is_read_clockwise(tmp_path):
+    ccw = QUAD_PX[[0, 3, 2, 1]]
+    line = "1 " + " ".join(f"{v:.6f}" for v in (ccw / [W, H]).ravel())
+    src = _dataset(tmp_path / "src", {"a": line + "\n"}, None)
+    ds = open_dataset(src, "yolo-obb")
+    sample, _ = load_item(ds, ds.items[0])
+    assert sample.oriented_boxes[0] == pytest.approx(QUAD_PX, abs=1e-4)
+    _run(src, tmp_path / "id", [NOTHING], format="yolo-obb")  # no pixel moved: as read
+    assert (tmp_path / "id" / "labels" / "a_aug0.txt").read_text() == line + "\n"
 
 
 @pytest.mark.parametrize(
