@@ -173,7 +173,9 @@ def test_two_horizontal_flips_swap_twice_so_every_keypoint_is_back_in_place(tmp_
     flips = [{"name": "HorizontalFlip", "p": 1.0}, {"name": "HorizontalFlip", "p": 1.0}]
     out = _augment(src, tmp_path / "dst", flips)
     kp = np.asarray(out["annotations"][0]["keypoints"], float).reshape(-1, 3)
-    assert kp.tolist() == np.asarray(doc["annotations"][0]["keypoints"], float).reshape(-1, 3).tolist()
+    assert (
+        kp.tolist() == np.asarray(doc["annotations"][0]["keypoints"], float).reshape(-1, 3).tolist()
+    )
 
 
 def test_transpose_mirrors_so_left_eye_takes_the_right_eyes_place(tmp_path):

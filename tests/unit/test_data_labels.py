@@ -39,9 +39,7 @@ def _orientation(p: np.ndarray) -> float:
 
 def _pose_sample(flips: list | None) -> Sample:
     rich = RichLabels(keypoints=[TRIANGLE], flips=flips)
-    return Sample(
-        np.zeros((H, W, 3), np.uint8), boxes=BOX, box_labels=[0], **sample_targets(rich)
-    )
+    return Sample(np.zeros((H, W, 3), np.uint8), boxes=BOX, box_labels=[0], **sample_targets(rich))
 
 
 MATRIX_TRANSFORMS = sorted(

@@ -301,3 +301,37 @@ def test_segment_output_polygons_are_simplified(tmp_path):
     _run(src, tmp_path / "dst", [{"name": "Rotate", "limit": [10, 10], "p": 1.0}])
     (row,) = _values(tmp_path / "dst" / "labels" / "a_aug0.txt")
     assert 8 <= (len(row) - 1) // 2 <= 40
+
+
+@pytest.mark.parametrize("task", ["pose", "obb"])
+def test_pose_and_obb_outputs_are_byte_identical_with_one_and_two_workers(tmp_path, task):
+    rng = np.random.default_rng(3)
+    labels = {}
+    for i in range(6):
+        dx = float(rng.uniform(-0.2, 0.2))
+        if task == "pose":
+            labels[f"s{i}"] = (
+                f"0 {0.5 + dx:.6f} 0.500000 0.400000 0.600000 {0.5 + dx:.6f} 0.400000 2 "
+                f"{0.6 + dx:.6f} 0.300000 2 {0.4 + dx:.6f} 0.300000 1\n"
+            )
+        else:
+            quad = (QUAD_PX + [dx * W, 0]) / [W, H]
+            labels[f"s{i}"] = "1 " + " ".join(f"{v:.6f}" for v in quad.ravel()) + "\n"
+    data = POSE_YAML if task == "pose" else {"names": ["a", "b"], "task": "obb"}
+    src = _dataset(tmp_path / "src", labels, data)
+    pipe = {
+        "name": "Compose",
+        "transforms": [
+            {"name": "HorizontalFlip", "p": 0.5},
+            {"name": "Rotate", "limit": 40, "p": 1.0},
+            {"name": "RandomCrop", "height": 40, "width": 70, "p": 0.5},
+        ],
+        "min_visibility": 0.3,
+    }
+    outs = []
+    for workers in (1, 2):
+        dst = tmp_path / f"w{workers}"
+        job = AugmentJob(str(src), str(dst), pipe, copies=2, seed=5, durable=False)
+        run_local(prepare_job(job), workers=workers)
+        outs.append({p.name: p.read_bytes() for p in sorted((dst / "labels").glob("*.txt"))})
+    assert len(outs[0]) == 12 and outs[0] == outs[1]

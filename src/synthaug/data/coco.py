@@ -11,9 +11,11 @@ Augmented outputs keep each annotation's category, ``iscrowd``, segmentation kin
 stay polygons, simplified to an IoU of at least 0.98 with the transformed mask; RLE stays RLE in
 the same counts form) and every field synthaug does not recompute; ``bbox`` is the tight box of
 the transformed segmentation when there is one. Keypoints that leave the image become
-``[0, 0, 0]`` and ``num_keypoints`` counts the rest; when the pipeline mirrors the image,
-left/right partners swap (from a category's ``flip_pairs`` ``[[a, b], ...]``, else from its
-``keypoints`` names ``left_*``/``right_*``), so ``left_eye`` stays on the subject's left. A
+``[0, 0, 0]`` and ``num_keypoints`` counts the rest; each mirroring step of the pipeline swaps
+left/right partners (from a category's ``flip_pairs`` ``[[a, b], ...]``, else from its
+``keypoints`` names ``left_*``/``right_*``, handed to the engine as ``keypoint_flip_pairs``), so
+``left_eye`` stays on the subject's left; an annotation with keypoints is an instance of the
+engine (box, mask and keypoints kept or dropped together). A
 pipeline that moves no pixel writes every annotation unchanged. ``categories`` (with their
 ``keypoints`` and ``skeleton``), ``info`` and ``licenses`` are copied. Image and annotation ids
 are renumbered 1..n in output-key order.
@@ -536,8 +538,9 @@ class CocoFormat(DatasetFormat):
         annotation is written as it was read, every field unchanged. Otherwise ``bbox``,
         ``area``, ``segmentation`` (same kind: polygons simplified to an IoU of at least
         :data:`~synthaug.data.masks.MIN_POLYGON_IOU` with the mask, RLE exact), ``keypoints``
-        (left/right partners swapped when the pipeline mirrored) and ``num_keypoints`` are
-        recomputed, and every other field of the annotation is carried as it was.
+        (as the engine left them: partners swapped by each mirroring step) and
+        ``num_keypoints`` are recomputed, and every other field of the annotation is carried
+        as it was.
         """
         objects = sample.meta["objects"]
         kept = list(sample.box_labels or [])

@@ -89,27 +89,27 @@ def sample_targets(labels: RichLabels) -> dict[str, Any]:
     object index. Keys without labels are left out.
     """
     out: dict[str, Any] = {}
-    kps = [kp for kp in (labels.keypoints if labels.keypoints is not None else [])]
+    kps = list(labels.keypoints) if labels.keypoints is not None else []
     flips = labels.flips if labels.flips is not None else [None] * len(kps)
     if any(kp is not None and len(kp) for kp in kps):
         owned = [(j, np.asarray(kp, np.float64)) for j, kp in enumerate(kps) if kp is not None]
         pts = np.concatenate([kp[:, :2] for _, kp in owned]).reshape(-1, 2)
         vis = np.concatenate([kp[:, 2] for _, kp in owned]).astype(np.int8)
         inst = np.concatenate([np.full(len(kp), j, np.int64) for j, kp in owned])
-        pairings = []
+        perms: list[tuple[int, ...]] = []  # each object's pairing, as a permutation
         for j, kp in owned:
-            perm = tuple(flips[j]) if flips[j] is not None else tuple(range(len(kp)))
-            if perm not in pairings:
-                pairings.append(perm)
+            flip = flips[j]
+            perms.append(tuple(flip) if flip is not None else tuple(range(len(kp))))
+        pairings = list(dict.fromkeys(perms))  # the distinct ones, in order of appearance
         if len(pairings) == 1:
             kp_labels: list[Any] = [k for _, kp in owned for k in range(len(kp))]
             pairs: list[tuple[Any, Any]] = pairs_from_flip_idx(pairings[0])
         else:
-            group = {}
-            for j, kp in owned:
-                perm = tuple(flips[j]) if flips[j] is not None else tuple(range(len(kp)))
-                group[j] = pairings.index(perm)
-            kp_labels = [f"{group[j]}#{k}" for j, kp in owned for k in range(len(kp))]
+            kp_labels = [
+                f"{pairings.index(perm)}#{k}"
+                for (_, kp), perm in zip(owned, perms, strict=True)
+                for k in range(len(kp))
+            ]
             pairs = [
                 (f"{g}#{a}", f"{g}#{b}")
                 for g, p in enumerate(pairings)
@@ -165,7 +165,7 @@ def clockwise_corners(quads: np.ndarray) -> np.ndarray:
     q = np.asarray(quads, np.float64).reshape(-1, 4, 2)
     x, y = q[..., 0], q[..., 1]
     signed = np.sum(x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y, axis=1)
-    out = q.copy()
+    out: np.ndarray = q.copy()
     out[signed < 0] = q[signed < 0][:, [0, 3, 2, 1]]
     return out
 

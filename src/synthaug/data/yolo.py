@@ -12,15 +12,16 @@ normalised to ``[0, 1]`` by the image width and height (continuous pixel edges):
 * pose (``kpt_shape: [K, D]`` in ``data.yaml``): ``class cx cy w h`` then K keypoints of D
   values ``x y`` or ``x y v`` (``v`` 0 not labelled, 1 hidden, 2 visible; with ``D = 2`` a
   point ``0 0`` is not labelled); ``flip_idx`` (a permutation pairing left and right
-  keypoints) is applied when the pipeline mirrors the image;
+  keypoints) becomes the engine's ``keypoint_flip_pairs``, swapped by each mirroring step;
 * oriented boxes (YOLO-OBB: ``--format yolo-obb``, or ``task: obb`` in ``data.yaml``):
   ``class x1 y1 x2 y2 x3 y3 x4 y4``, the four corners.
 
 Outputs keep the task of their source: polygons are simplified to an IoU of at least 0.98 with
 the transformed mask (the largest part of a mask the pipeline split is written), keypoints that
-left the image are written unlabelled (``0 0 0``), oriented boxes as in
-:func:`synthaug.data.labels.oriented_box_out`. A pipeline that moves no pixel writes the source
-values unchanged. ``data.yaml`` is written for every output (``names``, ``nc``, and ``kpt_shape``,
+left the image are written unlabelled (``0 0 0``) and an object is kept or dropped with its
+keypoints; oriented boxes are the engine's ``oriented_boxes`` (re-fitted as the minimum-area
+rectangle of what is left of them, corners clamped to ``[0, 1]``; see ``docs/formats.md``). A
+pipeline that moves no pixel writes the source values unchanged. ``data.yaml`` is written for every output (``names``, ``nc``, and ``kpt_shape``,
 ``flip_idx`` and the other keys of the source's ``data.yaml`` except ``path``), beside
 ``classes.txt`` when the source had one.
 """
