@@ -110,6 +110,7 @@ def test_pose_object_that_leaves_the_frame_goes_with_its_keypoints(tmp_path):
     assert row[1:5] == pytest.approx([25 / 75, 0.5, 40 / 75, 0.6])
     assert np.asarray(row[5:]).reshape(3, 3)[:, 2].tolist() == [2, 2, 1]
     assert (summary.n_boxes_in, summary.n_boxes_dropped) == (2, 1)
+    assert summary.boxes_dropped_by_reason == {"outside": 1}
 
 
 def test_pose_keypoint_cut_by_a_crop_is_written_unlabelled(tmp_path):
@@ -251,6 +252,7 @@ def test_obb_below_min_visibility_is_dropped_and_counted(tmp_path):
     summary = run_local(prepare_job(job), workers=1)
     assert (tmp_path / "dst" / "labels" / "a_aug0.txt").read_text() == ""
     assert (summary.n_boxes_in, summary.n_boxes_dropped) == (2, 2)
+    assert summary.boxes_dropped_by_reason == {"min_visibility": 2}
 
 
 def test_obb_with_counter_clockwise_corners_is_read_clockwise(tmp_path):
