@@ -165,6 +165,76 @@ def test_mirror_twice_gives_back_the_same_keypoints(tmp_path):
     assert kp[:, 2].tolist() == src_kp[:, 2].tolist()
 
 
+def test_two_horizontal_flips_swap_twice_so_every_keypoint_is_back_in_place(tmp_path):
+    # regression guard: pairs are swapped by the engine once per mirroring step, and by
+    # nothing else (a second swap after the pipeline would undo or repeat it)
+    doc = _person_doc()
+    src = _dataset(tmp_path / "src", doc)
+    flips = [{"name": "HorizontalFlip", "p": 1.0}, {"name": "HorizontalFlip", "p": 1.0}]
+    out = _augment(src, tmp_path / "dst", flips)
+    kp = np.asarray(out["annotations"][0]["keypoints"], float).reshape(-1, 3)
+    assert (
+        kp.tolist() == np.asarray(doc["annotations"][0]["keypoints"], float).reshape(-1, 3).tolist()
+    )
+
+
+def test_transpose_mirrors_so_left_eye_takes_the_right_eyes_place(tmp_path):
+    doc = _person_doc()
+    src = _dataset(tmp_path / "src", doc)
+    out = _augment(src, tmp_path / "dst", [{"name": "Transpose", "p": 1.0}])
+    kp = np.asarray(out["annotations"][0]["keypoints"], float).reshape(-1, 3)
+    # moved (x, y) -> (y, x); the point labelled right_eye (16, 10) is now the left eye
+    assert kp[NAMES.index("left_eye")].tolist() == [10, 16, 1]
+    assert kp[NAMES.index("right_eye")].tolist() == [10, 24, 2]
+    assert kp[NAMES.index("left_ear")].tolist() == [11, 12, 2]
+    assert kp[NAMES.index("right_ear")].tolist() == [0, 0, 0]
+    assert kp[NAMES.index("nose")].tolist() == [12, 20, 2]
+
+
+def test_person_cropped_away_goes_with_its_keypoints_and_the_other_masks_stay_their_own(
+    tmp_path,
+):
+    # the person is an instance (box, polygon, keypoints): dropped whole; the engine then
+    # returns only the kept objects' masks, which must not be read by source index
+    doc = _person_doc()
+    src = _dataset(tmp_path / "src", doc)
+    crop = {"name": "Crop", "x_min": 32, "y_min": 0, "x_max": 60, "y_max": 40}
+    out = _augment(src, tmp_path / "dst", [crop])
+    assert [a["category_id"] for a in out["annotations"]] == [2, 2]
+    coco = _coco(tmp_path / "dst" / "annotations" / "instances.json")
+    source = _coco(src / "annotations" / "instances.json")
+    want = source.annToMask(source.loadAnns([4])[0])[:, 32:]
+    for a in coco.loadAnns(coco.getAnnIds()):
+        assert np.array_equal(coco.annToMask(a), want)
+        assert "keypoints" not in a
+
+
+def test_categories_with_different_pairings_in_one_image_each_swap_their_own(tmp_path):
+    doc = _person_doc()
+    doc["categories"].append(
+        {"id": 3, "name": "hand", "keypoints": ["wrist", "a", "b"], "flip_pairs": [[0, 2]]}
+    )
+    doc["annotations"].append(
+        {
+            "id": 6,
+            "image_id": 7,
+            "category_id": 3,
+            "iscrowd": 0,
+            "bbox": [40.0, 30.0, 10.0, 6.0],
+            "area": 60.0,
+            "keypoints": [41, 31, 2, 45, 33, 2, 49, 35, 1],
+            "num_keypoints": 3,
+        }
+    )
+    src = _dataset(tmp_path / "src", doc)
+    out = _augment(src, tmp_path / "dst", [{"name": "HorizontalFlip", "p": 1.0}])
+    person, hand = out["annotations"][0], out["annotations"][3]
+    kp = np.asarray(person["keypoints"], float).reshape(-1, 3)
+    assert kp[NAMES.index("left_eye")].tolist() == [W - 1 - 16, 10, 1]
+    hk = np.asarray(hand["keypoints"], float).reshape(-1, 3)
+    assert hk.tolist() == [[W - 1 - 49, 35, 1], [W - 1 - 45, 33, 2], [W - 1 - 41, 31, 2]]
+
+
 def test_keypoints_cut_by_a_crop_become_unlabelled_and_num_keypoints_drops(tmp_path):
     doc = _person_doc()
     src = _dataset(tmp_path / "src", doc)

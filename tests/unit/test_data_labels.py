@@ -1,27 +1,45 @@
-"""Rich labels: flip pairs from names and lists, and mirroring read from a pipeline's steps."""
+"""Rich labels: flip pairs from names and lists, and the engine targets a reader hands over
+(mirroring swaps pairs exactly once per mirroring step, each object by its own pairing)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from synthaug.augment import REGISTRY, Compose, HorizontalFlip, OneOf, Transpose, VerticalFlip
+from synthaug.augment import (
+    REGISTRY,
+    Compose,
+    Crop,
+    HorizontalFlip,
+    OneOf,
+    Transpose,
+    VerticalFlip,
+)
 from synthaug.augment.sample import Sample
 from synthaug.augment.transforms.base import MatrixTransform
 from synthaug.data.labels import (
+    RichLabels,
+    clockwise_corners,
     flip_idx_problem,
     flip_perm_from_names,
     flip_perm_from_pairs,
-    mirrors,
+    keypoints_from_sample,
+    sample_targets,
 )
 
 H, W = 64, 80
-TRIANGLE = np.array([[38.0, 30.0], [42.0, 30.0], [40.0, 34.0]])
+TRIANGLE = np.array([[38.0, 30.0, 2], [42.0, 30.0, 1], [40.0, 34.0, 2]])
+BOX = np.array([[30.0, 20.0, 50.0, 44.0]])
 
 
 def _orientation(p: np.ndarray) -> float:
     (ax, ay), (bx, by), (cx, cy) = p[:3, :2]
     return float(np.sign((bx - ax) * (cy - ay) - (by - ay) * (cx - ax)))
+
+
+def _pose_sample(flips: list | None) -> Sample:
+    rich = RichLabels(keypoints=[TRIANGLE], flips=flips)
+    return Sample(np.zeros((H, W, 3), np.uint8), boxes=BOX, box_labels=[0], **sample_targets(rich))
 
 
 MATRIX_TRANSFORMS = sorted(
@@ -30,24 +48,76 @@ MATRIX_TRANSFORMS = sorted(
 
 
 @pytest.mark.parametrize("name", MATRIX_TRANSFORMS)
-def test_mirrors_agrees_with_the_turn_of_moved_points_for_every_matrix_transform(name):
+def test_reader_pairs_swap_exactly_when_a_matrix_transform_mirrors(name):
     cls = REGISTRY[name]
-    t = cls(**{**cls.example_args, "p": 1.0})
-    pipe = Compose([t], remove_invisible_keypoints=False)
+    pipe = Compose([cls(**{**cls.example_args, "p": 1.0})], remove_invisible_keypoints=False)
     for seed in range(4):
-        s = Sample(np.zeros((H, W, 3), np.uint8), keypoints=TRIANGLE, keypoint_labels=[0, 1, 2])
-        out = pipe(s, seed=seed)
-        assert mirrors(pipe, out.applied, (H, W)) == (_orientation(out.keypoints) < 0)
+        plain = pipe(_pose_sample(None), seed=seed)
+        paired = pipe(_pose_sample([[1, 0, 2]]), seed=seed)
+        if plain.box_labels != [0] or (plain.keypoint_visibility[:2] == 0).any():
+            continue  # the object or a paired point left the frame: nothing to compare
+        mirrored = _orientation(plain.keypoints) < 0
+        want = plain.keypoints[[1, 0, 2]] if mirrored else plain.keypoints
+        assert paired.keypoints == pytest.approx(want)
+        got = keypoints_from_sample(paired, [3])[0]
+        assert got[:, 2].tolist() == ([1, 2, 2] if mirrored else [2, 1, 2])
 
 
-def test_mirrors_counts_nested_steps_and_two_mirrors_cancel():
-    s = Sample(np.zeros((H, W, 3), np.uint8))
-    one = Compose([OneOf([HorizontalFlip(p=1.0)], p=1.0)])
-    assert mirrors(one, one(s, seed=0).applied, (H, W))
-    two = Compose([HorizontalFlip(p=1.0), VerticalFlip(p=1.0)])
-    assert not mirrors(two, two(s, seed=0).applied, (H, W))
-    three = Compose([HorizontalFlip(p=1.0), VerticalFlip(p=1.0), Transpose(p=1.0)])
-    assert mirrors(three, three(s, seed=0).applied, (H, W))
+def test_nested_mirrors_swap_once_and_two_mirrors_cancel():
+    one = Compose([OneOf([HorizontalFlip(p=1.0)], p=1.0)], remove_invisible_keypoints=False)
+    out = one(_pose_sample([[1, 0, 2]]), seed=0)
+    assert out.keypoints[0].tolist() == [W - 1 - 42.0, 30.0]  # takes its partner's place
+    two = Compose([HorizontalFlip(p=1.0), VerticalFlip(p=1.0)], remove_invisible_keypoints=False)
+    out = two(_pose_sample([[1, 0, 2]]), seed=0)
+    assert out.keypoints[0].tolist() == [W - 1 - 38.0, H - 1 - 30.0]  # a half turn: no swap
+    three = Compose(
+        [HorizontalFlip(p=1.0), VerticalFlip(p=1.0), Transpose(p=1.0)],
+        remove_invisible_keypoints=False,
+    )
+    out = three(_pose_sample([[1, 0, 2]]), seed=0)
+    assert out.keypoints[0].tolist() == [H - 1 - 30.0, W - 1 - 42.0]  # swapped once
+
+
+def test_objects_with_different_pairings_are_each_swapped_by_their_own():
+    # object 0 pairs keypoints 0 and 1; object 1 (another skeleton) pairs 1 and 2
+    a = np.array([[10.0, 10, 2], [20, 10, 2], [15, 20, 2]])
+    b = np.array([[50.0, 10, 2], [60, 10, 2], [70, 10, 1]])
+    rich = RichLabels(keypoints=[a, b], flips=[[1, 0, 2], [0, 2, 1]])
+    targets = sample_targets(rich)
+    assert targets["keypoint_labels"] == ["0#0", "0#1", "0#2", "1#0", "1#1", "1#2"]
+    s = Sample(
+        np.zeros((H, W, 3), np.uint8),
+        boxes=np.array([[5.0, 5, 25, 25], [45, 5, 75, 15]]),
+        box_labels=[0, 1],
+        **targets,
+    )
+    out = Compose([HorizontalFlip(p=1.0)], remove_invisible_keypoints=False)(s, seed=0)
+    kps = keypoints_from_sample(out, [3, 3])
+    assert kps[0].tolist() == [[W - 1 - 20, 10, 2], [W - 1 - 10, 10, 2], [W - 1 - 15, 20, 2]]
+    assert kps[1].tolist() == [[W - 1 - 50, 10, 2], [W - 1 - 70, 10, 1], [W - 1 - 60, 10, 2]]
+
+
+def test_keypoints_of_a_dropped_object_go_with_it_and_the_rest_keep_their_object():
+    a = np.array([[10.0, 10, 2], [0, 0, 0]])
+    b = np.array([[60.0, 10, 2], [70, 12, 1]])
+    s = Sample(
+        np.zeros((H, W, 3), np.uint8),
+        boxes=np.array([[5.0, 5, 25, 25], [55, 5, 75, 15]]),
+        box_labels=[0, 1],
+        **sample_targets(RichLabels(keypoints=[a, b])),
+    )
+    out = Compose([Crop(40, 0, 80, 64, p=1.0)], remove_invisible_keypoints=False)(s, seed=0)
+    assert out.box_labels == [1] and out.keypoint_instances.tolist() == [0, 0]
+    kps = keypoints_from_sample(out, [2, 2])
+    assert kps[0].tolist() == [[0, 0, 0], [0, 0, 0]]
+    assert kps[1].tolist() == [[20, 10, 2], [30, 12, 1]]
+
+
+def test_counter_clockwise_corners_are_reordered_keeping_the_first():
+    cw = np.array([[[0.0, 0], [4, 0], [4, 2], [0, 2]]])
+    assert clockwise_corners(cw).tolist() == cw.tolist()
+    ccw = cw[:, [0, 3, 2, 1]]
+    assert clockwise_corners(ccw).tolist() == cw.tolist()
 
 
 def test_flip_pairs_from_left_and_right_names():

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
+from synthaug.augment import Compose, Rotate
 from synthaug.data.formats import load_item, open_dataset
 from synthaug.data.images import encode_image
 from synthaug.data.masks import polygons_to_mask
@@ -62,8 +63,12 @@ def test_pose_labels_are_read_as_boxes_and_keypoints_with_visibility(tmp_path):
     ds = open_dataset(src)
     sample, _ = load_item(ds, ds.items[0])
     assert sample.boxes.tolist() == [[30.0, 10.0, 70.0, 40.0]]
-    assert sample.keypoint_labels == [[0, 0, 2], [0, 1, 2], [0, 2, 1]]
     assert sample.keypoints.tolist() == [[49.5, 19.5], [59.5, 14.5], [39.5, 14.5]]
+    # the engine's targets: visibility, the object each keypoint belongs to, flip_idx as pairs
+    assert sample.keypoint_visibility.tolist() == [2, 2, 1]
+    assert sample.keypoint_instances.tolist() == [0, 0, 0]
+    assert sample.keypoint_labels == [0, 1, 2]
+    assert sample.keypoint_flip_pairs == [(1, 2)]
 
 
 def test_pose_identity_writes_the_same_values_and_data_yaml(tmp_path):
@@ -83,6 +88,29 @@ def test_pose_mirror_swaps_flip_idx_pairs(tmp_path):
     # the point that was labelled right_eye (x = 0.4) is now the subject's left eye, at 0.6
     assert kp[1].tolist() == pytest.approx([0.6, 0.3, 1])
     assert kp[2].tolist() == pytest.approx([0.4, 0.3, 2])
+
+
+def test_pose_two_flips_swap_twice_and_transpose_swaps_once(tmp_path):
+    src = _dataset(tmp_path / "src", {"a": POSE_LINE + "\n"}, POSE_YAML)
+    _run(src, tmp_path / "two", [FLIP, FLIP])
+    assert (tmp_path / "two" / "labels" / "a_aug0.txt").read_text() == POSE_LINE + "\n"
+    _run(src, tmp_path / "t", [{"name": "Transpose", "p": 1.0}])
+    (row,) = _values(tmp_path / "t" / "labels" / "a_aug0.txt")
+    kp = np.asarray(row[5:]).reshape(3, 3)
+    # (x, y) -> (y, x) in normalised edges; right_eye (0.4, 0.3) is now the left eye
+    assert kp.ravel().tolist() == pytest.approx([0.4, 0.5, 2, 0.3, 0.4, 1, 0.3, 0.6, 2])
+
+
+def test_pose_object_that_leaves_the_frame_goes_with_its_keypoints(tmp_path):
+    second = "0 0.150000 0.500000 0.200000 0.400000 0.100000 0.400000 2 0.150000 0.300000 2 0 0 0"
+    src = _dataset(tmp_path / "src", {"a": f"{POSE_LINE}\n{second}\n"}, POSE_YAML)
+    crop = {"name": "Crop", "x_min": 25, "y_min": 0, "x_max": 100, "y_max": 50}
+    summary = _run(src, tmp_path / "dst", [crop])
+    (row,) = _values(tmp_path / "dst" / "labels" / "a_aug0.txt")
+    assert row[1:5] == pytest.approx([25 / 75, 0.5, 40 / 75, 0.6])
+    assert np.asarray(row[5:]).reshape(3, 3)[:, 2].tolist() == [2, 2, 1]
+    assert (summary.n_boxes_in, summary.n_boxes_dropped) == (2, 1)
+    assert summary.boxes_dropped_by_reason == {"outside": 1}
 
 
 def test_pose_keypoint_cut_by_a_crop_is_written_unlabelled(tmp_path):
@@ -150,13 +178,13 @@ QUAD_PX = _QUAD + [50, 25]
 OBB_LINE = "1 " + " ".join(f"{v:.6f}" for v in (QUAD_PX / [W, H]).ravel())
 
 
-def test_obb_lines_are_read_as_corners_and_an_upright_box(tmp_path):
+def test_obb_lines_are_read_as_the_engines_oriented_boxes(tmp_path):
     src = _dataset(tmp_path / "src", {"a": OBB_LINE + "\n"}, None)
     ds = open_dataset(src, "yolo-obb")
     sample, _ = load_item(ds, ds.items[0])
-    assert sample.keypoint_labels == [["obb", 0, c] for c in range(4)]
-    assert sample.keypoints + 0.5 == pytest.approx(QUAD_PX, abs=1e-4)
-    assert sample.boxes[0] == pytest.approx([*QUAD_PX.min(axis=0), *QUAD_PX.max(axis=0)], abs=1e-4)
+    assert sample.oriented_box_format == "corners" and sample.oriented_box_labels == [0]
+    assert sample.oriented_boxes[0] == pytest.approx(QUAD_PX, abs=1e-4)
+    assert sample.boxes is None and sample.keypoints is None
 
 
 def test_obb_under_a_flip_moves_the_corners_exactly(tmp_path):
@@ -164,7 +192,9 @@ def test_obb_under_a_flip_moves_the_corners_exactly(tmp_path):
     _run(src, tmp_path / "dst", [FLIP])
     (row,) = _values(tmp_path / "dst" / "labels" / "a_aug0.txt")
     assert row[0] == 1
-    want = np.column_stack([W - QUAD_PX[:, 0], QUAD_PX[:, 1]]) / [W, H]
+    # the engine keeps corners clockwise: a mirror swaps p0 <-> p1 and p3 <-> p2 (the box's
+    # own left and right), so p0 -> p1 stays on the same edge of the object
+    want = np.column_stack([W - QUAD_PX[:, 0], QUAD_PX[:, 1]])[[1, 0, 3, 2]] / [W, H]
     assert np.asarray(row[1:]).reshape(4, 2) == pytest.approx(want, abs=2e-6)
     doc = yaml.safe_load((tmp_path / "dst" / "data.yaml").read_text())
     assert doc["task"] == "obb" and doc["nc"] == 2
@@ -188,6 +218,52 @@ def test_obb_that_leaves_the_frame_is_dropped(tmp_path):
     crop = {"name": "Crop", "x_min": 80, "y_min": 0, "x_max": 100, "y_max": 50}
     _run(src, tmp_path / "dst", [crop], format="yolo-obb")
     assert (tmp_path / "dst" / "labels" / "a_aug0.txt").read_text() == ""
+
+
+def test_obb_pushed_past_the_border_by_a_rotation_is_clamped_into_the_image(tmp_path):
+    # a long box near the top right: the turn moves one corner above the frame; the engine's
+    # rectangle (oriented_box_fit="rect") is written with its corners clamped to [0, 1], as
+    # Ultralytics clips OBB corners
+    quad = np.array([[60.0, 20], [98, 20], [98, 30], [60, 30]])
+    line = "0 " + " ".join(f"{v:.6f}" for v in (quad / [W, H]).ravel())
+    src = _dataset(tmp_path / "src", {"a": line + "\n"}, {"names": ["a"], "task": "obb"})
+    rotate = {"name": "Rotate", "limit": [30, 30], "p": 1.0}
+    _run(src, tmp_path / "dst", [rotate])
+    (row,) = _values(tmp_path / "dst" / "labels" / "a_aug0.txt")
+    xy = np.asarray(row[1:]).reshape(4, 2)
+    pipe = Compose([Rotate(limit=(30, 30), p=1.0)], oriented_box_fit="rect")
+    sample, _ = load_item(open_dataset(src), open_dataset(src).items[0])
+    engine = pipe(sample, seed=0).oriented_boxes[0]
+    assert engine[:, 1].min() < 0  # the engine's box reaches past the top edge
+    assert xy == pytest.approx(np.clip(engine / [W, H], 0, 1), abs=2e-6)
+    assert xy[:, 1].min() == 0.0
+
+
+def test_obb_below_min_visibility_is_dropped_and_counted(tmp_path):
+    src = _dataset(tmp_path / "src", {"a": OBB_LINE + "\n", "b": OBB_LINE + "\n"}, None)
+    crop = {"name": "Crop", "x_min": 60, "y_min": 0, "x_max": 100, "y_max": 50}
+    job = AugmentJob(
+        str(src),
+        str(tmp_path / "dst"),
+        {"name": "Compose", "transforms": [crop], "min_visibility": 0.5},
+        format="yolo-obb",
+        durable=False,
+    )
+    summary = run_local(prepare_job(job), workers=1)
+    assert (tmp_path / "dst" / "labels" / "a_aug0.txt").read_text() == ""
+    assert (summary.n_boxes_in, summary.n_boxes_dropped) == (2, 2)
+    assert summary.boxes_dropped_by_reason == {"min_visibility": 2}
+
+
+def test_obb_with_counter_clockwise_corners_is_read_clockwise(tmp_path):
+    ccw = QUAD_PX[[0, 3, 2, 1]]
+    line = "1 " + " ".join(f"{v:.6f}" for v in (ccw / [W, H]).ravel())
+    src = _dataset(tmp_path / "src", {"a": line + "\n"}, None)
+    ds = open_dataset(src, "yolo-obb")
+    sample, _ = load_item(ds, ds.items[0])
+    assert sample.oriented_boxes[0] == pytest.approx(QUAD_PX, abs=1e-4)
+    _run(src, tmp_path / "id", [NOTHING], format="yolo-obb")  # no pixel moved: as read
+    assert (tmp_path / "id" / "labels" / "a_aug0.txt").read_text() == line + "\n"
 
 
 @pytest.mark.parametrize(
@@ -227,3 +303,37 @@ def test_segment_output_polygons_are_simplified(tmp_path):
     _run(src, tmp_path / "dst", [{"name": "Rotate", "limit": [10, 10], "p": 1.0}])
     (row,) = _values(tmp_path / "dst" / "labels" / "a_aug0.txt")
     assert 8 <= (len(row) - 1) // 2 <= 40
+
+
+@pytest.mark.parametrize("task", ["pose", "obb"])
+def test_pose_and_obb_outputs_are_byte_identical_with_one_and_two_workers(tmp_path, task):
+    rng = np.random.default_rng(3)
+    labels = {}
+    for i in range(6):
+        dx = float(rng.uniform(-0.2, 0.2))
+        if task == "pose":
+            labels[f"s{i}"] = (
+                f"0 {0.5 + dx:.6f} 0.500000 0.400000 0.600000 {0.5 + dx:.6f} 0.400000 2 "
+                f"{0.6 + dx:.6f} 0.300000 2 {0.4 + dx:.6f} 0.300000 1\n"
+            )
+        else:
+            quad = (QUAD_PX + [dx * W, 0]) / [W, H]
+            labels[f"s{i}"] = "1 " + " ".join(f"{v:.6f}" for v in quad.ravel()) + "\n"
+    data = POSE_YAML if task == "pose" else {"names": ["a", "b"], "task": "obb"}
+    src = _dataset(tmp_path / "src", labels, data)
+    pipe = {
+        "name": "Compose",
+        "transforms": [
+            {"name": "HorizontalFlip", "p": 0.5},
+            {"name": "Rotate", "limit": 40, "p": 1.0},
+            {"name": "RandomCrop", "height": 40, "width": 70, "p": 0.5},
+        ],
+        "min_visibility": 0.3,
+    }
+    outs = []
+    for workers in (1, 2):
+        dst = tmp_path / f"w{workers}"
+        job = AugmentJob(str(src), str(dst), pipe, copies=2, seed=5, durable=False)
+        run_local(prepare_job(job), workers=workers)
+        outs.append({p.name: p.read_bytes() for p in sorted((dst / "labels").glob("*.txt"))})
+    assert len(outs[0]) == 12 and outs[0] == outs[1]

@@ -71,6 +71,8 @@ def _summary_table(summary) -> Table:
             "boxes dropped by the pipeline",
             f"{summary.n_boxes_dropped} of {summary.n_boxes_in} ({share:.1f}%)",
         )
+        for reason, n in summary.boxes_dropped_by_reason.items():
+            table.add_row(f"  {reason}", str(n))
     if summary.n_resumed:
         table.add_row("already done (resumed)", str(summary.n_resumed))
     table.add_row("time", f"{summary.elapsed_s:.1f} s")

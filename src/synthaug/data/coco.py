@@ -11,9 +11,11 @@ Augmented outputs keep each annotation's category, ``iscrowd``, segmentation kin
 stay polygons, simplified to an IoU of at least 0.98 with the transformed mask; RLE stays RLE in
 the same counts form) and every field synthaug does not recompute; ``bbox`` is the tight box of
 the transformed segmentation when there is one. Keypoints that leave the image become
-``[0, 0, 0]`` and ``num_keypoints`` counts the rest; when the pipeline mirrors the image,
-left/right partners swap (from a category's ``flip_pairs`` ``[[a, b], ...]``, else from its
-``keypoints`` names ``left_*``/``right_*``), so ``left_eye`` stays on the subject's left. A
+``[0, 0, 0]`` and ``num_keypoints`` counts the rest; each mirroring step of the pipeline swaps
+left/right partners (from a category's ``flip_pairs`` ``[[a, b], ...]``, else from its
+``keypoints`` names ``left_*``/``right_*``, handed to the engine as ``keypoint_flip_pairs``), so
+``left_eye`` stays on the subject's left; an annotation with keypoints is an instance of the
+engine (box, mask and keypoints kept or dropped together). A
 pipeline that moves no pixel writes every annotation unchanged. ``categories`` (with their
 ``keypoints`` and ``skeleton``), ``info`` and ``licenses`` are copied. Image and annotation ids
 are renumbered 1..n in output-key order.
@@ -46,8 +48,8 @@ from synthaug.data.labels import (
     flip_perm_from_names,
     flip_perm_from_pairs,
     geometry_unchanged,
-    keypoint_targets,
     keypoints_from_sample,
+    sample_targets,
 )
 from synthaug.data.masks import (
     MIN_POLYGON_IOU,
@@ -509,8 +511,7 @@ class CocoFormat(DatasetFormat):
             )
         xyxy = check_boxes_xyxy(np.asarray(boxes, np.float64).reshape(-1, 4), (h, w), item.key)
         has_masks = any(m is not None for m in masks)
-        rich = RichLabels(keypoints=keypoints)
-        kps, kp_labels = keypoint_targets(rich)
+        rich = RichLabels(keypoints=keypoints, flips=[o["flip"] for o in objects])
         return Sample(
             image,
             masks=[m if m is not None else np.zeros((h, w), np.uint8) for m in masks]
@@ -518,8 +519,7 @@ class CocoFormat(DatasetFormat):
             else None,
             boxes=xyxy,
             box_labels=list(range(len(objects))),
-            keypoints=kps,
-            keypoint_labels=kp_labels,
+            **sample_targets(rich),
             meta={
                 "key": item.key,
                 "rich": rich,
@@ -538,23 +538,22 @@ class CocoFormat(DatasetFormat):
         annotation is written as it was read, every field unchanged. Otherwise ``bbox``,
         ``area``, ``segmentation`` (same kind: polygons simplified to an IoU of at least
         :data:`~synthaug.data.masks.MIN_POLYGON_IOU` with the mask, RLE exact), ``keypoints``
-        (left/right partners swapped when the pipeline mirrored) and ``num_keypoints`` are
-        recomputed, and every other field of the annotation is carried as it was.
+        (as the engine left them: partners swapped by each mirroring step) and
+        ``num_keypoints`` are recomputed, and every other field of the annotation is carried
+        as it was.
         """
         objects = sample.meta["objects"]
         kept = list(sample.box_labels or [])
         boxes = np.asarray(sample.boxes, np.float64).reshape(-1, 4)
         unchanged = geometry_unchanged(sample, sample.meta.get("source_hw", (-1, -1)))
         tight_here = not sample.meta.get("instance_masks", True)
-        kps = keypoints_from_sample(
-            sample,
-            len(objects),
-            [o["n_keypoints"] for o in objects],
-            [o.get("flip") for o in objects],
-        )
+        kps = keypoints_from_sample(sample, [o["n_keypoints"] for o in objects])
         masks = None if sample.masks is None else list(sample.masks)
+        # the engine drops the masks of dropped instances (objects with keypoints) with them;
+        # masks that are not one per object are never dropped: index them by object
+        by_row = masks is not None and len(masks) == len(kept)
         anns = []
-        for j, (x0, y0, x1, y1) in zip(kept, boxes, strict=True):
+        for row, (j, (x0, y0, x1, y1)) in enumerate(zip(kept, boxes, strict=True)):
             obj = objects[j]
             if unchanged and "source" in obj:
                 anns.append(dict(obj["source"]))
@@ -572,7 +571,7 @@ class CocoFormat(DatasetFormat):
                 "area": round(float((x1 - x0) * (y1 - y0)), 2),
             }
             if obj["kind"] is not None and masks is not None:
-                m = masks[j]
+                m = masks[row] if by_row else masks[j]
                 if not m.any():
                     continue
                 out["segmentation"] = _mask_to_segmentation(m, obj["kind"])

@@ -1,23 +1,25 @@
 """Rich labels of dataset items: keypoints with visibility, left/right flip pairs, oriented boxes.
 
-The readers (COCO, YOLO pose, YOLO-OBB) turn their files into the plain arrays of this module,
-and the writers turn them back; this is the one place that knows how such labels ride through
-a pipeline while the engine carries only points and boxes:
+The readers (COCO, YOLO pose, YOLO-OBB) turn their files into the plain arrays of
+:class:`RichLabels`, :func:`sample_targets` hands them to the engine as its own targets, and the
+writers read the engine's output back. The rules themselves (what a mirroring swaps, when a
+keypoint stops being visible, how an oriented box is cut, fitted and dropped) are the engine's,
+described in ``docs/labels.md``; this module only translates:
 
 * **Keypoints** are ``N x K x 3`` arrays ``(x, y, v)`` per object in pixels (OpenCV centres),
   ``v = 0`` not labelled, 1 labelled but hidden, 2 visible (COCO's convention; YOLO pose
-  files without a visibility column read as 2 where labelled). Labelled keypoints travel as
-  the sample's keypoint target labelled ``(object, index, v)``; one the pipeline removes (it
-  left the frame at some step) comes back as ``(0, 0, 0)`` and is never made visible again.
-* **Flip pairs** are a permutation ``flip_idx`` of the keypoint indices (Ultralytics'
-  ``flip_idx``; for COCO derived from ``left_*``/``right_*`` names or a category's
-  ``flip_pairs``). When the pipeline mirrored the image (the product of the determinants of
-  its matrix steps is negative), the point that was ``left_eye`` is now where a right eye is:
-  output keypoint ``k`` is the moved keypoint ``flip_idx[k]``.
-* **Oriented boxes** are ``N x 4 x 2`` corner arrays in pixel edges. Their corners travel as
-  keypoints labelled ``("obb", object, corner)`` through a pipeline that keeps invisible
-  keypoints, with the object's upright box (which the engine clips at every frame) carrying
-  its label; see :func:`oriented_box_out`.
+  files without a visibility column read as 2 where labelled). All ``K`` keypoints of every
+  object enter the pipeline, with ``keypoint_visibility`` ``v`` and ``keypoint_instances`` the
+  object's row, so an object's box, mask, keypoints and label are kept or dropped together.
+  Pipelines run with ``remove_invisible_keypoints=False`` (the job sets it), so each skeleton
+  keeps its ``K`` points; one that left the frame at some step comes back with ``v = 0``.
+* **Flip pairs** are a permutation ``flip`` of each object's keypoint indices (Ultralytics'
+  ``flip_idx``; for COCO derived from a category's ``flip_pairs`` or ``left_*``/``right_*``
+  names). They become the sample's ``keypoint_flip_pairs``, which every mirroring step of the
+  engine swaps (exactly once per mirroring step, fused or not).
+* **Oriented boxes** are ``N x 4 x 2`` corner arrays in pixel edges, running clockwise as
+  displayed (the reader reorders counter-clockwise ones); they are the sample's
+  ``oriented_boxes`` (format ``"corners"``) labelled by object index.
 """
 
 from __future__ import annotations
@@ -27,31 +29,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import cv2
 import numpy as np
 
+from synthaug.augment.labels import pairs_from_flip_idx
+from synthaug.data.dataset import ItemError
+
 __all__ = [
-    "OBB",
     "RichLabels",
+    "clockwise_corners",
     "flip_idx_problem",
     "flip_perm_from_names",
     "flip_perm_from_pairs",
     "geometry_unchanged",
-    "keypoint_targets",
     "keypoints_from_sample",
-    "mirrors",
-    "oriented_box_out",
+    "sample_targets",
 ]
-
-#: keypoint label tag of oriented-box corners
-OBB = "obb"
 
 
 @dataclass
 class RichLabels:
     """The labels of one item beyond boxes and masks, as plain arrays.
 
-    Readers fill one and hand it to :func:`keypoint_targets`, the one place that decides how
+    Readers fill one and hand it to :func:`sample_targets`, the one place that decides how
     these labels enter a pipeline (``sample.meta["rich"]`` keeps it for the writers).
 
     Parameters
@@ -60,38 +59,115 @@ class RichLabels:
         ``N x K x 3`` float ``(x, y, v)`` per object, pixels (OpenCV centres); a list of one
         ``K_j x 3`` array per object (``None`` for an object without keypoints) when objects
         of different categories have different K (COCO).
-    flip_idx : list of int, optional
-        Permutation of ``range(K)`` giving each keypoint's mirror partner (itself if none).
+    flips : list, optional
+        Per object, the permutation of ``range(K_j)`` giving each keypoint's mirror partner
+        (itself if none), or None for an object whose keypoints have no partners.
     obb : ndarray, optional
-        ``N x 4 x 2`` float corners of each oriented box, pixel edges.
+        ``N x 4 x 2`` float corners of each oriented box, pixel edges, clockwise as displayed.
     """
 
     keypoints: np.ndarray | list[np.ndarray | None] | None = None
-    flip_idx: list[int] | None = None
+    flips: list[list[int] | None] | None = None
     obb: np.ndarray | None = None
 
+    def n_keypoints(self) -> list[int]:
+        """``K_j`` of every object (0 for an object without keypoints)."""
+        return [0 if kp is None else len(kp) for kp in self.keypoints or []]
 
-def keypoint_targets(labels: RichLabels) -> tuple[np.ndarray | None, list[list[Any]] | None]:
-    """The sample's keypoint target for ``labels``: ``(keypoints, keypoint_labels)``.
 
-    Labelled keypoints (``v > 0``) become ``(x, y)`` labelled ``(object, index, v)``; the
-    corners of oriented boxes (pixel edges) become OpenCV centres (``- 0.5``) labelled
-    ``("obb", object, corner)``. ``(None, None)`` when there are none.
+def sample_targets(labels: RichLabels) -> dict[str, Any]:
+    """The engine targets of ``labels``, as keyword arguments of :class:`~synthaug.augment.Sample`.
+
+    Keypoints: ``keypoints`` (every object's ``K_j`` points stacked), ``keypoint_visibility``
+    (``v``), ``keypoint_instances`` (the object's row of ``boxes``), ``keypoint_labels`` and
+    ``keypoint_flip_pairs``. When every object with keypoints has the same pairing (YOLO pose;
+    COCO images with one keypoint category), the labels are the keypoint indices ``k`` and the
+    pairs index pairs within each object; when objects of one image pair differently (COCO
+    categories with different skeletons), each keypoint is labelled ``"<g>#<k>"`` (``g`` the
+    pairing's number in this item) and the pairs are pairs of those names, so each object is
+    swapped by its own pairing. Oriented boxes: ``oriented_boxes`` (``"corners"``) labelled by
+    object index. Keys without labels are left out.
     """
-    pts: list[tuple[float, float]] = []
-    tags: list[list[Any]] = []
-    for j, kp in enumerate(labels.keypoints if labels.keypoints is not None else []):
-        for k, (x, y, v) in enumerate(np.zeros((0, 3)) if kp is None else kp):
-            if v > 0:
-                pts.append((float(x), float(y)))
-                tags.append([j, k, int(v)])
-    for j, quad in enumerate(labels.obb if labels.obb is not None else []):
-        for c, (x, y) in enumerate(quad):
-            pts.append((float(x) - 0.5, float(y) - 0.5))
-            tags.append([OBB, j, c])
-    if not tags:
-        return None, None
-    return np.asarray(pts, np.float64).reshape(-1, 2), tags
+    out: dict[str, Any] = {}
+    kps = list(labels.keypoints) if labels.keypoints is not None else []
+    flips = labels.flips if labels.flips is not None else [None] * len(kps)
+    if any(kp is not None and len(kp) for kp in kps):
+        owned = [(j, np.asarray(kp, np.float64)) for j, kp in enumerate(kps) if kp is not None]
+        pts = np.concatenate([kp[:, :2] for _, kp in owned]).reshape(-1, 2)
+        vis = np.concatenate([kp[:, 2] for _, kp in owned]).astype(np.int8)
+        inst = np.concatenate([np.full(len(kp), j, np.int64) for j, kp in owned])
+        perms: list[tuple[int, ...]] = []  # each object's pairing, as a permutation
+        for j, kp in owned:
+            flip = flips[j]
+            perms.append(tuple(flip) if flip is not None else tuple(range(len(kp))))
+        pairings = list(dict.fromkeys(perms))  # the distinct ones, in order of appearance
+        if len(pairings) == 1:
+            kp_labels: list[Any] = [k for _, kp in owned for k in range(len(kp))]
+            pairs: list[tuple[Any, Any]] = pairs_from_flip_idx(pairings[0])
+        else:
+            kp_labels = [
+                f"{pairings.index(perm)}#{k}"
+                for (_, kp), perm in zip(owned, perms, strict=True)
+                for k in range(len(kp))
+            ]
+            pairs = [
+                (f"{g}#{a}", f"{g}#{b}")
+                for g, p in enumerate(pairings)
+                for a, b in pairs_from_flip_idx(p)
+            ]
+        out.update(
+            keypoints=pts,
+            keypoint_visibility=vis,
+            keypoint_instances=inst,
+            keypoint_labels=kp_labels,
+            keypoint_flip_pairs=pairs or None,
+        )
+    if labels.obb is not None:
+        out["oriented_boxes"] = np.asarray(labels.obb, np.float64).reshape(-1, 4, 2)
+        out["oriented_box_labels"] = list(range(len(out["oriented_boxes"])))
+        out["oriented_box_format"] = "corners"
+    return out
+
+
+def keypoints_from_sample(sample: Any, n_keypoints: Sequence[int]) -> list[np.ndarray]:
+    """Each object's ``K_j x 3`` output keypoints ``(x, y, v)`` from a pipeline's output.
+
+    ``sample.keypoint_instances`` are rows of ``sample.boxes`` (renumbered by the engine to
+    the kept rows), whose ``box_labels`` are object indices; a kept object's keypoints come in
+    their input order (the pipeline keeps invisible keypoints). A keypoint whose visibility
+    is 0 (never labelled, or it left the frame at some step) is ``(0, 0, 0)``; an object the
+    pipeline dropped has all zeros.
+    """
+    out = [np.zeros((int(k), 3)) for k in n_keypoints]
+    if sample.keypoints is None or sample.keypoint_instances is None:
+        return out
+    pts = np.asarray(sample.keypoints, np.float64)[:, :2]
+    vis = np.asarray(sample.keypoint_visibility, np.float64)
+    inst = np.asarray(sample.keypoint_instances, np.int64)
+    objects = list(sample.box_labels or [])
+    for row, j in enumerate(objects):
+        idx = np.flatnonzero(inst == row)
+        if len(idx) != len(out[j]):
+            raise ItemError(
+                "pipeline_error",
+                f"object {j}: {len(idx)} keypoints came out of the pipeline, expected "
+                f"{len(out[j])} (run it with remove_invisible_keypoints=False)",
+                field="keypoints",
+            )
+        labelled = vis[idx] > 0
+        out[j][labelled] = np.column_stack([pts[idx], vis[idx]])[labelled]
+    return out
+
+
+def clockwise_corners(quads: np.ndarray) -> np.ndarray:
+    """``N x 4 x 2`` corners reordered to run clockwise as displayed (y down), the order the
+    engine's oriented boxes use; ``p0`` stays first. Clockwise ones are returned as given."""
+    q = np.asarray(quads, np.float64).reshape(-1, 4, 2)
+    x, y = q[..., 0], q[..., 1]
+    signed = np.sum(x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y, axis=1)
+    out: np.ndarray = q.copy()
+    out[signed < 0] = q[signed < 0][:, [0, 3, 2, 1]]
+    return out
 
 
 # --------------------------------------------------------------------------- flip pairs
@@ -158,32 +234,6 @@ def flip_perm_from_pairs(pairs: Any, k: int) -> tuple[list[int] | None, str | No
 
 
 # --------------------------------------------------------------------------- the pipeline
-def _leaf(pipe: Any, path: str) -> Any:
-    """The transform at ``path`` (``transforms[0].transforms[2]``) of a pipeline tree."""
-    node = pipe
-    for part in path.split("."):
-        node = node.transforms[int(part[len("transforms[") : -1])]
-    return node
-
-
-def mirrors(pipe: Any, applied: Sequence[Any], hw: tuple[int, int]) -> bool:
-    """Whether the steps ``applied`` (an output's ``applied``) of ``pipe`` mirror the image.
-
-    The product of the signs of the determinants of the applied matrix steps (flips,
-    transposes, affine maps with a negative scale) decides; steps without a matrix (pixel
-    operations, elastic and grid distortions, box-safe crops) do not mirror.
-    """
-    from synthaug.augment.transforms.base import MatrixTransform
-
-    sign = 1.0
-    for step in applied:
-        t = _leaf(pipe, step.path)
-        if isinstance(t, MatrixTransform):
-            m, hw = t.matrix(step.params, hw)
-            sign *= float(np.sign(np.linalg.det(np.asarray(m, np.float64))))
-    return sign < 0
-
-
 def geometry_unchanged(sample: Any, source_hw: tuple[int, int]) -> bool:
     """Whether every pixel of ``sample`` is where it was in the source image of size
     ``source_hw`` (only image-only transforms ran), so labels read from the source still hold
@@ -196,81 +246,3 @@ def geometry_unchanged(sample: Any, source_hw: tuple[int, int]) -> bool:
         a.name in REGISTRY and tuple(getattr(REGISTRY[a.name], "targets", ())) == ("image",)
         for a in sample.applied
     )
-
-
-def keypoints_from_sample(
-    sample: Any,
-    n_objects: int,
-    n_keypoints: Sequence[int],
-    flip: Sequence[Sequence[int] | None] | None = None,
-) -> list[np.ndarray]:
-    """Each object's ``K x 3`` output keypoints ``(x, y, v)`` from a pipeline's output.
-
-    ``sample.keypoint_labels`` are ``(object, index, v)`` (other tags are skipped); a keypoint
-    that the pipeline removed or marked invisible is ``(0, 0, 0)``. With ``flip`` (a
-    permutation per object, or None for an object without pairs) and a mirroring pipeline
-    (``sample.meta["mirrored"]``), output keypoint ``k`` is moved keypoint ``flip[k]``.
-    """
-    out = [np.zeros((int(k), 3)) for k in n_keypoints]
-    labels = sample.keypoint_labels or []
-    if sample.keypoints is not None and len(labels):
-        pts = np.asarray(sample.keypoints, np.float64)[:, :2]
-        vis = sample.keypoint_visibility
-        inside = np.ones(len(pts), bool) if vis is None else np.asarray(vis, bool)
-        for (x, y), ok, lab in zip(pts, inside, labels, strict=True):
-            if not ok or lab[0] == OBB:
-                continue
-            j, k, v = lab
-            if j < n_objects and k < len(out[j]):
-                out[j][k] = (x, y, v)
-    if flip is not None and sample.meta.get("mirrored"):
-        out = [kp if f is None else kp[list(f)] for kp, f in zip(out, flip, strict=True)]
-    return out
-
-
-# --------------------------------------------------------------------------- oriented boxes
-def oriented_box_out(
-    sample: Any, j: int, box_xyxy: np.ndarray, hw: tuple[int, int]
-) -> np.ndarray | None:
-    """The ``4 x 2`` output corners of object ``j``'s oriented box, or None when it is gone.
-
-    When all four corners stayed in every frame, they are the moved corners (exact: a
-    rotated rectangle stays one under flips, turns, rotations and uniform scaling; under
-    shear or perspective the moved corners are the exact image of the corners, which YOLO-OBB
-    readers fit with a minimum-area rectangle). When a frame cut the box, the moved
-    quadrilateral is clipped to the output frame and to the object's upright box ``box_xyxy``
-    (which the pipeline clipped at every frame), and the minimum-area rectangle of what
-    remains is written.
-    """
-    labels = sample.keypoint_labels or []
-    pts = np.asarray(sample.keypoints, np.float64)[:, :2] if sample.keypoints is not None else None
-    vis = sample.keypoint_visibility
-    corners = np.zeros((4, 2))
-    seen = np.zeros(4, bool)
-    visible = np.zeros(4, bool)
-    for i, lab in enumerate(labels):
-        if lab[0] == OBB and lab[1] == j and pts is not None:
-            corners[lab[2]] = pts[i]
-            seen[lab[2]] = True
-            visible[lab[2]] = True if vis is None else bool(vis[i])
-    if not seen.all():
-        return None
-    # keypoints are pixel centres; the corners were sent as edges - 0.5 (keypoint_targets)
-    corners = corners + 0.5
-    if visible.all():
-        return corners
-    h, w = hw
-    x0, y0, x1, y1 = (float(v) for v in box_xyxy)
-    clip = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32)
-    frame = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
-    quad = corners.astype(np.float32)
-    if cv2.contourArea(quad, oriented=True) < 0:
-        quad = quad[::-1].copy()
-    area, inter = cv2.intersectConvexConvex(quad, frame)
-    if area <= 0 or inter is None:
-        return None
-    area, inter = cv2.intersectConvexConvex(inter.reshape(-1, 2).astype(np.float32), clip)
-    if area <= 0 or inter is None:
-        return None
-    rect = cv2.minAreaRect(inter.reshape(-1, 2))
-    return np.asarray(cv2.boxPoints(rect), np.float64)

@@ -12,15 +12,16 @@ normalised to ``[0, 1]`` by the image width and height (continuous pixel edges):
 * pose (``kpt_shape: [K, D]`` in ``data.yaml``): ``class cx cy w h`` then K keypoints of D
   values ``x y`` or ``x y v`` (``v`` 0 not labelled, 1 hidden, 2 visible; with ``D = 2`` a
   point ``0 0`` is not labelled); ``flip_idx`` (a permutation pairing left and right
-  keypoints) is applied when the pipeline mirrors the image;
+  keypoints) becomes the engine's ``keypoint_flip_pairs``, swapped by each mirroring step;
 * oriented boxes (YOLO-OBB: ``--format yolo-obb``, or ``task: obb`` in ``data.yaml``):
   ``class x1 y1 x2 y2 x3 y3 x4 y4``, the four corners.
 
 Outputs keep the task of their source: polygons are simplified to an IoU of at least 0.98 with
 the transformed mask (the largest part of a mask the pipeline split is written), keypoints that
-left the image are written unlabelled (``0 0 0``), oriented boxes as in
-:func:`synthaug.data.labels.oriented_box_out`. A pipeline that moves no pixel writes the source
-values unchanged. ``data.yaml`` is written for every output (``names``, ``nc``, and ``kpt_shape``,
+left the image are written unlabelled (``0 0 0``) and an object is kept or dropped with its
+keypoints; oriented boxes are the engine's ``oriented_boxes`` (re-fitted as the minimum-area
+rectangle of what is left of them, corners clamped to ``[0, 1]``; see ``docs/formats.md``). A
+pipeline that moves no pixel writes the source values unchanged. ``data.yaml`` is written for every output (``names``, ``nc``, and ``kpt_shape``,
 ``flip_idx`` and the other keys of the source's ``data.yaml`` except ``path``), beside
 ``classes.txt`` when the source had one.
 """
@@ -47,11 +48,11 @@ from synthaug.data.dataset import scan_images as _scan_images
 from synthaug.data.images import IMAGE_SUFFIXES, atomic_write_bytes
 from synthaug.data.labels import (
     RichLabels,
+    clockwise_corners,
     flip_idx_problem,
     geometry_unchanged,
-    keypoint_targets,
     keypoints_from_sample,
-    oriented_box_out,
+    sample_targets,
 )
 from synthaug.data.masks import MIN_POLYGON_IOU, mask_to_polygons, polygons_to_mask
 from synthaug.data.safe_load import MAX_CONFIG_BYTES, parse_yaml
@@ -307,23 +308,29 @@ class YoloFormat(DatasetFormat):
         return objects
 
     def to_sample(self, root: Path, info: dict, item: Item, image: np.ndarray) -> Sample:
-        """Boxes (``xyxy`` pixels) labelled by object index; masks for polygons; keypoints
-        labelled ``(object, index, v)`` for pose and ``("obb", object, corner)`` for
-        oriented-box corners (see :mod:`synthaug.data.labels`)."""
+        """The engine's targets, labelled by object index: boxes (``xyxy`` pixels) and masks
+        for detect/segment; boxes and keypoints with visibility, instances and ``flip_idx``
+        pairs for pose; ``oriented_boxes`` (corners, pixel edges, clockwise) for YOLO-OBB
+        (see :mod:`synthaug.data.labels`)."""
         where = item.ann["label"]
         objects = self._read_lines(root, info, where)
         task = info.get("task")
         h, w = image.shape[:2]
-        polygons = [len(v) > 4 for _, v in objects] if task not in ("pose", "obb") else []
-        if any(polygons) and not all(polygons):
-            raise ItemError("bad_annotation", f"{where}: mixes box and polygon lines")
-        masks, rich, n_kp = None, RichLabels(flip_idx=info.get("flip_idx")), []
+        meta = {
+            "key": item.key,
+            "objects": [c for c, _ in objects],
+            "source": [v for _, v in objects],
+            "source_hw": (h, w),
+        }
         if task == "obb":
             corners = np.asarray([v for _, v in objects], np.float64).reshape(-1, 4, 2) * [w, h]
-            rich.obb = corners
-            clipped = np.clip(corners, 0, [w, h])
-            boxes = np.concatenate([clipped.min(axis=1), clipped.max(axis=1)], axis=1)
-        elif polygons and all(polygons):
+            rich = RichLabels(obb=clockwise_corners(corners))
+            return Sample(image, **sample_targets(rich), meta={**meta, "rich": rich})
+        polygons = [len(v) > 4 for _, v in objects] if task != "pose" else []
+        if any(polygons) and not all(polygons):
+            raise ItemError("bad_annotation", f"{where}: mixes box and polygon lines")
+        masks, rich = None, RichLabels()
+        if polygons and all(polygons):
             masks = [
                 polygons_to_mask([(np.asarray(v).reshape(-1, 2) * [w, h]).ravel()], (h, w))
                 for _, v in objects
@@ -351,9 +358,7 @@ class YoloFormat(DatasetFormat):
             xyv[..., :2] = pts[..., :2] * [w, h] - 0.5  # normalised edges -> OpenCV centres
             # without a visibility column, "0 0" is an unlabelled point, any other is visible
             xyv[..., 2] = pts[..., 2] if d == 3 else np.where(pts.any(axis=-1), 2, 0)
-            rich.keypoints = xyv
-            n_kp = [k] * len(objects)
-        kps, kp_labels = keypoint_targets(rich)
+            rich = RichLabels(keypoints=list(xyv), flips=[info.get("flip_idx")] * len(objects))
         boxes = check_boxes_xyxy(boxes, (h, w), where, tolerance_px=_TOL * max(h, w) + 1e-9)
         return Sample(
             image,
@@ -361,28 +366,30 @@ class YoloFormat(DatasetFormat):
             boxes=boxes,
             box_labels=list(range(len(objects))),
             box_format="xyxy",
-            keypoints=kps,
-            keypoint_labels=kp_labels,
-            meta={
-                "key": item.key,
-                "rich": rich,
-                "objects": [c for c, _ in objects],
-                "source": [v for _, v in objects],
-                "source_hw": (h, w),
-                "n_keypoints": n_kp,
-            },
+            **sample_targets(rich),
+            meta={**meta, "rich": rich},
         )
 
     def record(self, sample: Sample, info: dict, item: Item) -> dict[str, Any]:
-        """``{"objects": [[class, values...], ...]}`` (normalised), in the source's task."""
+        """``{"objects": [[class, values...], ...]}`` (normalised), in the source's task.
+
+        Oriented boxes are the engine's (``oriented_box_fit="rect"`` in a job: the
+        minimum-area rectangle of what is left of each box), their corners clipped to
+        ``[0, 1]``; pose keypoints with ``v = 0`` are written ``0 0 0``."""
         h, w = sample.height, sample.width
         classes = sample.meta["objects"]
-        idx = list(sample.box_labels or [])
         task = info.get("task")
+        idx = list((sample.oriented_box_labels if task == "obb" else sample.box_labels) or [])
         if geometry_unchanged(sample, sample.meta.get("source_hw", (-1, -1))):
             source = sample.meta["source"]
             return {"objects": [[classes[j], *_plain(source[j], task, info)] for j in idx]}
         objs: list[list[Any]] = []
+        if task == "obb":
+            corners = np.asarray(sample.oriented_boxes, np.float64).reshape(-1, 4, 2)
+            for j, quad in zip(idx, corners, strict=True):
+                xy = np.clip(quad / [w, h], 0, 1)
+                objs.append([classes[j], *xy.ravel().tolist()])
+            return {"objects": objs}
         boxes = np.asarray(sample.boxes, np.float64).reshape(-1, 4)
         if sample.masks is not None:
             masks = list(sample.masks)
@@ -394,18 +401,9 @@ class YoloFormat(DatasetFormat):
                 xy = np.asarray(biggest).reshape(-1, 2) / [w, h]
                 objs.append([classes[j], *np.clip(xy, 0, 1).ravel().tolist()])
             return {"objects": objs}
-        if task == "obb":
-            for j, box in zip(idx, boxes, strict=True):
-                corners = oriented_box_out(sample, j, box, (h, w))
-                if corners is not None:
-                    xy = np.clip(corners / [w, h], 0, 1)
-                    objs.append([classes[j], *xy.ravel().tolist()])
-            return {"objects": objs}
         kps = None
         if task == "pose":
-            n_kp = sample.meta["n_keypoints"]
-            flip = info.get("flip_idx")
-            kps = keypoints_from_sample(sample, len(n_kp), n_kp, [flip] * len(n_kp))
+            kps = keypoints_from_sample(sample, sample.meta["rich"].n_keypoints())
         for j, (x0, y0, x1, y1) in zip(idx, boxes, strict=True):
             cx, cy, bw, bh = (x0 + x1) / (2 * w), (y0 + y1) / (2 * h), (x1 - x0) / w, (y1 - y0) / h
             obj: list[Any] = [classes[j], *np.clip([cx, cy, bw, bh], 0, 1).tolist()]
