@@ -21,8 +21,7 @@ from synthaug.augment.functional.geometric import (
     BORDER_MODES,
     INTERPOLATIONS,
     _fill_value,
-    _per_channel_chunks,
-    clip_overshoot,
+    channel_chunks,
     rgba_faster,
     via_rgba,
 )
@@ -232,14 +231,14 @@ def remap_image(
     else:
         map_a, map_b = _fixed_point(maps, flags == cv2.INTER_NEAREST)
 
-    def fn(im: np.ndarray) -> np.ndarray:
-        value = _fill_value(fill, im)
+    def fn(im: np.ndarray, value: tuple[float, ...]) -> np.ndarray:
         # map_b is None after an interleaved map_a, which OpenCV takes; its stubs do not
         return cv2.remap(im, map_a, map_b, flags, borderMode=border, borderValue=value)  # type: ignore[arg-type]
 
     if rgba_faster(image, flags):
-        return via_rgba(image, fn)
-    return clip_overshoot(_per_channel_chunks(image, fn), flags)
+        return via_rgba(image, lambda im: fn(im, _fill_value(fill, im)))
+    # the fixed-point maps are converted once and serve every 4-channel chunk
+    return channel_chunks(image, fn, fill)
 
 
 def remap_mask(

@@ -10,7 +10,7 @@ and integer-factor resizes exact for boxes.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -20,7 +20,8 @@ __all__ = [
     "BORDER_MODES",
     "affine_matrix",
     "box_polygons",
-    "clip_overshoot",
+    "all_channels",
+    "channel_chunks",
     "clip_polygons",
     "clip_to_frame",
     "crop_image",
@@ -72,6 +73,8 @@ _MAX_CV_CHANNELS = 4
 
 #: an OpenCV call on one image (at most 4 channels), as the per-channel helpers take it
 ImageFn = Callable[[np.ndarray], np.ndarray]
+#: the same with the border value of the channels it receives (OpenCV's 4-value Scalar)
+ChunkFn = Callable[[np.ndarray, tuple[float, ...]], np.ndarray]
 
 
 # --------------------------------------------------------------------------- matrices
@@ -155,17 +158,59 @@ def affine_matrix(
 # --------------------------------------------------------------------------- images
 def _per_channel_chunks(image: np.ndarray, fn: ImageFn) -> np.ndarray:
     """Apply an OpenCV function that handles <= 4 channels to any number of channels."""
-    if image.ndim == 2 or image.shape[2] <= _MAX_CV_CHANNELS:
-        out: np.ndarray = fn(image)
+    return channel_chunks(image, lambda im, _value: fn(im))
+
+
+def _mix_pairs(start: int, k: int, into: bool) -> list[int]:
+    """``cv2.mixChannels`` pairs copying channels ``start .. start + k`` out of (or, with
+    ``into``, back into) a many-channel image, from (to) channels ``0 .. k`` of a chunk."""
+    if into:
+        return [v for j in range(k) for v in (j, start + j)]
+    return [v for j in range(k) for v in (start + j, j)]
+
+
+def channel_chunks(
+    image: np.ndarray, fn: ChunkFn, fill: float | Sequence[float] = 0
+) -> np.ndarray:
+    """Apply an OpenCV call that takes at most 4 channels to an image with any number.
+
+    OpenCV's warps vectorise 1 and 4 channels and fall back to a slow generic loop above 4,
+    so the image is cut once into 4-channel chunks (and a rest), each resampled by one call
+    and written straight into the output. ``cv2.mixChannels`` does the cutting and the
+    writing back: a strided numpy copy of 4 of 13 interleaved channels is several times
+    slower. ``fn(chunk, value)`` gets the border value of the chunk's own channels, so a
+    per-channel ``fill`` reaches channels past the fourth (OpenCV's Scalar holds 4 values).
+    Any maps or matrices ``fn`` closes over are computed once, by the caller, for all chunks.
+    """
+    c = 1 if image.ndim == 2 else image.shape[2]
+    if c <= _MAX_CV_CHANNELS:
+        out: np.ndarray = fn(image, _fill_value(fill, image))
         if image.ndim == 3 and out.ndim == 2:
             out = out[:, :, None]
         return out
-    parts = [
-        fn(np.ascontiguousarray(image[:, :, i : i + _MAX_CV_CHANNELS]))
-        for i in range(0, image.shape[2], _MAX_CV_CHANNELS)
-    ]
-    parts = [p[:, :, None] if p.ndim == 2 else p for p in parts]
-    return np.concatenate(parts, axis=2)
+    src = np.ascontiguousarray(image)
+    result: np.ndarray | None = None
+    for start in range(0, c, _MAX_CV_CHANNELS):
+        k = min(_MAX_CV_CHANNELS, c - start)
+        chunk = np.empty(src.shape[:2] + (k,), src.dtype)
+        cv2.mixChannels([src], [chunk], _mix_pairs(start, k, into=False))
+        done = fn(chunk if k > 1 else chunk[:, :, 0], _fill_value(fill, image, start))
+        if done.ndim == 2:
+            done = done[:, :, None]
+        if result is None:
+            result = np.empty(done.shape[:2] + (c,), done.dtype)
+        cv2.mixChannels([done], [result], _mix_pairs(start, k, into=True))
+    assert result is not None  # c > 4: the loop ran
+    return result
+
+
+def all_channels(image: np.ndarray, fn: ImageFn) -> np.ndarray:
+    """``fn(image)`` with the channel axis kept: for OpenCV calls that take any number of
+    channels in one call at full speed (resize, filters, median, flips), unlike its warps."""
+    out: np.ndarray = fn(image)
+    if image.ndim == 3 and out.ndim == 2:
+        out = out[:, :, None]
+    return out
 
 
 def rgba_faster(image: np.ndarray, flags: int) -> bool:
@@ -193,25 +238,15 @@ def via_rgba(image: np.ndarray, fn: ImageFn) -> np.ndarray:
     return result
 
 
-_NEAREST = frozenset((cv2.INTER_NEAREST, cv2.INTER_NEAREST_EXACT))
-
-
-def clip_overshoot(image: np.ndarray, flags: int) -> np.ndarray:
-    """Clip a float32 result of interpolating resampling back into ``[0, 1]`` (in place).
-
-    Cubic and Lanczos kernels have negative lobes: next to a sharp edge the result
-    overshoots the range of the input; linear and area weights can round to a hair above 1.
-    A float32 image outside ``[0, 1]`` is refused by every pipeline. (Integer images
-    saturate in OpenCV already; nearest copies input values.)
-    """
-    if image.dtype == np.float32 and flags not in _NEAREST:
-        np.clip(image, 0.0, 1.0, out=image)
-    return image
-
-
-def _fill_value(fill: float | tuple[float, ...], image: np.ndarray) -> tuple[float, ...]:
-    c = 1 if image.ndim == 2 else image.shape[2]
-    vals = tuple(float(v) for v in fill) if isinstance(fill, (tuple, list)) else (float(fill),) * c
+def _fill_value(
+    fill: float | Sequence[float], image: np.ndarray, start: int = 0
+) -> tuple[float, ...]:
+    """OpenCV's 4-value border Scalar for channels ``start .. start + 4`` of ``image``: a
+    number fills every channel, a sequence one value per channel (missing ones 0)."""
+    if isinstance(fill, (tuple, list)):
+        vals = tuple(float(v) for v in fill[start : start + _MAX_CV_CHANNELS])
+    else:
+        vals = (float(fill),) * _MAX_CV_CHANNELS
     return (vals + (0.0,) * 4)[:4]
 
 
@@ -230,27 +265,30 @@ def warp_image(
     border_mode: str = "constant",
     fill: float | tuple[float, ...] = 0,
 ) -> np.ndarray:
-    """Resample ``image`` through ``matrix`` into an ``out_hw`` canvas (one resampling)."""
+    """Resample ``image`` through ``matrix`` into an ``out_hw`` canvas (one resampling).
+
+    Any pixel type OpenCV warps and any number of channels (4 per call, see
+    :func:`channel_chunks`); float values are not clipped (a cubic kernel may overshoot the
+    input's range next to an edge, as in every library).
+    """
     flags = INTERPOLATIONS[interpolation]
     border = BORDER_MODES[border_mode]
     size = (int(out_hw[1]), int(out_hw[0]))
     if is_affine(matrix):
         m = np.ascontiguousarray(matrix[:2], dtype=np.float64)
 
-        def fn(im: np.ndarray) -> np.ndarray:
-            value = _fill_value(fill, im)
+        def fn(im: np.ndarray, value: tuple[float, ...]) -> np.ndarray:
             return cv2.warpAffine(im, m, size, flags=flags, borderMode=border, borderValue=value)
     else:
 
-        def fn(im: np.ndarray) -> np.ndarray:
-            value = _fill_value(fill, im)
+        def fn(im: np.ndarray, value: tuple[float, ...]) -> np.ndarray:
             return cv2.warpPerspective(
                 im, matrix, size, flags=flags, borderMode=border, borderValue=value
             )
 
     if rgba_faster(image, flags):
-        return via_rgba(image, fn)
-    return clip_overshoot(_per_channel_chunks(image, fn), flags)
+        return via_rgba(image, lambda im: fn(im, _fill_value(fill, im)))
+    return channel_chunks(image, fn, fill)
 
 
 def warp_mask(
@@ -334,11 +372,12 @@ def pad_image(
     """Pad with ``cv2.copyMakeBorder``."""
     border = BORDER_MODES[border_mode]
 
-    def fn(im: np.ndarray) -> np.ndarray:
-        value = _fill_value(fill, im)
+    def fn(im: np.ndarray, value: tuple[float, ...]) -> np.ndarray:
         return cv2.copyMakeBorder(im, top, bottom, left, right, border, value=value)
 
-    return _per_channel_chunks(image, fn)
+    if border_mode != "constant" and image.ndim == 3:  # no fill: one call for every channel
+        return all_channels(image, lambda im: fn(im, (0.0,) * 4))
+    return channel_chunks(image, fn, fill)
 
 
 def _resize_flags(interpolation: str) -> int:
@@ -363,8 +402,7 @@ def resize_image(
         return result
     flags = _resize_flags(interpolation)
     size = (int(out_hw[1]), int(out_hw[0]))
-    out = _per_channel_chunks(image, lambda im: cv2.resize(im, size, interpolation=flags))
-    return clip_overshoot(out, flags)
+    return all_channels(image, lambda im: cv2.resize(im, size, interpolation=flags))
 
 
 def resized_crop_image(
@@ -388,8 +426,7 @@ def resized_crop_image(
     else:
         flags = _resize_flags(interpolation)
         size = (int(out_hw[1]), int(out_hw[0]))
-        out = _per_channel_chunks(view, lambda im: cv2.resize(im, size, interpolation=flags))
-        out = clip_overshoot(out, flags)
+        out = all_channels(view, lambda im: cv2.resize(im, size, interpolation=flags))
     if flip_code is not None:
         out = (
             hflip_image(out)
