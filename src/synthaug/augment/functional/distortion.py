@@ -22,6 +22,7 @@ from synthaug.augment.functional.geometric import (
     INTERPOLATIONS,
     _fill_value,
     channel_chunks,
+    keep_range,
     rgba_faster,
     via_rgba,
 )
@@ -238,7 +239,7 @@ def remap_image(
     if rgba_faster(image, flags):
         return via_rgba(image, lambda im: fn(im, _fill_value(fill, im)))
     # the fixed-point maps are converted once and serve every 4-channel chunk
-    return channel_chunks(image, fn, fill)
+    return keep_range(channel_chunks(image, fn, fill), image, flags, fill)
 
 
 def remap_mask(

@@ -22,6 +22,7 @@ __all__ = [
     "box_polygons",
     "all_channels",
     "channel_chunks",
+    "keep_range",
     "clip_polygons",
     "clip_to_frame",
     "crop_image",
@@ -238,6 +239,27 @@ def via_rgba(image: np.ndarray, fn: ImageFn) -> np.ndarray:
     return result
 
 
+_NEAREST = frozenset((cv2.INTER_NEAREST, cv2.INTER_NEAREST_EXACT))
+
+
+def keep_range(
+    out: np.ndarray, image: np.ndarray, flags: int, fill: float | Sequence[float] = ()
+) -> np.ndarray:
+    """Clip a float32 resampling result to the range of its input ``image`` and the border
+    ``fill`` values (in place).
+
+    Cubic and Lanczos kernels have negative lobes: next to a sharp edge the result
+    overshoots the input's range; linear and area weights can round a hair beyond it. A
+    float image keeps its *own* range (depth in metres is not clipped to [0, 1]), and no
+    resampling widens it. Integer images saturate in OpenCV already; nearest copies values.
+    """
+    if out.dtype == np.float32 and flags not in _NEAREST and image.size:
+        fills = [float(v) for v in (fill if isinstance(fill, (tuple, list)) else [fill])]
+        lo, hi = min([float(image.min()), *fills]), max([float(image.max()), *fills])
+        np.clip(out, lo, hi, out=out)
+    return out
+
+
 def _fill_value(
     fill: float | Sequence[float], image: np.ndarray, start: int = 0
 ) -> tuple[float, ...]:
@@ -288,7 +310,7 @@ def warp_image(
 
     if rgba_faster(image, flags):
         return via_rgba(image, lambda im: fn(im, _fill_value(fill, im)))
-    return channel_chunks(image, fn, fill)
+    return keep_range(channel_chunks(image, fn, fill), image, flags, fill)
 
 
 def warp_mask(
@@ -380,6 +402,18 @@ def pad_image(
     return channel_chunks(image, fn, fill)
 
 
+def _resize(image: np.ndarray, size: tuple[int, int], flags: int) -> np.ndarray:
+    """``cv2.resize`` to ``size`` (width, height) for any number of channels: one call, but
+    4-channel chunks for area interpolation (OpenCV's area shrink takes at most 4)."""
+
+    def fn(im: np.ndarray) -> np.ndarray:
+        return cv2.resize(im, size, interpolation=flags)
+
+    if flags == cv2.INTER_AREA:
+        return _per_channel_chunks(image, fn)
+    return all_channels(image, fn)
+
+
 def _resize_flags(interpolation: str) -> int:
     """OpenCV flags of a resize: nearest is pixel-centre exact.
 
@@ -402,7 +436,7 @@ def resize_image(
         return result
     flags = _resize_flags(interpolation)
     size = (int(out_hw[1]), int(out_hw[0]))
-    return all_channels(image, lambda im: cv2.resize(im, size, interpolation=flags))
+    return keep_range(_resize(image, size, flags), image, flags)
 
 
 def resized_crop_image(
@@ -426,7 +460,7 @@ def resized_crop_image(
     else:
         flags = _resize_flags(interpolation)
         size = (int(out_hw[1]), int(out_hw[0]))
-        out = all_channels(view, lambda im: cv2.resize(im, size, interpolation=flags))
+        out = keep_range(_resize(view, size, flags), view, flags)
     if flip_code is not None:
         out = (
             hflip_image(out)

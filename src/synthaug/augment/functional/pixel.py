@@ -248,12 +248,13 @@ def hue_saturation_value_image(
     only the value shift. uint16 goes through float HSV; float images are clipped to
     ``[0, 1]`` (saturation and value are fractions).
     """
+    image = unit_range(image)
     if image.ndim == 2 or image.shape[2] != 3:
-        return brightness_contrast_image(image, val_shift, 1.0)
+        out = brightness_contrast_image(image, val_shift, 1.0)
+        return np.clip(out, 0.0, 1.0) if out.dtype == np.float32 else out
     if image.dtype == np.uint16:
         work = hue_saturation_value_image(_as_float(image), hue_shift_deg, sat_shift, val_shift)
         return _restore(work, image.dtype)
-    image = unit_range(image)
     if image.dtype == np.uint8:
         hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV_FULL)
         _shift_hsv_u8(

@@ -264,11 +264,12 @@ class ISONoise(ImageOnlyTransform):
     def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Regenerate both fields and apply them in HLS space."""
         gen = _field_rng(params)
+        image = unit_range(image)
         spread = float(_as_float(image).std())
         hw = image.shape[:2]
         lum = gen.poisson(spread * params["intensity"] * 255.0, size=hw).astype(np.float32) / 255.0
         hue = gen.normal(0.0, params["color_shift"] * 360.0 * params["intensity"], size=hw)
-        return B.iso_noise_image(unit_range(image), lum, hue.astype(np.float32))
+        return B.iso_noise_image(image, lum, hue.astype(np.float32))
 
 
 @register

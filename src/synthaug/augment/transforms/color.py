@@ -407,14 +407,14 @@ class AdjustSharpness(ImageOnlyTransform):
 class AutoContrast(ImageOnlyTransform):
     """Stretch each channel to the full range (PIL's autocontrast with no cutoff)."""
 
-    float_range = "unit"  # stretches each band onto [0, 1] for float32
+    float_range = "unit"  # stretches each band onto full range: float32 clipped to [0, 1] first
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p)
 
     def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Per-channel min-max stretch."""
-        return C.autocontrast_image(image)
+        return C.autocontrast_image(unit_range(image))
 
 
 @register
