@@ -40,8 +40,8 @@ from synthaug.augment.sample import (
 )
 from synthaug.augment.serialize import save
 from synthaug.augment.transforms.base import (
-    check_pixels,
     Transform,
+    check_pixels,
     keypoints_in_frame,
     register,
 )

@@ -108,7 +108,8 @@ def _levels(image: np.ndarray) -> np.ndarray:
     ``[0, 1]`` and quantised to 65536 levels."""
     if image.dtype != np.float32:
         return image
-    return np.rint(np.clip(image, 0.0, 1.0) * 65535.0).astype(np.uint16)
+    levels: np.ndarray = np.rint(np.clip(image, 0.0, 1.0) * 65535.0).astype(np.uint16)
+    return levels
 
 
 def _back(levels: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -128,7 +129,8 @@ def _equalize_plane(plane: np.ndarray) -> np.ndarray:
     first = int(cdf[np.flatnonzero(hist)[0]])
     total = int(cdf[-1])
     if total == first:  # one level only: equalisation leaves it
-        return plane.copy()
+        same: np.ndarray = plane.copy()
+        return same
     table = np.rint((cdf - first) * (65535.0 / (total - first)))
     return np.take(np.clip(table, 0, 65535).astype(np.uint16), plane)
 

@@ -170,9 +170,7 @@ def _mix_pairs(start: int, k: int, into: bool) -> list[int]:
     return [v for j in range(k) for v in (start + j, j)]
 
 
-def channel_chunks(
-    image: np.ndarray, fn: ChunkFn, fill: float | Sequence[float] = 0
-) -> np.ndarray:
+def channel_chunks(image: np.ndarray, fn: ChunkFn, fill: float | Sequence[float] = 0) -> np.ndarray:
     """Apply an OpenCV call that takes at most 4 channels to an image with any number.
 
     OpenCV's warps vectorise 1 and 4 channels and fall back to a slow generic loop above 4,
@@ -254,7 +252,7 @@ def keep_range(
     resampling widens it. Integer images saturate in OpenCV already; nearest copies values.
     """
     if out.dtype == np.float32 and flags not in _NEAREST and image.size:
-        fills = [float(v) for v in (fill if isinstance(fill, (tuple, list)) else [fill])]
+        fills = [float(v) for v in fill] if isinstance(fill, Sequence) else [float(fill)]
         lo, hi = min([float(image.min()), *fills]), max([float(image.max()), *fills])
         np.clip(out, lo, hi, out=out)
     return out
@@ -265,7 +263,7 @@ def _fill_value(
 ) -> tuple[float, ...]:
     """OpenCV's 4-value border Scalar for channels ``start .. start + 4`` of ``image``: a
     number fills every channel, a sequence one value per channel (missing ones 0)."""
-    if isinstance(fill, (tuple, list)):
+    if isinstance(fill, Sequence):
         vals = tuple(float(v) for v in fill[start : start + _MAX_CV_CHANNELS])
     else:
         vals = (float(fill),) * _MAX_CV_CHANNELS

@@ -55,7 +55,7 @@ def _as_float(image: np.ndarray) -> np.ndarray:
     scale = _FULL_RANGE.get(image.dtype)
     if scale is None:
         return image
-    result: np.ndarray = image.astype(np.float32) * np.float32(1.0 / scale)
+    result: np.ndarray = image.astype(np.float32) / np.float32(scale)
     return result
 
 
@@ -66,7 +66,8 @@ def _restore(work: np.ndarray, dtype: np.dtype) -> np.ndarray:
         result: np.ndarray = work.astype(np.float32, copy=False)
         return result
     out = np.rint(work * np.float32(scale))
-    return np.clip(out, 0, scale, out=out).astype(dtype)
+    restored: np.ndarray = np.clip(out, 0, scale, out=out).astype(dtype)
+    return restored
 
 
 def unit_range(image: np.ndarray) -> np.ndarray:
@@ -199,7 +200,8 @@ def gamma_image(image: np.ndarray, gamma: float) -> np.ndarray:
     if image.dtype == np.uint16:
         result: np.ndarray = np.take(gamma_lut16(gamma), image)
         return result
-    return np.power(unit_range(image), np.float32(gamma)).astype(np.float32)
+    powered: np.ndarray = np.power(unit_range(image), np.float32(gamma)).astype(np.float32)
+    return powered
 
 
 # --------------------------------------------------------------------------- colour

@@ -274,7 +274,9 @@ def pixel_refusal(t: Transform, dtype: np.dtype, n_channels: int) -> str | None:
         return f"takes {' or '.join(cls.dtypes)} images, got {dtype.name}"
     if cls.channels is not None and n_channels not in cls.channels:
         allowed = " or ".join(map(str, cls.channels))
-        rgb = " (RGB; colour operations have no meaning on other bands)" if 3 in cls.channels else ""
+        rgb = (
+            " (RGB; colour operations have no meaning on other bands)" if 3 in cls.channels else ""
+        )
         return (
             f"takes images with {allowed} channel(s){rgb}, got {n_channels}: select the "
             "bands first, or use per-band transforms"
