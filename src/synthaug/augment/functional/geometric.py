@@ -337,11 +337,31 @@ def _cv_copyable(image: np.ndarray) -> bool:
     )
 
 
+def _pixel_items(image: np.ndarray) -> np.ndarray:
+    """An ``H x W x C`` image as an ``H x W`` array of opaque C-value items (a view).
+
+    Moving whole pixels instead of values makes numpy's flips, transposes and quarter turns
+    of many-band images one strided copy of C * itemsize bytes per pixel (4-7x faster than
+    moving 13 separate values), and OpenCV's copies take only 4 channels.
+    """
+    src = np.ascontiguousarray(image)
+    item = np.dtype((np.void, src.dtype.itemsize * src.shape[2]))
+    return src.view(item).reshape(src.shape[:2])
+
+
+def _from_items(items: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """The ``H' x W' x C`` image of a (possibly strided) array of pixel items."""
+    out: np.ndarray = np.ascontiguousarray(items).view(like.dtype)
+    return out.reshape(items.shape + like.shape[2:])
+
+
 def hflip_image(image: np.ndarray) -> np.ndarray:
     """Mirror left-right (exact)."""
     if _cv_copyable(image):  # one pass, vectorised; numpy's reversed-stride copy is far slower
         out = cv2.flip(image, 1)
         return out if out.ndim == image.ndim else out.reshape(image.shape)
+    if image.ndim == 3:
+        return _from_items(_pixel_items(image)[:, ::-1], image)
     return np.ascontiguousarray(image[:, ::-1])
 
 
@@ -350,7 +370,7 @@ def vflip_image(image: np.ndarray) -> np.ndarray:
     if _cv_copyable(image):
         out = cv2.flip(image, 0)
         return out if out.ndim == image.ndim else out.reshape(image.shape)
-    return np.ascontiguousarray(image[::-1])
+    return np.ascontiguousarray(image[::-1])  # whole rows: one contiguous block each
 
 
 def transpose_image(image: np.ndarray) -> np.ndarray:
@@ -358,8 +378,9 @@ def transpose_image(image: np.ndarray) -> np.ndarray:
     if _cv_copyable(image):
         out = cv2.transpose(image)
         return out.reshape((image.shape[1], image.shape[0]) + image.shape[2:])
-    axes = (1, 0) if image.ndim == 2 else (1, 0, 2)
-    return np.ascontiguousarray(image.transpose(axes))
+    if image.ndim == 3:
+        return _from_items(_pixel_items(image).T, image)
+    return np.ascontiguousarray(image.transpose(1, 0))
 
 
 _CV_ROTATE = {1: cv2.ROTATE_90_COUNTERCLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_CLOCKWISE}
@@ -372,6 +393,8 @@ def rot90_image(image: np.ndarray, k: int) -> np.ndarray:
         out = cv2.rotate(image, _CV_ROTATE[k])
         hw = (image.shape[1], image.shape[0]) if k % 2 else image.shape[:2]
         return out.reshape(hw + image.shape[2:])
+    if image.ndim == 3:
+        return _from_items(np.rot90(_pixel_items(image), k), image)
     return np.ascontiguousarray(np.rot90(image, k))
 
 
@@ -395,9 +418,18 @@ def pad_image(
     def fn(im: np.ndarray, value: tuple[float, ...]) -> np.ndarray:
         return cv2.copyMakeBorder(im, top, bottom, left, right, border, value=value)
 
-    if border_mode != "constant" and image.ndim == 3:  # no fill: one call for every channel
-        return all_channels(image, lambda im: fn(im, (0.0,) * 4))
-    return channel_chunks(image, fn, fill)
+    if image.ndim == 2 or image.shape[2] <= _MAX_CV_CHANNELS:
+        return channel_chunks(image, fn, fill)
+    values = [float(v) for v in fill] if isinstance(fill, Sequence) else [float(fill)]
+    if border_mode != "constant" or len(set(values)) == 1:
+        # one call for every band: no fill, or one value OpenCV writes into every band
+        return all_channels(image, lambda im: fn(im, (values[0],) * 4))
+    # one value per band: the frame is written by numpy, band by band in one assignment
+    h, w, c = image.shape
+    out = np.empty((h + top + bottom, w + left + right, c), image.dtype)
+    out[...] = np.asarray((values + [0.0] * c)[:c], image.dtype)
+    out[top : top + h, left : left + w] = image
+    return out
 
 
 def _resize(image: np.ndarray, size: tuple[int, int], flags: int) -> np.ndarray:

