@@ -135,7 +135,7 @@ def bench(A, n_bands: int, dtype: str, repeats: int, min_time: float) -> list[di
         per_alb, per_rgb = [], []
         for _ in range(repeats):
             t_ours = per_call(ours, images, min_time)
-            t_rgb = per_call(lambda parts: [ours(p) for p in parts], chunks, min_time)
+            t_rgb = per_call(lambda parts, run=ours: [run(p) for p in parts], chunks, min_time)
             per_rgb.append(t_ours / t_rgb)
             if alb is not None:
                 with warnings.catch_warnings():

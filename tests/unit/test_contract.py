@@ -303,3 +303,32 @@ def test_geometric_targets_stay_aligned_with_painted_marks(name, seed):
         tight = np.array([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], float)
         tol = 1e-9 if exact else 1.5
         assert np.all(np.abs(tight - box) <= tol), (box, tight)
+
+
+@pytest.mark.parametrize(("dtype", "n"), [(np.uint16, 13), (np.float32, 9)])
+def test_a_fused_chain_moves_many_bands_and_labels_as_it_moves_rgb(dtype, n):
+    # three warps fused into one resampling, with the border each one shows painted in
+    def pipe():
+        return A.Compose(
+            [
+                A.Rotate(limit=(20, 20), p=1.0),
+                A.Pad(padding=6, fill=40, p=1.0),
+                A.Affine(scale=(0.8, 0.8), translate_px=(3, 3), p=1.0),
+            ],
+            seed=0,
+        )
+
+    rgb = full_sample(photo())
+    bands = full_sample(_as_bands(rgb.image, dtype, n))
+    a, b = pipe()(rgb, seed=1), pipe()(bands, seed=1)
+    assert np.array_equal(a.boxes, b.boxes) and np.array_equal(a.keypoints, b.keypoints)
+    assert np.array_equal(a.masks[0], b.masks[0])
+    # the pad's fill is 40 in image units on every dtype (not scaled like the content)
+    unit = 257.0 if dtype == np.uint16 else 1 / 255.0
+    for k in range(n):
+        got = b.image[:, :, k].astype(np.float64)
+        rgb_k = a.image[:, :, k % 3].astype(np.float64)
+        content = rgb_k != 40
+        assert np.abs(got[content] - rgb_k[content] * unit).max() <= unit + 1e-3
+        edge = ~content
+        assert np.all(np.isclose(got[edge], 40) | (np.abs(got[edge] - 40 * unit) <= unit + 1e-3))

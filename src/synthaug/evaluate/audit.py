@@ -99,7 +99,6 @@ import numpy as np
 from synthaug.augment import Affine, Compose, GaussianNoise, OneOf, Sequential, SomeOf, Transform
 from synthaug.errors import ConfigError, InvalidInputError
 from synthaug.evaluate.audit_magnitude import is_scalable, scale_transform
-from synthaug.evaluate.features import image_set
 from synthaug.evaluate.audit_result import (
     AuditResult,
     AuditThresholds,
@@ -111,6 +110,7 @@ from synthaug.evaluate.audit_result import (
     judge_magnitude,
     summarise,
 )
+from synthaug.evaluate.features import image_set
 from synthaug.seeding import item_seed
 
 __all__ = [

@@ -239,7 +239,8 @@ def remap_image(
     if rgba_faster(image, flags):
         return via_rgba(image, lambda im: fn(im, _fill_value(fill, im)))
     # the fixed-point maps are converted once and serve every 4-channel chunk
-    return keep_range(channel_chunks(image, fn, fill), image, flags, fill)
+    shown = fill if border_mode == "constant" else ()  # the fill is only seen on a constant border
+    return keep_range(channel_chunks(image, fn, fill), image, flags, shown)
 
 
 def remap_mask(

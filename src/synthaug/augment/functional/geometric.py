@@ -243,8 +243,8 @@ _NEAREST = frozenset((cv2.INTER_NEAREST, cv2.INTER_NEAREST_EXACT))
 def keep_range(
     out: np.ndarray, image: np.ndarray, flags: int, fill: float | Sequence[float] = ()
 ) -> np.ndarray:
-    """Clip a float32 resampling result to the range of its input ``image`` and the border
-    ``fill`` values (in place).
+    """Clip a float32 resampling result to the range of each band of its input ``image`` and
+    the border ``fill`` values (in place).
 
     Cubic and Lanczos kernels have negative lobes: next to a sharp edge the result
     overshoots the input's range; linear and area weights can round a hair beyond it. A
@@ -252,9 +252,17 @@ def keep_range(
     resampling widens it. Integer images saturate in OpenCV already; nearest copies values.
     """
     if out.dtype == np.float32 and flags not in _NEAREST and image.size:
-        fills = [float(v) for v in fill] if isinstance(fill, Sequence) else [float(fill)]
-        lo, hi = min([float(image.min()), *fills]), max([float(image.max()), *fills])
-        np.clip(out, lo, hi, out=out)
+        c = 1 if image.ndim == 2 else image.shape[2]
+        flat = image.reshape(-1, c)
+        lo, hi = flat.min(axis=0), flat.max(axis=0)
+        values = [float(v) for v in fill] if isinstance(fill, Sequence) else [float(fill)]
+        if values:  # a scalar fills every band; a sequence one value per band (0 beyond)
+            per_band = np.array((values * c)[:c] if len(values) == 1 else (values + [0.0] * c)[:c])
+            lo, hi = np.minimum(lo, per_band), np.maximum(hi, per_band)
+        if image.ndim == 2:
+            np.clip(out, float(lo[0]), float(hi[0]), out=out)
+        else:
+            np.clip(out, lo.astype(np.float32), hi.astype(np.float32), out=out)
     return out
 
 
@@ -308,7 +316,8 @@ def warp_image(
 
     if rgba_faster(image, flags):
         return via_rgba(image, lambda im: fn(im, _fill_value(fill, im)))
-    return keep_range(channel_chunks(image, fn, fill), image, flags, fill)
+    shown = fill if border_mode == "constant" else ()  # the fill is only seen on a constant border
+    return keep_range(channel_chunks(image, fn, fill), image, flags, shown)
 
 
 def warp_mask(
