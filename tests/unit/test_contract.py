@@ -151,12 +151,13 @@ def test_geometric_transforms_move_bands_and_targets_as_on_rgb(name, dtype, n):
         assert np.array_equal(getattr(a, field), getattr(b, field)), field
     assert a.box_labels == b.box_labels and np.array_equal(a.masks[0], b.masks[0])
     # every band moved as its RGB channel did: within one 8-bit level of interpolation; a
-    # remap samples many bands through fixed-point maps (1/32 px) and RGB through float maps
-    remap = A.REGISTRY[name].__module__.endswith("distortion")
+    # remap, and a warp of many float bands, sample through OpenCV's fixed-point coordinates
+    # (1/32 px) in one call, RGB through float coordinates
+    fixed = A.REGISTRY[name].__module__.endswith("distortion") or dtype == np.float32
     unit = 257.0 if dtype == np.uint16 else 1 / 255.0
     for k in range(n):
         diff = np.abs(b.image[:, :, k] / unit - a.image[:, :, k % 3].astype(np.float64))
-        assert diff.max() <= (8.0 if remap else 1.0 + 1e-3), (k, diff.max())
+        assert diff.max() <= (8.0 if fixed else 1.0 + 1e-3), (k, diff.max())
         assert diff.mean() <= 0.5, (k, diff.mean())
 
 
@@ -323,12 +324,16 @@ def test_a_fused_chain_moves_many_bands_and_labels_as_it_moves_rgb(dtype, n):
     a, b = pipe()(rgb, seed=1), pipe()(bands, seed=1)
     assert np.array_equal(a.boxes, b.boxes) and np.array_equal(a.keypoints, b.keypoints)
     assert np.array_equal(a.masks[0], b.masks[0])
-    # the pad's fill is 40 in image units on every dtype (not scaled like the content)
+    # the pad's fill is 40 in image units on every dtype (not scaled like the content); many
+    # float bands are warped at 1/32 px (OpenCV's fixed-point path), RGB at float precision
     unit = 257.0 if dtype == np.uint16 else 1 / 255.0
+    levels = 8.0 if dtype == np.float32 else 1.0
     for k in range(n):
         got = b.image[:, :, k].astype(np.float64)
         rgb_k = a.image[:, :, k % 3].astype(np.float64)
         content = rgb_k != 40
-        assert np.abs(got[content] - rgb_k[content] * unit).max() <= unit + 1e-3
+        diff = np.abs(got[content] - rgb_k[content] * unit) / unit
+        assert diff.max() <= levels + 1e-3 and diff.mean() <= 0.5
         edge = ~content
-        assert np.all(np.isclose(got[edge], 40) | (np.abs(got[edge] - 40 * unit) <= unit + 1e-3))
+        near = np.abs(got[edge] - 40 * unit) <= levels * unit + 1e-3
+        assert np.all(np.isclose(got[edge], 40) | near)

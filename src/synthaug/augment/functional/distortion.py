@@ -238,9 +238,16 @@ def remap_image(
 
     if rgba_faster(image, flags):
         return via_rgba(image, lambda im: fn(im, _fill_value(fill, im)))
-    # the fixed-point maps are converted once and serve every 4-channel chunk
     shown = fill if border_mode == "constant" else ()  # the fill is only seen on a constant border
-    return keep_range(channel_chunks(image, fn, fill), image, flags, shown)
+    # OpenCV's remap of many channels through fixed-point maps in one call is faster than
+    # 4-band chunks (6x for float32, 1.3x for uint16); it takes one border value for all bands
+    many = image.ndim == 3 and image.shape[2] > 4
+    uniform = not isinstance(fill, (tuple, list)) or len(set(map(float, fill))) == 1
+    if many and uniform and (not isinstance(fill, (tuple, list)) or len(fill) >= image.shape[2]):
+        out = fn(image, _fill_value(fill, image))
+    else:  # the maps were converted once above and serve every chunk
+        out = channel_chunks(image, fn, fill)
+    return keep_range(out, image, flags, shown)
 
 
 def remap_mask(
