@@ -20,6 +20,10 @@ say little. The 1-, 5- and 15-minute load averages are printed before and after 
 Run with the bench environment (Albumentations 2.0.8)::
 
     PYTHONPATH=src .bench-venv/bin/python bench/bench_multiband.py [--quick] [--json out.json]
+
+``--docs`` writes the ratio table into ``docs/multiband.md`` (between the
+``bench-multiband`` markers); ``--render results.json`` writes it from an earlier run's JSON
+without measuring.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ import numpy as np  # noqa: E402
 cv2.setNumThreads(0)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import report  # noqa: E402
 import specs  # noqa: E402
 
 from synthaug import augment as S  # noqa: E402
@@ -54,6 +59,8 @@ from synthaug.data.builtin import sample_photos  # noqa: E402
 #: benchmark arguments are RGB-only (Normalize's ImageNet mean and std)
 LEFT_OUT = {"ColorJitter", "HueSaturationValue", "ToGray", "JPEGCompression", "CLAHE", "Normalize"}
 SIZE = 256
+DOC = Path(__file__).resolve().parent.parent / "docs" / "multiband.md"
+BEGIN, END = "<!-- bench-multiband:begin -->", "<!-- bench-multiband:end -->"
 
 
 def band_images(n_bands: int, dtype: str, n_images: int = 4) -> list[np.ndarray]:
@@ -155,6 +162,35 @@ def geomean(values: list[float]) -> float:
     return math.exp(sum(map(math.log, values)) / len(values)) if values else float("nan")
 
 
+def docs_table(doc: dict) -> str:
+    """Markdown: Albumentations' time over ours per transform and image kind, the geometric
+    means, and the conditions of the run (ratios only)."""
+    keys = list(doc["results"])
+    names = [r["transform"] for r in doc["results"][keys[0]]["rows"]]
+    head = "| transform | " + " | ".join(k.replace("_", ", ") + " bands" for k in keys) + " |"
+    lines = [head, "|---|" + "---:|" * len(keys)]
+    for i, name in enumerate(names):
+        cells = []
+        for k in keys:
+            row = doc["results"][k]["rows"][i]
+            cells.append(f"{row['x_albumentations']:.2f}" if "x_albumentations" in row else "fails")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    means = [f"**{doc['results'][k]['geomean_x_albumentations']:.2f}**" for k in keys]
+    lines.append("| geometric mean | " + " | ".join(means) + " |")
+    lo, hi = doc["load_before"], doc["load_after"]
+    lines += [
+        "",
+        f"Albumentations' time over ours (above 1: synthaug is faster; *fails*: Albumentations "
+        f"refuses the image), median of interleaved rounds, one thread, 256 x 256 images, "
+        f"Albumentations {doc['albumentations']}, OpenCV {doc['opencv']}. Measured on a machine "
+        f"shared with other jobs: load average {lo[0]:.1f} (1 min) before and {hi[0]:.1f} after "
+        "on 2 cores, so single ratios move by tens of percent between runs; only ratios from the "
+        "same run are shown. The *vs RGB* column of the script's output (our time over the same "
+        "pixels as 3-band images) is in `bench/results/multiband.json`.",
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the comparison and print (and optionally write) the ratios."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -164,7 +200,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write the ratios and load averages here")
     ap.add_argument("--bands", type=int, nargs="+", default=[9, 13])
     ap.add_argument("--dtypes", nargs="+", default=["float32", "uint16"])
+    ap.add_argument("--docs", action="store_true", help="write the table into docs/multiband.md")
+    ap.add_argument("--render", type=Path, help="write the docs table from this JSON and stop")
     args = ap.parse_args(argv)
+    if args.render:
+        report.replace_block(DOC, BEGIN, END, docs_table(json.loads(args.render.read_text())))
+        return 0
     if args.quick:
         args.repeats, args.min_time = 1, 0.05
     try:
@@ -193,17 +234,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'geometric mean':<20} {geomean(ratios):>8.2f}   ({len(ratios)} transforms)")
     load_after = os.getloadavg()
     print(f"\nload average after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
+    doc = {
+        "command": "bench/bench_multiband.py " + " ".join(argv or sys.argv[1:]),
+        "albumentations": A.__version__,
+        "opencv": cv2.__version__,
+        "load_before": load_before,
+        "load_after": load_after,
+        "results": results,
+    }
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        doc = {
-            "command": "bench/bench_multiband.py " + " ".join(argv or sys.argv[1:]),
-            "albumentations": A.__version__,
-            "opencv": cv2.__version__,
-            "load_before": load_before,
-            "load_after": load_after,
-            "results": results,
-        }
         args.json.write_text(json.dumps(doc, indent=1) + "\n")
+    if args.docs:
+        report.replace_block(DOC, BEGIN, END, docs_table(doc))
     return 0
 
 
