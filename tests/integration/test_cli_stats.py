@@ -122,3 +122,13 @@ def test_multiband_doc_shows_what_its_stats_command_prints(tmp_path, monkeypatch
 
     code = re.search(r"```python\n(.*?)```", doc, flags=re.S).group(1)
     exec(compile(code, "docs/multiband.md", "exec"), {})  # the Python example, on these tiles
+
+
+def test_transforms_json_lists_the_images_each_transform_takes():
+    listing = runner.invoke(app, ["transforms", "HueSaturationValue", "--json"])
+    assert listing.exit_code == 0, listing.output
+    hsv = json.loads(listing.output)["HueSaturationValue"]
+    assert hsv["dtypes"] == ["uint8", "uint16", "float32"] and hsv["channels"] == [1, 3]
+    assert hsv["float_range"] == "unit"
+    rotate = json.loads(runner.invoke(app, ["transforms", "Rotate", "--json"]).output)["Rotate"]
+    assert rotate["channels"] is None and rotate["float_range"] == "any"

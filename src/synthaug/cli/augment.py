@@ -352,6 +352,10 @@ def transforms(
             n: {
                 "targets": list(getattr(REGISTRY[n], "targets", ())),
                 "params": dict(_describe(REGISTRY[n])),
+                # the images it takes (declared on the class; null channels: any number)
+                "dtypes": list(REGISTRY[n].dtypes),
+                "channels": None if REGISTRY[n].channels is None else list(REGISTRY[n].channels),
+                "float_range": REGISTRY[n].float_range,
             }
             for n in names
         }
