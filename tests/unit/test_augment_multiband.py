@@ -97,6 +97,19 @@ def test_many_band_flips_transposes_and_quarter_turns_equal_numpy(dtype):
         assert np.array_equal(G.rot90_image(img, k), np.rot90(img, k))
 
 
+@pytest.mark.parametrize("interpolation", ["nearest", "linear", "cubic", "lanczos"])
+@pytest.mark.parametrize("dtype", [np.uint16, np.float32])
+def test_every_interpolation_warps_and_remaps_13_bands(interpolation, dtype):
+    # regression: OpenCV's one-call warp of more than 4 channels refuses cubic and Lanczos
+    img = _bands(dtype)
+    for t in (
+        A.Rotate(limit=(20, 20), interpolation=interpolation, p=1.0),
+        A.ElasticTransform(interpolation=interpolation, p=1.0),
+    ):
+        out = t(image=img, seed=0).image
+        assert out.dtype == img.dtype and out.shape == img.shape
+
+
 @pytest.mark.parametrize("interpolation", ["linear", "area", "cubic"])
 def test_many_band_resize_equals_the_resize_of_each_band(interpolation):
     img = _bands(np.float32, n=9)

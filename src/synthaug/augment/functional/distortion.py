@@ -241,7 +241,12 @@ def remap_image(
     shown = fill if border_mode == "constant" else ()  # the fill is only seen on a constant border
     # OpenCV's remap of many channels through fixed-point maps in one call is faster than
     # 4-band chunks (6x for float32, 1.3x for uint16); it takes one border value for all bands
-    many = image.ndim == 3 and image.shape[2] > 4
+    # (OpenCV's many-channel remap has no cubic or Lanczos kernel)
+    many = (
+        image.ndim == 3
+        and image.shape[2] > 4
+        and flags not in (cv2.INTER_CUBIC, cv2.INTER_LANCZOS4)
+    )
     uniform = not isinstance(fill, (tuple, list)) or len(set(map(float, fill))) == 1
     if many and uniform and (not isinstance(fill, (tuple, list)) or len(fill) >= image.shape[2]):
         out = fn(image, _fill_value(fill, image))

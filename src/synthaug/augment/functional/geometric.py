@@ -270,14 +270,19 @@ def keep_range(
     return out
 
 
-def float_many_bands(image: np.ndarray, fill: float | Sequence[float]) -> tuple[float, ...] | None:
+def float_many_bands(
+    image: np.ndarray, fill: float | Sequence[float], flags: int
+) -> tuple[float, ...] | None:
     """The border value for one OpenCV warp of every band, or ``None`` to chunk by 4.
 
     For float32 images with more than 4 bands OpenCV's own many-channel warp (fixed-point
     coordinates, 1/32 px, as OpenCV 4 warps all images) is 2-3x faster than four-band chunks;
-    for integer images it is several times slower. It takes one border value for every band.
+    for integer images it is several times slower. It takes one border value for every band,
+    and no cubic or Lanczos kernel above 4 channels.
     """
     if image.ndim != 3 or image.shape[2] <= _MAX_CV_CHANNELS or image.dtype != np.float32:
+        return None
+    if flags in _OVERSHOOTING:
         return None
     values = {float(v) for v in fill} if isinstance(fill, Sequence) else {float(fill)}
     if len(values) != 1 or (isinstance(fill, Sequence) and len(fill) < image.shape[2]):
@@ -336,7 +341,7 @@ def warp_image(
     if rgba_faster(image, flags):
         return via_rgba(image, lambda im: fn(im, _fill_value(fill, im)))
     shown = fill if border_mode == "constant" else ()  # the fill is only seen on a constant border
-    whole = float_many_bands(image, fill)
+    whole = float_many_bands(image, fill, flags)
     out = fn(image, whole) if whole is not None else channel_chunks(image, fn, fill)
     return keep_range(out, image, flags, shown)
 
