@@ -51,6 +51,7 @@ from synthaug.augment.serialize import save
 from synthaug.augment.transforms.base import (
     KEYPOINT_FLIP,
     Transform,
+    check_pixels,
     keypoints_in_frame,
     register,
 )
@@ -345,6 +346,22 @@ class Compose(BaseCompose):
             self._walk_children(rng, runner, "", range(len(self.transforms)))
         return self._finish(runner, restore)
 
+    def _check_pixels(self, image: np.ndarray) -> None:
+        """Refuse, before any work, an image that a transform of the pipeline does not take
+        (its declared ``dtypes`` and ``channels``); checked once per pixel type and channel
+        count while the children stay the same."""
+        key = (image.dtype.char, 1 if image.ndim == 2 else image.shape[2])
+        children = tuple(self.transforms)
+        seen: tuple[tuple[Transform, ...], set[tuple[str, int]]] | None = self.__dict__.get(
+            "_pixels_ok"
+        )
+        if seen is None or seen[0] != children:
+            seen = self.__dict__["_pixels_ok"] = (children, set())
+        if key not in seen[1]:
+            for i, t in enumerate(children):
+                check_pixels(t, image, f"transforms[{i}]")
+            seen[1].add(key)
+
     def _flat_plan(self) -> list[tuple[str, str, Transform, int]] | None:
         """``(path, name, transform, kind)`` of the children when none is a container, else None.
 
@@ -368,6 +385,7 @@ class Compose(BaseCompose):
         """
         meta = {} if self.box_method == "corners" else {"_box_method": self.box_method}
         work = _plain_sample(validate_image(image), self.box_format, meta)
+        self._check_pixels(image)
         rng = self._rng if seed is None else as_rng(seed)
         plan = self._flat_plan()
         runner: Executor | None = None
@@ -451,6 +469,7 @@ class Compose(BaseCompose):
             # the common image-only call: nothing to convert, only the image to check
             meta = {} if self.box_method == "corners" else {"_box_method": self.box_method}
             image = validate_image(fields["image"])
+            self._check_pixels(image)
             # a fresh dict per call (meta, applied) on a shallow copy of an empty Sample:
             # cheaper than the dataclass constructor
             work = _plain_sample(image, self.box_format, meta)
@@ -474,6 +493,7 @@ class Compose(BaseCompose):
         elif fields:
             raise InvalidInputError("pass either a Sample or keyword fields, not both")
         validate_sample(sample)
+        self._check_pixels(sample.image)
         hw = (sample.height, sample.width)
         restore: dict[str, Any] = {"box_format": sample.box_format, "masks_array": False}
         changes: dict[str, Any] = {"applied": [], "n_boxes_dropped": 0, "n_keypoints_dropped": 0}

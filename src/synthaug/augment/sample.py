@@ -16,7 +16,11 @@ Coordinate conventions (shared by every kernel in :mod:`synthaug.augment.functio
   image width and height.
 * A positive rotation angle turns the image counter-clockwise as displayed (OpenCV,
   torchvision, Albumentations).
-* Images are ``H x W`` or ``H x W x C`` arrays, ``uint8`` or ``float32`` in ``[0, 1]``.
+* Images are ``H x W`` or ``H x W x C`` arrays (any number of channels), ``uint8``,
+  ``uint16`` or ``float32``. "Full range" is 255, 65535 and 1.0 respectively: parameters given
+  as a fraction of full range scale by it. Float images keep their own range (depth in
+  metres, reflectance above 1): no transform clips them unless it declares that it needs
+  ``[0, 1]`` (``float_range = "unit"``).
   Masks are ``H x W`` integer arrays (one per instance or one semantic map).
 """
 
@@ -85,7 +89,8 @@ class Sample:
     Parameters
     ----------
     image : ndarray
-        ``H x W`` or ``H x W x C``; ``uint8`` or ``float32`` in ``[0, 1]``.
+        ``H x W`` or ``H x W x C`` (any number of channels); ``uint8``, ``uint16`` or
+        ``float32`` (in its own range).
     masks : list of ndarray or ndarray, optional
         A list of ``H x W`` masks, or one ``H x W x K`` array (kept in that form on output).
     boxes : ndarray, optional
@@ -193,8 +198,13 @@ def _check_finite(name: str, arr: np.ndarray) -> None:
         raise InvalidInputError(f"{name} contains NaN or inf (first at index {bad})")
 
 
+#: Pixel types the engine takes; :data:`FULL_RANGE` gives the value each calls "full range"
+IMAGE_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
+
+
 def validate_image(image: Any, name: str = "image") -> np.ndarray:
-    """Check an image's type, shape, dtype and range; return it as an ndarray."""
+    """Check an image's type, shape and dtype (uint8, uint16 or finite float32 in any range);
+    return it as an ndarray."""
     if not isinstance(image, np.ndarray):
         raise InvalidInputError(f"{name}: expected a numpy array, got {type(image).__name__}")
     if image.ndim not in (2, 3) or image.shape[0] == 0 or image.shape[1] == 0:
@@ -203,18 +213,13 @@ def validate_image(image: Any, name: str = "image") -> np.ndarray:
         )
     if image.ndim == 3 and image.shape[2] == 0:
         raise InvalidInputError(f"{name}: has 0 channels (shape {image.shape})")
-    if image.dtype == np.uint8:
+    if image.dtype == np.uint8 or image.dtype == np.uint16:
         return image
     if image.dtype == np.float32:
         _check_finite(name, image)
-        lo, hi = float(image.min()), float(image.max())
-        if lo < 0.0 or hi > 1.0:
-            raise InvalidInputError(
-                f"{name}: float32 images must lie in [0, 1], got values in [{lo:.4g}, {hi:.4g}]"
-            )
         return image
     raise InvalidInputError(
-        f"{name}: expected dtype uint8 or float32 in [0, 1], got {image.dtype}"
+        f"{name}: expected dtype uint8, uint16 or float32, got {image.dtype}"
         + (" (convert with image.astype(np.float32))" if image.dtype == np.float64 else "")
     )
 

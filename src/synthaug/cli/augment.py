@@ -297,9 +297,9 @@ def preview(
                         raise
                     on_display = True
                     console.print(
-                        f"note: the pipeline does not take {sample.image.dtype} images with "
-                        f"{sample.n_channels} band(s) yet (issue 24 part 1): it runs on the "
-                        "displayed 8-bit bands"
+                        f"note: the pipeline does not take this {sample.image.dtype} image with "
+                        f"{sample.n_channels} band(s) ({engine_gap(sample.image)}): it runs on "
+                        "the displayed 8-bit bands"
                     )
             if on_display:
                 aug = pipe(shown, seed=rng)
@@ -354,6 +354,10 @@ def transforms(
             n: {
                 "targets": list(getattr(REGISTRY[n], "targets", ())),
                 "params": dict(_describe(REGISTRY[n])),
+                # the images it takes (declared on the class; null channels: any number)
+                "dtypes": list(REGISTRY[n].dtypes),
+                "channels": None if REGISTRY[n].channels is None else list(REGISTRY[n].channels),
+                "float_range": REGISTRY[n].float_range,
             }
             for n in names
         }

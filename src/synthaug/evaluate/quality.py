@@ -7,6 +7,7 @@ the generator did not see.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,7 @@ from threadpoolctl import threadpool_limits
 
 from synthaug.errors import InvalidInputError, LeakageError
 from synthaug.evaluate.domain_gap import mmd, proxy_a_distance
-from synthaug.evaluate.features import SPACE_NAMES, FeatureExtractor, as_matrix
+from synthaug.evaluate.features import SPACE_NAMES, FeatureExtractor, as_matrix, image_set
 from synthaug.evaluate.fidelity import classifier_two_sample_test, fid, kid, prdc
 from synthaug.evaluate.privacy import privacy
 from synthaug.evaluate.utility import utility
@@ -73,6 +74,7 @@ def quality_report(
     seed: int = 0,
     space: str = "cnn+pixels",
     holdout_name: str = "held-out real data",
+    bands: Sequence[int] | None = None,
 ) -> dict[str, Any]:
     """Fidelity in a learned feature space, utility and privacy in pixel space, with readings.
 
@@ -98,6 +100,9 @@ def quality_report(
         (:mod:`synthaug.evaluate.features`).
     holdout_name : what the hold-out is, for the utility reading (the experiment runner's
         is "held-out real data (the unlabelled pool)").
+    bands : 0-based band indices of the images (every set) that fidelity, utility and
+        privacy read; None reads all bands. ``uint16`` images count as fractions of 65535
+        (:func:`~synthaug.evaluate.features.image_set`).
 
     Returns
     -------
@@ -116,6 +121,16 @@ def quality_report(
     ['FID', 'KID', 'precision / recall']
     """
     X_real, X_syn = np.asarray(X_real), np.asarray(X_syn)
+    if X_real.ndim > 2:  # images: the declared bands, uint16 as fractions
+        X_real, X_syn = image_set(X_real, bands, "X_real"), image_set(X_syn, bands, "X_syn")
+        if train is not None:
+            train = (image_set(train[0], bands, "train[0]"), train[1])
+        if isinstance(holdout, tuple):
+            holdout = (image_set(holdout[0], bands, "holdout[0]"), holdout[1])
+        elif holdout is not None:
+            holdout = image_set(holdout, bands, "holdout")
+    elif bands is not None:
+        raise InvalidInputError(f"bands={list(bands)}: a table has columns, not bands")
     if X_real.shape[1:] != X_syn.shape[1:]:
         raise InvalidInputError(
             f"X_syn: rows of shape {X_syn.shape[1:]} do not match X_real's {X_real.shape[1:]}"

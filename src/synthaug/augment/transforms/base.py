@@ -5,6 +5,11 @@ A transform splits randomness from work (as Kornia and torchvision v2 do):
 * ``params = t.sample_params(rng, sample)`` draws every random number from ``rng``;
 * ``out = t.apply(sample, params)`` is deterministic and calls pure kernels per target.
 
+Each transform also declares which images it takes (:attr:`Transform.dtypes`,
+:attr:`Transform.channels`) and whether it keeps float images in their own range
+(:attr:`Transform.float_range`); a pipeline refuses an image outside them before running
+(:func:`check_pixels`), and the catalogue lists them.
+
 ``apply`` works on the pipeline's working form of a :class:`Sample`: boxes are ``xyxy`` pixel
 edges (float64) with ``box_visibility`` tracked, masks are a list of ``H x W`` arrays. A
 :class:`~synthaug.augment.compose.Compose` converts to and from the user's formats; calling a
@@ -23,6 +28,7 @@ from synthaug.augment.functional import geometric as G
 from synthaug.augment.functional import oriented as O
 from synthaug.augment.params import NO_PARAMS, Choice, Declared, Int, Kind, Range, Real, Record
 from synthaug.augment.sample import BoxOutlines, Sample
+from synthaug.errors import InvalidInputError
 
 __all__ = [
     "REGISTRY",
@@ -30,7 +36,10 @@ __all__ = [
     "MatrixTransform",
     "PROB",
     "Transform",
+    "PIXEL_TYPES",
     "apply_matrix_to_annotations",
+    "check_pixels",
+    "pixel_refusal",
     "box_outlines",
     "clip_moved_boxes",
     "check_choice",
@@ -132,6 +141,10 @@ def draw_seed(rng: np.random.Generator) -> int:
 
 
 # --------------------------------------------------------------------------- base classes
+#: the pixel types of the engine (a transform's :attr:`Transform.dtypes` lists some of them)
+PIXEL_TYPES: tuple[str, ...] = ("uint8", "uint16", "float32")
+
+
 class Transform(Declared):
     """Base of every transform: declared parameters, drawn and applied params.
 
@@ -152,6 +165,14 @@ class Transform(Declared):
     example_args: ClassVar[dict[str, Any]] = {}
     #: the record :meth:`sample_params` returns (a transform that draws nothing keeps this)
     Drawn: ClassVar[type[Record]] = Record
+    #: pixel types the transform takes (a pipeline refuses others before running)
+    dtypes: ClassVar[tuple[str, ...]] = PIXEL_TYPES
+    #: channel counts it takes: ``None`` for any (per band), ``(1, 3)`` for RGB colour
+    #: operations (a single band passes: it has no colour to change)
+    channels: ClassVar[tuple[int, ...] | None] = None
+    #: ``"any"``: float32 images keep their own range (nothing clipped); ``"unit"``: the
+    #: operation is defined on ``[0, 1]`` only, so float32 input is clipped to it first
+    float_range: ClassVar[str] = "any"
 
     def __init__(self, p: float = 1.0) -> None:
         self.store_params(locals())
@@ -251,6 +272,37 @@ class MatrixTransform(Transform):
         """Apply to every target with the same matrix."""
         m, out_hw = self.matrix(params, sample.image.shape[:2])
         return apply_matrix_to_annotations(self.apply_pixels(sample, params), m, out_hw)
+
+
+def pixel_refusal(t: Transform, dtype: np.dtype, n_channels: int) -> str | None:
+    """Why ``t`` does not take images of ``dtype`` with ``n_channels`` (its declarations),
+    or ``None`` when it does."""
+    cls = type(t)
+    if dtype.name not in cls.dtypes:
+        return f"takes {' or '.join(cls.dtypes)} images, got {dtype.name}"
+    if cls.channels is not None and n_channels not in cls.channels:
+        allowed = " or ".join(map(str, cls.channels))
+        rgb = (
+            " (RGB; colour operations have no meaning on other bands)" if 3 in cls.channels else ""
+        )
+        return (
+            f"takes images with {allowed} channel(s){rgb}, got {n_channels}: select the "
+            "bands first, or use per-band transforms"
+        )
+    return None
+
+
+def check_pixels(t: Transform, image: np.ndarray, path: str = "") -> None:
+    """Raise :class:`InvalidInputError` naming the first transform in ``t`` (a leaf or a
+    container, whose children are checked too, as ``path``) that does not take ``image``."""
+    c = 1 if image.ndim == 2 else int(image.shape[2])
+    reason = pixel_refusal(t, image.dtype, c)
+    where = f"{path} ({type(t).__name__})" if path else type(t).__name__
+    if reason is not None:
+        raise InvalidInputError(f"{where}: {reason}")
+    for i, child in enumerate(getattr(t, "transforms", None) or ()):
+        if isinstance(child, Transform):
+            check_pixels(child, image, f"{path}.transforms[{i}]" if path else f"transforms[{i}]")
 
 
 def clip_moved_boxes(
