@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report import replace_block  # noqa: E402
+from report import replace_block
 
-from synthaug.tabular.demo import headline, run_tabular_demo  # noqa: E402
+from synthaug.tabular.demo import headline, run_tabular_demo
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "tabular.md"
 BEGIN, END = "<!-- tabular_demo:begin -->", "<!-- tabular_demo:end -->"

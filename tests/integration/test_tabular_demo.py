@@ -22,7 +22,9 @@ def test_builtin_tables_load_with_their_types_and_missing_values():
     assert all(isinstance(c, str) for c in load_table("wine").columns)
     p.loc[0, "species"] = "changed"
     assert load_table("penguins").loc[0, "species"] == "Adelie"  # a fresh copy each time
-    with pytest.raises(ConfigError, match=r"table 'penguin': not a built-in table; expected one of"):
+    with pytest.raises(
+        ConfigError, match=r"table 'penguin': not a built-in table; expected one of"
+    ):
         load_table("penguin")
     assert sorted(BUILTIN_TABLES) == ["breast_cancer", "penguins", "wine"]
 
@@ -53,4 +55,3 @@ def test_tabular_demo_writes_three_reports_read_against_a_disjoint_holdout(tmp_p
     assert "epsilon 3" in answer  # what the guarantee cost
     assert "synthetic penguins against 172 unseen real rows" in res.output
     assert "Traceback" not in res.output and "Warning" not in res.output
-
