@@ -52,10 +52,37 @@ __all__ = ["BaseCompose", "Compose", "OneOf", "Sequential", "SomeOf"]
 _EMPTY_FIELDS = dict(Sample(np.zeros((1, 1), np.uint8)).__dict__)
 
 
+def _centres_inside(polygon: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    """Which pixels of the window ``[x0, x1) x [y0, y1)`` have their centre inside
+    ``polygon`` (pixel-edge coordinates, even-odd rule): a ``(y1 - y0, x1 - x0)`` bool array.
+
+    Exact, unlike ``cv2.fillPoly``, which also fills the pixels its edges pass through.
+    """
+    p, q = polygon, np.roll(polygon, -1, axis=0)
+    yc = np.arange(y0, y1, dtype=np.float64)[:, None] + 0.5
+    crosses = (p[:, 1] <= yc) != (q[:, 1] <= yc)  # rows x edges: the edge spans the row
+    dy = np.where(p[:, 1] == q[:, 1], 1.0, q[:, 1] - p[:, 1])
+    xs = np.where(crosses, p[:, 0] + (yc - p[:, 1]) * (q[:, 0] - p[:, 0]) / dy, np.inf)
+    xs.sort(axis=1)  # an even number of crossings per row, then inf
+    # centre c + 0.5 is inside a span [a, b) when ceil(a - 0.5) <= c < ceil(b - 0.5)
+    cols = np.clip(np.ceil(np.nan_to_num(xs, posinf=x1 + 1.0) - 0.5) - x0, 0, x1 - x0)
+    edges = np.zeros((y1 - y0, x1 - x0 + 1), np.int32)
+    rows = np.broadcast_to(np.arange(y1 - y0)[:, None], cols.shape)
+    np.add.at(edges, (rows[:, 0::2], cols[:, 0::2].astype(np.intp)), 1)
+    np.add.at(edges, (rows[:, 1::2], cols[:, 1::2].astype(np.intp)), -1)
+    return np.cumsum(edges[:, :-1], axis=1) > 0
+
+
 def _tight_box(mask: np.ndarray, outline: np.ndarray | None) -> list[int] | None:
-    """The tight ``xyxy`` box of ``mask``'s pixels, or None when it has none; with an
-    ``outline`` (a pixel-edge polygon) only the pixels on it (grown by one pixel for the slack
-    of nearest sampling) count."""
+    """The tight ``xyxy`` box of ``mask``'s pixels, or None when it has none.
+
+    With an ``outline`` (the box's pixel-edge polygon, clipped to every frame it went
+    through) only the mask pixels whose centres lie inside it count: mask pixels outside it
+    are copies a reflect/wrap/replicate border made, and a cut object's copy lies right
+    against the outline's cut edge, so even one pixel of slack there would count a strip of
+    the copy. Only when no pixel lies inside (a sliver that nearest sampling moved by a
+    pixel) do the pixels within one pixel of the outline count.
+    """
     x0 = y0 = 0
     if outline is not None:
         h, w = mask.shape
@@ -64,11 +91,13 @@ def _tight_box(mask: np.ndarray, outline: np.ndarray | None) -> list[int] | None
         x1, y1 = min(x1, w), min(y1, h)
         if x1 <= x0 or y1 <= y0:
             return None
-        on = np.zeros((y1 - y0, x1 - x0), np.uint8)
-        pts = np.round((outline - [x0 + 0.5, y0 + 0.5]) * 256.0).astype(np.int32)
-        cv2.fillPoly(on, [pts], 1, lineType=cv2.LINE_8, shift=8)
-        on = cv2.dilate(on, np.ones((3, 3), np.uint8))
-        ys, xs = np.nonzero((mask[y0:y1, x0:x1] != 0) & (on != 0))
+        m = mask[y0:y1, x0:x1] != 0
+        ys, xs = np.nonzero(m & _centres_inside(outline, x0, y0, x1, y1))
+        if len(xs) == 0:
+            on = np.zeros((y1 - y0, x1 - x0), np.uint8)
+            pts = np.round((outline - [x0 + 0.5, y0 + 0.5]) * 256.0).astype(np.int32)
+            cv2.fillPoly(on, [pts], 1, lineType=cv2.LINE_8, shift=8)
+            ys, xs = np.nonzero(m & (cv2.dilate(on, np.ones((3, 3), np.uint8)) != 0))
     else:
         ys, xs = np.nonzero(mask)
     if len(xs) == 0:
@@ -495,8 +524,10 @@ class Compose(BaseCompose):
                 else None
             )
             boxes = boxes.copy()
-            visible = np.zeros(len(boxes), dtype=bool)
+            outline_in_view, visible = visible, np.zeros(len(boxes), dtype=bool)
             for i, m in enumerate(out.masks):
+                if polygons is not None and not outline_in_view[i]:
+                    continue  # its outline left the frame: mask pixels there are copies
                 tight = _tight_box(m, None if polygons is None else polygons[i])
                 if tight is not None:
                     boxes[i] = tight
