@@ -40,7 +40,11 @@ dot's paint; a kept box covers paint of its object; masks match their channel; n
 vanished object), and by ``border_labels``: the same drawn steps replayed with constant
 borders must keep the same boxes and keypoints, because a border fills pixels and moves no
 label. The other checks are renamed ``<check>~copies`` there and only counted by the bench
-(``CHECKS`` says which check is asserted where).
+(``CHECKS`` says which check is asserted where). A kept keypoint off its dot's paint is
+judged again on the constant-border replay: a dot can fade out where its keypoint is (a
+nearest-neighbour downscale drops its row) while a border copy of it survives elsewhere
+(bench case 0:42111); the keypoint is right if it lies on the dot of that replay, or the
+dot faded out in place there, and the failure is then ``kp_off_dot~copies``.
 
 What the oracle cannot judge, and therefore leaves alone
 --------------------------------------------------------
@@ -48,7 +52,12 @@ What the oracle cannot judge, and therefore leaves alone
   dot vanished is a ghost only if a replay with a 15 x 15 square for the dot leaves no paint
   near it.
 * A dot whose centre a step cut away leaves a remnant that later steps may move inside: its
-  keypoint is rightly gone, so ``kp_lost`` only judges dots at least as large as drawn.
+  keypoint is rightly gone, so ``kp_lost`` only judges dots at least as large as drawn, and
+  not a dot that touched the edge of an earlier frame: a resize or a distortion can magnify
+  a cut remnant back to the drawn size (bench cases 0:30626 and 0:37041, where a distortion
+  put the keypoint 0.25 and 0.45 px outside the frame while it stretched the dot's visible
+  part; a pad then moved the remnant inside). The prefix replays that tell this are run only
+  for a dropped keypoint whose dot looks whole.
 * How much of an object earlier crops cut away (``min_visibility``): ``box_lost`` is judged
   only without ``min_visibility``.
 * Slivers: masks thinner than ``SLIVER_PX`` and paint thinner than ``THIN_PX`` are not

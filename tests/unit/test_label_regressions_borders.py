@@ -134,3 +134,19 @@ def test_box_of_a_cut_object_ignores_the_copy_against_its_cut_edge(border: str) 
         run.boxes[0],
         const.boxes[0],
     )
+
+
+def test_docs_reflect_example_keeps_the_box_on_the_object_and_drops_it_for_a_copy() -> None:
+    # the example of docs/labels.md, "Border modes and labels"
+    image = np.zeros((100, 100, 3), np.uint8)
+    mask = np.zeros((100, 100), np.uint8)
+    image[40:60, 5:25] = 255
+    mask[40:60, 5:25] = 1
+    pad = A.Pad(padding=(30, 0, 0, 0), border_mode="reflect")
+    fields = {"masks": [mask], "boxes": [[5, 40, 25, 60]], "box_labels": ["cup"]}
+    out = A.Compose([pad])(image, **fields)
+    assert out.boxes.tolist() == [[35.0, 40.0, 55.0, 60.0]] and out.box_labels == ["cup"]
+    cols = np.flatnonzero(out.masks[0].any(axis=0))
+    assert (cols.min(), cols.max() + 1) == (6, 55)  # the object and its mirrored copy
+    out = A.Compose([pad, A.Crop(0, 0, 30, 100)])(image, **fields)
+    assert len(out.boxes) == 0 and out.n_boxes_dropped == 1 and out.masks[0].sum() == 400
