@@ -225,7 +225,7 @@ def test_oracle_tells_a_border_copy_of_a_faded_dot_from_the_dot() -> None:
     assert "kp_off_dot~copies" in checks and "kp_off_dot" not in checks, case.report()
 
 
-@pytest.mark.parametrize("index", [19974, 21303, 25968, 27031])
+@pytest.mark.parametrize("index", [19974, 21303, 25968, 27031, 47826])
 def test_border_copies_do_not_change_boxes(index: int) -> None:
     """Bench cases flagged ``border_labels`` (engine bugs, fixed; minimal versions in
     ``tests/unit/test_label_regressions_borders.py``): reflect/wrap/replicate copies of an
