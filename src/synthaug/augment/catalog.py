@@ -67,6 +67,22 @@ def _drawn(cls: type[A.Transform]) -> str:
     return ", ".join(f"`{f}` ({notes.get(f, 'Any')})" for f in cls.Drawn.fields)
 
 
+#: every target a Sample can carry, in the order the catalogue names them
+ALL_TARGETS = ("image", "masks", "boxes", "oriented_boxes", "keypoints")
+
+
+def _targets(cls: type[A.Transform]) -> str:
+    """Which targets ``cls`` changes and which it carries unchanged, in words."""
+    changed = [t.replace("_", " ") for t in cls.targets]
+    kept = [t.replace("_", " ") for t in ALL_TARGETS if t not in cls.targets]
+    text = "changes " + ", ".join(changed)
+    if kept:
+        text += "; carries " + ", ".join(kept) + " unchanged"
+    if getattr(cls, "mirrors", False):
+        text += "; mirrors: swaps keypoint flip pairs and reorders oriented-box corners"
+    return text
+
+
 def catalog_entries() -> list[dict[str, Any]]:
     """One dict per registered transform (containers excluded), sorted by kind then name."""
     entries = []
@@ -80,7 +96,7 @@ def catalog_entries() -> list[dict[str, Any]]:
                 "name": name,
                 "cls": cls,
                 "kind": "policy" if policy else ("geometric" if geometric else "pixel"),
-                "targets": ", ".join(cls.targets),
+                "targets": _targets(cls),
                 "summary": _first_line(cls),
                 "parameters": _parameters(cls),
                 "drawn": _drawn(cls),
@@ -146,6 +162,13 @@ def write_catalog(md_path: str | Path, image_dir: str | Path | None = None) -> l
         "to the photo below; geometric transforms show how the box and keypoint follow. "
         "Containers (`Compose`, `Sequential`, `OneOf`, `SomeOf`) are described in the API docs.",
         "",
+        "*Targets* says what each transform changes and what it carries unchanged. Every "
+        "transform carries instances (a box or oriented box with its mask, keypoints and "
+        "label: `docs/labels.md`): a pipeline keeps or drops them together. Keypoint "
+        "visibility follows every geometric step (a keypoint that leaves a frame stays "
+        "invisible); a step that mirrors the image (a flip, a transpose, or a fused chain "
+        "with an odd number of them) swaps keypoint flip pairs.",
+        "",
         "Every parameter is declared once on its transform (`synthaug.augment.params`); the "
         "constructor refuses, with a `ConfigError` naming the transform, the parameter, the "
         "allowed values and the value given, anything outside the *allowed* column: NaN, "
@@ -158,7 +181,7 @@ def write_catalog(md_path: str | Path, image_dir: str | Path | None = None) -> l
         "",
     ]
     titles = {
-        "geometric": "Geometric (image, masks, boxes, keypoints)",
+        "geometric": "Geometric (image, masks, boxes, oriented boxes, keypoints)",
         "pixel": "Pixel-level",
         "policy": "Policies",
     }
@@ -169,7 +192,7 @@ def write_catalog(md_path: str | Path, image_dir: str | Path | None = None) -> l
             lines += [f"## {titles[kind]}", ""]
         thumb = save(e["name"], render_thumbnail(e, sample))
         lines += [f"### {e['name']}", "", e["summary"], "", f"![{e['name']}]({thumb})", ""]
-        lines += [f"Targets: {e['targets']}", ""]
+        lines += [f"Targets: {e['targets']}.", ""]
         if e["example_args"]:
             args = ", ".join(f"{k}={v!r}" for k, v in e["example_args"].items())
             lines += [f"Thumbnail arguments: `{args}`", ""]

@@ -116,6 +116,12 @@ def _check_batch(samples: Sequence[Sample], owner: str, same_size: bool) -> None
         if not isinstance(s, Sample):
             raise InvalidInputError(f"{owner}: samples[{i}] is a {type(s).__name__}, not a Sample")
         validate_sample(s)
+        for name in ("oriented_boxes", "keypoint_instances", "keypoint_flip_pairs"):
+            if getattr(s, name) is not None:
+                raise InvalidInputError(
+                    f"{owner}: samples[{i}].{name} is not supported by batch mixing yet "
+                    "(mix samples with boxes, masks and keypoints only)"
+                )
         if s.image.dtype != first.image.dtype or s.image.shape[2:] != first.image.shape[2:]:
             raise InvalidInputError(
                 f"{owner}: samples[{i}] has dtype {s.image.dtype} and shape {s.image.shape}; "

@@ -157,7 +157,7 @@ def op_magnitude(
 class _OpPolicy(BaseCompose):
     """A container whose children are the operation transforms; subclasses choose ops."""
 
-    targets = ("image", "masks", "boxes", "keypoints")
+    targets = ("image", "masks", "boxes", "oriented_boxes", "keypoints")
     parameters = {
         "interpolation": RESAMPLING["interpolation"],
         "fill": RESAMPLING["fill"],

@@ -27,7 +27,7 @@ from synthaug.errors import SynthaugError
 console = Console()
 err_console = Console(stderr=True)
 
-FORMAT_CHOICES = ("auto", "folder", "coco", "yolo", "voc", "npz")
+FORMAT_CHOICES = ("auto", "folder", "coco", "yolo", "yolo-obb", "voc", "npz")
 ENGINE_CHOICES = ("local", "ray")
 #: Upper bounds of the size-like options (a typo must not ask for 10^9 copies or processes).
 MAX_COPIES = 1000
@@ -89,7 +89,7 @@ def augment(
     ),
     keep_originals: bool = typer.Option(False, "--keep-originals", help="Copy the originals too."),
     format: str = typer.Option(
-        "auto", "--format", help="Dataset format: auto, folder, coco, yolo, voc or npz."
+        "auto", "--format", help="Dataset format: auto, folder, coco, yolo, yolo-obb, voc or npz."
     ),
     workers: int = typer.Option(
         0, "--workers", "-w", min=0, max=MAX_WORKERS, help="Worker processes (0: one per CPU)."

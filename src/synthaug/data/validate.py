@@ -85,7 +85,7 @@ class ValidationReport:
 
 def _dataset_warnings(ds: Dataset) -> list[Issue]:
     out = []
-    if ds.format == "yolo" and not ds.info.get("names"):
+    if ds.format in ("yolo", "yolo-obb") and not ds.info.get("names"):
         out.append(
             Issue(
                 "",

@@ -39,6 +39,7 @@ from synthaug.data.images import (
     encode_image,
     engine_gap,
 )
+from synthaug.data.labels import OBB, geometry_unchanged, mirrors
 from synthaug.engine.lock import JobLock, acquire_lock
 from synthaug.engine.manifest import Manifest
 from synthaug.errors import ConfigError, DataError
@@ -304,17 +305,24 @@ def _engine_refusal(item: Item, image: np.ndarray, exc: Exception) -> ItemError 
     return ItemError("unsupported_image", f"{item.key}: {gap}; {type(exc).__name__}: {exc}"[:400])
 
 
-def _grid_kept(sample: Any, out: Any) -> bool:
-    """Whether every pixel is still where it was (only image-only transforms ran, same size),
-    so a source TIFF's georeferencing still holds for the output."""
-    from synthaug.augment import REGISTRY
+def _pipeline_for(pipeline: dict[str, Any], sample: Any) -> dict[str, Any]:
+    """The job's pipeline with the settings a sample's labels need; pixels are the same.
 
-    if out.image.shape[:2] != sample.image.shape[:2]:
-        return False
-    return all(
-        a.name in REGISTRY and tuple(getattr(REGISTRY[a.name], "targets", ())) == ("image",)
-        for a in out.applied
-    )
+    Oriented-box corners travel as keypoints that must stay when they leave the frame (a
+    corner outside still locates the clipped box: :func:`synthaug.data.labels.oriented_box_out`);
+    masks that are not one per object (a COCO image mixing segmented and box-only
+    annotations, ``meta["instance_masks"] = False``) must not decide the boxes.
+    """
+    changes: dict[str, Any] = {}
+    if any(lab[0] == OBB for lab in sample.keypoint_labels or []):
+        changes["remove_invisible_keypoints"] = False
+    if sample.meta.get("instance_masks") is False:
+        changes["boxes_from_masks"] = False
+    if not changes:
+        return pipeline
+    if pipeline.get("name") != "Compose":
+        pipeline = {"name": "Compose", "transforms": [pipeline]}
+    return {**pipeline, **changes}
 
 
 def _skipped(item: Item, exc: ItemError) -> dict[str, Any]:
@@ -363,7 +371,8 @@ def process_item(item: Item, job: AugmentJob, dataset: Dataset) -> dict[str, Any
     try:
         if job.keep_originals:
             planned.append(("orig", item.key, raw, fmt.record(sample, dataset.info, item)))
-        pipe = build_pipeline(json.dumps(job.pipeline, sort_keys=True))
+        pipe = build_pipeline(json.dumps(_pipeline_for(job.pipeline, sample), sort_keys=True))
+        hw = (sample.height, sample.width)
         for k in range(job.copies):
             try:
                 out = pipe(sample, seed=item_rng(job.seed, k, item.key))
@@ -373,8 +382,14 @@ def process_item(item: Item, job: AugmentJob, dataset: Dataset) -> dict[str, Any
                     raise
                 raise refusal from None
             out = out.copy(image=_as_source_dtype(out.image, sample.image.dtype))
+            if sample.keypoint_labels:  # left/right pairs swap on mirroring (data.labels)
+                out = out.copy(meta={**out.meta, "mirrored": mirrors(pipe, out.applied, hw)})
             data = encode_image(
-                out.image, suffix, job.jpeg_quality, raw, keep_georeference=_grid_kept(sample, out)
+                out.image,
+                suffix,
+                job.jpeg_quality,
+                raw,
+                keep_georeference=geometry_unchanged(out, hw),
             )
             planned.append(
                 (k, augmented_key(item.key, k), data, fmt.record(out, dataset.info, item))

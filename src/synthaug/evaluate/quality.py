@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from synthaug.errors import InvalidInputError
+from synthaug.errors import InvalidInputError, LeakageError
 from synthaug.evaluate.domain_gap import mmd, proxy_a_distance
 from synthaug.evaluate.features import SPACE_NAMES, FeatureExtractor, as_matrix
 from synthaug.evaluate.fidelity import classifier_two_sample_test, fid, kid, prdc
@@ -52,6 +52,17 @@ def _records(X: np.ndarray, like: np.ndarray) -> np.ndarray:
     return flat
 
 
+def _shared_rows(train: np.ndarray, holdout: np.ndarray) -> np.ndarray:
+    """Indices of ``holdout`` rows whose values equal a row of ``train`` exactly."""
+    a, b = as_matrix(train), as_matrix(holdout)
+    if a.shape[1:] != b.shape[1:] or not len(a) or not len(b):
+        return np.zeros(0, dtype=np.int64)
+    dtype = np.result_type(a.dtype, b.dtype)
+    a, b = (np.ascontiguousarray(m.astype(dtype) + 0) for m in (a, b))  # + 0: -0.0 is 0.0
+    row = np.dtype((np.void, dtype.itemsize * a.shape[1]))
+    return np.flatnonzero(np.isin(b.view(row).ravel(), a.view(row).ravel()))
+
+
 def quality_report(
     X_real: np.ndarray,
     y_real: np.ndarray | None,
@@ -77,7 +88,9 @@ def quality_report(
     X_syn, y_syn : the synthetic set.
     train : the generator's real training set ``(X, y)``; ``y`` may be None (privacy only).
     holdout : real data the generator never saw, ``(X, y)`` or ``X``: the privacy baseline
-        and, when labelled, the test set of TSTR/TRTR.
+        and, when labelled, the test set of TSTR/TRTR. It must be disjoint from ``train``: a
+        row of ``holdout`` equal to a row of ``train`` raises ``LeakageError`` (an overlap
+        would read memorised copies as "as close as unseen real data" and inflate TSTR).
     seed : seed of every subsample, split and model.
     space : feature space for fidelity (``cnn+pixels``, ``cnn``, ``pca`` or ``pixels``; tables
         use columns). The default concatenates the CNN embedding with pixel principal
@@ -113,6 +126,15 @@ def quality_report(
             f"quality_report needs >= 20 real and >= 10 synthetic rows, got {len(X_real)} "
             f"and {len(X_syn)}"
         )
+    H_in = holdout[0] if isinstance(holdout, tuple) else holdout
+    if train is not None and H_in is not None:
+        shared = _shared_rows(np.asarray(train[0]), np.asarray(H_in))
+        if len(shared):
+            raise LeakageError(
+                f"holdout: {len(shared)} of {len(H_in)} rows equal a row of the generator's "
+                f"training set (first: holdout row {int(shared[0])}); a holdout must be real "
+                "data the generator never saw - split the data before training the generator"
+            )
     rng = as_rng(seed)
     space_ = space if (y_real is not None or space not in ("cnn", "cnn+pixels")) else "pca"
     fx = FeatureExtractor(space=space_, seed=seed).fit(X_real, y_real)

@@ -477,8 +477,9 @@ def warp_boxes(boxes: np.ndarray, matrix: np.ndarray, method: str = "corners") -
 def warp_keypoints(keypoints: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """Transform ``N x 2`` or ``N x 4`` keypoints (x, y, angle_deg, scale).
 
-    Angles are counter-clockwise as displayed; the angle follows the direction the matrix
-    gives a unit vector at the keypoint, and the scale the square root of the local area change.
+    Angles are counter-clockwise as displayed; the angle follows the direction the matrix's
+    local Jacobian at the keypoint gives its unit vector, and the scale the square root of
+    the local area change (exact for homographies too, where both vary over the image).
     """
     kp = np.asarray(keypoints, dtype=np.float64)
     if len(kp) == 0:
@@ -486,13 +487,19 @@ def warp_keypoints(keypoints: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     out: np.ndarray = kp.copy()
     out[:, :2] = _apply_points(kp[:, :2], matrix)
     if kp.shape[1] >= 3:
-        a = np.radians(kp[:, 2])
-        tip = kp[:, :2] + np.stack([np.cos(a), -np.sin(a)], axis=1)
-        d = _apply_points(tip, matrix) - out[:, :2]
-        out[:, 2] = np.degrees(np.arctan2(-d[:, 1], d[:, 0])) % 360.0
+        # Jacobian of (x, y) -> ((a x + b y + c) / w, (d x + e y + f) / w) at each keypoint
+        (a, b, _), (d, e, _), (g, h, _) = matrix.tolist()
+        w = kp[:, 0] * g + kp[:, 1] * h + matrix[2, 2]
+        w = np.where(np.abs(w) < 1e-12, 1e-12, w)
+        x, y = out[:, 0], out[:, 1]
+        j11, j12 = (a - x * g) / w, (b - x * h) / w
+        j21, j22 = (d - y * g) / w, (e - y * h) / w
+        ang = np.radians(kp[:, 2])
+        ux, uy = np.cos(ang), -np.sin(ang)
+        dx, dy = j11 * ux + j12 * uy, j21 * ux + j22 * uy
+        out[:, 2] = np.degrees(np.arctan2(-dy, dx)) % 360.0
         if kp.shape[1] >= 4:
-            lin = matrix[:2, :2] / (matrix[2, 2] if abs(matrix[2, 2]) > 1e-12 else 1.0)
-            out[:, 3] = kp[:, 3] * math.sqrt(abs(np.linalg.det(lin)))
+            out[:, 3] = kp[:, 3] * np.sqrt(np.abs(j11 * j22 - j12 * j21))
     return out
 
 
