@@ -65,10 +65,42 @@ _EMPTY_FIELDS = dict(Sample(np.zeros((1, 1), np.uint8)).__dict__)
 _WORK_META = ("_box_method", KEYPOINT_FLIP)
 
 
+def _centres_inside(polygon: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    """Which pixels of the window ``[x0, x1) x [y0, y1)`` have their centre inside
+    ``polygon`` (pixel-edge coordinates, even-odd rule): a ``(y1 - y0, x1 - x0)`` bool array.
+
+    Exact, unlike ``cv2.fillPoly``, which also fills the pixels its edges pass through.
+    """
+    p, q = polygon, np.roll(polygon, -1, axis=0)
+    yc = np.arange(y0, y1, dtype=np.float64)[:, None] + 0.5
+    crosses = (p[:, 1] <= yc) != (q[:, 1] <= yc)  # rows x edges: the edge spans the row
+    used = crosses.any(axis=0)  # edges that cross no row are left out
+    p, q, crosses = p[used], q[used], crosses[:, used]
+    dy = np.where(p[:, 1] == q[:, 1], 1.0, q[:, 1] - p[:, 1])
+    xs = np.where(crosses, p[:, 0] + (yc - p[:, 1]) * (q[:, 0] - p[:, 0]) / dy, np.inf)
+    xs.sort(axis=1)  # an even number of crossings per row, then inf
+    xs = xs[:, : 2 * (int(crosses.sum(axis=1).max(initial=0)) // 2)]
+    # centre c + 0.5 is inside a span [a, b) when ceil(a - 0.5) <= c < ceil(b - 0.5)
+    cols = (np.ceil(np.minimum(xs, x1 + 1.0) - 0.5) - x0).astype(np.intp)
+    c = np.arange(x1 - x0)
+    if cols.shape[1] == 0:  # the outline crosses no row centre
+        return np.zeros((y1 - y0, x1 - x0), dtype=bool)
+    inside = (c >= cols[:, 0:1]) & (c < cols[:, 1:2])
+    for k in range(2, cols.shape[1], 2):  # more spans in a row: a concave outline
+        inside |= (c >= cols[:, k : k + 1]) & (c < cols[:, k + 1 : k + 2])
+    return inside
+
+
 def _tight_box(mask: np.ndarray, outline: np.ndarray | None) -> list[int] | None:
-    """The tight ``xyxy`` box of ``mask``'s pixels, or None when it has none; with an
-    ``outline`` (a pixel-edge polygon) only the pixels on it (grown by one pixel for the slack
-    of nearest sampling) count."""
+    """The tight ``xyxy`` box of ``mask``'s pixels, or None when it has none.
+
+    With an ``outline`` (the box's pixel-edge polygon, clipped to every frame it went
+    through) only the mask pixels whose centres lie inside it count: mask pixels outside it
+    are copies a reflect/wrap/replicate border made, and a cut object's copy lies right
+    against the outline's cut edge, so even one pixel of slack there would count a strip of
+    the copy. Only when no pixel lies inside (a sliver that nearest sampling moved by a
+    pixel) do the pixels within one pixel of the outline count.
+    """
     x0 = y0 = 0
     if outline is not None:
         h, w = mask.shape
@@ -77,16 +109,19 @@ def _tight_box(mask: np.ndarray, outline: np.ndarray | None) -> list[int] | None
         x1, y1 = min(x1, w), min(y1, h)
         if x1 <= x0 or y1 <= y0:
             return None
-        on = np.zeros((y1 - y0, x1 - x0), np.uint8)
-        pts = np.round((outline - [x0 + 0.5, y0 + 0.5]) * 256.0).astype(np.int32)
-        cv2.fillPoly(on, [pts], 1, lineType=cv2.LINE_8, shift=8)
-        on = cv2.dilate(on, np.ones((3, 3), np.uint8))
-        ys, xs = np.nonzero((mask[y0:y1, x0:x1] != 0) & (on != 0))
+        m = mask[y0:y1, x0:x1] != 0
+        on = m & _centres_inside(outline, x0, y0, x1, y1)
+        if not on.any():
+            near = np.zeros((y1 - y0, x1 - x0), np.uint8)
+            pts = np.round((outline - [x0 + 0.5, y0 + 0.5]) * 256.0).astype(np.int32)
+            cv2.fillPoly(near, [pts], 1, lineType=cv2.LINE_8, shift=8)
+            on = m & (cv2.dilate(near, np.ones((3, 3), np.uint8)) != 0)
     else:
-        ys, xs = np.nonzero(mask)
+        on = mask != 0
+    ys, xs = np.flatnonzero(on.any(axis=1)), np.flatnonzero(on.any(axis=0))
     if len(xs) == 0:
         return None
-    return [x0 + xs.min(), y0 + ys.min(), x0 + xs.max() + 1, y0 + ys.max() + 1]
+    return [x0 + int(xs[0]), y0 + int(ys[0]), x0 + int(xs[-1]) + 1, y0 + int(ys[-1]) + 1]
 
 
 def _kept(items: Sequence[Any], keep: np.ndarray) -> list[Any]:
@@ -687,6 +722,8 @@ class Compose(BaseCompose):
             boxes = boxes.copy()
             seen = np.zeros(len(boxes), dtype=bool)
             for i, m in enumerate(out.masks):
+                if polygons is not None and not visible[i]:
+                    continue  # its outline left the frame: mask pixels there are copies
                 tight = _tight_box(m, None if polygons is None else polygons[i])
                 if tight is not None:
                     boxes[i] = tight
