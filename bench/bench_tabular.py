@@ -107,12 +107,15 @@ def _makers(train: pd.DataFrame, epochs: int) -> dict[str, object]:
         return makers
 
     def sdv(cls: type, **kw: object) -> pd.DataFrame:
-        synth = cls(Metadata.detect_from_dataframe(train), **kw)
-        synth.fit(train)
-        return synth.sample(len(train))
+        # SDV 2.x: metadata and data are dicts of named tables, also for a single table
+        meta = Metadata.detect_from_dataframes({"table": train}, infer_keys=None)
+        synth = cls(meta, **kw)
+        synth.fit({"table": train})
+        out = synth.sample(len(train))
+        return out["table"] if isinstance(out, dict) else out
 
     makers["SDV GaussianCopula"] = lambda: sdv(GaussianCopulaSynthesizer)
-    makers["SDV CTGAN"] = lambda: sdv(CTGANSynthesizer, epochs=epochs, cuda=False)
+    makers["SDV CTGAN"] = lambda: sdv(CTGANSynthesizer, epochs=epochs, enable_gpu=False)
     return makers
 
 
