@@ -103,12 +103,10 @@ def _tight_box(mask: np.ndarray, outline: np.ndarray | None) -> list[int] | None
     """
     x0 = y0 = 0
     if outline is not None:
-        h, w = mask.shape
-        x0, y0 = (max(int(np.floor(v)) - 2, 0) for v in outline.min(axis=0))
-        x1, y1 = (int(np.ceil(v)) + 2 for v in outline.max(axis=0))
-        x1, y1 = min(x1, w), min(y1, h)
-        if x1 <= x0 or y1 <= y0:
+        window = G.outline_window(outline, mask.shape[:2])
+        if window is None:
             return None
+        x0, y0, x1, y1 = window
         m = mask[y0:y1, x0:x1] != 0
         on = m & _centres_inside(outline, x0, y0, x1, y1)
         if not on.any():

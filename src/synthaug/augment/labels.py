@@ -159,12 +159,10 @@ def mask_outline(mask: np.ndarray, outline: np.ndarray) -> np.ndarray | None:
     its bounds: mask pixels farther off are border copies), as a ``K x 2`` point set, or
     None when there are none. The minimum-area rectangle of these points is the tight
     oriented box of the mask's pixels."""
-    h, w = mask.shape
-    x0, y0 = (max(int(np.floor(v)) - 2, 0) for v in outline.min(axis=0))
-    x1, y1 = (int(np.ceil(v)) + 2 for v in outline.max(axis=0))
-    x1, y1 = min(x1, w), min(y1, h)
-    if x1 <= x0 or y1 <= y0:
+    window = G.outline_window(outline, mask.shape[:2])
+    if window is None:
         return None
+    x0, y0, x1, y1 = window
     ys, xs = np.nonzero(mask[y0:y1, x0:x1])
     if len(xs) == 0:
         return None

@@ -901,3 +901,25 @@ def outside_polygon_mask(polygon: np.ndarray, hw: tuple[int, int]) -> np.ndarray
     q = np.round((np.asarray(polygon, dtype=np.float64) - 0.5) * 256.0).astype(np.int32)
     cv2.fillConvexPoly(out, q, 0, lineType=cv2.LINE_8, shift=8)
     return out
+
+
+def clipped_share(polygons: np.ndarray, hw: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """``polygons`` clipped to an ``hw`` frame, and the share of each one's area left inside
+    (0 for a polygon without area)."""
+    clipped = clip_polygons(polygons, hw)
+    full = polygon_areas(polygons)
+    kept = polygon_areas(clipped)
+    return clipped, np.where(full > 0, kept / np.where(full > 0, full, 1.0), 0.0)
+
+
+def outline_window(outline: np.ndarray, hw: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """``(x0, y0, x1, y1)``: the pixels of an ``hw`` image within 2 px of a pixel-edge
+    ``outline``'s bounds (farther pixels cannot belong to the outlined object), or None when
+    that window is empty."""
+    h, w = hw
+    x0, y0 = (max(int(np.floor(v)) - 2, 0) for v in outline.min(axis=0))
+    x1, y1 = (int(np.ceil(v)) + 2 for v in outline.max(axis=0))
+    x1, y1 = min(x1, w), min(y1, h)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return x0, y0, x1, y1

@@ -344,10 +344,7 @@ def move_box_outlines(sample: Sample, moved: np.ndarray, out_hw: tuple[int, int]
     back), each box is the bounding box of its clipped outline, and its visibility is
     multiplied by the share of the moved outline's area that stays inside the frame.
     """
-    clipped = G.clip_polygons(moved, out_hw)
-    full = G.polygon_areas(moved)
-    kept = G.polygon_areas(clipped)
-    ratio = np.where(full > 0, kept / np.where(full > 0, full, 1.0), 0.0)
+    clipped, ratio = G.clipped_share(moved, out_hw)
     vis = sample.box_visibility
     if vis is None or len(vis) != len(moved):
         vis = np.ones(len(moved))
@@ -390,10 +387,7 @@ def move_oriented_boxes(
     As for boxes (:func:`move_box_outlines`), the outlines are clipped to the new frame and
     each box's visibility is multiplied by the share of its outline's area that stays inside.
     """
-    clipped = G.clip_polygons(outlines, out_hw)
-    full = G.polygon_areas(outlines)
-    kept = G.polygon_areas(clipped)
-    ratio = np.where(full > 0, kept / np.where(full > 0, full, 1.0), 0.0)
+    clipped, ratio = G.clipped_share(outlines, out_hw)
     vis = sample.oriented_box_visibility
     if vis is None or len(vis) != len(corners):
         vis = np.ones(len(corners))
