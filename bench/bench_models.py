@@ -19,11 +19,12 @@ the 95% t-interval over seeds, and ``default - best``: the default's mean minus 
 baseline's mean (the target is >= -1 point).
 
     OMP_NUM_THREADS=1 nice -n 5 .venv/bin/python bench/bench_models.py --seeds 5 \
-        --seeds-for lfw=20 --jobs 4 --write docs/models.md
+        --seeds-for lfw:1=20 --jobs 6 --write docs/models.md
 
-``--seeds-for lfw=20``: lfw's test sets are 100 to 198 images of two classes, and over 5 seeds
-its 1-per-class row has a 95% interval of about +-15 points, too wide to tell models 1 point
-apart; its cells are cheap, so they get more seeds.
+``--seeds-for lfw:1=20``: lfw's test sets are 100 to 198 images of two classes, and over 5
+seeds its 1-per-class row had a 95% interval of +-14 to +-17 points, too wide to tell models
+1 point apart; the cell is cheap (two labelled images), so it gets more seeds. The page also
+gives that row on seeds 0 to 4 alone.
 """
 
 from __future__ import annotations
@@ -141,14 +142,24 @@ def ci(values: list[float]) -> tuple[float, float]:
 
 
 def parse_seeds_for(items: list[str]) -> dict[str, int]:
-    """``["lfw=20"]`` -> ``{"lfw": 20}`` (seeds per dataset, overriding ``--seeds``)."""
+    """``["lfw:1=20", "digits=10"]`` -> ``{"lfw:1": 20, "digits": 10}``: seeds for one cell
+    (``DATASET:SIZE``) or one dataset, overriding ``--seeds``."""
     out = {}
     for item in items:
-        name, _, n = item.partition("=")
-        if name not in DATASETS or not n.isdigit() or int(n) < 1:
-            raise SystemExit(f"--seeds-for {item!r}: expected DATASET=N with DATASET in {DATASETS}")
-        out[name] = int(n)
+        key, _, n = item.partition("=")
+        name, _, size = key.partition(":")
+        if name not in DATASETS or not n.isdigit() or int(n) < 1 or (size and not size.isdigit()):
+            raise SystemExit(
+                f"--seeds-for {item!r}: expected DATASET[:SIZE]=N with DATASET in {DATASETS}"
+            )
+        out[key] = int(n)
     return out
+
+
+def seeds_of(cell: tuple[str, int], seeds_for: dict[str, int], default: int) -> int:
+    """Seeds for one (dataset, size) cell: its own entry, its dataset's, or ``default``."""
+    name, size = cell
+    return seeds_for.get(f"{name}:{size}", seeds_for.get(name, default))
 
 
 def run_cell(name: str, size: int, n_seeds: int) -> tuple:
@@ -194,9 +205,9 @@ def main() -> None:
         print(text)
         return
     seeds_for = parse_seeds_for(args.seeds_for)
-    n_seeds = {d: seeds_for.get(d, args.seeds) for d in args.datasets}
     args.load = [os.getloadavg()[0]]
     cells = [(d, s) for d in args.datasets for s in args.sizes]
+    n_seeds = {f"{d}:{s}": seeds_of((d, s), seeds_for, args.seeds) for d, s in cells}
     if args.jobs > 1:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
@@ -204,11 +215,11 @@ def main() -> None:
         # the largest (slowest) cells first, so the pool ends together
         order = sorted(cells, key=lambda c: (c[0] != "mnist28", -c[1]))
         with ProcessPoolExecutor(args.jobs, mp_context=mp.get_context("spawn")) as pool:
-            futures = {c: pool.submit(run_cell, *c, n_seeds[c[0]]) for c in order}
+            futures = {c: pool.submit(run_cell, *c, n_seeds[f"{c[0]}:{c[1]}"]) for c in order}
             done = {c: f.result() for c, f in futures.items()}
         results = [done[c] for c in cells]
     else:
-        results = [run_cell(*c, n_seeds[c[0]]) for c in cells]
+        results = [run_cell(*c, n_seeds[f"{c[0]}:{c[1]}"]) for c in cells]
     args.load.append(os.getloadavg()[0])
     rows, cpu = [], {m: 0.0 for m in MODELS}
     for name, size, n_test, acc, cell_cpu in results:
@@ -272,7 +283,10 @@ def render(rows, args, n_seeds: dict[str, int], cpu: dict[str, float], total: fl
         if more
         else ""
     )
-    seeds_txt = ", ".join(f"{d} {k}" for d, k in n_seeds.items())
+    other = {k: v for k, v in n_seeds.items() if v != args.seeds}
+    seeds_txt = f"{args.seeds}" + "".join(
+        f", {k.replace(':', ' at ')}/class {v}" for k, v in other.items()
+    )
     cpu_line = ", ".join(f"{m} {cpu[m] / 60:.1f}" for m in MODELS)
     return f"""# Is the default model competent?
 
@@ -284,7 +298,7 @@ as the obvious baselines on real data. This page is written by `bench/bench_mode
     {cmd}
 
 Test accuracy (%) on real held-out images: mean ± half-width of the 95% t-interval over
-seeds 0 to n-1 (seeds per dataset: {seeds_txt}; the same labelled images for every model).
+seeds 0 to n-1 (n = {seeds_txt}; the same labelled images for every model).
 `default - best` is the default model's mean minus the best of logistic regression, SVM and the
 reference CNN; the target is >= -1 point. Target met in {met} of {len(rows)} rows.
 
