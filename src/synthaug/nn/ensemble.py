@@ -70,7 +70,7 @@ def log_linear_pool(p_cnn: np.ndarray, p_lin: np.ndarray, a: float) -> np.ndarra
     class only as strongly as that floor allows (float64 (N, K) out).
 
     >>> log_linear_pool(np.array([[0.99, 0.01]]), np.array([[0.2, 0.8]]), 0.5).round(3)
-    array([[0.742, 0.258]])
+    array([[0.833, 0.167]])
     """
     logp = a * np.log(np.clip(p_cnn, 1e-12, 1)) + (1 - a) * np.log(np.clip(p_lin, 1e-12, 1))
     logp -= logp.max(axis=1, keepdims=True)
