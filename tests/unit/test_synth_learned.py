@@ -129,3 +129,6 @@ def test_cgan_ema_decay_warms_up_so_a_short_run_samples_recent_weights():
     assert torch.allclose(w, torch.full_like(w, 0.9))
     gen._update_ema(step=10**6)  # decay 0.999 once warmed up
     assert torch.allclose(w, torch.full_like(w, 0.9 + 0.1 * 0.001))
+    gen.ema_warmup = False  # the decay of models trained before the warm-up
+    gen._update_ema(step=0)
+    assert torch.allclose(w, torch.full_like(w, 0.9001 + 0.0999 * 0.001))

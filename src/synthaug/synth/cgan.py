@@ -139,6 +139,9 @@ class ConditionalGAN(LearnedGenerator):
         Decay of the moving average of G's weights used for sampling (0 disables it). At step
         ``t`` the decay is ``min(ema, (1 + t) / (10 + t))`` (warm-up), so after a few hundred
         steps the average covers those steps rather than mostly the initial weights.
+    ema_warmup : bool
+        Warm the decay up as above (default). ``False`` uses ``ema`` from the first step, as
+        models trained before the warm-up existed did (the shipped ``digits-cgan``).
     seed : int or None
         Seeds initialisation, batch order, noise and augmentations.
 
@@ -164,6 +167,7 @@ class ConditionalGAN(LearnedGenerator):
         lr_g: float = 2e-4,
         lr_d: float = 2e-4,
         ema: float = 0.999,
+        ema_warmup: bool = True,
         seed: int | None = 0,
         max_steps: int | None = None,
         max_minutes: float | None = None,
@@ -177,6 +181,7 @@ class ConditionalGAN(LearnedGenerator):
         self.lr_g = lr_g
         self.lr_d = lr_d
         self.ema = ema
+        self.ema_warmup = ema_warmup
         self.seed = seed
         self.max_steps = max_steps
         self.max_minutes = max_minutes
@@ -224,6 +229,8 @@ class ConditionalGAN(LearnedGenerator):
             raise ConfigError(f"loss: expected 'hinge' or 'nonsaturating', got {self.loss!r}")
         if not 0.0 <= self.ema < 1.0:
             raise ConfigError(f"ema: expected a decay in [0, 1), got {self.ema!r}")
+        if not isinstance(self.ema_warmup, bool):
+            raise ConfigError(f"ema_warmup: expected True or False, got {self.ema_warmup!r}")
         return parse_policy(self.diffaugment)
 
     def _fit(self, X: np.ndarray, index: np.ndarray, callback: ProgressCallback | None) -> None:
@@ -267,7 +274,7 @@ class ConditionalGAN(LearnedGenerator):
         # (5) theta_ema <- decay * theta_ema + (1 - decay) * theta; batch-norm statistics copied.
         # Warm-up of the decay, min(ema, (1 + t) / (10 + t)), as TensorFlow's
         # ExponentialMovingAverage(num_updates=t) does.
-        decay = min(self.ema, (1.0 + step) / (10.0 + step))
+        decay = min(self.ema, (1.0 + step) / (10.0 + step)) if self.ema_warmup else self.ema
         for p_ema, p in zip(
             self.generator_ema.parameters(), self.generator.parameters(), strict=True
         ):
