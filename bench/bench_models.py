@@ -279,7 +279,9 @@ def render(rows, args, n_seeds: dict[str, int], cpu: dict[str, float], total: fl
             f"{r[0]} {r[1]}/class {r[6]['default'] - max(r[6][m] for m in MODELS[1:]):+.1f}"
             for r in more
         )
-        + "."
+        + ". Both are shown because the extra seeds were added after a 5-seed run missed the "
+        "target on that row; a difference of that size is inside the row's 95% interval over 5 "
+        "seeds."
         if more
         else ""
     )
