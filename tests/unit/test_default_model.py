@@ -100,3 +100,42 @@ def test_ensemble_weight_is_chosen_on_held_out_labelled_images(digits):
     assert len(many.validation_index_) > 0 and many.cnn_weight_ in (0.0, 0.25, 0.5, 0.75, 1.0)
     p = many.predict_proba(X[300:310])
     assert p.shape == (10, 10) and np.allclose(p.sum(1), 1, atol=1e-5)
+
+
+def test_log_linear_pool_is_a_renormalised_weighted_geometric_mean():
+    from synthaug.nn.ensemble import log_linear_pool
+
+    p_cnn = np.array([[0.9, 0.1], [0.6, 0.4]])
+    p_lin = np.array([[0.01, 0.99], [0.5, 0.5]])
+    pooled = log_linear_pool(p_cnn, p_lin, 0.5)
+    expected = np.sqrt(p_cnn * p_lin)
+    assert np.allclose(pooled, expected / expected.sum(1, keepdims=True))
+    assert pooled[0].argmax() == 1 and pooled[1].argmax() == 0  # the odds multiply
+    assert np.allclose(log_linear_pool(p_cnn, p_lin, 1.0), p_cnn)
+    assert np.allclose(log_linear_pool(p_cnn, p_lin, 0.0), p_lin)
+    # a member certain of another class (probability 0) does not produce NaN
+    assert np.isfinite(log_linear_pool(np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]), 0.5)).all()
+
+
+def test_linear_member_sees_blurred_pixels_scaled_to_the_image_size():
+    from synthaug.nn.ensemble import linear_features
+
+    X = np.zeros((1, 28, 28), np.float32)
+    X[0, 14, 14] = 1.0
+    sharp, blurred = linear_features(X, 0.0), linear_features(X, 1.0)
+    assert sharp.shape == blurred.shape == (1, 784) and sharp.max() == 1.0
+    assert 0.1 < blurred.max() < 0.2 and np.isclose(blurred.sum(), 1.0, atol=1e-3)
+    rgb = np.zeros((2, 8, 8, 3), np.uint8)
+    assert linear_features(rgb, 0.3).shape == (2, 192)
+
+
+def test_ensemble_default_blur_is_one_pixel_at_28_and_refuses_a_negative_blur():
+    rng = np.random.default_rng(0)
+    X, y = rng.random((20, 28, 28), dtype=np.float32), np.arange(20) % 2
+    m = CNNLogRegEnsemble(seed=0, min_steps=0, epochs=1).fit(X, y)
+    assert m.blur_px_ == 1.0
+    assert CNNLogRegEnsemble(seed=0, min_steps=0, epochs=1, blur_px=0).fit(X, y).blur_px_ == 0.0
+    from synthaug.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="blur_px.*-1"):
+        CNNLogRegEnsemble(blur_px=-1).fit(X, y)

@@ -113,3 +113,22 @@ def test_metadata_records_largest_class_count(digits):
     meta = ConditionalVAE(epochs=1, width=8, hidden=16).fit(X, y).metadata_
     assert meta["n_train"] == 30 and meta["n_labels_per_class"] == 20
     assert meta["n_labels_by_class"] == {0: 20, 1: 10}
+
+
+def test_cgan_ema_decay_warms_up_so_a_short_run_samples_recent_weights():
+    # Regression (issue 25): with a fixed decay of 0.999 the sampling network of a run stopped
+    # after a few hundred steps was still mostly its initial weights (grey noise at 28x28).
+    gen = ConditionalGAN(ema=0.999, epochs=1).fit(np.zeros((4, 8, 8), np.float32), np.arange(4) % 2)
+    with torch.no_grad():
+        for p in gen.generator.parameters():
+            p.fill_(1.0)
+        for p in gen.generator_ema.parameters():
+            p.fill_(0.0)
+    gen._update_ema(step=0)  # decay min(0.999, 1 / 10) = 0.1
+    w = next(gen.generator_ema.parameters())
+    assert torch.allclose(w, torch.full_like(w, 0.9))
+    gen._update_ema(step=10**6)  # decay 0.999 once warmed up
+    assert torch.allclose(w, torch.full_like(w, 0.9 + 0.1 * 0.001))
+    gen.ema_warmup = False  # the decay of models trained before the warm-up
+    gen._update_ema(step=0)
+    assert torch.allclose(w, torch.full_like(w, 0.9001 + 0.0999 * 0.001))

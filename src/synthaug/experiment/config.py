@@ -80,7 +80,7 @@ class ModelConfig(_Strict):
     """The classifier trained in every arm.
 
     ``kind``: ``cnn+logreg`` (the default: synthaug.nn.CNNLogRegEnsemble, a small CNN and a
-    logistic regression on pixels with averaged probabilities), ``cnn``
+    logistic regression on slightly blurred pixels, probabilities pooled), ``cnn``
     (synthaug.nn.CNNClassifier), ``svm`` (RBF SVC on pixels), ``logreg`` (logistic regression
     on pixels) or ``knn``.
 

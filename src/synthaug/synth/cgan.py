@@ -4,7 +4,8 @@ Reads top to bottom: the generator G(z, y) (Radford et al. 2016: transposed conv
 batch norm, ReLU, tanh), the discriminator D(x, y) (spectral normalisation, Miyato et al. 2018;
 projection conditioning, Miyato & Koyama 2018), the hinge or non-saturating loss with the same
 differentiable augmentation T on real and fake images (Zhao et al. 2020), and the fit loop. An
-exponential moving average of G's weights (Karras et al. 2018) is what ``sample`` uses.
+exponential moving average of G's weights (Karras et al. 2018) is what ``sample`` uses; its decay
+warms up with the step count, so a short run samples from recent weights, not its initialisation.
 """
 
 from __future__ import annotations
@@ -94,6 +95,12 @@ class DiscriminatorNet(nn.Module):
         return self.psi(h).squeeze(1) + (self.embed(y) * h).sum(1)
 
 
+def _adam_step(opt: torch.optim.Optimizer) -> int:
+    """Updates ``opt`` has made (Adam keeps the count per parameter; checkpoints restore it)."""
+    state = opt.state.get(opt.param_groups[0]["params"][0], {})
+    return int(state.get("step", 0))
+
+
 @torch.no_grad()
 def _reset_spectral_vectors(module: nn.Module, g: torch.Generator) -> None:
     """Redraw SN's power-iteration vectors u, v from ``g`` (torch draws them from the global RNG)."""
@@ -129,7 +136,12 @@ class ConditionalGAN(LearnedGenerator):
     max_minutes : float or None
         Stop after this much training time (summed over resumed runs) if earlier.
     ema : float
-        Decay of the moving average of G's weights used for sampling (0 disables it).
+        Decay of the moving average of G's weights used for sampling (0 disables it). At step
+        ``t`` the decay is ``min(ema, (1 + t) / (10 + t))`` (warm-up), so after a few hundred
+        steps the average covers those steps rather than mostly the initial weights.
+    ema_warmup : bool
+        Warm the decay up as above (default). ``False`` uses ``ema`` from the first step, as
+        models trained before the warm-up existed did (the shipped ``digits-cgan``).
     seed : int or None
         Seeds initialisation, batch order, noise and augmentations.
 
@@ -155,6 +167,7 @@ class ConditionalGAN(LearnedGenerator):
         lr_g: float = 2e-4,
         lr_d: float = 2e-4,
         ema: float = 0.999,
+        ema_warmup: bool = True,
         seed: int | None = 0,
         max_steps: int | None = None,
         max_minutes: float | None = None,
@@ -168,6 +181,7 @@ class ConditionalGAN(LearnedGenerator):
         self.lr_g = lr_g
         self.lr_d = lr_d
         self.ema = ema
+        self.ema_warmup = ema_warmup
         self.seed = seed
         self.max_steps = max_steps
         self.max_minutes = max_minutes
@@ -215,6 +229,8 @@ class ConditionalGAN(LearnedGenerator):
             raise ConfigError(f"loss: expected 'hinge' or 'nonsaturating', got {self.loss!r}")
         if not 0.0 <= self.ema < 1.0:
             raise ConfigError(f"ema: expected a decay in [0, 1), got {self.ema!r}")
+        if not isinstance(self.ema_warmup, bool):
+            raise ConfigError(f"ema_warmup: expected True or False, got {self.ema_warmup!r}")
         return parse_policy(self.diffaugment)
 
     def _fit(self, X: np.ndarray, index: np.ndarray, callback: ProgressCallback | None) -> None:
@@ -247,16 +263,18 @@ class ConditionalGAN(LearnedGenerator):
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             opt_g.step()
-            self._update_ema()
+            self._update_ema(_adam_step(opt_g))
             return {"loss": float(d_loss.detach()), "loss_g": float(g_loss.detach())}
 
         # Batch norm needs two images per batch: a last batch of one is skipped.
         self._train(X, index, g, {"g": opt_g, "d": opt_d}, step, callback, min_batch=2)
 
     @torch.no_grad()
-    def _update_ema(self) -> None:
+    def _update_ema(self, step: int) -> None:
         # (5) theta_ema <- decay * theta_ema + (1 - decay) * theta; batch-norm statistics copied.
-        decay = self.ema
+        # Warm-up of the decay, min(ema, (1 + t) / (10 + t)), as TensorFlow's
+        # ExponentialMovingAverage(num_updates=t) does.
+        decay = min(self.ema, (1.0 + step) / (10.0 + step)) if self.ema_warmup else self.ema
         for p_ema, p in zip(
             self.generator_ema.parameters(), self.generator.parameters(), strict=True
         ):
