@@ -451,11 +451,15 @@ def run_experiment(
             if callback:
                 callback({"event": "run", "record": rec, "done": done, "total": total})
 
+    if callback:
+        callback({"event": "phase", "phase": "procedural bank", "total": len(banks)})
     if workers <= 1:
         for key, seed in banks:
             if callback:
                 callback({"event": "generator_fit", "generator": key, "seed": seed, "size": 0})
             _prepare_bank(cfg, str(out), key, seed)
+        if callback:
+            callback({"event": "phase", "phase": "arms", "total": total})
         for g in groups:
             by_group[g] = _run_group(cfg, str(out), *g)
             report(by_group[g])
@@ -476,6 +480,8 @@ def run_experiment(
                 )
             for f in [pool.submit(_prepare_bank, cfg, str(out), key, seed) for key, seed in banks]:
                 f.result()
+            if callback:
+                callback({"event": "phase", "phase": "arms", "total": total})
             futures = {pool.submit(_run_group, cfg, str(out), *g): g for g in groups}
             for f in as_completed(futures):
                 by_group[futures[f]] = f.result()
@@ -573,6 +579,8 @@ def _quality_and_samples(cfg, result, X, y, splits, gens, pipelines, callback) -
     split = splits.get((seed, size)) or few_shot_split(y, size, cfg.data.test_fraction, seed)
     X_lab, y_lab = X[split.labelled], y[split.labelled]
     show = _per_class_grid(y_lab, per_class=4)  # columns of classes, 4 rows
+    if callback:
+        callback({"event": "phase", "phase": "quality", "total": None})
     result.samples["real"] = X_lab[show]
     for key, pipe in pipelines.items():
         result.samples[f"augmented ({key})"] = _augment(pipe, X_lab[show], 1, ("grid", key))
@@ -589,6 +597,7 @@ def _quality_and_samples(cfg, result, X, y, splits, gens, pipelines, callback) -
         result.quality[arm.generator] = _quality(arm, gens, X, y, split, seed, size, callback)
     if cfg.audit is not None:
         if callback:
+            callback({"event": "phase", "phase": "audit", "total": None})
             callback({"event": "audit", "pipeline": cfg.audit})
         pool = np.concatenate([split.labelled, split.unlabelled])
         try:
