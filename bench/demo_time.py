@@ -106,6 +106,8 @@ class PhaseClock:
         kind = event.get("event")
         if kind == "plan":
             self.plan = {k: v for k, v in event.items() if k != "event"}
+            # the task graph runs its phases side by side: one clock row for all of them
+            self.enter("experiment (task phases below)", event.get("n_runs"))
         elif kind == "phase":
             self.enter(event["phase"], event.get("total"))
 
@@ -124,9 +126,10 @@ def measure(out: Path, quick: bool, workers: int) -> dict[str, Any]:
     load_start = [round(x, 2) for x in os.getloadavg()]
     clock = PhaseClock()
     clock.enter("plan")
-    run_demo(out, quick=quick, workers=workers, callback=clock)
+    result, _ = run_demo(out, quick=quick, workers=workers, callback=clock)
     clock.enter("")
     return {
+        "tasks": getattr(result, "timing", {}),
         "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "command": "python bench/demo_time.py" + (" --quick" if quick else ""),
         "quick": quick,
@@ -143,22 +146,21 @@ def measure(out: Path, quick: bool, workers: int) -> dict[str, Any]:
     }
 
 
-def _fmt_s(s: float) -> str:
-    return f"{s:.0f} s" if s < 90 else f"{int(s // 60)} min {s - 60 * int(s // 60):02.0f} s"
-
-
 def markdown(runs: dict[str, dict[str, Any]]) -> str:
-    """One phase table per labelled measurement, and the totals line the README quotes."""
+    """One phase table per labelled measurement (the file the README links to)."""
+    from synthaug.experiment.demo import timing_line
+
     lines = ["# `synthaug demo`: time per phase", ""]
     lines.append(
         "Written by `bench/demo_time.py --write docs/results`; do not edit by hand. The machine "
         "is shared (other jobs run beside the demo), so every measurement carries its load "
-        "average (1-minute, at the start and end of each phase)."
+        "average (1-minute, at the start and end of each phase); CPU counts this process and "
+        "every worker it started, torch threads included."
     )
     for label, run in runs.items():
-        lines += ["", f"## {label}", "", summary_line(run), ""]
+        lines += ["", f"## {label}", "", timing_line(run) + ".", ""]
         lines += [
-            "| phase | work | wall | CPU | load (start -> end) |",
+            "| phase | work items | wall | CPU | load (start -> end) |",
             "|---|---|---|---|---|",
         ]
         for row in run["phases"]:
@@ -169,18 +171,23 @@ def markdown(runs: dict[str, dict[str, Any]]) -> str:
             )
         t = run["total"]
         lines.append(f"| **total** | | **{t['wall_s']:.0f} s** | **{t['cpu_s']:.0f} s** | |")
+        if run.get("tasks"):
+            lines += [
+                "",
+                "Task phases of the experiment (they overlap: a worker takes the next ready task "
+                "of any phase). Span: from the first task's start to the last one's end, "
+                "seconds since the experiment started; work and CPU: summed over the tasks, "
+                "measured inside the workers.",
+                "",
+                "| task phase | tasks | span | work (wall) | CPU |",
+                "|---|---|---|---|---|",
+            ]
+            for name, ph in run["tasks"].items():
+                lines.append(
+                    f"| {name} | {ph['n_tasks']} | {ph['start_s']:.0f} -> {ph['end_s']:.0f} s | "
+                    f"{ph['work_s']:.1f} s | {ph['cpu_s']:.1f} s |"
+                )
     return "\n".join(lines) + "\n"
-
-
-def summary_line(run: dict[str, Any]) -> str:
-    """``<wall> wall and <cpu> s of CPU (<workers> workers, <cores> cores, load a -> b; date)``."""
-    t = run["total"]
-    a, b = run["load_average_start"][0], run["load_average_end"][0]
-    return (
-        f"{_fmt_s(t['wall_s'])} wall and {t['cpu_s']:.0f} s of CPU ({run['workers']} workers on "
-        f"{run['cores']} cores; 1-minute load average {a:.2f} at the start, {b:.2f} at the end; "
-        f"{run['when']})"
-    )
 
 
 def main(argv: list[str] | None = None) -> int:
