@@ -123,4 +123,4 @@ def test_each_learned_generator_is_fitted_once_per_seed_and_labelled_subset(tmp_
     assert sorted(fits) == [20, 20, 50, 50]  # 2 seeds x sizes 2 and 5, ten classes
     assert len(list((tmp_path / "cache").glob("cvae-*.safetensors"))) == 4
     assert "cvae" in res.quality and "synthetic (cvae)" in res.samples
-    assert set(res.timing) == {"generators", "arms", "quality"}
+    assert set(res.timing) == {"generators", "arms", "reference", "quality"}

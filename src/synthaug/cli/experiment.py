@@ -27,6 +27,7 @@ _PHASE_NAMES = {
     "procedural bank": "procedural bank",
     "generators": "fit generators",
     "arms": "train arms",
+    "reference": "logreg reference",
     "quality": "quality",
     "audit": "audit",
     "report": "report",
@@ -130,13 +131,13 @@ def run_with_progress(config_path: Path, out: Path, quiet: bool = False, workers
 
     ``workers=0`` uses one process per CPU core (results do not depend on it).
     """
-    import os
 
     from synthaug.experiment import load_config, run_experiment, write_outputs
+    from synthaug.experiment.tasks import available_cores
 
     cfg = load_config(config_path)
     out.mkdir(parents=True, exist_ok=True)
-    n = workers or max(1, os.cpu_count() or 1)
+    n = workers or available_cores()
     with PhaseProgress(quiet) as progress:
         result = run_experiment(cfg, out, callback=progress, workers=n)
     paths = write_outputs(result, out)

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,8 @@ def run_demo(
     """Run the demo into ``out``: the experiment of ``digits_demo.yaml`` (``digits_quick.yaml``
     with ``quick``), ``metrics.json`` and ``report.html``, and ``augment_preview.png``.
 
-    ``workers=0`` uses one process per CPU core. ``callback`` receives the experiment's events
+    ``workers=0`` uses one process per CPU core, and more are never started than there are
+    cores (each worker runs one thread). ``callback`` receives the experiment's events
     (:func:`synthaug.experiment.run_experiment`), then ``{"event": "phase", "phase",
     "total"}`` and ``{"event": "progress", "phase", "done", "total"}`` for the report and the
     preview. Returns the experiment result and the paths written.
@@ -36,6 +36,7 @@ def run_demo(
     from synthaug.augment.demo import run_augment_demo
     from synthaug.experiment import DEMO_CONFIG, QUICK_CONFIG, load_config, run_experiment
     from synthaug.experiment.render import write_outputs
+    from synthaug.experiment.tasks import available_cores
 
     def say(event: dict) -> None:
         if callback:
@@ -44,7 +45,8 @@ def run_demo(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     cfg = load_config(QUICK_CONFIG if quick else DEMO_CONFIG)
-    n = workers or max(1, os.cpu_count() or 1)
+    cores = available_cores()
+    n = min(workers, cores) if workers > 0 else cores
     result = run_experiment(cfg, out, callback=callback, workers=n)
     say({"event": "phase", "phase": "report", "total": 1})
     paths = write_outputs(result, out)

@@ -325,7 +325,7 @@ _REFERENCE_SECONDS = {
     "procedural bank": 0.012,  # per image
     "generators": 4.0,
     "arms": 1.2,
-    "baseline": 0.1,
+    "reference": 0.1,
     "quality": 8.0,
     "audit": 40.0,
 }
@@ -394,10 +394,10 @@ def plan_tasks(cfg: ExperimentConfig, out_dir: str | Path, class_names: list[str
             tasks.append(
                 Task(
                     ("baseline", seed, size),
-                    "arms",
+                    "reference",
                     _task_baseline,
                     (cfg, seed, size),
-                    priority=_cost("baseline", cfg),
+                    priority=_cost("reference", cfg),
                 )
             )
     shown = set()

@@ -23,7 +23,14 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["PhaseTiming", "Task", "limit_threads", "report_progress", "run_tasks"]
+__all__ = [
+    "PhaseTiming",
+    "Task",
+    "available_cores",
+    "limit_threads",
+    "report_progress",
+    "run_tasks",
+]
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
@@ -81,6 +88,14 @@ class PhaseTiming:
             "start_s": None if self.first_start_s is None else round(self.first_start_s, 2),
             "end_s": round(self.last_end_s, 2),
         }
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the OS tells, else all)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # macOS and Windows have no sched_getaffinity
+        return max(1, os.cpu_count() or 1)
 
 
 def _init_worker(queue: Any) -> None:
