@@ -70,6 +70,9 @@ def test_quick_demo_writes_report_metrics_and_preview(tmp_path):
         timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    # the plan with its ETA comes first, then one bar per phase with counts (issue 22)
+    assert "ETA about" in done.stdout and "train arms" in done.stdout, done.stdout[:2000]
+    assert "procedural bank" in done.stdout and "audit" in done.stdout
     metrics = json.loads((out / "metrics.json").read_text())
     arms = {r["arm"] for r in metrics["runs"]}
     assert {"real", "real+aug", "real+fonts", "fonts only"} <= arms

@@ -66,3 +66,28 @@ def test_unknown_dependency_and_duplicate_keys_are_refused():
         run_tasks([Task("a", "x", _square, (1,), deps=("nope",))], 1)
     with pytest.raises(ValueError, match="duplicate"):
         run_tasks([Task("a", "x", _square, (1,)), Task("a", "x", _square, (2,))], 1)
+
+
+def test_the_demo_plan_fits_each_generator_once_and_builds_each_bank_once(tmp_path):
+    from synthaug.experiment import DEMO_CONFIG, load_config
+    from synthaug.experiment.runner import _arm_jobs, plan_tasks
+
+    cfg = load_config(DEMO_CONFIG)
+    tasks = plan_tasks(cfg, tmp_path, [str(c) for c in range(10)])
+    by_phase: dict[str, list] = {}
+    for t in tasks:
+        by_phase.setdefault(t.phase, []).append(t)
+    n_groups = len(cfg.seeds) * len(cfg.sizes)
+    assert len(by_phase["procedural bank"]) == len(cfg.seeds)  # one fonts bank per seed
+    assert len(by_phase["generators"]) == n_groups  # one cVAE per (seed, labelled subset)
+    assert len(by_phase["arms"]) == n_groups * len(_arm_jobs(cfg))
+    assert len(by_phase["reference"]) == n_groups
+    assert [t.key for t in by_phase["audit"]] == [("audit",)]
+    keys = {t.key for t in tasks}
+    for t in by_phase["arms"] + by_phase["quality"]:
+        assert set(t.deps) <= keys
+    cvae_arm = next(t for t in by_phase["arms"] if t.key == ("arm", 3, 5, 2))  # real+cvae @1:1
+    assert cvae_arm.deps == (("fit", "cvae", 3, 5),)
+    quality = {t.key: t.deps for t in by_phase["quality"]}
+    assert quality[("quality", "cvae")] == (("fit", "cvae", cfg.seeds[0], max(cfg.sizes)),)
+    assert quality[("quality", "fonts")] == (("bank", "fonts", cfg.seeds[0]),)

@@ -54,7 +54,7 @@ class PhaseProgress:
             TimeElapsedColumn(),
             TextColumn("eta"),
             TimeRemainingColumn(),
-            TextColumn("{task.fields[detail]}", overflow="ellipsis"),
+            TextColumn("{task.fields[detail]}"),
         )
         self.quiet = quiet
         self.progress = Progress(*columns, console=console, disable=quiet, transient=False)
@@ -89,7 +89,7 @@ class PhaseProgress:
         self._scale = 100.0 / total if total else 0.0
         for name, ph in phases.items():
             self.bars[name] = self.progress.add_task(
-                _PHASE_NAMES.get(name, name), total=ph["tasks"]
+                _PHASE_NAMES.get(name, name), total=ph["tasks"], detail=""
             )
 
     def __call__(self, event: dict) -> None:

@@ -318,22 +318,26 @@ def _task_audit(cfg: ExperimentConfig, class_names: list[str]) -> dict[str, Any]
 
 
 # --------------------------------------------------------------------------- the plan
-#: Rough seconds of one task of each phase on one core of the reference machine (a quiet
-#: 2-core VM; bench/demo_time.py), per 300 model steps for arms. Used only for the ETA the
-#: plan shows before anything has run; progress bars then time the real work.
+#: Rough CPU seconds of one task of each phase on one core of the reference machine (a 2-core
+#: VM; the per-phase CPU of bench/demo_time.py): per image for a procedural bank, per 120
+#: steps of 32 images of width 32 for an arm. Used only for the ETA the plan shows before
+#: anything has run; the progress bars then time the real pace.
 _REFERENCE_SECONDS = {
-    "procedural bank": 0.012,  # per image
-    "generators": 4.0,
+    "procedural bank": 0.0021,
+    "generators": 1.5,
     "arms": 1.2,
-    "reference": 0.1,
-    "quality": 8.0,
-    "audit": 40.0,
+    "reference": 0.01,
+    "quality": 3.0,
+    "audit": 12.0,
 }
+_STARTUP_SECONDS = 10.0  # worker start-up (imports), report and preview
 
 
 def _cost(phase: str, cfg: ExperimentConfig, units: float = 1.0) -> float:
-    steps = cfg.model.max_steps or 600
-    scale = steps / 300 if phase == "arms" else 1.0
+    scale = 1.0
+    if phase == "arms":
+        m = cfg.model
+        scale = (m.max_steps or 600) * m.batch_size * m.width / (120 * 32 * 32)
     return _REFERENCE_SECONDS[phase] * scale * units
 
 
@@ -436,7 +440,7 @@ def _plan_event(cfg: ExperimentConfig, tasks: list[Task], workers: int) -> dict[
         "workers": workers,
         "phases": phases,
         "n_runs": sum(1 for t in tasks if t.key[0] == "arm"),
-        "eta_s": max(work / max(1, workers), longest),
+        "eta_s": _STARTUP_SECONDS + max(work / max(1, workers), longest),
     }
 
 
