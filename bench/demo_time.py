@@ -199,9 +199,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--label", default="current", help="name of this measurement")
     ap.add_argument("--write", type=Path, help="folder for demo_time.{json,md} and demo.md")
     ap.add_argument("--json", type=Path, help="also write this run alone to a JSON file")
+    ap.add_argument(
+        "--recorded",
+        type=Path,
+        help="do not run: take the measurement from this --json file (its demo output in --out)",
+    )
     args = ap.parse_args(argv)
-    run = measure(args.out, args.quick, args.workers)
-    run["label"] = args.label
+    if args.recorded:
+        run = json.loads(args.recorded.read_text())
+    else:
+        run = measure(args.out, args.quick, args.workers)
+        run["label"] = args.label
     if args.json:
         args.json.write_text(json.dumps(run, indent=2) + "\n")
     print(markdown({args.label: run}))
