@@ -192,7 +192,15 @@ def _fit_predict(
     if arm.adapt is not None:
         from synthaug import adapt
 
-        method = adapt.make(arm.adapt, model=cfg.model, n_classes=n_classes, seed=model_seed)
+        try:
+            method = adapt.make(
+                arm.adapt, model=cfg.model, n_classes=n_classes, seed=model_seed, **arm.adapt_params
+            )
+        except TypeError as exc:
+            raise ConfigError(
+                f"arms[{arm.name!r}].adapt_params: {exc}; expected arguments of {arm.adapt!r} "
+                f"such as {sorted(arm.adapt_params)!r} only if {arm.adapt!r} takes them"
+            ) from None
         method.fit(Xtr, ytr, X_unl)
         return method.predict(X_test)
     model = make_model(cfg.model, n_classes=n_classes, seed=model_seed, n_train=len(Xtr))
