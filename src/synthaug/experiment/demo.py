@@ -60,7 +60,7 @@ def run_demo(
 # --------------------------------------------------------------------------- generated docs
 # The README quotes the demo's numbers from docs/results/demo.md, which this module writes
 # from a recorded run (docs/results/demo_metrics.json, a trimmed metrics.json, and
-# docs/results/demo_time.json from bench/demo_time.py); tests/docs/test_readme_numbers.py fails
+# docs/results/demo_time.json from bench/demo_time.py); tests/unit/test_experiment_demo_docs.py fails
 # when a number quoted in the README's demo section is not in that file.
 TABLE_BEGIN, TABLE_END = "<!-- demo-table:begin -->", "<!-- demo-table:end -->"
 TIMING_BEGIN, TIMING_END = "<!-- demo-timing:begin -->", "<!-- demo-timing:end -->"
@@ -141,7 +141,7 @@ def demo_results_markdown(metrics: dict[str, Any], timing: dict[str, Any] | None
         "Written by `bench/demo_time.py --write docs/results` (a fresh `synthaug demo` run) or "
         "`make docs` (from the recorded `docs/results/demo_metrics.json` and "
         "`demo_time.json`); do not edit by hand. README.md quotes this file, and "
-        "`tests/docs/test_readme_numbers.py` fails when they disagree.",
+        "`tests/unit/test_experiment_demo_docs.py` fails when they disagree.",
         "",
         f"## Test accuracy %, mean [95% CI] over {n_seeds} seeds",
         "",

@@ -192,15 +192,9 @@ def _fit_predict(
     if arm.adapt is not None:
         from synthaug import adapt
 
-        try:
-            method = adapt.make(
-                arm.adapt, model=cfg.model, n_classes=n_classes, seed=model_seed, **arm.adapt_params
-            )
-        except TypeError as exc:
-            raise ConfigError(
-                f"arms[{arm.name!r}].adapt_params: {exc}; expected arguments of {arm.adapt!r} "
-                f"such as {sorted(arm.adapt_params)!r} only if {arm.adapt!r} takes them"
-            ) from None
+        method = adapt.make(
+            arm.adapt, model=cfg.model, n_classes=n_classes, seed=model_seed, **arm.adapt_params
+        )
         method.fit(Xtr, ytr, X_unl)
         return method.predict(X_test)
     model = make_model(cfg.model, n_classes=n_classes, seed=model_seed, n_train=len(Xtr))
@@ -349,8 +343,34 @@ def _cost(phase: str, cfg: ExperimentConfig, units: float = 1.0) -> float:
     return _REFERENCE_SECONDS[phase] * scale * units
 
 
+def _check_adapt_params(cfg: ExperimentConfig) -> None:
+    """Refuse an arm's ``adapt_params`` that its method does not take, before any work."""
+    import inspect
+
+    from synthaug import adapt
+
+    for i, arm in enumerate(cfg.arms):
+        if not arm.adapt_params or arm.adapt is None:
+            continue
+        cls = adapt.NAMES[arm.adapt]
+        accepted = {
+            name
+            for c in cls.__mro__
+            if "__init__" in vars(c)
+            for name, p in inspect.signature(c.__init__).parameters.items()
+            if name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+        }
+        unknown = sorted(set(arm.adapt_params) - accepted)
+        if unknown:
+            raise ConfigError(
+                f"arms[{i}].adapt_params.{unknown[0]}: {arm.adapt!r} takes no such argument; "
+                f"expected one of {sorted(accepted)}"
+            )
+
+
 def plan_tasks(cfg: ExperimentConfig, out_dir: str | Path, class_names: list[str]) -> list[Task]:
     """Every task of an experiment, with its dependencies and an expected cost (priority)."""
+    _check_adapt_params(cfg)
     out = str(out_dir)
     _, y = _data(cfg.data.dataset)
     gens = GeneratorCache(cfg, Path(out) / "cache", _n_classes(y))
