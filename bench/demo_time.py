@@ -119,6 +119,22 @@ class PhaseClock:
         }
 
 
+def _git_commit() -> str | None:
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except OSError:
+        return None
+    return done.stdout.strip() or None
+
+
 def measure(out: Path, quick: bool, workers: int) -> dict[str, Any]:
     """Run the demo once into ``out`` and return its phase table and totals."""
     from synthaug.experiment.demo import run_demo
@@ -130,6 +146,7 @@ def measure(out: Path, quick: bool, workers: int) -> dict[str, Any]:
     clock.enter("")
     return {
         "tasks": getattr(result, "timing", {}),
+        "commit": _git_commit(),
         "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "command": "python bench/demo_time.py" + (" --quick" if quick else ""),
         "quick": quick,
@@ -159,6 +176,8 @@ def markdown(runs: dict[str, dict[str, Any]]) -> str:
     )
     for label, run in runs.items():
         lines += ["", f"## {label}", "", timing_line(run) + ".", ""]
+        if run.get("commit"):
+            lines[-1:] = [f"Commit {run['commit']}; command `{run['command']}`.", ""]
         lines += [
             "| phase | work items | wall | CPU | load (start -> end) |",
             "|---|---|---|---|---|",
