@@ -226,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.recorded:
         run = json.loads(args.recorded.read_text())
+        args.label = run.get("label", args.label)
     else:
         run = measure(args.out, args.quick, args.workers)
         run["label"] = args.label

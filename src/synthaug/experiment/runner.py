@@ -412,7 +412,12 @@ def plan_tasks(cfg: ExperimentConfig, out_dir: str | Path, class_names: list[str
     for size in sorted(cfg.sizes, reverse=True):
         for seed in cfg.seeds:
             for j, (arm, _) in enumerate(_arm_jobs(cfg)):
-                rounds = 3 if arm.adapt == "self_training" else 1
+                # self-training trains 1 + rounds models (SelfTraining's default: 2 rounds)
+                rounds = (
+                    1 + int(arm.adapt_params.get("rounds", 2))
+                    if arm.adapt == "self_training"
+                    else 1
+                )
                 tasks.append(
                     Task(
                         ("arm", seed, size, j),
