@@ -43,9 +43,15 @@ format: $(STAMP)
 bench: $(STAMP)
 	bash bench/run.sh
 
+# The transform catalogue, the API reference (pdoc, from the docstrings, into docs/api/) and one
+# page of each kind (experiment, audit, evaluate, tabular) checked in headless Chromium, with a
+# screenshot of each page's top in docs/img/page-*.png. The experiment page is rendered from
+# demo-output/ (make demo) when it exists, else from a quick run.
 docs: $(STAMP)
 	$(BIN)/python -m synthaug.augment.catalog docs/transforms.md
 	$(BIN)/python -m synthaug.experiment.demo docs/results
+	$(BIN)/python docs/build_api.py docs/api
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python docs/build_pages.py --img docs/img
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build dist src/*.egg-info

@@ -8,11 +8,15 @@ Usage::
 Speed: a table of ``--rows`` rows and 20 columns (8 numeric, 4 integer, 6 categorical,
 2 boolean; 5 % missing in four of them) drawn from a known joint law (a Gaussian latent with
 correlation 0.5 between neighbours); CPU seconds of fit and of sampling as many rows, and the
-process's peak resident memory. Quality: scikit-learn's breast cancer table split 50/50 into
-training rows and a holdout, fitted, sampled (as many rows as training) and evaluated by
-:func:`synthaug.tabular.evaluate_table` with target ``target``. SDV's GaussianCopula runs on the
-same data when ``sdv`` is importable (it is not a synthaug dependency). Times are CPU time
-(``time.process_time``), not wall clock, because the machine may be shared.
+process's peak resident memory. Quality: each table of ``--datasets`` (scikit-learn's breast
+cancer, the Palmer penguins, and ``known50k``: 100,000 rows of the known table, seed 1) is split
+50/50 at random (seed 0) into training rows and a holdout; every generator is fitted on the
+training rows, samples as many, and :func:`synthaug.tabular.evaluate_table` reads the result
+against the holdout (utility target: ``target``, ``species``, ``cat12``). The deep generators
+(synthaug's TVAE, SDV's CTGAN) get the same epochs. SDV's GaussianCopula and CTGAN run in the
+same process when ``sdv`` is importable (it is not a synthaug dependency: install it in the
+bench environment). Times are CPU time (``time.process_time``, one torch thread), not wall
+clock, because the machine may be shared. ``--docs`` writes both tables into docs/tabular.md.
 """
 
 from __future__ import annotations
@@ -72,54 +76,86 @@ def speed(rows: int) -> dict[str, float]:
     }
 
 
-def quality() -> list[dict[str, object]]:
-    from sklearn.datasets import load_breast_cancer
+def _splits(name: str) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """Training rows, holdout rows (a random 50/50 split, seed 0) and the utility target."""
+    from synthaug.tabular.datasets import load_table
 
-    from synthaug.tabular import GaussianCopula, evaluate_table
-
-    df = load_breast_cancer(as_frame=True).frame
-    df["target"] = df["target"].map({0: "malignant", 1: "benign"})
+    if name == "known50k":
+        df, target = known_table(100_000, seed=1), "cat12"
+    else:
+        df = load_table(name)
+        target = "species" if name == "penguins" else "target"
+        if name == "breast_cancer":
+            df["target"] = df["target"].map({0: "malignant", 1: "benign"})
     idx = np.random.default_rng(0).permutation(len(df))
     k = len(df) // 2
-    train, holdout = (
-        df.iloc[idx[:k]].reset_index(drop=True),
-        df.iloc[idx[k:]].reset_index(drop=True),
-    )
-    makers = {
-        "synthaug GaussianCopula": lambda: GaussianCopula().fit(train).sample(len(train), seed=0)
+    return df.iloc[idx[:k]].reset_index(drop=True), df.iloc[idx[k:]].reset_index(drop=True), target
+
+
+def _makers(train: pd.DataFrame, epochs: int) -> dict[str, object]:
+    """Every generator of the comparison: synthaug's, and SDV's when ``sdv`` is importable."""
+    from synthaug.tabular import TVAE, GaussianCopula
+
+    makers: dict[str, object] = {
+        "synthaug GaussianCopula": lambda: GaussianCopula().fit(train).sample(len(train), seed=0),
+        "synthaug TVAE": lambda: TVAE(epochs=epochs, seed=0).fit(train).sample(len(train), seed=0),
     }
     try:
         from sdv.metadata import Metadata
-        from sdv.single_table import GaussianCopulaSynthesizer
-
-        def sdv_copula() -> pd.DataFrame:
-            synth = GaussianCopulaSynthesizer(Metadata.detect_from_dataframe(train))
-            synth.fit(train)
-            return synth.sample(len(train))
-
-        makers["SDV GaussianCopula"] = sdv_copula
+        from sdv.single_table import CTGANSynthesizer, GaussianCopulaSynthesizer
     except ImportError:
-        pass
+        return makers
+
+    def sdv(cls: type, **kw: object) -> pd.DataFrame:
+        # SDV 2.x: metadata and data are dicts of named tables, also for a single table
+        meta = Metadata.detect_from_dataframes({"table": train}, infer_keys=None)
+        synth = cls(meta, **kw)
+        synth.fit({"table": train})
+        out = synth.sample(len(train))
+        return out["table"] if isinstance(out, dict) else out
+
+    makers["SDV GaussianCopula"] = lambda: sdv(GaussianCopulaSynthesizer)
+    makers["SDV CTGAN"] = lambda: sdv(CTGANSynthesizer, epochs=epochs, enable_gpu=False)
+    return makers
+
+
+def quality(datasets: list[str], epochs_small: int, epochs_large: int) -> list[dict[str, object]]:
+    """Fit, sample and evaluate every generator on each dataset's split (same split for all)."""
+    import warnings
+
+    import torch
+
+    from synthaug.tabular import evaluate_table
+
+    torch.set_num_threads(1)
     rows = []
-    for name, make in makers.items():
-        t0 = time.process_time()
-        syn = make()
-        cpu = time.process_time() - t0
-        r = evaluate_table(train, holdout, syn, target="target", seed=0)
-        rows.append(
-            {
-                "generator": name,
-                "fit+sample CPU s": round(cpu, 3),
-                "mean column distance": round(r.fidelity.mean_column_distance, 3),
-                "association diff": round(r.fidelity.association_difference, 3),
-                "two-sample AUC": round(r.fidelity.two_sample_auc, 2),
-                "TSTR/TRTR": round(r.utility.ratio, 3),
-                "DCR ratio": round(r.privacy.dcr["dcr_ratio"], 2),
-                "membership AUC": round(r.privacy.dcr["membership_auc"], 2),
-                "exact copies": r.privacy.exact_copy_share,
-                "leaks": r.privacy.leaks,
-            }
-        )
+    for name in datasets:
+        train, holdout, target = _splits(name)
+        epochs = epochs_large if len(train) > 10_000 else epochs_small
+        for gen, make in _makers(train, epochs).items():
+            t0 = time.process_time()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                syn = make()  # type: ignore[operator]
+            cpu = time.process_time() - t0
+            r = evaluate_table(train, holdout, syn, target=target, seed=0)
+            print(f"  {name}: {gen} {cpu:.1f} s", flush=True)
+            rows.append(
+                {
+                    "table": f"{name} ({len(train)} + {len(holdout)} rows)",
+                    "generator": gen
+                    + (f" ({epochs} epochs)" if "TVAE" in gen or "CTGAN" in gen else ""),
+                    "fit+sample CPU s": round(cpu, 2),
+                    "column distance (holdout)": f"{r.fidelity.mean_column_distance:.3f} "
+                    f"({r.fidelity.holdout_mean_column_distance:.3f})",
+                    "association diff": round(r.fidelity.association_difference, 3),
+                    "two-sample AUC": round(r.fidelity.two_sample_auc, 2),
+                    "TSTR/TRTR": round(r.utility.ratio, 3) if r.utility else "",
+                    "DCR ratio": round(r.privacy.dcr["dcr_ratio"], 2),
+                    "membership AUC": round(r.privacy.dcr["membership_auc"], 2),
+                    "leaks": "yes" if r.privacy.leaks else "no",
+                }
+            )
     return rows
 
 
@@ -130,16 +166,68 @@ def _markdown(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+def _summary(rows: list[dict[str, object]]) -> str:
+    """The issue's two goals, read off the rows: copula speed ratio, deep utility against CTGAN."""
+    lines = []
+    for table in dict.fromkeys(str(r["table"]) for r in rows):
+        by = {str(r["generator"]).split(" (")[0]: r for r in rows if r["table"] == table}
+        ours, sdv = by.get("synthaug GaussianCopula"), by.get("SDV GaussianCopula")
+        tvae, ctgan = by.get("synthaug TVAE"), by.get("SDV CTGAN")
+        if not (ours and sdv and tvae and ctgan):
+            continue
+        speed = float(sdv["fit+sample CPU s"]) / max(float(ours["fit+sample CPU s"]), 1e-3)
+        lines.append(
+            f"- {table}: synthaug's GaussianCopula fits and samples {speed:.0f}x faster than "
+            f"SDV's (column distance {str(ours['column distance (holdout)']).split()[0]} vs "
+            f"{str(sdv['column distance (holdout)']).split()[0]}); TVAE's TSTR/TRTR "
+            f"{tvae['TSTR/TRTR']} vs CTGAN's {ctgan['TSTR/TRTR']} at the same epochs."
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
+    """Print the speed and quality tables; with --docs write them into docs/tabular.md."""
+    import os
+    import sys
+    from pathlib import Path
+
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--rows", type=int, default=100_000)
     p.add_argument("--only-speed", action="store_true")
+    p.add_argument(
+        "--datasets", default="breast_cancer,penguins,known50k", help="Comma-separated tables."
+    )
+    p.add_argument("--epochs", type=int, default=300, help="Deep generators' epochs, small tables.")
+    p.add_argument(
+        "--epochs-large", type=int, default=10, help="Deep generators' epochs on known50k."
+    )
+    p.add_argument("--docs", action="store_true", help="Write the tables into docs/tabular.md.")
     args = p.parse_args()
-    print(_markdown([speed(args.rows)]))
-    if not args.only_speed:
-        print()
-        print("breast cancer, 50/50 split, target 'target'")
-        print(_markdown(quality()))
+    speed_table = _markdown([speed(args.rows)])
+    print(speed_table)
+    if args.only_speed:
+        return
+    rows = quality(args.datasets.split(","), args.epochs, args.epochs_large)
+    quality_table = _markdown(rows) + "\n\n" + _summary(rows)
+    print(quality_table)
+    if args.docs:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from report import replace_block
+
+        load = os.getloadavg()[0]
+        cmd = (
+            f"OMP_NUM_THREADS=1 python bench/bench_tabular.py --rows {args.rows} --datasets "
+            f"{args.datasets} --epochs {args.epochs} --epochs-large {args.epochs_large} --docs"
+        )
+        body = (
+            f"Written by `{cmd}` (load average {load:.1f} on a {os.cpu_count()}-core machine at "
+            "the end; CPU seconds, one thread).\n\nSpeed of synthaug's GaussianCopula on the "
+            f"known 20-column table:\n\n{speed_table}\n\nQuality on the same 50/50 splits "
+            f"(holdout values in brackets):\n\n{quality_table}"
+        )
+        doc = Path(__file__).resolve().parents[1] / "docs" / "tabular.md"
+        replace_block(doc, "<!-- bench_tabular:begin -->", "<!-- bench_tabular:end -->", body)
+        print(f"wrote {doc}")
 
 
 if __name__ == "__main__":

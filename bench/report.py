@@ -81,6 +81,11 @@ def markdown(result: dict) -> str:
             if result["settings"].get("runs", 1) > 1
             else ""
         )
+        + (
+            " timed by this thread's CPU time (--clock cpu)"
+            if result["settings"].get("clock") == "cpu"
+            else ""
+        )
         + f"; wall time {result.get('wall_time_s', '?')} s.",
     ]
     if len(m.get("load_average_per_run", [])) > 1:

@@ -122,7 +122,7 @@ def _expected_files(dst: Path, fmt: str, n_ok_keys: list[str], copies: int) -> s
     out.add("errors.jsonl")
     out |= {
         "coco": {"annotations/instances.json"},
-        "yolo": {"classes.txt"},
+        "yolo": {"classes.txt", "data.yaml"},
         "voc": {"ImageSets/Main/trainval.txt"},
     }.get(fmt, set())
     return out

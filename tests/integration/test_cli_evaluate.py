@@ -129,3 +129,33 @@ def test_evaluate_refuses_a_holdout_of_another_shape(tmp_path):
     )
     assert res.exit_code == 2
     assert "--holdout images are (4, 4)" in res.output
+
+
+def test_evaluate_refuses_a_holdout_that_overlaps_the_training_set(tmp_path):
+    # regression (issue 23): the image evaluator took a holdout that shared rows with --real, so
+    # memorised copies read as "as close as unseen real data"; tables already refused this
+    X, y = load_dataset("digits")
+    np.savez(tmp_path / "train.npz", X=X[:600], y=y[:600])
+    np.savez(tmp_path / "hold.npz", X=X[590:900], y=y[590:900])  # 10 rows shared
+    np.savez(tmp_path / "syn.npz", X=X[1000:1200], y=y[1000:1200])
+    res = CliRunner().invoke(
+        app,
+        [
+            "evaluate",
+            "--real",
+            str(tmp_path / "train.npz"),
+            "--synthetic",
+            str(tmp_path / "syn.npz"),
+            "--holdout",
+            str(tmp_path / "hold.npz"),
+            "--out",
+            str(tmp_path / "out"),
+            "--space",
+            "pca",
+        ],
+    )
+    assert res.exit_code == 2, res.output
+    assert "holdout: 10 of 310 rows equal a row" in res.output
+    assert "first: holdout row 0" in res.output
+    assert not (tmp_path / "out" / "metrics.json").exists()
+    assert "Traceback" not in res.output

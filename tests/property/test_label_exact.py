@@ -99,28 +99,29 @@ def test_cases_are_deterministic() -> None:
 
 # ----------------------------------------------------------------- the oracle can fail
 @functools.cache
-def _clean_case() -> tuple[painted.Case, object]:
-    """A constant-border case with one resampling step that passes every check, and its output.
+def _clean_case(border: str = "constant") -> tuple[painted.Case, object]:
+    """A case with one resampling step that passes every check, and its output.
 
-    Each test below plants one label error in it and expects the matching check to fire.
+    ``border``: ``"constant"``, or ``"other"`` for any of reflect/wrap/replicate. Each test
+    below plants one label error in it and expects the matching check to fire.
     """
-    for i in range(500):
+    for i in range(2000):
         case = painted.make_case(SEED + 1, i)
         pipe = case.spec.pipe
-        if case.spec.border != "constant" or not pipe.remove_invisible_keypoints:
+        if (case.spec.border == "constant") != (border == "constant"):
             continue
-        if pipe.min_visibility or pipe.min_area:
+        if not pipe.remove_invisible_keypoints or pipe.min_visibility or pipe.min_area:
             continue
         out = pipe(case.scene.sample, seed=case.call_seed)
         one = sum(a.name not in painted.EXACT for a in out.applied) == 1
         big = len(out.boxes) and out.masks[int(out.box_labels[0])].sum() >= 400
         if one and big and len(out.keypoints) and not painted.check(out, case.scene, case.spec):
             return case, out
-    raise AssertionError("no clean case found")
+    raise AssertionError(f"no clean case found ({border} border)")
 
 
-def _checks(out) -> set[str]:
-    case, _ = _clean_case()
+def _checks(out, border: str = "constant") -> set[str]:
+    case, _ = _clean_case(border)
     return {f.check for f in painted.check(out, case.scene, case.spec)}
 
 
@@ -185,3 +186,52 @@ def test_oracle_flags_a_shifted_and_a_wrong_mask() -> None:
     assert "mask_edge" in _checks(out.copy(masks=shifted))
     wrong = [np.roll(m, 30, axis=0) if i == k else m for i, m in enumerate(out.masks)]
     assert "mask_iou" in _checks(out.copy(masks=wrong))
+
+
+def test_oracle_flags_a_keypoint_moved_off_its_dot_with_a_reflect_border() -> None:
+    # off its dot there and on the constant-border replay: not a border copy's doing
+    case, out = _clean_case("other")
+    kps = out.keypoints.copy()
+    kps[0, :2] += [6.0, 0.0] if kps[0, 0] < out.width / 2 else [-6.0, 0.0]
+    assert case.spec.border != "constant"
+    assert "kp_off_dot" in _checks(out.copy(keypoints=kps), "other")
+
+
+# ------------------------------------------------- cases of the 50,000-pipeline bench
+@pytest.mark.parametrize("index", [30626, 37041])
+def test_oracle_leaves_a_dot_cut_by_an_earlier_frame_unjudged(index: int) -> None:
+    """Bench cases 0:30626 and 0:37041 (constant borders), once flagged ``kp_lost``.
+
+    An OpticalDistortion puts the keypoint just outside its frame (x = -0.75 of 159 px,
+    x = 110.95 of 111 px: rightly dropped) while it stretches the visible part of the cut
+    dot; a pad then moves that remnant inside, as large as the drawn dot. The oracle used to
+    read it as a whole dot; it now sees that the dot touched the edge of an earlier frame.
+    """
+    case = painted.run_case(SEED, index)
+    assert case.spec.border == "constant" and "OpticalDistortion" in case.spec.names
+    assert not case.failures, case.report()
+
+
+def test_oracle_tells_a_border_copy_of_a_faded_dot_from_the_dot() -> None:
+    """Bench case 0:42111 (reflect), once flagged ``kp_off_dot``.
+
+    LongestMaxSize shrinks a 3 x 3 dot to one pixel, a reflect Pad copies it into the
+    border, and a nearest-neighbour CropAndPad resize drops the dot's row while the copy's
+    survives: the keypoint stays where the dot was (right, as the constant-border replay
+    shows), 15 px from the only paint, which is the copy.
+    """
+    case = painted.run_case(SEED, 42111)
+    checks = {f.check for f in case.failures}
+    assert "kp_off_dot~copies" in checks and "kp_off_dot" not in checks, case.report()
+
+
+@pytest.mark.parametrize("index", [19974, 21303, 25968, 27031, 47826])
+def test_border_copies_do_not_change_boxes(index: int) -> None:
+    """Bench cases flagged ``border_labels`` (engine bugs, fixed; minimal versions in
+    ``tests/unit/test_label_regressions_borders.py``): reflect/wrap/replicate copies of an
+    object next to its box's outline counted as the object when the box was derived from
+    its instance mask, so the boxes differed from the constant-border replay's."""
+    case = painted.run_case(SEED, index)
+    assert case.spec.border != "constant"
+    asserted = [f for f in case.failures if not f.check.endswith(painted.COPIES)]
+    assert not asserted, case.report()

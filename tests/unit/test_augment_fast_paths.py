@@ -373,3 +373,19 @@ def test_separable_uint8_gaussian_blur_is_within_one_level_of_cv2(shape):
         assert out.shape == x.shape and out.dtype == np.uint8
         diff = np.abs(out.astype(int) - ref)
         assert diff.max() <= 1 and diff.mean() < 0.2, (ksize, sigma, diff.max(), diff.mean())
+
+
+def test_cached_blur_taps_and_hue_rows_give_the_bytes_of_fresh_ones_and_are_read_only():
+    x = _image((23, 31, 3))
+    for ksize, sigma in ((5, 1.0), (5, 1.0), (7, 1.7), (0, 0.8)):
+        k = ksize or F.gaussian_kernel_size(sigma, x.dtype)
+        fresh = cv2.getGaussianKernel(k, sigma)
+        want = cv2.sepFilter2D(x, -1, fresh, fresh)
+        assert np.array_equal(F.gaussian_blur_image(x, ksize, sigma), want)
+    assert not F._gaussian_taps(5, 1.0).flags.writeable
+    for shift in (0.0, 20.0, -45.0, 20.0):
+        hsv = cv2.cvtColor(x, cv2.COLOR_RGB2HSV_FULL)
+        hsv[:, :, 0] += np.uint8(F._hue_units(shift))  # uint8 wraps, as the row addition
+        want = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB_FULL)
+        assert np.array_equal(F.hue_shift_image(x, shift), want)
+    assert not F._hue_row(7, 31).flags.writeable

@@ -4,6 +4,14 @@ A new transform gets these checks for free: input not mutated, dtype and channel
 seed same bytes, replay equal, to_dict round trip, labels untouched by pixel transforms,
 masks never gain values, and, for geometric transforms, keypoints stay on painted dots and
 boxes stay the tight box of painted rectangles.
+
+Every transform also runs on the images of issue 24: uint8 RGB, uint16 with 13 bands
+(Sentinel-2), float32 with 9 bands in its own range (values outside [0, 1]) and gray images.
+It must take exactly what it declares (``dtypes``, ``channels``; anything else refused by
+name), keep dtype and band count, keep float values outside [0, 1] unless it declares
+``float_range = "unit"`` (then its result is that of the clipped input), and a geometric
+transform must move a many-band image, its masks, boxes and keypoints exactly as it moves the
+same pixels as RGB.
 """
 
 from __future__ import annotations
@@ -16,12 +24,20 @@ import pytest
 
 from synthaug import augment as A
 from synthaug.augment.compose import BaseCompose
+from synthaug.errors import InvalidInputError
 
 LEAVES = sorted(n for n, c in A.REGISTRY.items() if not issubclass(c, BaseCompose))
 # transforms whose output dtype differs from the input by design
 CHANGES_DTYPE = {"Normalize"}
-# transforms that only accept some channel counts (documented on the class)
-RGB_ONLY_ERRORS = {"JPEGCompression"}
+#: the images of the multi-band contract: (dtype, channels; 0 for an H x W array)
+KINDS = {
+    "rgb_uint8": (np.uint8, 3),
+    "bands13_uint16": (np.uint16, 13),
+    "bands9_float32": (np.float32, 9),
+    "gray2d_uint8": (np.uint8, 0),
+    "gray2d_uint16": (np.uint16, 0),
+    "gray1_float32": (np.float32, 1),
+}
 
 
 def make(name: str, **over) -> A.Transform:
@@ -33,7 +49,9 @@ def make(name: str, **over) -> A.Transform:
     return t
 
 
-def photo(dtype=np.uint8, channels=3, h=48, w=56) -> np.ndarray:
+def photo(dtype=np.uint8, channels=3, h=48, w=56, spread=1.0) -> np.ndarray:
+    """A smooth textured image in [0, 1] of full range (times ``spread`` - 0.5 * (spread - 1)
+    for float32, so ``spread=3`` gives values in [-1, 2])."""
     rng = np.random.default_rng(0)
     yy, xx = np.mgrid[0:h, 0:w]
     base = (np.sin(xx / 5.0) + np.cos(yy / 7.0) + 2) / 4
@@ -41,8 +59,10 @@ def photo(dtype=np.uint8, channels=3, h=48, w=56) -> np.ndarray:
     img = np.clip(img + rng.normal(0, 0.05, img.shape), 0, 1)
     if dtype == np.uint8:
         img = np.rint(img * 255).astype(np.uint8)
+    elif dtype == np.uint16:
+        img = np.rint(img * 65535).astype(np.uint16)
     else:
-        img = img.astype(np.float32)
+        img = (img * spread - 0.5 * (spread - 1)).astype(np.float32)
     return img[:, :, 0] if channels == 0 else img
 
 
@@ -69,20 +89,87 @@ def test_registry_has_at_least_25_leaf_transforms():
     assert len(LEAVES) >= 25
 
 
+def _geometric(name: str) -> bool:
+    return "keypoints" in A.REGISTRY[name].targets
+
+
+def _takes(name: str, dtype, channels: int) -> bool:
+    cls = A.REGISTRY[name]
+    return np.dtype(dtype).name in cls.dtypes and (
+        cls.channels is None or max(channels, 1) in cls.channels
+    )
+
+
 @pytest.mark.parametrize("name", LEAVES)
-@pytest.mark.parametrize("kind", ["rgb_uint8", "rgb_float32", "gray2d_uint8", "gray1_float32"])
-def test_dtype_and_channels_are_preserved(name, kind):
-    channels = {"rgb_uint8": 3, "rgb_float32": 3, "gray2d_uint8": 0, "gray1_float32": 1}[kind]
-    dtype = np.uint8 if "uint8" in kind else np.float32
-    img = photo(dtype, channels)
-    out = run(make(name), A.Sample(img))
-    if name not in CHANGES_DTYPE:
-        assert out.image.dtype == img.dtype
-        if out.image.dtype == np.float32:
-            assert 0.0 <= out.image.min() and out.image.max() <= 1.0
-    assert out.image.ndim == img.ndim
-    if img.ndim == 3:
-        assert out.image.shape[2] == img.shape[2]
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_dtype_and_band_count_follow_the_declarations(name, kind):
+    dtype, channels = KINDS[kind]
+    img = photo(dtype, channels, spread=3.0)
+    sample = full_sample(img)
+    if not _takes(name, dtype, channels):  # refused before any work, naming the transform
+        with pytest.raises(InvalidInputError, match=f"transforms\\[0\\] \\({name}\\): takes"):
+            run(make(name), sample)
+        return
+    out = run(make(name), sample)
+    assert out.image.dtype == (np.float32 if name in CHANGES_DTYPE else img.dtype)
+    assert out.image.ndim == img.ndim and out.image.shape[2:] == img.shape[2:]
+    assert np.isfinite(out.image).all()
+    assert out.masks[0].dtype == np.uint8 and set(np.unique(out.masks[0])) <= {0, 3}
+
+
+def _float_kind(name: str) -> tuple[type, int]:
+    return (np.float32, 9) if _takes(name, np.float32, 9) else (np.float32, 3)
+
+
+@pytest.mark.parametrize("name", [n for n in LEAVES if _takes(n, np.float32, 3)])
+def test_float_images_keep_their_own_range_unless_declared_unit(name):
+    img = photo(*_float_kind(name), spread=3.0)  # values in [-1, 2]
+    out = run(make(name), A.Sample(img), seed=5).image
+    if A.REGISTRY[name].float_range == "unit":  # the result of the clipped input
+        clipped = run(make(name), A.Sample(np.clip(img, 0.0, 1.0)), seed=5).image
+        assert np.array_equal(out, clipped)
+    elif name not in CHANGES_DTYPE:  # nothing clipped: values beyond [0, 1] survive
+        assert out.min() < -0.05 or out.max() > 1.05
+
+
+def _as_bands(rgb: np.ndarray, dtype, n: int) -> np.ndarray:
+    """``n`` bands repeating the RGB channels, as uint16 (x 257) or float32 (/ 255)."""
+    tiled = rgb[:, :, [k % 3 for k in range(n)]]
+    if dtype == np.uint16:
+        return tiled.astype(np.uint16) * np.uint16(257)
+    return (tiled / np.float32(255.0)).astype(np.float32)
+
+
+@pytest.mark.parametrize("name", [n for n in LEAVES if _geometric(n)])
+@pytest.mark.parametrize(("dtype", "n"), [(np.uint16, 13), (np.float32, 9)])
+def test_geometric_transforms_move_bands_and_targets_as_on_rgb(name, dtype, n):
+    rgb = full_sample(photo())
+    bands = full_sample(_as_bands(rgb.image, dtype, n))
+    a, b = run(make(name), rgb, seed=7), run(make(name), bands, seed=7)
+    assert [x.params for x in a.applied] == [x.params for x in b.applied]
+    for field in ("boxes", "keypoints"):
+        assert np.array_equal(getattr(a, field), getattr(b, field)), field
+    assert a.box_labels == b.box_labels and np.array_equal(a.masks[0], b.masks[0])
+    # every band moved as its RGB channel did: within one 8-bit level of interpolation; a
+    # remap, and a warp of many float bands, sample through OpenCV's fixed-point coordinates
+    # (1/32 px) in one call, RGB through float coordinates
+    fixed = A.REGISTRY[name].__module__.endswith("distortion") or dtype == np.float32
+    unit = 257.0 if dtype == np.uint16 else 1 / 255.0
+    for k in range(n):
+        diff = np.abs(b.image[:, :, k] / unit - a.image[:, :, k % 3].astype(np.float64))
+        assert diff.max() <= (8.0 if fixed else 1.0 + 1e-3), (k, diff.max())
+        assert diff.mean() <= 0.5, (k, diff.mean())
+
+
+def test_per_band_fill_reaches_bands_past_the_fourth():
+    # regression: OpenCV's border value holds 4 numbers, and every 4-band chunk of a warp
+    # got the first four fill values
+    img = np.zeros((20, 24, 13), np.uint16)
+    fill = tuple(range(100, 1400, 100))
+    out = A.Rotate(limit=(45, 45), fill=fill, p=1.0)(image=img, seed=0).image
+    assert out[0, 0].tolist() == list(fill)
+    padded = A.Pad(padding=2, fill=fill, p=1.0)(image=img, seed=0).image
+    assert padded[0, 0].tolist() == list(fill)
 
 
 @pytest.mark.parametrize("name", LEAVES)
@@ -167,10 +254,6 @@ def test_masks_never_take_values_absent_from_the_input(name):
     assert set(np.unique(out.masks[0])) <= {0, 3}
 
 
-def _geometric(name: str) -> bool:
-    return "keypoints" in A.REGISTRY[name].targets
-
-
 @pytest.mark.parametrize("name", [n for n in LEAVES if not _geometric(n)])
 def test_pixel_transforms_leave_boxes_keypoints_and_label_untouched(name):
     s = full_sample(photo())
@@ -221,3 +304,36 @@ def test_geometric_targets_stay_aligned_with_painted_marks(name, seed):
         tight = np.array([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], float)
         tol = 1e-9 if exact else 1.5
         assert np.all(np.abs(tight - box) <= tol), (box, tight)
+
+
+@pytest.mark.parametrize(("dtype", "n"), [(np.uint16, 13), (np.float32, 9)])
+def test_a_fused_chain_moves_many_bands_and_labels_as_it_moves_rgb(dtype, n):
+    # three warps fused into one resampling, with the border each one shows painted in
+    def pipe():
+        return A.Compose(
+            [
+                A.Rotate(limit=(20, 20), p=1.0),
+                A.Pad(padding=6, fill=40, p=1.0),
+                A.Affine(scale=(0.8, 0.8), translate_px=(3, 3), p=1.0),
+            ],
+            seed=0,
+        )
+
+    rgb = full_sample(photo())
+    bands = full_sample(_as_bands(rgb.image, dtype, n))
+    a, b = pipe()(rgb, seed=1), pipe()(bands, seed=1)
+    assert np.array_equal(a.boxes, b.boxes) and np.array_equal(a.keypoints, b.keypoints)
+    assert np.array_equal(a.masks[0], b.masks[0])
+    # the pad's fill is 40 in image units on every dtype (not scaled like the content); many
+    # float bands are warped at 1/32 px (OpenCV's fixed-point path), RGB at float precision
+    unit = 257.0 if dtype == np.uint16 else 1 / 255.0
+    levels = 8.0 if dtype == np.float32 else 1.0
+    for k in range(n):
+        got = b.image[:, :, k].astype(np.float64)
+        rgb_k = a.image[:, :, k % 3].astype(np.float64)
+        content = rgb_k != 40
+        diff = np.abs(got[content] - rgb_k[content] * unit) / unit
+        assert diff.max() <= levels + 1e-3 and diff.mean() <= 0.5
+        edge = ~content
+        near = np.abs(got[edge] - 40 * unit) <= levels * unit + 1e-3
+        assert np.all(np.isclose(got[edge], 40) | near)

@@ -56,9 +56,10 @@ def test_sample_carries_masks_boxes_and_visible_keypoints(tmp_path):
     assert sample.image.shape == (48, 48, 3) and raw[:2] == b"\xff\xd8"
     assert len(sample.masks) == len(anns) == len(sample.boxes)
     assert sample.box_labels == list(range(len(anns)))
-    assert [lab[:2] for lab in sample.keypoint_labels] == [
-        [j, k] for j in range(len(anns)) for k in (0, 1)
-    ]
+    # every object's keypoints, as instances of its box row, with their COCO visibility
+    assert sample.keypoint_instances.tolist() == [j for j in range(len(anns)) for _ in (0, 1)]
+    assert sample.keypoint_labels == [0, 1] * len(anns)
+    assert sample.keypoint_visibility.tolist() == [v for a in anns for v in a["keypoints"][2::3]]
 
 
 def test_finish_renumbers_ids_in_key_order(tmp_path):

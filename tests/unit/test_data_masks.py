@@ -81,3 +81,27 @@ def test_bad_rle_counts_are_refused():
         rle_to_mask({"size": [2, 2], "counts": [1, 1]})
     with pytest.raises(InvalidInputError, match="polygon 0"):
         polygons_to_mask([[1, 2, 3]], (4, 4))
+
+
+def test_simplified_polygons_keep_few_vertices_and_the_stated_iou():
+    # regression: YOLO-seg and COCO polygons came back with 238-1,327 vertices
+    from synthaug.data.masks import MIN_POLYGON_IOU, mask_iou
+
+    disc = np.zeros((200, 200), np.uint8)
+    cv2.circle(disc, (100, 100), 50, 1, -1)
+    ellipse = np.zeros((300, 400), np.uint8)
+    cv2.ellipse(ellipse, (200, 150), (150, 60), 30, 0, 360, 1, -1)
+    for m in (disc, ellipse):
+        exact = mask_to_polygons(m)
+        simple = mask_to_polygons(m, MIN_POLYGON_IOU)
+        assert len(exact[0]) // 2 > 300
+        assert len(simple) == 1 and 4 <= len(simple[0]) // 2 <= 40
+        assert mask_iou(polygons_to_mask(simple, m.shape), m) >= MIN_POLYGON_IOU
+
+
+def test_simplification_falls_back_to_the_exact_outline_for_tiny_masks():
+    m = np.zeros((6, 7), np.uint8)
+    m[2, 3] = 1
+    m[3, 3:5] = 1
+    simple = mask_to_polygons(m, 0.98)
+    assert np.array_equal(polygons_to_mask(simple, m.shape), m)

@@ -232,24 +232,31 @@ def test_augment_job_keeps_georeference_only_while_the_grid_stays(tmp_path):
             assert (33922 in tags) is kept and 34735 in tags
 
 
-def test_uint16_many_band_items_are_listed_as_unsupported_not_a_crash(tmp_path):
+def test_depth_in_metres_is_augmented_in_its_range_and_a_nan_image_is_listed_unsupported(
+    tmp_path,
+):
     src = tmp_path / "src"
-    _write(src / "ms16.tif", encode_image(_bands(np.uint16, 13), ".tif"))
-    _write(src / "depth.npy", encode_image(_bands(np.float32, 1), ".npy"))
-    _write(src / "rgb.png", encode_image(_bands(np.uint8, 3), ".png"))
+    depth = _bands(np.float32, 1)  # values of +-1000, not [0, 1]
+    holes = depth.copy()
+    holes[0, 0] = np.nan  # a NaN nodata value
+    _write(src / "depth.npy", encode_image(depth, ".npy"))
+    _write(src / "holes.npy", encode_image(holes, ".npy"))
     summary = run_job(AugmentJob(str(src), str(tmp_path / "dst"), FLIP, seed=0))
-    assert summary.n_read == 1 and summary.skipped_by_reason == {"unsupported_image": 2}
+    assert summary.n_read == 1 and summary.skipped_by_reason == {"unsupported_image": 1}
+    out = decode_image((tmp_path / "dst" / "depth_aug0.npy").read_bytes())
+    assert out.dtype == np.float32 and np.array_equal(out, depth[:, ::-1])
     errors = {e["key"]: e for e in map(json.loads, (tmp_path / "dst" / "errors.jsonl").open())}
-    assert "uint16 image with 13 band(s)" in errors["ms16.tif"]["message"]
-    assert "float32 image with 1 band(s)" in errors["depth.npy"]["message"]
-    assert "issue 24" in errors["ms16.tif"]["message"]
+    assert "float32 image with 1 band(s)" in errors["holes.npy"]["message"]
+    assert "NaN" in errors["holes.npy"]["message"]
 
 
-@pytest.mark.xfail(strict=True, reason="engine: issue 24 part 1")
 def test_uint16_13_band_tiff_is_flipped_and_written_as_uint16_13_bands(tmp_path):
     src = tmp_path / "src"
     image = _bands(np.uint16, 13)
-    _write(src / "ms16.tif", _tiff(image, photometric="minisblack", extratags=GEO_TAGS))
+    # interleaved H x W x 13 (without planarconfig, tifffile writes an H x W x C array as H
+    # pages of W x C: the strict xfail hid that this test wrote a 5-page file)
+    tiff = _tiff(image, photometric="minisblack", planarconfig="contig", extratags=GEO_TAGS)
+    _write(src / "ms16.tif", tiff)
     summary = run_job(AugmentJob(str(src), str(tmp_path / "dst"), FLIP, seed=0))
     assert summary.n_skipped == 0
     out = decode_image((tmp_path / "dst" / "ms16_aug0.tif").read_bytes())
@@ -325,12 +332,15 @@ def test_lzw_tiff_of_13_bands_without_imagecodecs_names_the_package(monkeypatch)
     assert err.value.reason == "unsupported_image" and "imagecodecs" in str(err.value)
 
 
-def test_validate_warns_that_uint16_items_are_readable_but_not_augmented_yet(tmp_path):
+def test_validate_warns_only_about_items_the_engine_does_not_take(tmp_path):
     from synthaug.data.validate import validate_dataset
 
+    holes = _bands(np.float32, 9)
+    holes[1, 2, 3] = np.nan
     _write(tmp_path / "d" / "ms16.tif", encode_image(_bands(np.uint16, 13), ".tif"))
-    _write(tmp_path / "d" / "ms8.tif", encode_image(_bands(np.uint8, 13), ".tif"))
+    _write(tmp_path / "d" / "f32.tif", encode_image(_bands(np.float32, 9), ".tif"))
+    _write(tmp_path / "d" / "holes.tif", encode_image(holes, ".tif"))
     report = validate_dataset(tmp_path / "d")
-    assert report.n_ok == 2
+    assert report.n_ok == 3
     warned = [(i.key, i.severity) for i in report.issues if i.reason == "unsupported_image"]
-    assert warned == [("ms16.tif", "warning")]  # 13 uint8 bands pass many transforms already
+    assert warned == [("holes.tif", "warning")]  # uint16 and float bands are augmented

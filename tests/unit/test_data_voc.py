@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from synthaug.data.dataset import ItemError
 from synthaug.data.formats import load_item, open_dataset
+from synthaug.data.images import encode_image
 from synthaug.data.toy import write_toy_dataset
 from synthaug.data.voc import VocFormat, parse_voc_xml, voc_xml
 
@@ -164,3 +166,33 @@ def test_box_cut_by_the_pipeline_is_marked_truncated(tmp_path):
     objs = fmt.record(cut, ds.info, ds.items[0])["objects"]
     first = next(o for o in objs if o["bbox"][2] == cx)
     assert first["truncated"] == "1"
+
+
+def test_box_at_the_border_cut_further_is_marked_truncated(tmp_path):
+    # regression: a box that already touched the border was never marked, however much a
+    # crop cut off it
+    from synthaug.augment import Compose, Crop
+
+    root = tmp_path / "src"
+    (root / "JPEGImages").mkdir(parents=True)
+    (root / "Annotations").mkdir()
+    (root / "JPEGImages" / "a.jpg").write_bytes(
+        encode_image(np.zeros((20, 40, 3), np.uint8), ".jpg")
+    )
+    record = {
+        "filename": "a.jpg",
+        "size": [40, 20, 3],
+        "objects": [
+            {"name": "car", "truncated": "0", "bbox": [1, 3, 30, 12]},
+            {"name": "cat", "truncated": "0", "bbox": [2, 3, 10, 12]},
+        ],
+    }
+    (root / "Annotations" / "a.xml").write_bytes(voc_xml(record))
+    ds = open_dataset(root)
+    sample, _ = load_item(ds, ds.items[0])
+    cut = Compose([Crop(12, 0, 40, 20)])(sample)
+    (car,) = VocFormat().record(cut, ds.info, ds.items[0])["objects"]
+    assert car["truncated"] == "1" and car["bbox"] == [1, 3, 18, 12]
+    same = Compose([Crop(0, 0, 40, 20)])(sample)
+    objs = VocFormat().record(same, ds.info, ds.items[0])["objects"]
+    assert [o["truncated"] for o in objs] == ["0", "0"]

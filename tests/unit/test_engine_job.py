@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
+from synthaug.augment.sample import Sample
 from synthaug.data.images import TMP_PREFIX
 from synthaug.data.toy import write_toy_dataset
 from synthaug.engine import AugmentJob, Manifest, finalize_job, prepare_job, process_item, run_job
+from synthaug.engine.job import _pipeline_for, build_pipeline
 from synthaug.errors import ConfigError
 
 PIPE = {
@@ -153,3 +156,26 @@ def test_finalize_rebuilds_the_coco_json_from_the_manifest(tmp_path):
         f"{i:04d}_aug{k}.jpg" for i in range(3) for k in range(2)
     ]
     assert all((tmp_path / "dst" / "images" / im["file_name"]).is_file() for im in doc["images"])
+
+
+@pytest.mark.parametrize(
+    "pipeline",
+    [
+        {"transforms": [{"name": "HorizontalFlip", "p": 1.0}], "min_visibility": 0.5},
+        {"name": "Compose", "transforms": [{"name": "HorizontalFlip", "p": 1.0}]},
+        {"name": "HorizontalFlip", "p": 1.0},
+    ],
+)
+def test_label_settings_are_added_to_a_pipeline_in_any_short_form(pipeline):
+    # regression: a mapping of "transforms" without "name" (what from_dict and the job
+    # accept) was wrapped as if it were one transform, and every keypoint item was skipped
+    sample = Sample(
+        np.zeros((8, 8, 3), np.uint8),
+        boxes=np.array([[1.0, 1, 5, 5]]),
+        keypoints=np.array([[2.0, 2]]),
+        keypoint_instances=[0],
+    )
+    pipe = build_pipeline(json.dumps(_pipeline_for(pipeline, sample), sort_keys=True))
+    assert pipe.remove_invisible_keypoints is False
+    assert type(pipe.transforms[0]).__name__ == "HorizontalFlip"
+    assert pipe.min_visibility == pipeline.get("min_visibility", 0.0)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from synthaug.data import load_dataset
-from synthaug.errors import ConfigError, InvalidInputError
+from synthaug.errors import ConfigError, InvalidInputError, LeakageError
 from synthaug.evaluate import (
     FeatureExtractor,
     classifier_two_sample_test,
@@ -131,14 +131,45 @@ def test_fid_matches_scipy_sqrtm_for_correlated_covariances_and_stays_finite_whe
     assert fid_from_stats(mu1, s1, mu1, flat) == pytest.approx(np.trace(s1), rel=1e-9)
 
 
-def test_quality_report_is_strict_json_when_a_ratio_is_undefined():
+def test_quality_report_is_strict_json_when_a_ratio_is_undefined(monkeypatch):
     import json
+
+    import synthaug.evaluate.quality as quality
 
     X, y = load_dataset("digits")
     # a hold-out that repeats the training set: its DCRs are all 0, so the DCR ratio has no value
+    # (quality_report refuses such a hold-out, tested below; bypass that check to reach the case)
+    monkeypatch.setattr(quality, "_shared_rows", lambda a, b: np.zeros(0, dtype=np.int64))
     r = quality_report(
         X[:200], y[:200], X[200:300], space="pca", train=(X[:200], None), holdout=X[:200]
     )
     json.dumps(r, allow_nan=False)
     row = next(m for m in r["metrics"] if m["name"].startswith("privacy"))
     assert row["raw"] is None and r["details"]["privacy"]["dcr_ratio"] is None
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64])
+def test_quality_report_refuses_a_holdout_sharing_rows_with_train(dtype):
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, (120, 6, 6)).astype(dtype)
+    y = np.arange(120) % 3
+    with pytest.raises(LeakageError, match=r"holdout: 1 of 40 rows .*first: holdout row 17"):
+        H = X[60:100].copy()
+        H[17] = X[5]  # one exact copy of a training row
+        quality_report(X, y, X[100:], y[100:], train=(X[:60], y[:60]), holdout=(H, y[60:100]))
+    # an unlabelled holdout is checked the same way; a disjoint one passes
+    H2 = np.concatenate([X[60:99], X[:1]])
+    with pytest.raises(LeakageError, match="first: holdout row 39"):
+        quality_report(X, y, X[100:], space="pixels", train=(X[:60], None), holdout=H2)
+    r = quality_report(X, y, X[100:], space="pixels", train=(X[:60], None), holdout=X[60:100])
+    assert "privacy" in r["details"]
+
+
+def test_quality_report_holdout_check_treats_negative_zero_as_zero():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(80, 4, 4)).astype(np.float32)
+    X[3] = 0.0
+    H = X[40:60].copy()
+    H[0] = -0.0
+    with pytest.raises(LeakageError, match="1 of 20 rows"):
+        quality_report(X, None, X[60:], space="pixels", train=(X[:40], None), holdout=H)

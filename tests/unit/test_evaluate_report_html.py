@@ -1,4 +1,4 @@
-"""HTML building blocks of experiment/report.py and the synthaug evaluate page."""
+"""HTML building blocks of synthaug.report and the synthaug evaluate page."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ import cv2
 import numpy as np
 import pytest
 
-from synthaug.experiment.report import (
+from synthaug.evaluate.page import render_evaluation_page
+from synthaug.report import (
     escape,
     figure_png,
     image_figure,
     image_grid_png,
     metric_table,
     page,
-    render_evaluation_page,
     section,
     table,
     write_text_atomic,
@@ -101,3 +101,10 @@ def test_evaluation_page_is_self_contained_with_grids_and_metric_readings(tmp_pa
     assert not re.search(r"<script|<link|src=\"http", html)
     path = write_text_atomic(tmp_path / "index.html", html)
     assert path.read_text(encoding="utf-8") == html and not (tmp_path / "index.html.tmp").exists()
+
+
+def test_old_import_path_of_the_blocks_still_works():
+    import synthaug.experiment.report as old
+    import synthaug.report as new
+
+    assert old.page is new.page and old.render_evaluation_page is render_evaluation_page

@@ -44,7 +44,7 @@ def test_crippled_model_triggers_the_weak_baseline_warning_everywhere(crippled):
     html = (out / "report.html").read_text()
     assert "WARNING: weak baseline" in html
     assert html.index("WARNING: weak baseline") < html.index("<h2>Verdicts</h2>")  # headline
-    assert f"<tr class=reference><td>{BASELINE_LABEL}</td>" in html
+    assert f'<tr class="reference"><td>{BASELINE_LABEL}</td>' in html
 
 
 def test_baseline_runs_are_not_arms_and_not_compared(crippled):

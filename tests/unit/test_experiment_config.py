@@ -88,18 +88,38 @@ def test_mean_ci_matches_t_interval():
 
 def test_paired_comparison_verdicts():
     c = paired_comparison(
-        "real+syn", "real", 5, np.array([0.90, 0.92, 0.91]), np.array([0.84, 0.86, 0.85])
+        "real+syn",
+        "real",
+        5,
+        np.array([0.90, 0.92, 0.91, 0.93, 0.90]),
+        np.array([0.84, 0.86, 0.86, 0.86, 0.85]),
     )
-    assert c.diff == pytest.approx(6.0)
-    assert c.verdict.startswith(
-        "real+syn beats real by 6.0 points at 5 per class, 95% CI [+6.0, +6.0]"
-    )
+    assert c.diff == pytest.approx(5.8)
+    assert c.verdict.startswith("real+syn beats real by 5.8 points at 5 per class, 95% CI [+")
+    assert c.verdict.endswith("over 5 seeds")
     worse = paired_comparison(
-        "a", "real", 1, np.array([0.5, 0.52, 0.49]), np.array([0.6, 0.61, 0.62])
+        "a",
+        "real",
+        1,
+        np.array([0.5, 0.52, 0.49, 0.5, 0.51]),
+        np.array([0.6, 0.61, 0.62, 0.6, 0.6]),
     )
     assert "is worse than real" in worse.verdict
-    unclear = paired_comparison("a", "real", 1, np.array([0.5, 0.7]), np.array([0.6, 0.6]))
+    unclear = paired_comparison(
+        "a", "real", 1, np.array([0.5, 0.7, 0.6, 0.5, 0.7]), np.array([0.6, 0.6, 0.6, 0.6, 0.6])
+    )
     assert unclear.verdict.startswith("no clear difference")
+
+
+def test_fewer_than_five_seeds_never_print_a_zero_width_interval():
+    # issue 22: two seeds with the same difference printed "95% CI [+1.3, +1.3]"
+    c = paired_comparison("a", "real", 1, np.array([0.613, 0.623]), np.array([0.6, 0.61]))
+    assert c.verdict == (
+        "a vs real: +1.3 points at 1 per class over 2 seeds: too few seeds to tell "
+        "(an interval needs 5)"
+    )
+    same = paired_comparison("a", "real", 1, np.full(5, 0.613), np.full(5, 0.6))
+    assert "[+1.3, +1.3]" not in same.verdict and "no spread over 5 seeds" in same.verdict
 
 
 def test_max_steps_gives_every_arm_the_same_number_of_steps():

@@ -73,3 +73,28 @@ def test_fit_refuses_images_outside_unit_range():
 
     with pytest.raises(InvalidInputError, match="range"):
         ConditionalVAE(epochs=1).fit(np.full((4, 8, 8), 2.0, np.float32), np.array([0, 1, 0, 1]))
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (lambda c: c.pop("state"), "'state'"),
+        (lambda c: c["state"].pop("classes_"), "'state.classes_'"),
+        (lambda c: c["state"].pop("image_shape_"), "'state.image_shape_'"),
+        (lambda c: c.__setitem__("state", [1, 2]), "'state'"),
+        (lambda c: c["state"].__setitem__("classes_", "abc"), "'state.classes_'"),
+        (lambda c: c.__setitem__("params", "x"), "'params'"),
+    ],
+)
+def test_missing_or_mistyped_config_field_is_a_model_format_error_naming_file_and_field(
+    tmp_path, edit, field
+):
+    # regression: a config without "state.classes_" raised a bare KeyError: 'classes_'
+    path = FontGlyphs().fit().save(tmp_path / "g.safetensors")
+    json_path = path.with_suffix(".json")
+    config = json.loads(json_path.read_text())
+    edit(config)
+    json_path.write_text(json.dumps(config))
+    with pytest.raises(ModelFormatError) as info:
+        load(path)
+    assert "g.json" in str(info.value) and field in str(info.value)

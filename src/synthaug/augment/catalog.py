@@ -1,10 +1,12 @@
 """The transform catalogue, generated from the registry: ``docs/transforms.md`` and thumbnails.
 
 Run ``python -m synthaug.augment.catalog docs/transforms.md`` (``make docs`` does). For each
-registered transform it writes its name, the targets it changes, its declared parameters
-(default, allowed values and meaning, read from :mod:`synthaug.augment.params`), the fields of
-its drawn-parameter record, the first line of its docstring, and a thumbnail (JPEG, 96 px high) of the transform
-applied with seed 0 to a small bundled photo (scikit-image's ``chelsea``) carrying one box
+registered transform it writes its name, the targets it changes, the pixel types and channel
+counts it takes and whether float images keep their own range (read from its ``dtypes``,
+``channels`` and ``float_range`` declarations; a policy's from its operations), its declared
+parameters (default, allowed values and meaning, read from :mod:`synthaug.augment.params`), the
+fields of its drawn-parameter record, the first line of its docstring, and a thumbnail (JPEG,
+96 px high) of the transform applied with seed 0 to a small bundled photo (scikit-image's ``chelsea``) carrying one box
 and one keypoint, drawn on geometric transforms' thumbnails. Output is deterministic.
 """
 
@@ -24,7 +26,13 @@ from synthaug.augment import params as P
 from synthaug.augment.compose import BaseCompose
 from synthaug.augment.draw import draw_sample
 
-__all__ = ["catalog_entries", "photo_sample", "render_thumbnail", "write_catalog"]
+__all__ = [
+    "catalog_entries",
+    "image_support",
+    "photo_sample",
+    "render_thumbnail",
+    "write_catalog",
+]
 
 THUMB_HEIGHT = 96
 _CONTAINERS = ("Compose", "Sequential", "OneOf", "SomeOf")
@@ -67,6 +75,54 @@ def _drawn(cls: type[A.Transform]) -> str:
     return ", ".join(f"`{f}` ({notes.get(f, 'Any')})" for f in cls.Drawn.fields)
 
 
+#: every target a Sample can carry, in the order the catalogue names them
+ALL_TARGETS = ("image", "masks", "boxes", "oriented_boxes", "keypoints")
+
+
+def _targets(cls: type[A.Transform]) -> str:
+    """Which targets ``cls`` changes and which it carries unchanged, in words."""
+    changed = [t.replace("_", " ") for t in cls.targets]
+    kept = [t.replace("_", " ") for t in ALL_TARGETS if t not in cls.targets]
+    text = "changes " + ", ".join(changed)
+    if kept:
+        text += "; carries " + ", ".join(kept) + " unchanged"
+    if getattr(cls, "mirrors", False):
+        text += "; mirrors: swaps keypoint flip pairs and reorders oriented-box corners"
+    return text
+
+
+def image_support(t: A.Transform) -> tuple[tuple[str, ...], tuple[int, ...] | None, str]:
+    """``(dtypes, channels, float_range)`` that ``t`` takes, from the declarations of ``t``
+    and, for a container or policy, of every transform inside it (the intersection)."""
+    dtypes, channels, float_range = type(t).dtypes, type(t).channels, type(t).float_range
+    for child in getattr(t, "transforms", None) or ():
+        d, c, f = image_support(child)
+        dtypes = tuple(x for x in dtypes if x in d)
+        if c is not None:
+            channels = c if channels is None else tuple(x for x in channels if x in c)
+        float_range = "unit" if "unit" in (float_range, f) else float_range
+    return dtypes, channels, float_range
+
+
+def _support_line(t: A.Transform) -> str:
+    """One Markdown line: pixel types, channel counts, float range."""
+    dtypes, channels, float_range = image_support(t)
+    bands = (
+        "any number (1 to 512, per band)"
+        if channels is None
+        else " or ".join(map(str, channels))
+        + (" (RGB colour, or one band)" if 3 in channels else "")
+    )
+    floats = (
+        "float32 kept in its own range"
+        if float_range == "any"
+        else "float32 clipped to [0, 1] first"
+    )
+    if "float32" not in dtypes:
+        floats = "no float32"
+    return f"Images: {', '.join(f'`{d}`' for d in dtypes)}; channels: {bands}; {floats}"
+
+
 def catalog_entries() -> list[dict[str, Any]]:
     """One dict per registered transform (containers excluded), sorted by kind then name."""
     entries = []
@@ -80,11 +136,12 @@ def catalog_entries() -> list[dict[str, Any]]:
                 "name": name,
                 "cls": cls,
                 "kind": "policy" if policy else ("geometric" if geometric else "pixel"),
-                "targets": ", ".join(cls.targets),
+                "targets": _targets(cls),
                 "summary": _first_line(cls),
                 "parameters": _parameters(cls),
                 "drawn": _drawn(cls),
                 "example_args": _SHOWCASE.get(name, dict(getattr(cls, "example_args", {}))),
+                "images": _support_line(cls(**dict(getattr(cls, "example_args", {})))),
             }
         )
     order = {"geometric": 0, "pixel": 1, "policy": 2}
@@ -146,6 +203,19 @@ def write_catalog(md_path: str | Path, image_dir: str | Path | None = None) -> l
         "to the photo below; geometric transforms show how the box and keypoint follow. "
         "Containers (`Compose`, `Sequential`, `OneOf`, `SomeOf`) are described in the API docs.",
         "",
+        "*Targets* says what each transform changes and what it carries unchanged. Every "
+        "transform carries instances (a box or oriented box with its mask, keypoints and "
+        "label: `docs/labels.md`): a pipeline keeps or drops them together. Keypoint "
+        "visibility follows every geometric step (a keypoint that leaves a frame stays "
+        "invisible); a step that mirrors the image (a flip, a transpose, or a fused chain "
+        "with an odd number of them) swaps keypoint flip pairs.",
+        "",
+        "*Images* lists what each transform takes, from its declarations (`dtypes`, "
+        "`channels`, `float_range`): a pipeline refuses any other image before running, "
+        "naming the transform. Parameters given as a fraction of full range scale by 255 "
+        "(`uint8`), 65535 (`uint16`) or 1 (`float32`); float images keep values outside "
+        "[0, 1] unless the transform is defined on [0, 1] only. See docs/multiband.md.",
+        "",
         "Every parameter is declared once on its transform (`synthaug.augment.params`); the "
         "constructor refuses, with a `ConfigError` naming the transform, the parameter, the "
         "allowed values and the value given, anything outside the *allowed* column: NaN, "
@@ -158,7 +228,7 @@ def write_catalog(md_path: str | Path, image_dir: str | Path | None = None) -> l
         "",
     ]
     titles = {
-        "geometric": "Geometric (image, masks, boxes, keypoints)",
+        "geometric": "Geometric (image, masks, boxes, oriented boxes, keypoints)",
         "pixel": "Pixel-level",
         "policy": "Policies",
     }
@@ -169,7 +239,7 @@ def write_catalog(md_path: str | Path, image_dir: str | Path | None = None) -> l
             lines += [f"## {titles[kind]}", ""]
         thumb = save(e["name"], render_thumbnail(e, sample))
         lines += [f"### {e['name']}", "", e["summary"], "", f"![{e['name']}]({thumb})", ""]
-        lines += [f"Targets: {e['targets']}", ""]
+        lines += [f"Targets: {e['targets']}.", "", e["images"], ""]
         if e["example_args"]:
             args = ", ".join(f"{k}={v!r}" for k, v in e["example_args"].items())
             lines += [f"Thumbnail arguments: `{args}`", ""]

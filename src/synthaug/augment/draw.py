@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from synthaug.augment.sample import Sample, boxes_to_xyxy
+from synthaug.augment.sample import Sample, boxes_to_xyxy, oriented_to_corners
 
 __all__ = ["draw_sample", "grid"]
 
@@ -46,7 +46,8 @@ def _to_rgb_uint8(image: np.ndarray) -> np.ndarray:
 
 
 def draw_sample(sample: Sample, mask_alpha: float = 0.4, thickness: int = 2) -> np.ndarray:
-    """Return an RGB uint8 image with masks tinted, boxes outlined and keypoints marked."""
+    """Return an RGB uint8 image with masks tinted, boxes and oriented boxes outlined (an
+    oriented box's first corner as a dot) and keypoints marked."""
     img: np.ndarray = _to_rgb_uint8(sample.image).copy()
     masks = sample.masks
     if masks is not None:
@@ -79,6 +80,14 @@ def draw_sample(sample: Sample, mask_alpha: float = 0.4, thickness: int = 2) -> 
                     1,
                     cv2.LINE_AA,
                 )
+    if sample.oriented_boxes is not None and len(sample.oriented_boxes):
+        corners = oriented_to_corners(sample.oriented_boxes, sample.oriented_box_format)
+        for i, quad in enumerate(corners):
+            colour = tuple(int(c) for c in _PALETTE[i % len(_PALETTE)])
+            # pixel edges to pixel centres; the first corner is marked (corner order)
+            pts = np.round((quad - 0.5) * 16).astype(np.int32)
+            cv2.polylines(img, [pts], True, colour, thickness, cv2.LINE_AA, shift=4)
+            cv2.circle(img, (int(pts[0, 0]), int(pts[0, 1])), 3 * 16, colour, -1, cv2.LINE_AA, 4)
     if sample.keypoints is not None:
         for x, y in np.asarray(sample.keypoints)[:, :2]:
             cv2.drawMarker(img, (round(x), round(y)), (255, 255, 255), cv2.MARKER_CROSS, 9, 3)

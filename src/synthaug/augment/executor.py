@@ -76,7 +76,12 @@ def step_kind(t: Transform) -> int:
 
 def is_plain(sample: Sample) -> bool:
     """True when the sample carries only an image (nothing else to move)."""
-    return sample.masks is None and sample.boxes is None and sample.keypoints is None
+    return (
+        sample.masks is None
+        and sample.boxes is None
+        and sample.keypoints is None
+        and sample.oriented_boxes is None
+    )
 
 
 def _single_resampling(steps: list[Transform]) -> bool:

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from synthaug.augment.functional.pixel import _as_float, _restore
+from synthaug.augment.functional.pixel import _as_float, _restore, full_range
 from synthaug.augment.params import MAX_FILL, MAX_SIDE, Declared, Int, Optional, Range, Real
 from synthaug.augment.sample import Sample, boxes_from_xyxy, boxes_to_xyxy, validate_sample
 from synthaug.augment.transforms.base import PROB
@@ -116,6 +116,12 @@ def _check_batch(samples: Sequence[Sample], owner: str, same_size: bool) -> None
         if not isinstance(s, Sample):
             raise InvalidInputError(f"{owner}: samples[{i}] is a {type(s).__name__}, not a Sample")
         validate_sample(s)
+        for name in ("oriented_boxes", "keypoint_instances", "keypoint_flip_pairs"):
+            if getattr(s, name) is not None:
+                raise InvalidInputError(
+                    f"{owner}: samples[{i}].{name} is not supported by batch mixing yet "
+                    "(mix samples with boxes, masks and keypoints only)"
+                )
         if s.image.dtype != first.image.dtype or s.image.shape[2:] != first.image.shape[2:]:
             raise InvalidInputError(
                 f"{owner}: samples[{i}] has dtype {s.image.dtype} and shape {s.image.shape}; "
@@ -396,12 +402,10 @@ class Mosaic(_BatchMix):
         cx, cy = centre
         base = samples[idx[0]]
         shape = (H, W) + base.image.shape[2:]
-        fill = (
-            np.uint8(np.clip(self.fill, 0, 255))
-            if base.image.dtype == np.uint8
-            else np.float32(np.clip(self.fill, 0, 1))
-        )
-        image = np.full(shape, fill, base.image.dtype)
+        dtype = base.image.dtype
+        # image units: saturated to the integer type's range; a float image keeps its own
+        fill = np.clip(self.fill, 0, full_range(dtype)) if dtype != np.float32 else self.fill
+        image = np.full(shape, fill, dtype)
         regions = [(0, 0, cx, cy), (cx, 0, W, cy), (0, cy, cx, H), (cx, cy, W, H)]
         boxes, box_labels, vis, kps, kp_labels = [], [], [], [], []
         masks: list[np.ndarray] | None = [] if base.masks is not None else None

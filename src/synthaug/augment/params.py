@@ -65,6 +65,7 @@ __all__ = [
     "Declared",
     "Fill",
     "Flag",
+    "FlipPairs",
     "Children",
     "Ints",
     "Int",
@@ -449,6 +450,39 @@ class Seed(Kind):
                 "seed: a numpy Generator cannot be saved; give the pipeline an integer seed"
             )
         return plain(value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlipPairs(Kind):
+    """Left/right keypoint pairs: ``"names"`` (pair ``left_X`` with ``right_X`` among
+    the keypoint labels), or a list of distinct pairs of indices (integers >= 0) or of
+    keypoint names. Stored as ``"names"`` or a tuple of 2-tuples."""
+
+    def expected(self) -> str:
+        return '"names", or a list of [i, j] pairs of keypoint indices or names'
+
+    def normalise(self, value: Any) -> Any:
+        if isinstance(value, str) and value == "names":
+            return value
+        if isinstance(value, str) or not _is_seq(value):
+            raise ValueError(value)
+        pairs = []
+        seen: set[Any] = set()
+        for pair in value:
+            if isinstance(pair, str) or not _is_seq(pair) or len(pair) != 2:
+                raise ValueError(value, f"{pair!r} is not a pair")
+            a, b = pair
+            if _is_int(a) and _is_int(b) and not isinstance(a, bool) and not isinstance(b, bool):
+                a, b = int(a), int(b)
+                if not 0 <= a < 2**31 or not 0 <= b < 2**31:
+                    raise ValueError(value, "an index outside [0, 2**31)")
+            elif not (isinstance(a, str) and isinstance(b, str)):
+                raise ValueError(value, f"{pair!r} mixes kinds: two indices or two names")
+            if a == b or a in seen or b in seen:
+                raise ValueError(value, f"{a!r} or {b!r} is paired twice or with itself")
+            seen.update((a, b))
+            pairs.append((a, b))
+        return tuple(pairs)
 
 
 @dataclass(frozen=True, kw_only=True)

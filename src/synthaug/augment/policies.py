@@ -27,7 +27,7 @@ from synthaug.augment.executor import Executor
 from synthaug.augment.functional import color as C
 from synthaug.augment.functional import geometric as G
 from synthaug.augment.functional import pixel as F
-from synthaug.augment.functional.pixel import _as_float, _restore
+from synthaug.augment.functional.pixel import _as_float, _restore, unit_range
 from synthaug.augment.params import MAX_COUNT, Choice, Flag, Int, Real
 from synthaug.augment.params import Record as _Record
 from synthaug.augment.sample import Sample
@@ -157,7 +157,7 @@ def op_magnitude(
 class _OpPolicy(BaseCompose):
     """A container whose children are the operation transforms; subclasses choose ops."""
 
-    targets = ("image", "masks", "boxes", "keypoints")
+    targets = ("image", "masks", "boxes", "oriented_boxes", "keypoints")
     parameters = {
         "interpolation": RESAMPLING["interpolation"],
         "fill": RESAMPLING["fill"],
@@ -429,6 +429,9 @@ class AugMix(ImageOnlyTransform):
         corruptions, which the paper avoids).
     """
 
+    channels = (1, 3)  # RGB colour (a single band has no colour to change)
+    float_range = "unit"  # its operations (colour, posterize) work on [0, 1]
+
     parameters = {
         "severity": Int(1, 10, doc="operation strength"),
         "width": Int(1, MAX_COUNT, doc="number of chains"),
@@ -476,7 +479,7 @@ class AugMix(ImageOnlyTransform):
 
     def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Run the chains on the image, mix, and blend with the original."""
-        x = _as_float(image).astype(np.float32)
+        x = unit_range(_as_float(image)).astype(np.float32)
         mix = np.zeros_like(x)
         for w, chain in zip(params["weights"], params["chains"], strict=True):
             y = x

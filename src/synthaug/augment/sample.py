@@ -4,13 +4,23 @@ Coordinate conventions (shared by every kernel in :mod:`synthaug.augment.functio
 -----------------------------------------------------------------------------------
 * Keypoints follow OpenCV: ``(x, y)`` in pixels, the centre of pixel ``(row r, column c)`` is
   ``(c, r)``. Optional third and fourth columns are an angle in degrees and a scale.
+* Oriented boxes are four corners in the same pixel-edge coordinates as boxes, running
+  clockwise as displayed (DOTA / YOLO-OBB order), or ``(cx, cy, w, h, angle_deg)`` with the
+  angle of the first edge counter-clockwise as displayed
+  (:mod:`synthaug.augment.functional.oriented`).
+* Keypoint visibility follows COCO: ``0`` not visible (not labelled, or left the frame),
+  ``1`` labelled but occluded, ``2`` visible; a boolean array is read as ``0`` / ``2``.
 * Boxes describe pixel *edges*: an ``xyxy`` box ``[x_min, y_min, x_max, y_max]`` covers the
   columns ``x_min .. x_max - 1``; the whole image is ``[0, 0, W, H]``. ``xywh`` is COCO's
   ``[x_min, y_min, width, height]`` in pixels; ``yolo`` is ``[cx, cy, w, h]`` normalised by the
   image width and height.
 * A positive rotation angle turns the image counter-clockwise as displayed (OpenCV,
   torchvision, Albumentations).
-* Images are ``H x W`` or ``H x W x C`` arrays, ``uint8`` or ``float32`` in ``[0, 1]``.
+* Images are ``H x W`` or ``H x W x C`` arrays (any number of channels), ``uint8``,
+  ``uint16`` or ``float32``. "Full range" is 255, 65535 and 1.0 respectively: parameters given
+  as a fraction of full range scale by it. Float images keep their own range (depth in
+  metres, reflectance above 1): no transform clips them unless it declares that it needs
+  ``[0, 1]`` (``float_range = "unit"``).
   Masks are ``H x W`` integer arrays (one per instance or one semantic map).
 """
 
@@ -22,20 +32,25 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from synthaug.augment.functional import oriented as O
 from synthaug.augment.params import plain
 from synthaug.errors import InvalidInputError
 
 __all__ = [
     "BOX_FORMATS",
+    "ORIENTED_BOX_FORMATS",
     "Applied",
     "BoxOutlines",
     "Sample",
     "boxes_from_xyxy",
     "boxes_to_xyxy",
+    "oriented_from_corners",
+    "oriented_to_corners",
     "validate_sample",
 ]
 
 BOX_FORMATS = ("xyxy", "xywh", "yolo")
+ORIENTED_BOX_FORMATS = ("corners", "xywha")
 
 
 class Applied(NamedTuple):
@@ -74,7 +89,8 @@ class Sample:
     Parameters
     ----------
     image : ndarray
-        ``H x W`` or ``H x W x C``; ``uint8`` or ``float32`` in ``[0, 1]``.
+        ``H x W`` or ``H x W x C`` (any number of channels); ``uint8``, ``uint16`` or
+        ``float32`` (in its own range).
     masks : list of ndarray or ndarray, optional
         A list of ``H x W`` masks, or one ``H x W x K`` array (kept in that form on output).
     boxes : ndarray, optional
@@ -83,9 +99,31 @@ class Sample:
         One label of any type per box; dropped together with its box.
     box_format : {"xyxy", "xywh", "yolo"}
     keypoints : ndarray, optional
-        ``N x 2`` (x, y) or ``N x 4`` (x, y, angle_deg, scale) in pixels.
+        ``N x 2`` (x, y), ``N x 3`` (x, y, angle_deg) or ``N x 4`` (x, y, angle_deg, scale)
+        in pixels.
     keypoint_labels : sequence, optional
-        One label per keypoint; removed together with its keypoint.
+        One label per keypoint; removed together with its keypoint. With
+        ``keypoint_flip_pairs="names"`` they are names such as ``"left_eye"``.
+    keypoint_visibility : ndarray, optional
+        One visibility per keypoint: COCO integers ``0`` (not labelled / not visible),
+        ``1`` (labelled, occluded), ``2`` (visible), or booleans. Output in the same kind.
+        A keypoint with ``0`` is invisible from the start (removed by a pipeline with
+        ``remove_invisible_keypoints=True``).
+    keypoint_flip_pairs : sequence of pairs, or "names", optional
+        Left/right pairs swapped by every mirroring step (flips, transposes, any matrix
+        with a negative determinant): index pairs ``[(i, j), ...]`` (positions within each
+        instance's keypoints when ``keypoint_instances`` is given), pairs of keypoint
+        names, or ``"names"`` to pair ``left_X`` with ``right_X`` among the keypoint labels.
+        Overrides the pipeline's ``keypoint_flip_pairs`` (a dataset reader can set it).
+    keypoint_instances : sequence of int, optional
+        For each keypoint, the row of the instance (box / oriented box / mask) it belongs
+        to, or ``-1`` for none; keypoints of a dropped instance are dropped with it.
+    oriented_boxes : ndarray, optional
+        ``N x 4 x 2`` (or ``N x 8``) corners in pixels, or ``N x 5`` ``(cx, cy, w, h,
+        angle_deg)``, as ``oriented_box_format`` says.
+    oriented_box_labels : sequence, optional
+        One label per oriented box; dropped together with it.
+    oriented_box_format : {"corners", "xywha"}
     label : any
         Class id or name of the whole image, carried unchanged.
     meta : dict
@@ -93,11 +131,14 @@ class Sample:
 
     Attributes set by a pipeline: ``applied`` (the transforms that ran, replayable),
     ``n_boxes_dropped`` and ``n_keypoints_dropped`` (removed by the pipeline),
-    ``box_visibility`` (the fraction of each kept box's area still inside the image) and
-    ``keypoint_visibility`` (False for a keypoint that left the frame at some step: it stays
+    ``box_visibility`` (the fraction of each kept box's area still inside the image),
+    ``keypoint_visibility`` (0 or False for a keypoint that left the frame at some step: it stays
     invisible even if a later pad or turn brings its coordinates back inside; such keypoints
-    are only kept with ``remove_invisible_keypoints=False``). ``box_outlines`` is working
-    state of a running pipeline (None on its output).
+    are only kept with ``remove_invisible_keypoints=False``), ``oriented_box_visibility``
+    (the share of each kept oriented box's area still inside the image) and ``dropped``
+    (what the pipeline removed, counted by ``"<target>.<reason>"``, e.g.
+    ``{"boxes.outside": 1, "keypoints.instance": 3}``). ``box_outlines`` and
+    ``oriented_box_outlines`` are working state of a running pipeline (None on its output).
 
     Examples
     --------
@@ -122,6 +163,14 @@ class Sample:
     box_visibility: np.ndarray | None = None
     keypoint_visibility: np.ndarray | None = None
     box_outlines: BoxOutlines | None = None
+    keypoint_flip_pairs: Sequence[tuple[Any, Any]] | str | None = None
+    keypoint_instances: Sequence[int] | np.ndarray | None = None
+    oriented_boxes: np.ndarray | None = None
+    oriented_box_labels: Sequence[Any] | None = None
+    oriented_box_format: str = "corners"
+    oriented_box_visibility: np.ndarray | None = None
+    oriented_box_outlines: np.ndarray | None = None
+    dropped: dict[str, int] = field(default_factory=dict)
 
     @property
     def height(self) -> int:
@@ -149,8 +198,13 @@ def _check_finite(name: str, arr: np.ndarray) -> None:
         raise InvalidInputError(f"{name} contains NaN or inf (first at index {bad})")
 
 
+#: Pixel types the engine takes; :data:`FULL_RANGE` gives the value each calls "full range"
+IMAGE_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
+
+
 def validate_image(image: Any, name: str = "image") -> np.ndarray:
-    """Check an image's type, shape, dtype and range; return it as an ndarray."""
+    """Check an image's type, shape and dtype (uint8, uint16 or finite float32 in any range);
+    return it as an ndarray."""
     if not isinstance(image, np.ndarray):
         raise InvalidInputError(f"{name}: expected a numpy array, got {type(image).__name__}")
     if image.ndim not in (2, 3) or image.shape[0] == 0 or image.shape[1] == 0:
@@ -159,18 +213,13 @@ def validate_image(image: Any, name: str = "image") -> np.ndarray:
         )
     if image.ndim == 3 and image.shape[2] == 0:
         raise InvalidInputError(f"{name}: has 0 channels (shape {image.shape})")
-    if image.dtype == np.uint8:
+    if image.dtype == np.uint8 or image.dtype == np.uint16:
         return image
     if image.dtype == np.float32:
         _check_finite(name, image)
-        lo, hi = float(image.min()), float(image.max())
-        if lo < 0.0 or hi > 1.0:
-            raise InvalidInputError(
-                f"{name}: float32 images must lie in [0, 1], got values in [{lo:.4g}, {hi:.4g}]"
-            )
         return image
     raise InvalidInputError(
-        f"{name}: expected dtype uint8 or float32 in [0, 1], got {image.dtype}"
+        f"{name}: expected dtype uint8, uint16 or float32, got {image.dtype}"
         + (" (convert with image.astype(np.float32))" if image.dtype == np.float64 else "")
     )
 
@@ -245,6 +294,58 @@ def _validate_keypoints(kps: Any, labels: Any) -> None:
         raise InvalidInputError(f"keypoint_labels: {len(labels)} labels for {len(k)} keypoints")
 
 
+def _validate_keypoint_extras(sample: Sample, n: int) -> None:
+    vis = sample.keypoint_visibility
+    if vis is not None:
+        v = np.asarray(vis)
+        if v.shape != (n,):
+            raise InvalidInputError(
+                f"keypoint_visibility: expected one value per keypoint ({n}), got shape {v.shape}"
+            )
+        if v.dtype != bool and (v.dtype.kind not in "iuf" or not np.isin(v, (0, 1, 2)).all()):
+            bad = v[~np.isin(v, (0, 1, 2))][:1].tolist() if v.dtype.kind in "iuf" else v.dtype
+            raise InvalidInputError(
+                f"keypoint_visibility: expected booleans or COCO integers 0, 1, 2, got {bad}"
+            )
+    inst = sample.keypoint_instances
+    if inst is not None:
+        k = np.asarray(inst)
+        if k.shape != (n,) or (n and (k.dtype.kind not in "iu" or k.min() < -1)):
+            raise InvalidInputError(
+                f"keypoint_instances: expected one integer >= -1 per keypoint ({n}), "
+                f"got {k.tolist() if k.size <= 8 else k.shape}"
+            )
+
+
+def _validate_oriented(sample: Sample) -> None:
+    fmt = sample.oriented_box_format
+    if fmt not in ORIENTED_BOX_FORMATS:
+        raise InvalidInputError(
+            f"oriented_box_format: expected one of {ORIENTED_BOX_FORMATS}, got {fmt!r}"
+        )
+    b = np.asarray(sample.oriented_boxes)
+    ok = (b.ndim == 3 and b.shape[1:] == (4, 2)) or (b.ndim == 2 and b.shape[1] == 8)
+    if fmt == "xywha":
+        ok = b.ndim == 2 and b.shape[1] == 5
+    if not ok or b.dtype.kind not in "iuf":
+        want = "N x 5 (cx, cy, w, h, angle_deg)" if fmt == "xywha" else "N x 4 x 2 or N x 8"
+        raise InvalidInputError(
+            f"oriented_boxes: expected an {want} array of numbers in format {fmt!r}, "
+            f"got shape {b.shape} dtype {b.dtype}"
+        )
+    if not np.all(np.isfinite(b)):
+        bad = int(np.argwhere(~np.isfinite(b))[0][0])
+        raise InvalidInputError(f"oriented_boxes[{bad}] contains NaN or inf")
+    if fmt == "xywha" and len(b) and (b[:, 2:4] < 0).any():
+        bad = int(np.argwhere(b[:, 2:4] < 0)[0][0])
+        raise InvalidInputError(f"oriented_boxes[{bad}]: negative width or height")
+    labels = sample.oriented_box_labels
+    if labels is not None and len(labels) != len(b):
+        raise InvalidInputError(
+            f"oriented_box_labels: {len(labels)} labels for {len(b)} oriented boxes"
+        )
+
+
 def validate_sample(sample: Sample) -> None:
     """Raise :class:`InvalidInputError` if any part of ``sample`` is malformed."""
     validate_image(sample.image)
@@ -255,6 +356,35 @@ def validate_sample(sample: Sample) -> None:
         _validate_boxes(sample.boxes, sample.box_format, sample.box_labels, hw)
     if sample.keypoints is not None:
         _validate_keypoints(sample.keypoints, sample.keypoint_labels)
+        _validate_keypoint_extras(sample, len(sample.keypoints))
+    if sample.oriented_boxes is not None:
+        _validate_oriented(sample)
+
+
+def oriented_to_corners(boxes: np.ndarray, fmt: str) -> np.ndarray:
+    """Oriented boxes in ``fmt`` (``"corners"``: ``N x 4 x 2`` or ``N x 8``; ``"xywha"``:
+    ``N x 5``) as ``N x 4 x 2`` float64 corners in pixels."""
+    if fmt == "xywha":
+        return O.corners_from_xywha(boxes)
+    if fmt == "corners":
+        result: np.ndarray = np.array(boxes, dtype=np.float64).reshape(-1, 4, 2)
+        return result
+    raise InvalidInputError(
+        f"oriented_box_format: expected one of {ORIENTED_BOX_FORMATS}, got {fmt!r}"
+    )
+
+
+def oriented_from_corners(corners: np.ndarray, fmt: str) -> np.ndarray:
+    """``N x 4 x 2`` corners in ``fmt``: ``"corners"`` keeps them, ``"xywha"`` gives
+    ``(cx, cy, w, h, angle_deg)`` (see :mod:`synthaug.augment.functional.oriented`)."""
+    if fmt == "xywha":
+        return O.corners_to_xywha(corners)
+    if fmt == "corners":
+        result: np.ndarray = np.asarray(corners, dtype=np.float64).reshape(-1, 4, 2)
+        return result
+    raise InvalidInputError(
+        f"oriented_box_format: expected one of {ORIENTED_BOX_FORMATS}, got {fmt!r}"
+    )
 
 
 def boxes_to_xyxy(boxes: np.ndarray, fmt: str, hw: tuple[int, int]) -> np.ndarray:

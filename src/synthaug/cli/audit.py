@@ -95,7 +95,7 @@ def audit(
     from synthaug.data.npz import class_names_of, load_arrays
     from synthaug.evaluate import audit as run_audit
     from synthaug.experiment.audit_page import render_audit_page
-    from synthaug.experiment.report import write_text_atomic
+    from synthaug.report import write_text_atomic
 
     mags = _magnitudes(magnitudes)
     try:

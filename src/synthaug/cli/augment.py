@@ -27,7 +27,7 @@ from synthaug.errors import SynthaugError
 console = Console()
 err_console = Console(stderr=True)
 
-FORMAT_CHOICES = ("auto", "folder", "coco", "yolo", "voc", "npz")
+FORMAT_CHOICES = ("auto", "folder", "coco", "yolo", "yolo-obb", "voc", "npz")
 ENGINE_CHOICES = ("local", "ray")
 #: Upper bounds of the size-like options (a typo must not ask for 10^9 copies or processes).
 MAX_COPIES = 1000
@@ -71,6 +71,8 @@ def _summary_table(summary) -> Table:
             "boxes dropped by the pipeline",
             f"{summary.n_boxes_dropped} of {summary.n_boxes_in} ({share:.1f}%)",
         )
+        for reason, n in summary.boxes_dropped_by_reason.items():
+            table.add_row(f"  {reason}", str(n))
     if summary.n_resumed:
         table.add_row("already done (resumed)", str(summary.n_resumed))
     table.add_row("time", f"{summary.elapsed_s:.1f} s")
@@ -89,7 +91,7 @@ def augment(
     ),
     keep_originals: bool = typer.Option(False, "--keep-originals", help="Copy the originals too."),
     format: str = typer.Option(
-        "auto", "--format", help="Dataset format: auto, folder, coco, yolo, voc or npz."
+        "auto", "--format", help="Dataset format: auto, folder, coco, yolo, yolo-obb, voc or npz."
     ),
     workers: int = typer.Option(
         0, "--workers", "-w", min=0, max=MAX_WORKERS, help="Worker processes (0: one per CPU)."
@@ -295,9 +297,9 @@ def preview(
                         raise
                     on_display = True
                     console.print(
-                        f"note: the pipeline does not take {sample.image.dtype} images with "
-                        f"{sample.n_channels} band(s) yet (issue 24 part 1): it runs on the "
-                        "displayed 8-bit bands"
+                        f"note: the pipeline does not take this {sample.image.dtype} image with "
+                        f"{sample.n_channels} band(s) ({engine_gap(sample.image)}): it runs on "
+                        "the displayed 8-bit bands"
                     )
             if on_display:
                 aug = pipe(shown, seed=rng)
@@ -352,6 +354,10 @@ def transforms(
             n: {
                 "targets": list(getattr(REGISTRY[n], "targets", ())),
                 "params": dict(_describe(REGISTRY[n])),
+                # the images it takes (declared on the class; null channels: any number)
+                "dtypes": list(REGISTRY[n].dtypes),
+                "channels": None if REGISTRY[n].channels is None else list(REGISTRY[n].channels),
+                "float_range": REGISTRY[n].float_range,
             }
             for n in names
         }

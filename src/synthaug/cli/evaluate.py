@@ -61,7 +61,8 @@ def evaluate(
     import torch
 
     from synthaug.evaluate import quality_report
-    from synthaug.experiment.report import render_evaluation_page, write_text_atomic
+    from synthaug.evaluate.page import render_evaluation_page
+    from synthaug.report import write_text_atomic
 
     # small batches on a small CNN: extra threads only add synchronisation (2 threads on a busy
     # 2-core machine measured 68 s against 2.6 s for one)
@@ -95,7 +96,10 @@ def evaluate(
     sets = {"real": Xr, "synthetic": Xs, "holdout": None if H is None else H[0]}
     sources = {"real": real, "synthetic": synthetic, "holdout": holdout or ""}
     page = render_evaluation_page(
-        report, sets, f"synthaug evaluate: {synthetic} vs {real}", sources=sources
+        report,
+        sets,
+        f"synthaug evaluate: {Path(synthetic).name} vs {Path(real).name}",
+        sources=sources,
     )
     write_text_atomic(out / "metrics.json", json.dumps(report, indent=2))
     write_text_atomic(out / "index.html", page)

@@ -155,34 +155,28 @@ def run_with_progress(config_path: Path, out: Path, quiet: bool = False, workers
 
 def print_summary(result) -> None:
     """The accuracy table, verdicts and baseline check of an experiment, on the terminal."""
+    from synthaug.experiment.stats import accuracy_text as _cell
+    from synthaug.report import MIN_SEEDS_FOR_INTERVAL
+
     sizes = result.config.sizes
-    table = Table(
-        title=f"{result.config.name}: test accuracy % (mean [95% CI] over {len(result.config.seeds)} seeds)"
+    n = len(result.config.seeds)
+    how = (
+        f"mean [95% CI] over {n} seeds"
+        if n >= MIN_SEEDS_FOR_INTERVAL
+        else f"mean over {n} seeds; too few seeds for an interval"
     )
+    table = Table(title=f"{result.config.name}: test accuracy % ({how})")
     table.add_column("arm")
     for s in sizes:
         table.add_column(f"{s}/class", justify="right")
     for label in dict.fromkeys(r["label"] for r in result.summary):
-        cells = []
-        for s in sizes:
-            rows = [r for r in result.summary if r["label"] == label and r["size"] == s]
-            cells.append(
-                f"{100 * rows[0]['mean']:.1f} [{100 * rows[0]['ci_low']:.1f}, {100 * rows[0]['ci_high']:.1f}]"
-                if rows
-                else "-"
-            )
-        table.add_row(label, *cells)
+        rows = {r["size"]: r for r in result.summary if r["label"] == label}
+        table.add_row(label, *(_cell(rows.get(s)) for s in sizes))
     for row in result.baseline.get("summary", [])[:1]:
         by_size = {r["size"]: r for r in result.baseline["summary"]}
         table.add_row(
             f"[italic]{row['label']}[/italic]",
-            *(
-                f"[italic]{100 * by_size[s]['mean']:.1f} [{100 * by_size[s]['ci_low']:.1f}, "
-                f"{100 * by_size[s]['ci_high']:.1f}][/italic]"
-                if s in by_size
-                else "-"
-                for s in sizes
-            ),
+            *(f"[italic]{_cell(by_size.get(s))}[/italic]" for s in sizes),
         )
     console.print(table)
     for c in result.comparisons:
@@ -210,3 +204,22 @@ def experiment(
     except SynthaugError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
+
+
+@app.command("report")
+def report(
+    folder: Path = typer.Argument(
+        ..., help="An experiment's output folder (with metrics.json).", file_okay=False
+    ),
+) -> None:
+    """Render report.html again from an experiment's metrics.json (no training)."""
+    from synthaug.experiment.render import read_outputs, render_experiment_report
+    from synthaug.report import write_text_atomic
+
+    try:
+        result = read_outputs(folder)
+    except SynthaugError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    path = write_text_atomic(folder / "report.html", render_experiment_report(result))
+    console.print(f"wrote [bold]{path}[/bold]")

@@ -190,7 +190,7 @@ def evaluate(
 ) -> None:
     """Fidelity, utility and privacy of a synthetic table, read against a holdout."""
     import synthaug.tabular as tab
-    from synthaug.experiment.report import write_text_atomic
+    from synthaug.report import write_text_atomic
     from synthaug.tabular.report import render_table_report
 
     inputs = {p.resolve() for p in (real, holdout, synthetic)}

@@ -15,7 +15,7 @@ from synthaug.data.images import DEFAULT_MAX_PIXELS
 from synthaug.errors import SynthaugError
 
 console = Console()
-FORMAT_CHOICES = ("auto", "folder", "coco", "yolo", "voc", "npz")
+FORMAT_CHOICES = ("auto", "folder", "coco", "yolo", "yolo-obb", "voc", "npz")
 MAX_ROWS = 40
 
 
@@ -42,7 +42,7 @@ def _tables(report) -> list[Table]:
 def validate(
     src: Path = typer.Argument(..., help="Dataset folder (or COCO .json) to check; never written."),
     format: str = typer.Option(
-        "auto", "--format", help="Dataset format: auto, folder, coco, yolo, voc or npz."
+        "auto", "--format", help="Dataset format: auto, folder, coco, yolo, yolo-obb, voc or npz."
     ),
     max_pixels: int = typer.Option(
         DEFAULT_MAX_PIXELS,

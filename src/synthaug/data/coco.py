@@ -7,9 +7,18 @@ leave it (``../../x`` is reported as ``unsafe_path``). Each annotation gives a `
 list or pycocotools' compressed string) and ``keypoints`` ``[x, y, v] * K`` (``v = 0`` not
 labelled, 1 labelled but hidden, 2 visible; coordinates are pixel indices, as OpenCV centres).
 
-Augmented outputs keep each annotation's category, ``iscrowd`` and segmentation kind
-(polygons stay polygons, RLE stays RLE in the same counts form); keypoints that leave the image
-become ``[0, 0, 0]``. Image and annotation ids are renumbered 1..n in output-key order.
+Augmented outputs keep each annotation's category, ``iscrowd``, segmentation kind (polygons
+stay polygons, simplified to an IoU of at least 0.98 with the transformed mask; RLE stays RLE in
+the same counts form) and every field synthaug does not recompute; ``bbox`` is the tight box of
+the transformed segmentation when there is one. Keypoints that leave the image become
+``[0, 0, 0]`` and ``num_keypoints`` counts the rest; each mirroring step of the pipeline swaps
+left/right partners (from a category's ``flip_pairs`` ``[[a, b], ...]``, else from its
+``keypoints`` names ``left_*``/``right_*``, handed to the engine as ``keypoint_flip_pairs``), so
+``left_eye`` stays on the subject's left; an annotation with keypoints is an instance of the
+engine (box, mask and keypoints kept or dropped together). A
+pipeline that moves no pixel writes every annotation unchanged. ``categories`` (with their
+``keypoints`` and ``skeleton``), ``info`` and ``licenses`` are copied. Image and annotation ids
+are renumbered 1..n in output-key order.
 """
 
 from __future__ import annotations
@@ -34,7 +43,16 @@ from synthaug.data.dataset import (
     safe_relpath,
 )
 from synthaug.data.images import atomic_write_bytes
+from synthaug.data.labels import (
+    RichLabels,
+    flip_perm_from_names,
+    flip_perm_from_pairs,
+    geometry_unchanged,
+    keypoints_from_sample,
+    sample_targets,
+)
 from synthaug.data.masks import (
+    MIN_POLYGON_IOU,
     mask_to_polygons,
     mask_to_rle,
     polygons_to_mask,
@@ -152,11 +170,72 @@ def _segmentation_to_mask(seg: Any, hw: tuple[int, int], where: str) -> tuple[np
 
 def _mask_to_segmentation(mask: np.ndarray, kind: str) -> Any:
     if kind == "polygon":
-        return mask_to_polygons(mask)
+        return mask_to_polygons(mask, MIN_POLYGON_IOU)
     rle = mask_to_rle(mask)
     if kind == "rle_string":
         rle["counts"] = rle_encode_string(rle["counts"])
     return rle
+
+
+#: annotation fields synthaug recomputes for an augmented output (the others are carried as-is)
+_RECOMPUTED = (
+    "id",
+    "image_id",
+    "category_id",
+    "iscrowd",
+    "bbox",
+    "area",
+    "segmentation",
+    "keypoints",
+    "num_keypoints",
+)
+
+
+def _category_flips(cats: list[Any]) -> tuple[dict[Any, list[int]], dict[Any, tuple[str, str]]]:
+    """Mirror partners of each keypoint category (``flip_pairs`` if given, else ``left_*`` /
+    ``right_*`` names), and ``(message, field)`` for categories whose keypoint fields are
+    malformed (the images using them are skipped, not the dataset)."""
+    flips: dict[Any, list[int]] = {}
+    problems: dict[Any, tuple[str, str]] = {}
+    for i, c in enumerate(cats):
+        if not isinstance(c, dict) or not _valid_id(c.get("id")):
+            continue
+        names, pairs = c.get("keypoints"), c.get("flip_pairs")
+        if names is None and pairs is None:
+            continue
+        where = f"categories[{i}]"
+        if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+            problems[c["id"]] = (
+                f"{where}.keypoints = {names!r:.40}: expected a list of keypoint names",
+                "categories.keypoints",
+            )
+            continue
+        if pairs is None:
+            flips[c["id"]] = flip_perm_from_names(names)
+            continue
+        perm, why = flip_perm_from_pairs(pairs, len(names))
+        if perm is None:
+            problems[c["id"]] = (f"{where}.flip_pairs: {why}", "categories.flip_pairs")
+        else:
+            flips[c["id"]] = perm
+    return flips, problems
+
+
+def _tight_bbox(mask: np.ndarray, box: tuple[float, float, float, float]) -> list[float]:
+    """COCO ``[x, y, w, h]`` of the mask's pixels inside ``box`` (the object's moved outline,
+    which leaves out copies a reflecting border made); ``box`` itself if none is inside."""
+    x0, y0, x1, y1 = box
+    c0, r0 = max(int(np.floor(x0)), 0), max(int(np.floor(y0)), 0)
+    part = np.asarray(mask)[r0 : int(np.ceil(y1)), c0 : int(np.ceil(x1))] > 0
+    ys, xs = np.nonzero(part)
+    if not len(xs):
+        return [round(float(v), 2) for v in (x0, y0, x1 - x0, y1 - y0)]
+    return [
+        float(c0 + xs.min()),
+        float(r0 + ys.min()),
+        float(xs.max() - xs.min() + 1),
+        float(ys.max() - ys.min() + 1),
+    ]
 
 
 class CocoFormat(DatasetFormat):
@@ -337,7 +416,14 @@ class CocoFormat(DatasetFormat):
                 continue
             items.append(Item(key, ann))
         header = {k: data[k] for k in ("info", "licenses", "categories") if k in data}
-        info = {"image_dir": image_dir, "ann_rel": ann_rel, "header": header}
+        flips, flip_problems = _category_flips(cats or [])
+        info = {
+            "image_dir": image_dir,
+            "ann_rel": ann_rel,
+            "header": header,
+            "flip": flips,
+            "flip_problems": flip_problems,
+        }
         return Dataset(root, self.name, sorted(items, key=lambda it: it.key), info)
 
     def to_sample(self, root: Path, info: dict, item: Item, image: np.ndarray) -> Sample:
@@ -351,9 +437,10 @@ class CocoFormat(DatasetFormat):
                 f"{w} x {h}",
                 field="width",
             )
-        boxes, masks, kinds, kps, kp_labels, objects = [], [], [], [], [], []
+        boxes, masks, kinds, objects = [], [], [], []
+        keypoints: list[np.ndarray | None] = []
         warnings: list[tuple[str, str, str]] = []
-        for j, a in enumerate(anns):
+        for a in anns:
             where = f"{item.key}: annotations[id={a.get('id')!r:.20}]"
             bbox = _numbers(a.get("bbox"), "bbox", where, "[x, y, width, height] as numbers")
             if len(bbox) != 4 or bbox[2] < 0 or bbox[3] < 0:
@@ -386,6 +473,7 @@ class CocoFormat(DatasetFormat):
                 kinds.append(None)
             raw_kp = a.get("keypoints")
             n_kp = 0
+            keypoints.append(None)
             if raw_kp:
                 flat = _numbers(raw_kp, "keypoints", where, "a flat list x0, y0, v0, x1, ...")
                 if len(flat) % 3 or any(v not in (0.0, 1.0, 2.0) for v in flat[2::3]):
@@ -397,20 +485,33 @@ class CocoFormat(DatasetFormat):
                     )
                 arr = np.asarray(flat, np.float64).reshape(-1, 3)
                 n_kp = len(arr)
-                for k, (kx, ky, v) in enumerate(arr):
-                    if v > 0:
-                        kps.append([kx, ky])
-                        kp_labels.append([j, k, int(v)])
+                cat = a.get("category_id")
+                if cat in info.get("flip_problems", {}):
+                    message, field = info["flip_problems"][cat]
+                    raise ItemError("bad_annotation", f"{where}: {message}", field=field)
+                flip = info.get("flip", {}).get(cat)
+                if flip is not None and len(flip) != n_kp:
+                    raise ItemError(
+                        "bad_annotation",
+                        f"{where}.keypoints: {n_kp} keypoints, but category {cat!r:.20} names "
+                        f"{len(flip)}",
+                        field="keypoints",
+                    )
+                keypoints[-1] = arr
             objects.append(
                 {
                     "category_id": a.get("category_id"),
                     "iscrowd": iscrowd,
                     "kind": kinds[-1],
                     "n_keypoints": n_kp,
+                    "flip": info.get("flip", {}).get(a.get("category_id")) if n_kp else None,
+                    "extra": {k: v for k, v in a.items() if k not in _RECOMPUTED},
+                    "source": {k: v for k, v in a.items() if k not in ("id", "image_id")},
                 }
             )
         xyxy = check_boxes_xyxy(np.asarray(boxes, np.float64).reshape(-1, 4), (h, w), item.key)
         has_masks = any(m is not None for m in masks)
+        rich = RichLabels(keypoints=keypoints, flips=[o["flip"] for o in objects])
         return Sample(
             image,
             masks=[m if m is not None else np.zeros((h, w), np.uint8) for m in masks]
@@ -418,27 +519,47 @@ class CocoFormat(DatasetFormat):
             else None,
             boxes=xyxy,
             box_labels=list(range(len(objects))),
-            keypoints=np.asarray(kps, np.float64).reshape(-1, 2) if kp_labels else None,
-            keypoint_labels=kp_labels if kp_labels else None,
-            meta={"key": item.key, "objects": objects, "warnings": warnings},
+            **sample_targets(rich),
+            meta={
+                "key": item.key,
+                "rich": rich,
+                "objects": objects,
+                "warnings": warnings,
+                "source_hw": (h, w),
+                # segmented and box-only annotations mixed: the masks do not decide the boxes
+                "instance_masks": not has_masks or all(m is not None for m in masks),
+            },
         )
 
     def record(self, sample: Sample, info: dict, item: Item) -> dict[str, Any]:
-        """``{"width", "height", "annotations": [...]}`` without ids (assigned in ``finish``)."""
+        """``{"width", "height", "annotations": [...]}`` without ids (assigned in ``finish``).
+
+        When the pipeline moved no pixel (identity, colour and noise transforms), each kept
+        annotation is written as it was read, every field unchanged. Otherwise ``bbox``,
+        ``area``, ``segmentation`` (same kind: polygons simplified to an IoU of at least
+        :data:`~synthaug.data.masks.MIN_POLYGON_IOU` with the mask, RLE exact), ``keypoints``
+        (as the engine left them: partners swapped by each mirroring step) and
+        ``num_keypoints`` are recomputed, and every other field of the annotation is carried
+        as it was.
+        """
         objects = sample.meta["objects"]
         kept = list(sample.box_labels or [])
         boxes = np.asarray(sample.boxes, np.float64).reshape(-1, 4)
-        kp_by_obj: dict[int, dict[int, tuple[float, float, int]]] = {}
-        if sample.keypoints is not None and sample.keypoint_labels is not None:
-            for (kx, ky), (j, k, v) in zip(
-                np.asarray(sample.keypoints)[:, :2], sample.keypoint_labels, strict=True
-            ):
-                kp_by_obj.setdefault(j, {})[k] = (float(kx), float(ky), int(v))
+        unchanged = geometry_unchanged(sample, sample.meta.get("source_hw", (-1, -1)))
+        tight_here = not sample.meta.get("instance_masks", True)
+        kps = keypoints_from_sample(sample, [o["n_keypoints"] for o in objects])
         masks = None if sample.masks is None else list(sample.masks)
+        # the engine drops the masks of dropped instances (objects with keypoints) with them;
+        # masks that are not one per object are never dropped: index them by object
+        by_row = masks is not None and len(masks) == len(kept)
         anns = []
-        for j, (x0, y0, x1, y1) in zip(kept, boxes, strict=True):
+        for row, (j, (x0, y0, x1, y1)) in enumerate(zip(kept, boxes, strict=True)):
             obj = objects[j]
+            if unchanged and "source" in obj:
+                anns.append(dict(obj["source"]))
+                continue
             out: dict[str, Any] = {
+                **obj.get("extra", {}),
                 "category_id": obj["category_id"],
                 "iscrowd": obj["iscrowd"],
                 "bbox": [
@@ -450,19 +571,19 @@ class CocoFormat(DatasetFormat):
                 "area": round(float((x1 - x0) * (y1 - y0)), 2),
             }
             if obj["kind"] is not None and masks is not None:
-                m = masks[j]
+                m = masks[row] if by_row else masks[j]
                 if not m.any():
                     continue
                 out["segmentation"] = _mask_to_segmentation(m, obj["kind"])
                 out["area"] = int((m > 0).sum())
+                if tight_here:
+                    out["bbox"] = _tight_bbox(m, (x0, y0, x1, y1))
             if obj["n_keypoints"]:
                 flat: list[float] = []
-                pts = kp_by_obj.get(j, {})
-                for k in range(obj["n_keypoints"]):
-                    kx, ky, v = pts.get(k, (0.0, 0.0, 0))
-                    flat += [round(kx, 2), round(ky, 2), v]
+                for kx, ky, v in kps[j]:
+                    flat += [round(float(kx), 2), round(float(ky), 2), int(v)]
                 out["keypoints"] = flat
-                out["num_keypoints"] = sum(1 for k in range(obj["n_keypoints"]) if k in pts)
+                out["num_keypoints"] = int(np.count_nonzero(kps[j][:, 2] > 0))
             anns.append(out)
         return {"width": sample.width, "height": sample.height, "annotations": anns}
 

@@ -17,14 +17,22 @@ from synthaug.data.folder import FolderFormat
 from synthaug.data.images import DEFAULT_MAX_PIXELS
 from synthaug.data.npz_format import NpzFormat
 from synthaug.data.voc import VocFormat
-from synthaug.data.yolo import YoloFormat
+from synthaug.data.yolo import YoloFormat, YoloObbFormat
 from synthaug.errors import ConfigError, DataError
 
 __all__ = ["FORMATS", "detect_format", "get_format", "load_item", "object_names", "open_dataset"]
 
 #: Formats by the name given to ``--format``, in detection order.
 FORMATS: dict[str, DatasetFormat] = {
-    f.name: f for f in (CocoFormat(), VocFormat(), YoloFormat(), FolderFormat(), NpzFormat())
+    f.name: f
+    for f in (
+        CocoFormat(),
+        VocFormat(),
+        YoloFormat(),
+        YoloObbFormat(),
+        FolderFormat(),
+        NpzFormat(),
+    )
 }
 
 
@@ -107,7 +115,7 @@ def object_names(dataset: Dataset, sample: Sample) -> list[str]:
         names = [str(cats.get(o["category_id"], o["category_id"])) for o in objects]
     elif dataset.format == "voc":
         names = [o["name"] for o in objects]
-    elif dataset.format == "yolo":
+    elif dataset.format in ("yolo", "yolo-obb"):
         known = dataset.info.get("names", [])
         names = [known[c] if c < len(known) else str(c) for c in objects]
     else:

@@ -439,38 +439,40 @@ def decode_image(
     return np.ascontiguousarray(image)
 
 
-#: Pixel types the augmentation engine takes today (issue 24 part 1 widens this), float32 in
-#: [0, 1] only; channels beyond :data:`ENGINE_MAX_CHANNELS` only in some of its transforms.
-ENGINE_DTYPES = (np.dtype(np.uint8), np.dtype(np.float32))
-ENGINE_MAX_CHANNELS = 4
+#: Pixel types the augmentation engine takes: every type the readers return (float32 in its
+#: own range, finite); some transforms declare fewer (``synthaug transforms``, the catalogue).
+ENGINE_DTYPES = PIXEL_DTYPES
+#: Most bands the engine takes (OpenCV's channel limit; many-band images go 4 at a time).
+ENGINE_MAX_CHANNELS = 512
 
 
 def engine_gap(image: np.ndarray, count_bands: bool = True) -> str | None:
-    """Why the augmentation engine may not take ``image`` yet, or ``None`` if it is meant to.
+    """Why the augmentation engine does not take ``image``, or ``None`` if it does.
 
-    Readers take more than the engine does (``uint16``, float32 in any range, any number of
-    bands); a job, ``validate`` and ``preview`` use this to explain a refusal by dtype and
-    bands instead of passing on a bare kernel error. With ``count_bands=False`` only the pixel
-    type and range count (more than 4 bands already pass many transforms).
+    The engine takes what the readers return (``uint8``, ``uint16``, ``float32`` in its own
+    range) with 1 to :data:`ENGINE_MAX_CHANNELS` bands, but not NaN or infinite values (a
+    float image with a NaN nodata value). A job, ``validate`` and ``preview`` use this to
+    explain a refusal by dtype and bands instead of passing on a bare kernel error. With
+    ``count_bands=False`` the band count is not checked.
 
     Examples
     --------
-    >>> engine_gap(np.zeros((2, 2, 13), np.uint16)).split(":")[0]
-    'uint16 image with 13 band(s)'
-    >>> engine_gap(np.zeros((2, 2, 3), np.uint8)) is None
+    >>> engine_gap(np.zeros((2, 2, 13), np.uint16)) is None
     True
+    >>> engine_gap(np.full((2, 2), np.nan, np.float32)).split(":")[0]
+    'float32 image with 1 band(s)'
     """
     bands = 1 if image.ndim == 2 else image.shape[2]
-    outside = image.dtype not in ENGINE_DTYPES or (count_bands and bands > ENGINE_MAX_CHANNELS)
-    if not outside and image.dtype == np.float32 and image.size:
-        with np.errstate(invalid="ignore"):
-            outside = not (float(np.nanmin(image)) >= 0.0 and float(np.nanmax(image)) <= 1.0)
-    if not outside:
+    why = None
+    if image.dtype not in ENGINE_DTYPES:
+        why = "the pixel type is not uint8, uint16 or float32"
+    elif count_bands and bands > ENGINE_MAX_CHANNELS:
+        why = f"more than {ENGINE_MAX_CHANNELS} bands"
+    elif image.dtype == np.float32 and image.size and not np.isfinite(image).all():
+        why = "it holds NaN or infinite values (replace a NaN nodata value first)"
+    if why is None:
         return None
-    return (
-        f"{image.dtype} image with {bands} band(s): the augmentation pipeline does not take it "
-        "yet (it takes uint8, or float32 in [0, 1], with 1 to 4 channels; issue 24 part 1)"
-    )
+    return f"{image.dtype} image with {bands} band(s): the augmentation pipeline does not take it ({why})"
 
 
 def read_image(path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:

@@ -6,7 +6,7 @@ truncated or oversized images, malformed annotations, NaN values, out-of-range c
 outside the image) and collects what it finds instead of skipping. Issues have a severity:
 ``error`` (a job would skip the item) or ``warning`` (the item is used, but probably not as
 meant: an instance mask that covers no pixel, class names that are missing, an image the
-augmentation engine does not take yet, such as ``uint16``). Nothing is
+augmentation engine does not take, such as a float image with NaN values). Nothing is
 changed: it reports, the user decides.
 
 Examples
@@ -85,7 +85,7 @@ class ValidationReport:
 
 def _dataset_warnings(ds: Dataset) -> list[Issue]:
     out = []
-    if ds.format == "yolo" and not ds.info.get("names"):
+    if ds.format in ("yolo", "yolo-obb") and not ds.info.get("names"):
         out.append(
             Issue(
                 "",
@@ -153,8 +153,8 @@ def validate_dataset(
             ann_file = FORMATS[ds.format].annotation_file(ds.info, item)
             for reason, fld, message in sample.meta.get("warnings", []):
                 report.issues.append(Issue(item.key, ann_file, fld, reason, "warning", message))
-            gap = engine_gap(sample.image, count_bands=False)
-            if gap is not None:  # readable (stats, preview), but `augment` skips it for now
+            gap = engine_gap(sample.image)
+            if gap is not None:  # readable (stats, preview), but `augment` skips it
                 report.issues.append(
                     Issue(item.key, item.key, "", "unsupported_image", "warning", gap)
                 )

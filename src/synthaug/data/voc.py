@@ -3,7 +3,7 @@
 Outputs keep every tag synthaug does not interpret (``<source>``, ``<owner>``, custom tags in
 objects; ``<path>``, which names the source image, is dropped), set ``truncated`` to 1 for an
 object that did not reach the border of its source image but reaches the border of the output
-(the pipeline cut it), and list the outputs in ``ImageSets/Main`` by the source's split lists.
+(the pipeline cut it), or lost part of its outline at any frame of the pipeline, and list the outputs in ``ImageSets/Main`` by the source's split lists.
 
 Box coordinates in VOC are 1-based inclusive pixel indices: ``xmin = 1`` is the first column
 and ``xmax = W`` the last. In synthaug's ``xyxy`` pixel edges that is ``[xmin - 1, ymin - 1,
@@ -257,15 +257,17 @@ class VocFormat(DatasetFormat):
         """``{"filename", "folder", "size": [w, h, depth], "objects": [...]}`` (VOC indices)."""
         objs = []
         boxes = np.asarray(sample.boxes, np.float64).reshape(-1, 4)
-        for j, (x0, y0, x1, y1) in zip(sample.box_labels or [], boxes, strict=True):
+        vis = sample.box_visibility
+        for i, (j, (x0, y0, x1, y1)) in enumerate(zip(sample.box_labels or [], boxes, strict=True)):
             xmin, ymin = int(np.floor(x0 + 0.5)) + 1, int(np.floor(y0 + 0.5)) + 1
             xmax, ymax = int(np.floor(x1 + 0.5)), int(np.floor(y1 + 0.5))
             if xmax < xmin or ymax < ymin:
                 continue
             obj = {**sample.meta["objects"][j], "bbox": [xmin, ymin, xmax, ymax]}
             edge_before = sample.meta.get("at_edge", [True] * (j + 1))[j]
-            if not edge_before and _touches_edge(obj["bbox"], sample.width, sample.height):
-                obj["truncated"] = "1"  # the pipeline cut it at the new frame's border
+            cut = vis is not None and i < len(vis) and float(vis[i]) < 1.0 - 1e-6
+            if cut or (not edge_before and _touches_edge(obj["bbox"], sample.width, sample.height)):
+                obj["truncated"] = "1"  # the pipeline cut it at a frame's border
             objs.append(obj)
         stem = posixpath.splitext(item.ann["xml"])[0]
         ann_dir = info.get("ann_dir", "")

@@ -39,6 +39,7 @@ from synthaug.data.images import (
     encode_image,
     engine_gap,
 )
+from synthaug.data.labels import geometry_unchanged
 from synthaug.engine.lock import JobLock, acquire_lock
 from synthaug.engine.manifest import Manifest
 from synthaug.errors import ConfigError, DataError
@@ -105,7 +106,10 @@ class AugmentSummary:
     ``n_read`` items were read and augmented; ``n_written`` augmented images and
     ``n_originals`` copied originals were written; ``n_skipped`` items were skipped, counted by
     reason in ``skipped_by_reason`` and listed in ``errors_path``. ``n_boxes_dropped`` of the
-    ``n_boxes_in`` boxes that entered the pipeline (over all copies) did not survive it.
+    ``n_boxes_in`` boxes (oriented boxes for YOLO-OBB) that entered the pipeline (over all
+    copies) did not survive it; ``boxes_dropped_by_reason`` counts the pipeline's reasons
+    (``outside``, ``min_visibility``, ``min_area``, ``mask_empty``, ``instance``: see
+    ``docs/labels.md``).
     """
 
     n_items: int = 0
@@ -116,6 +120,7 @@ class AugmentSummary:
     skipped_by_reason: dict[str, int] = field(default_factory=dict)
     n_boxes_in: int = 0
     n_boxes_dropped: int = 0
+    boxes_dropped_by_reason: dict[str, int] = field(default_factory=dict)
     n_resumed: int = 0
     elapsed_s: float = 0.0
     dst: str = ""
@@ -304,17 +309,43 @@ def _engine_refusal(item: Item, image: np.ndarray, exc: Exception) -> ItemError 
     return ItemError("unsupported_image", f"{item.key}: {gap}; {type(exc).__name__}: {exc}"[:400])
 
 
-def _grid_kept(sample: Any, out: Any) -> bool:
-    """Whether every pixel is still where it was (only image-only transforms ran, same size),
-    so a source TIFF's georeferencing still holds for the output."""
-    from synthaug.augment import REGISTRY
+def _pipeline_for(pipeline: dict[str, Any], sample: Any) -> dict[str, Any]:
+    """The job's pipeline with the settings a sample's labels need; pixels are the same.
 
-    if out.image.shape[:2] != sample.image.shape[:2]:
-        return False
-    return all(
-        a.name in REGISTRY and tuple(getattr(REGISTRY[a.name], "targets", ())) == ("image",)
-        for a in out.applied
-    )
+    Pose skeletons keep all their keypoints (``remove_invisible_keypoints=False``: one that
+    left the frame is written unlabelled, and indices must not shift); oriented boxes are
+    re-fitted as the minimum-area rectangle of what is left of them
+    (``oriented_box_fit="rect"``: YOLO-OBB labels are rectangles, inside the image); masks
+    that are not one per object (a COCO image mixing segmented and box-only annotations,
+    ``meta["instance_masks"] = False``) must not decide the boxes.
+    """
+    changes: dict[str, Any] = {}
+    if sample.keypoint_instances is not None:
+        changes["remove_invisible_keypoints"] = False
+    if sample.oriented_boxes is not None:
+        changes["oriented_box_fit"] = "rect"
+    if sample.meta.get("instance_masks") is False:
+        changes["boxes_from_masks"] = False
+    if not changes:
+        return pipeline
+    # the short forms from_dict reads: a list of transforms, a mapping of "transforms"
+    if isinstance(pipeline, list):
+        pipeline = {"name": "Compose", "transforms": pipeline}
+    elif "name" not in pipeline and "transforms" in pipeline:
+        pipeline = {"name": "Compose", **pipeline}
+    if pipeline.get("name") != "Compose":
+        pipeline = {"name": "Compose", "transforms": [pipeline]}
+    return {**pipeline, **changes}
+
+
+def _box_drops(out: Any) -> dict[str, int]:
+    """The boxes and oriented boxes a pipeline call dropped, by reason (``out.dropped``)."""
+    reasons: Counter[str] = Counter()
+    for key, n in out.dropped.items():
+        target, reason = key.split(".", 1)
+        if target in ("boxes", "oriented_boxes"):
+            reasons[reason] += n
+    return dict(sorted(reasons.items()))
 
 
 def _skipped(item: Item, exc: ItemError) -> dict[str, Any]:
@@ -357,13 +388,14 @@ def process_item(item: Item, job: AugmentJob, dataset: Dataset) -> dict[str, Any
         sample, raw = load_item(dataset, item, job.max_pixels)
     except ItemError as exc:
         return _skipped(item, exc)
-    n_in = len(sample.box_labels or [])
+    n_in = len(sample.box_labels or sample.oriented_box_labels or [])
     suffix = posixpath.splitext(item.key)[1]
-    planned: list[tuple[Any, str, bytes, dict[str, Any]]] = []
+    planned: list[tuple[Any, str, bytes, dict[str, Any], dict[str, int]]] = []
     try:
         if job.keep_originals:
-            planned.append(("orig", item.key, raw, fmt.record(sample, dataset.info, item)))
-        pipe = build_pipeline(json.dumps(job.pipeline, sort_keys=True))
+            planned.append(("orig", item.key, raw, fmt.record(sample, dataset.info, item), {}))
+        pipe = build_pipeline(json.dumps(_pipeline_for(job.pipeline, sample), sort_keys=True))
+        hw = (sample.height, sample.width)
         for k in range(job.copies):
             try:
                 out = pipe(sample, seed=item_rng(job.seed, k, item.key))
@@ -374,11 +406,14 @@ def process_item(item: Item, job: AugmentJob, dataset: Dataset) -> dict[str, Any
                 raise refusal from None
             out = out.copy(image=_as_source_dtype(out.image, sample.image.dtype))
             data = encode_image(
-                out.image, suffix, job.jpeg_quality, raw, keep_georeference=_grid_kept(sample, out)
+                out.image,
+                suffix,
+                job.jpeg_quality,
+                raw,
+                keep_georeference=geometry_unchanged(out, hw),
             )
-            planned.append(
-                (k, augmented_key(item.key, k), data, fmt.record(out, dataset.info, item))
-            )
+            record = fmt.record(out, dataset.info, item)
+            planned.append((k, augmented_key(item.key, k), data, record, _box_drops(out)))
     except ItemError as exc:
         return _skipped(item, exc)
     except Exception as exc:  # a failing transform on one image must not stop the job
@@ -388,7 +423,7 @@ def process_item(item: Item, job: AugmentJob, dataset: Dataset) -> dict[str, Any
     dst = Path(job.dst)
     outputs = []
     try:
-        for copy, key, data, record in planned:
+        for copy, key, data, record, reasons in planned:
             atomic_write_bytes(dst / key, data, job.durable)
             files = fmt.write_annotation(dst, key, record, dataset.info, job.durable)
             n_out = fmt.n_objects(record)
@@ -399,6 +434,7 @@ def process_item(item: Item, job: AugmentJob, dataset: Dataset) -> dict[str, Any
                     "files": files,
                     "record": record,
                     "n_dropped": 0 if copy == "orig" else max(n_in - n_out, 0),
+                    "dropped_by_reason": reasons,
                 }
             )
     except OSError as exc:
@@ -440,6 +476,7 @@ def finalize_job(state: JobState) -> AugmentSummary:
         atomic_write_bytes(errors_path, lines.encode("utf-8"), job.durable)
     elif errors_path.exists():
         errors_path.unlink()
+    reasons = [Counter(o.get("dropped_by_reason", {})) for e in ok for o in e["outputs"]]
     summary = AugmentSummary(
         n_items=len(state.dataset.items),
         n_read=len(ok),
@@ -449,6 +486,7 @@ def finalize_job(state: JobState) -> AugmentSummary:
         skipped_by_reason=dict(sorted(Counter(e["reason"] for e in skipped).items())),
         n_boxes_in=sum(e["n_boxes"] * sum(o["copy"] != "orig" for o in e["outputs"]) for e in ok),
         n_boxes_dropped=sum(o["n_dropped"] for e in ok for o in e["outputs"]),
+        boxes_dropped_by_reason=dict(sorted(sum(reasons, Counter()).items())),
         n_resumed=len(state.done),
         elapsed_s=round(time.perf_counter() - state.started, 3),
         dst=str(dst),

@@ -110,6 +110,7 @@ from synthaug.evaluate.audit_result import (
     judge_magnitude,
     summarise,
 )
+from synthaug.evaluate.features import image_set
 from synthaug.seeding import item_seed
 
 __all__ = [
@@ -479,14 +480,24 @@ def _split(y_idx: np.ndarray, val_fraction: float, seed: int) -> tuple[np.ndarra
     return np.sort(train), np.sort(val)
 
 
-def _check_inputs(X: Any, y: Any, boxes: Any, magnitudes: Any, val_fraction: float) -> tuple:
+def _check_inputs(
+    X: Any,
+    y: Any,
+    boxes: Any,
+    magnitudes: Any,
+    val_fraction: float,
+    bands: Sequence[int] | None = None,
+) -> tuple:
     X = np.asarray(X)
     if X.ndim not in (3, 4):
         raise InvalidInputError(f"X: expected images (N, H, W) or (N, H, W, C), got {X.shape}")
+    X = image_set(X, bands)  # the declared bands; uint16 as fractions of 65535
     if X.dtype == np.uint8:
         X = X.astype(np.float32) / 255.0
     elif X.dtype.kind != "f":
-        raise InvalidInputError(f"X: expected float32 in [0, 1] or uint8, got dtype {X.dtype}")
+        raise InvalidInputError(
+            f"X: expected float32 in [0, 1], uint8 or uint16, got dtype {X.dtype}"
+        )
     X = np.ascontiguousarray(X, dtype=np.float32)
     y = np.asarray(y)
     if y.ndim != 1 or len(y) != len(X) or y.dtype.kind not in "iu":
@@ -520,6 +531,7 @@ def audit(
     include_pipeline: bool = True,
     thresholds: AuditThresholds | None = None,
     class_names: Mapping[int, str] | Sequence[str] | None = None,
+    bands: Sequence[int] | None = None,
 ) -> AuditResult:
     """Audit every transform of a pipeline: safe, distribution shift, or label change.
 
@@ -530,7 +542,8 @@ def audit(
     pipeline_or_transforms : Compose, Transform or list of transforms
         The pipeline; each leaf is audited alone, and the whole as configured.
     X : array (N, H, W) or (N, H, W, C)
-        Real images, float32 in [0, 1] or uint8.
+        Real images, float32 in [0, 1], uint8 or uint16 (as fractions of 65535), with any
+        number of bands.
     y : array (N,)
         Integer class ids.
     oracle : {"cnn", "svc"} or classifier, optional
@@ -566,13 +579,19 @@ def audit(
     class_names : mapping or sequence of str, optional
         A name per class id (``{id: name}``, or a sequence indexed by id) for the flags,
         the page and ``audit.json``; by default the ids themselves ("swaps 6 and 9").
+    bands : sequence of int, optional
+        0-based band indices the audit reads (oracle, neighbours, examples); None reads all.
+        The images are cut to those bands before augmenting: per-band transforms treat each
+        band alike, so the selected bands change as they would in the full image (a
+        channel-mixing transform such as ChannelShuffle sees only the selected bands, and an
+        RGB colour transform needs exactly 3).
 
     Returns
     -------
     AuditResult
     """
     th = thresholds or AuditThresholds()
-    X, y, mags = _check_inputs(X, y, boxes, magnitudes, val_fraction)
+    X, y, mags = _check_inputs(X, y, boxes, magnitudes, val_fraction, bands)
     root = _as_pipeline(pipeline_or_transforms)
     classes_arr, y_idx = np.unique(y, return_inverse=True)
     classes = [int(c) for c in classes_arr]

@@ -17,17 +17,24 @@ its spaces from the *real* data:
 * ``"pca"``: the principal components of the real pixels; ``"pixels"``: the raw pixels.
 
 Tables ``(N, D)`` always use their columns, standardised by the real data.
+
+Images may be ``uint8``, ``uint16`` (read as fractions of 65535) or ``float32``, with any
+number of bands; ``bands=`` (here, in :func:`~synthaug.evaluate.quality_report` and
+:func:`~synthaug.evaluate.audit`) computes every feature on a declared subset of them
+(:func:`image_set`), e.g. the 10 m bands of a Sentinel-2 tile.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from synthaug.errors import ConfigError, InvalidInputError
 
-__all__ = ["SPACES", "SPACE_NAMES", "FeatureExtractor", "as_matrix"]
+__all__ = ["SPACES", "SPACE_NAMES", "FeatureExtractor", "as_matrix", "image_set"]
 
 SPACES = ("cnn+pixels", "cnn", "pixels", "pca")
 
@@ -41,13 +48,48 @@ SPACE_NAMES = {
 }
 
 
+def image_set(X: Any, bands: Sequence[int] | None = None, name: str = "X") -> np.ndarray:
+    """An image set ``(N, H, W)`` or ``(N, H, W, C)`` ready for features: ``bands`` (0-based
+    indices into the last axis, in the order given; None keeps every band) selected, and
+    ``uint16`` turned into float32 fractions of 65535 (``uint8`` and floats as they are).
+
+    Examples
+    --------
+    >>> X = np.zeros((2, 4, 4, 13), np.uint16)
+    >>> image_set(X, bands=[3, 2, 1]).shape, image_set(X).dtype
+    ((2, 4, 4, 3), dtype('float32'))
+    """
+    X = np.asarray(X)
+    if bands is not None:
+        if X.ndim not in (3, 4):
+            raise InvalidInputError(
+                f"{name}: bands= selects bands of images (N, H, W[, C]), got shape {X.shape}"
+            )
+        n = 1 if X.ndim == 3 else X.shape[3]
+        chosen = [int(b) for b in bands]
+        bad = [b for b in chosen if not 0 <= b < n]
+        if not chosen or bad or len(set(chosen)) != len(chosen):
+            raise InvalidInputError(
+                f"{name}: bands={list(bands)}: expected distinct band indices in 0..{n - 1} "
+                f"(0-based; the images have {n} band(s))"
+            )
+        X = X[..., None] if X.ndim == 3 else X
+        X = np.ascontiguousarray(X[..., chosen])
+    if X.dtype == np.uint16:
+        X = X.astype(np.float32) / np.float32(65535.0)
+    return X
+
+
 def as_matrix(X: np.ndarray) -> np.ndarray:
-    """Flatten an image set to ``(N, D)`` float32; tables pass through."""
+    """Flatten an image set to ``(N, D)`` float32 (integers as fractions of full range);
+    tables pass through."""
     X = np.asarray(X)
     if X.ndim < 2:
         raise InvalidInputError(f"X: expected (N, D) or an image set (N, H, W[, C]), got {X.shape}")
     if X.dtype == np.uint8:
         X = X.astype(np.float32) / 255.0
+    elif X.dtype == np.uint16:
+        X = X.astype(np.float32) / 65535.0
     return X.reshape(len(X), -1).astype(np.float32, copy=False)
 
 
@@ -64,6 +106,10 @@ class FeatureExtractor:
         them, each block scaled to a mean squared norm of 1 on the real data (see the module
         docstring). Tables use ``pixels``.
     epochs, width, seed : CNN training settings.
+    bands : sequence of int, optional
+        0-based band indices: every feature is computed on those bands only (the same
+        selection at ``fit`` and ``embed``); None uses all bands. ``uint16`` images count as
+        fractions of 65535.
 
     Embeddings are cached by a hash of the array bytes, so metrics that embed the same set
     twice pay once.
@@ -84,6 +130,7 @@ class FeatureExtractor:
         epochs: int = 15,
         width: int = 16,
         seed: int = 0,
+        bands: Sequence[int] | None = None,
     ) -> None:
         if space not in SPACES:
             raise ConfigError(
@@ -94,10 +141,13 @@ class FeatureExtractor:
         self.epochs = epochs
         self.width = width
         self.seed = seed
+        self.bands = None if bands is None else [int(b) for b in bands]
 
     def fit(self, X: np.ndarray, y: np.ndarray | None = None) -> FeatureExtractor:
         """Learn the space from real data ``X`` (and labels ``y`` for ``cnn``)."""
         X = np.asarray(X)
+        if X.ndim > 2:
+            X = image_set(X, self.bands)
         self._cache: dict[str, np.ndarray] = {}
         self.space_ = "pixels" if X.ndim == 2 else self.space
         flat = as_matrix(X)
@@ -137,8 +187,8 @@ class FeatureExtractor:
         return np.column_stack([coords, residual]) / self.pixel_scale_
 
     def embed(self, X: np.ndarray) -> np.ndarray:
-        """Features ``(N, d)`` float64 of ``X`` (cached by content)."""
-        X = np.ascontiguousarray(X)
+        """Features ``(N, d)`` float64 of ``X`` (cached by content; ``bands`` selected)."""
+        X = np.ascontiguousarray(image_set(X, self.bands) if np.ndim(X) > 2 else X)
         key = hashlib.sha256(str((X.shape, X.dtype.str)).encode() + X.tobytes()).hexdigest()
         if key not in self._cache:
             if self.space_ == "cnn+pixels":

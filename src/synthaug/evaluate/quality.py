@@ -7,14 +7,15 @@ the generator did not see.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from synthaug.errors import InvalidInputError
+from synthaug.errors import InvalidInputError, LeakageError
 from synthaug.evaluate.domain_gap import mmd, proxy_a_distance
-from synthaug.evaluate.features import SPACE_NAMES, FeatureExtractor, as_matrix
+from synthaug.evaluate.features import SPACE_NAMES, FeatureExtractor, as_matrix, image_set
 from synthaug.evaluate.fidelity import classifier_two_sample_test, fid, kid, prdc
 from synthaug.evaluate.privacy import privacy
 from synthaug.evaluate.utility import utility
@@ -52,6 +53,17 @@ def _records(X: np.ndarray, like: np.ndarray) -> np.ndarray:
     return flat
 
 
+def _shared_rows(train: np.ndarray, holdout: np.ndarray) -> np.ndarray:
+    """Indices of ``holdout`` rows whose values equal a row of ``train`` exactly."""
+    a, b = as_matrix(train), as_matrix(holdout)
+    if a.shape[1:] != b.shape[1:] or not len(a) or not len(b):
+        return np.zeros(0, dtype=np.int64)
+    dtype = np.result_type(a.dtype, b.dtype)
+    a, b = (np.ascontiguousarray(m.astype(dtype) + 0) for m in (a, b))  # + 0: -0.0 is 0.0
+    row = np.dtype((np.void, dtype.itemsize * a.shape[1]))
+    return np.flatnonzero(np.isin(b.view(row).ravel(), a.view(row).ravel()))
+
+
 def quality_report(
     X_real: np.ndarray,
     y_real: np.ndarray | None,
@@ -62,6 +74,7 @@ def quality_report(
     seed: int = 0,
     space: str = "cnn+pixels",
     holdout_name: str = "held-out real data",
+    bands: Sequence[int] | None = None,
 ) -> dict[str, Any]:
     """Fidelity in a learned feature space, utility and privacy in pixel space, with readings.
 
@@ -77,7 +90,9 @@ def quality_report(
     X_syn, y_syn : the synthetic set.
     train : the generator's real training set ``(X, y)``; ``y`` may be None (privacy only).
     holdout : real data the generator never saw, ``(X, y)`` or ``X``: the privacy baseline
-        and, when labelled, the test set of TSTR/TRTR.
+        and, when labelled, the test set of TSTR/TRTR. It must be disjoint from ``train``: a
+        row of ``holdout`` equal to a row of ``train`` raises ``LeakageError`` (an overlap
+        would read memorised copies as "as close as unseen real data" and inflate TSTR).
     seed : seed of every subsample, split and model.
     space : feature space for fidelity (``cnn+pixels``, ``cnn``, ``pca`` or ``pixels``; tables
         use columns). The default concatenates the CNN embedding with pixel principal
@@ -85,6 +100,9 @@ def quality_report(
         (:mod:`synthaug.evaluate.features`).
     holdout_name : what the hold-out is, for the utility reading (the experiment runner's
         is "held-out real data (the unlabelled pool)").
+    bands : 0-based band indices of the images (every set) that fidelity, utility and
+        privacy read; None reads all bands. ``uint16`` images count as fractions of 65535
+        (:func:`~synthaug.evaluate.features.image_set`).
 
     Returns
     -------
@@ -103,6 +121,16 @@ def quality_report(
     ['FID', 'KID', 'precision / recall']
     """
     X_real, X_syn = np.asarray(X_real), np.asarray(X_syn)
+    if X_real.ndim > 2:  # images: the declared bands, uint16 as fractions
+        X_real, X_syn = image_set(X_real, bands, "X_real"), image_set(X_syn, bands, "X_syn")
+        if train is not None:
+            train = (image_set(train[0], bands, "train[0]"), train[1])
+        if isinstance(holdout, tuple):
+            holdout = (image_set(holdout[0], bands, "holdout[0]"), holdout[1])
+        elif holdout is not None:
+            holdout = image_set(holdout, bands, "holdout")
+    elif bands is not None:
+        raise InvalidInputError(f"bands={list(bands)}: a table has columns, not bands")
     if X_real.shape[1:] != X_syn.shape[1:]:
         raise InvalidInputError(
             f"X_syn: rows of shape {X_syn.shape[1:]} do not match X_real's {X_real.shape[1:]}"
@@ -113,6 +141,15 @@ def quality_report(
             f"quality_report needs >= 20 real and >= 10 synthetic rows, got {len(X_real)} "
             f"and {len(X_syn)}"
         )
+    H_in = holdout[0] if isinstance(holdout, tuple) else holdout
+    if train is not None and H_in is not None:
+        shared = _shared_rows(np.asarray(train[0]), np.asarray(H_in))
+        if len(shared):
+            raise LeakageError(
+                f"holdout: {len(shared)} of {len(H_in)} rows equal a row of the generator's "
+                f"training set (first: holdout row {int(shared[0])}); a holdout must be real "
+                "data the generator never saw - split the data before training the generator"
+            )
     rng = as_rng(seed)
     space_ = space if (y_real is not None or space not in ("cnn", "cnn+pixels")) else "pca"
     fx = FeatureExtractor(space=space_, seed=seed).fit(X_real, y_real)

@@ -1,5 +1,5 @@
 """The augmentation audit as a self-contained HTML page, built from the shared page blocks of
-:mod:`synthaug.experiment.report` (figures and image grids embedded as PNG, inline CSS)."""
+:mod:`synthaug.report` (figures and image grids embedded as PNG, inline CSS)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 
 from synthaug.evaluate.audit import AuditResult, TransformAudit
 from synthaug.evaluate.audit_result import CHANGES_LABELS, SAFE, SHIFT, FlipTest
-from synthaug.experiment.report import (
+from synthaug.report import (
     escape,
     figure_png,
     image_figure,
@@ -152,7 +152,7 @@ def _summary_table(result: AuditResult) -> str:
         rows.append(
             f"<tr><td>{escape(t.name)}<br><span class=note>{escape(t.path)}</span></td>"
             f"<td class={cls}>{escape(head)}</td><td>{clean}</td><td>{again}</td>"
-            f"<td>{safe}</td><td style='white-space:nowrap'>{by_mag}</td><td class=num>{aff}</td>"
+            f"<td>{safe}</td><td>{by_mag}</td><td class=num>{aff}</td>"
             f"<td class=num>{div}{boxes}</td></tr>"
         )
     return (
@@ -202,7 +202,9 @@ def _detail(t: TransformAudit, result: AuditResult) -> str:
             f"Items the clean-trained oracle flips at magnitude {mag:g}, clean then augmented, "
             f"left to right: {pairs}"
         )
-        figs.append(image_figure(_examples_png(t), f"flipped examples of {t.name}", caption))
+        figs.append(
+            image_figure(_examples_png(t), f"flipped examples of {t.name}", caption, pixels=True)
+        )
     if figs:
         parts.append("<div class=grids>" + "".join(figs) + "</div>")
     return "".join(parts)

@@ -192,7 +192,7 @@ def write_demo_results(
     metrics) from a run's ``metrics.json`` (or an already trimmed file). Without ``timing``
     the measurement labelled ``after`` (else the newest) of ``demo_time.json`` beside it is
     used when present."""
-    from synthaug.experiment.report import write_text_atomic
+    from synthaug.report import write_text_atomic
 
     out_md = Path(out_md)
     metrics = trim_metrics(json.loads(Path(metrics_path).read_text()))

@@ -1,83 +1,65 @@
-"""The experiment's self-contained report.html and metrics.json."""
+"""The experiment's self-contained report.html, its metrics.json and samples.npz.
+
+The page answers first (:mod:`synthaug.experiment.answers`), then shows the evidence: the
+effect figure, accuracy and verdict tables, per-class differences, plots, samples, generator
+quality and the audit. It is built from the shared blocks of :mod:`synthaug.report`.
+
+``write_outputs`` also writes ``samples.npz`` (the sample grids, plain arrays), so that
+``read_outputs`` can rebuild the result and the page can be rendered again from a finished run
+without training anything (``synthaug report OUT_DIR``).
+"""
 
 from __future__ import annotations
 
-import html
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from synthaug.errors import ConfigError
 from synthaug.experiment import plots
-from synthaug.experiment.report import figure_png, image_figure, image_grid_png, write_text_atomic
-from synthaug.experiment.runner import ExperimentResult
+from synthaug.experiment.answers import answer_questions, effect_of, per_class_differences
+from synthaug.experiment.runner import ExperimentResult, RunRecord
+from synthaug.experiment.stats import accuracy_text
+from synthaug.report import (
+    MIN_SEEDS_FOR_INTERVAL,
+    callout,
+    escape,
+    figure_png,
+    image_figure,
+    image_grid_png,
+    metric_table,
+    number,
+    page,
+    palette,
+    section,
+    table,
+    write_text_atomic,
+)
+from synthaug.report.numbers import finite
 
-__all__ = ["render_experiment_report", "write_outputs"]
-
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
-padding:0 1em;color:#1d1d1f;line-height:1.45}
-h1{font-size:1.7em}h2{margin-top:1.8em;border-bottom:1px solid #ddd;padding-bottom:.2em}
-table{border-collapse:collapse;margin:.8em 0;font-size:.92em}
-th,td{border:1px solid #ddd;padding:.3em .6em;text-align:right}
-th:first-child,td:first-child{text-align:left}th{background:#f5f5f7}
-.good{color:#0a7d2c;font-weight:600}.bad{color:#b3261e;font-weight:600}.neutral{color:#555}
-.note{color:#555;font-size:.9em}figure{margin:1em 0}img{max-width:100%}
-.grids{display:flex;flex-wrap:wrap;gap:1em}.grids figure{flex:1 1 300px}
-.warning{border:2px solid #b3261e;background:#fdecea;color:#6b1410;padding:.6em 1em;margin:1em 0}
-.baseline-ok{border:1px solid #0a7d2c;background:#edf7ef;padding:.6em 1em;margin:1em 0}
-tr.reference td{font-style:italic;color:#555;background:#fafafa}
-"""
-
-
-def _accuracy_table(result: ExperimentResult) -> str:
-    sizes = result.config.sizes
-    head = "".join(f"<th>{s} per class</th>" for s in sizes)
-    rows = []
-    best = {s: max((r["mean"] for r in result.summary if r["size"] == s), default=0) for s in sizes}
-    for label in dict.fromkeys(r["label"] for r in result.summary):
-        cells = []
-        for s in sizes:
-            r = next((r for r in result.summary if r["label"] == label and r["size"] == s), None)
-            if r is None:
-                cells.append("<td>-</td>")
-                continue
-            cls = ' class="good"' if abs(r["mean"] - best[s]) < 1e-12 else ""
-            cells.append(
-                f"<td{cls}>{100 * r['mean']:.1f} <span class=note>[{100 * r['ci_low']:.1f}, "
-                f"{100 * r['ci_high']:.1f}]</span></td>"
-            )
-        rows.append(f"<tr><td>{html.escape(label)}</td>{''.join(cells)}</tr>")
-    for label in dict.fromkeys(r["label"] for r in result.baseline.get("summary", [])):
-        cells = []
-        for s in sizes:
-            r = next(
-                (r for r in result.baseline["summary"] if r["label"] == label and r["size"] == s),
-                None,
-            )
-            cells.append(
-                "<td>-</td>"
-                if r is None
-                else f"<td>{100 * r['mean']:.1f} <span class=note>[{100 * r['ci_low']:.1f}, "
-                f"{100 * r['ci_high']:.1f}]</span></td>"
-            )
-        rows.append(f"<tr class=reference><td>{html.escape(label)}</td>{''.join(cells)}</tr>")
-    return f"<table><tr><th>arm</th>{head}</tr>{''.join(rows)}</table>"
+__all__ = ["read_outputs", "render_experiment_report", "write_outputs"]
 
 
-def _verdicts(result: ExperimentResult) -> str:
-    items = []
-    for c in result.comparisons:
-        cls = (
-            "good"
-            if c["ci_low"] > 0 and c["n_seeds"] > 1
-            else "bad"
-            if c["ci_high"] < 0 and c["n_seeds"] > 1
-            else "neutral"
-        )
-        items.append(f'<li class="{cls}">{html.escape(c["verdict"])}</li>')
-    return f"<ul>{''.join(items)}</ul>" if items else "<p>No comparisons.</p>"
+# --------------------------------------------------------------------------- headline
+def _answers(result: ExperimentResult, metrics: Mapping[str, Any]) -> str:
+    base = result.config.arms[0].name if result.config.arms else "the first arm"
+    n = min((int(c["n_seeds"]) for c in result.comparisons), default=len(result.config.seeds))
+    how = (
+        f"Differences are test-accuracy points against <b>{escape(base)}</b>, paired by seed, "
+        f"with 95% intervals over {n} seeds in brackets."
+        if n >= MIN_SEEDS_FOR_INTERVAL
+        else f"Differences are test-accuracy points against <b>{escape(base)}</b>, means over "
+        f"{n} seed{'s' if n != 1 else ''}: too few seeds to tell (an interval needs "
+        f"{MIN_SEEDS_FOR_INTERVAL})."
+    )
+    items = "".join(
+        f'<li class="{escape(a.status)}"><b>{escape(a.question)}</b> {escape(a.text)}</li>'
+        for a in answer_questions(metrics)
+    )
+    return f"<p class=note>{how}</p><ul class=answers>{items}</ul>"
 
 
 def _baseline_box(result: ExperimentResult) -> str:
@@ -86,131 +68,327 @@ def _baseline_box(result: ExperimentResult) -> str:
     if not b:
         return ""
     if result.warnings:
-        items = "".join(f"<li>{html.escape(w)}</li>" for w in result.warnings)
+        items = "".join(f"<li>{escape(w)}</li>" for w in result.warnings)
         return (
             "<div class=warning><b>WARNING: weak baseline.</b> The model trained on real data "
             "is below a logistic regression on pixels, so gains over it overstate what "
             f"augmentation or synthetic data do.<ul>{items}</ul></div>"
         )
     if not b.get("check"):
-        return (
-            "<p class=note>No arm trains on the real labelled images alone, so the model is not "
-            "checked against the linear baseline; its accuracy is shown for reference.</p>"
+        return callout(
+            "No arm trains on the real labelled images alone, so the model is not checked "
+            "against the linear baseline; its accuracy is shown for reference.",
         )
-    margins = ", ".join(f"{c['margin']:+.1f} at {c['size']}/class" for c in b["check"])
-    return (
-        f"<div class=baseline-ok><b>Competent baseline.</b> The model ({html.escape(result.config.model.kind)}) "
-        f"trained on real data (arm <b>{html.escape(str(b['arm']))}</b>) is at or above a logistic "
-        f"regression on the same pixels at every size (margin in points, paired by seed: "
-        f"{html.escape(margins)}), so the gains below are measured against a competent "
-        "baseline.</div>"
+    return ""  # a competent baseline is stated in the answers ("How sure are we?")
+
+
+# --------------------------------------------------------------------------- tables
+def _accuracy_table(result: ExperimentResult) -> str:
+    sizes = result.config.sizes
+    rows: list[list[Any]] = []
+    classes: list[str | None] = []
+    cells: dict[tuple[int, int], str] = {}
+    labels = list(dict.fromkeys(r["label"] for r in result.summary))
+    best = {
+        s: max((r["mean"] for r in result.summary if r["size"] == s), default=0.0) for s in sizes
+    }
+    for i, label in enumerate(labels):
+        row: list[Any] = [label]
+        for j, s in enumerate(sizes, start=1):
+            r = next((r for r in result.summary if r["label"] == label and r["size"] == s), None)
+            row.append(accuracy_text(r))
+            if r is not None and abs(r["mean"] - best[s]) < 1e-12:
+                cells[(i, j)] = "good"
+        rows.append(row)
+        classes.append(None)
+    ref = result.baseline.get("summary", [])
+    for label in dict.fromkeys(r["label"] for r in ref):
+        rows.append(
+            [label]
+            + [
+                accuracy_text(
+                    next((r for r in ref if r["label"] == label and r["size"] == s), None)
+                )
+                for s in sizes
+            ]
+        )
+        classes.append("reference")
+    head = ["arm"] + [f"{s} per class" for s in sizes]
+    return table(head, rows, numeric=range(1, len(sizes) + 1), row_classes=classes,
+                 cell_classes=cells)  # fmt: skip
+
+
+def _verdict_table(result: ExperimentResult) -> str:
+    sizes = result.config.sizes
+    labels = list(dict.fromkeys(c["arm"] for c in result.comparisons))
+    if not labels:
+        return "<p>No comparisons: the experiment has a single arm.</p>"
+    rows, cells = [], {}
+    status = {"helps": "good", "hurts": "bad", "unclear": "neutral", "few": "neutral"}
+    for i, label in enumerate(labels):
+        row: list[Any] = [label]
+        for j, s in enumerate(sizes, start=1):
+            c = next((c for c in result.comparisons if c["arm"] == label and c["size"] == s), None)
+            if c is None:
+                row.append("-")
+                continue
+            e = effect_of(c)
+            row.append(e.short().rsplit(" at ", 1)[0])
+            cells[(i, j)] = status[e.outcome]
+        rows.append(row)
+    head = ["arm"] + [f"{s} per class" for s in sizes]
+    return table(head, rows, numeric=range(1, len(sizes) + 1), cell_classes=cells)
+
+
+def _class_section(result: ExperimentResult, metrics: Mapping[str, Any]) -> str:
+    labels = list(dict.fromkeys(c["arm"] for c in result.comparisons))
+    names = [str(c) for c in result.data_info.get("class_names") or []]
+    diffs: dict[int, np.ndarray] = {}
+    for size in result.config.sizes:
+        rows = []
+        for label in labels:
+            d = per_class_differences(metrics, label, size)
+            rows.append(d.mean(0) if d is not None else np.full(len(names), np.nan))
+        if rows and any(np.isfinite(r).any() for r in rows):
+            diffs[size] = np.vstack(rows)
+    if not diffs or not names:
+        return (
+            "<p class=note>Not recorded: this run's metrics.json has no per-class accuracies.</p>"
+        )
+    base = result.config.arms[0].name
+    fig = plots.class_difference_heatmap(labels, names, diffs, base)
+    return image_figure(
+        figure_png(fig, dpi=100),
+        "per-class accuracy difference",
+        "Red: the arm costs the class accuracy; blue: it helps. A class is named in the answers "
+        f"when it loses {5:g} points or more and (with enough seeds) its interval lies below 0.",
     )
 
 
-def _quality_table(result: ExperimentResult) -> str:
+def _quality_rows(q: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The stored metric rows, with FID and KID read again from their recorded numbers by the
+    current rules (a metrics.json written by an older version may carry an older reading)."""
+    from synthaug.evaluate.fidelity import FIDResult, KIDResult
+
+    det, ref = q.get("details", {}), q.get("reference", {})
+    rows = []
+    for m in q.get("metrics", []):
+        row = dict(m)
+        try:
+            if m.get("name") == "FID" and finite(ref.get("fid", {}).get("value")):
+                row["reading"] = FIDResult(**det["fid"]).reading(ref["fid"]["value"])
+            elif m.get("name") == "KID" and finite(ref.get("kid", {}).get("value")):
+                rk = ref["kid"]
+                row["reading"] = KIDResult(**det["kid"]).reading(rk["value"], rk.get("std") or 0.0)
+        except (KeyError, TypeError):  # an entry without its details keeps the stored reading
+            pass
+        rows.append({k: ("-" if v is None else v) for k, v in row.items()})
+    return rows
+
+
+def _quality(result: ExperimentResult) -> str:
     if not result.quality:
         return "<p class=note>No generator in this experiment, or quality evaluation disabled.</p>"
     parts = []
     for gen, q in result.quality.items():
-        parts.append(f"<h3>{html.escape(gen)}</h3>")
+        parts.append(f"<h3>{escape(gen)}</h3>")
         if "error" in q:
-            parts.append(f"<p class=bad>Could not evaluate: {html.escape(q['error'])}</p>")
-        rows = "".join(
-            f"<tr><td>{html.escape(m['name'])}</td><td>{html.escape(m['value'])}</td>"
-            f"<td style='text-align:left'>{html.escape(m['reading'])}</td></tr>"
-            for m in q.get("metrics", [])
-        )
-        if rows:
-            parts.append(
-                f"<table><tr><th>metric</th><th>value</th><th>reading</th></tr>{rows}</table>"
-            )
+            parts.append(f"<p class=bad>Could not evaluate: {escape(q['error'])}</p>")
+        if q.get("metrics"):
+            parts.append(metric_table(_quality_rows(q)))
         parts.append(
-            f"<p class=note>Generator fitted on {q.get('trained_on_labelled', '?')} labelled real images "
-            f"(largest size, first seed); {q.get('n_synthetic', '?')} synthetic images compared with the "
-            "training pool, never with the test set; utility (train on synthetic, test on real) is "
-            "measured on held-out real data (the unlabelled pool), not on the test set.</p>"
+            f"<p class=note>Generator fitted on {escape(q.get('trained_on_labelled', '-'))} "
+            f"labelled real images (largest size, first seed); {escape(q.get('n_synthetic', '-'))}"
+            " synthetic images compared with the training pool, never with the test set; utility "
+            "(train on synthetic, test on real) is measured on held-out real data (the unlabelled "
+            "pool), not on the test set.</p>"
         )
     return "".join(parts)
 
 
-def _audit_section(result: ExperimentResult) -> str:
-    if not result.audit:
+def _audit(result: ExperimentResult) -> str:
+    a = result.audit
+    if not a:
         return "<p class=note>No audit configured (set <code>audit: PIPELINE</code> in the config).</p>"
-    rows = []
-    for t in result.audit.get("transforms", []):
-        flag = t.get("flag") or t.get("verdict") or ""
-        cls = "bad" if t.get("flagged") else "good"
+    if "error" in a:
+        return f"<p class=bad>The audit failed: {escape(a['error'])}</p>"
+    rows, classes = [], []
+    for t in a.get("transforms", []):
+        safe = t.get("safe_params") or {}
+        safe_text = ", ".join(f"{k}={v}" for k, v in safe.items())
         rows.append(
-            f"<tr><td>{html.escape(str(t.get('name', '?')))}</td>"
-            f"<td>{html.escape(str(t.get('max_safe_magnitude', '-')))}</td>"
-            f"<td class={cls} style='text-align:left'>{html.escape(str(flag))}</td></tr>"
+            (
+                f"{t.get('name', '-')} ({t.get('path', '-')})",
+                ("UNSAFE: " if t.get("flagged") else "") + str(t.get("category") or "-"),
+                number(t.get("max_safe_magnitude"), "g") + (f" ({safe_text})" if safe_text else ""),
+                t.get("reason") or t.get("verdict") or "-",
+            )
         )
+        classes.append("bad" if t.get("flagged") else None)
+    name = result.config.audit
+    users = [arm.name for arm in result.config.arms if arm.pipeline == name]
     return (
-        "<table><tr><th>transform</th><th>largest safe magnitude</th><th>finding</th></tr>"
-        + "".join(rows)
-        + "</table>"
+        f"<p>Pipeline <b>{escape(name)}</b>, used by {escape(', '.join(users) or 'no arm')}. "
+        f"Oracle {escape(a.get('oracle', '-'))}: {number(100 * a['clean_accuracy'] if finite(a.get('clean_accuracy')) else None, '.1f')}% "
+        f"accuracy on {escape(a.get('n_audited', '-'))} held-out images. "
+        "<code>synthaug audit</code> on this pipeline writes the full page (flip matrices, "
+        "examples).</p>"
+        + table(
+            ("transform", "verdict", "largest safe magnitude (parameters)", "finding"),
+            rows,
+            row_classes=classes,
+        )
     )
 
 
+def _method(result: ExperimentResult) -> str:
+    cfg, d = result.config, result.data_info
+    shape = "x".join(str(v) for v in d.get("image_shape") or []) or "-"
+    base = cfg.arms[0].name if cfg.arms else "-"
+    return (
+        f"<p>Dataset <b>{escape(d.get('dataset', '-'))}</b>: {escape(d.get('n_images', '-'))} "
+        f"images of {escape(shape)} pixels, {escape(d.get('n_classes', '-'))} classes. Per seed "
+        f"a stratified {100 * cfg.data.test_fraction:.0f}% test set ({escape(d.get('n_test', '-'))}"
+        " images) is set aside first and used only for scoring; the labelled examples come from "
+        "the rest, and generators are fitted on an arm's labelled examples only. Seeds: "
+        f"{escape(', '.join(map(str, cfg.seeds)))}. Model: {escape(cfg.model.kind)}. Intervals: "
+        f"Student t over seeds, shown from {MIN_SEEDS_FOR_INTERVAL} seeds; comparisons are paired "
+        f"by seed against <b>{escape(base)}</b>. Run time {result.seconds:.0f} s.</p>"
+    )
+
+
+# --------------------------------------------------------------------------- the page
 def render_experiment_report(result: ExperimentResult) -> str:
-    """A self-contained HTML page (plots and sample grids embedded as PNG)."""
+    """A self-contained HTML page (plots and sample grids embedded as PNG), answers first."""
     cfg = result.config
-    base = cfg.arms[0].name
+    metrics = result.to_dict()
+    arm_names = [a.name for a in cfg.arms]
+    base = arm_names[0] if arm_names else ""
+    colours = palette(arm_names, reference=base)
+    forest = plots.effect_forest(result.comparisons, cfg.sizes, arm_names, colours, base)
+    swept = {a.name: a.ratios for a in cfg.arms if a.ratios}
     figs = [
-        ("Accuracy per arm", plots.accuracy_by_arm(result.summary, cfg.sizes)),
-        ("Accuracy against synthetic:real ratio", plots.accuracy_vs_ratio(result.summary, base)),
-        ("Accuracy against labelled size", plots.accuracy_vs_size(result.summary)),
-    ]
-    fig_html = [image_figure(figure_png(fig), title) for title, fig in figs if fig is not None]
+        (plots.effect_vs_ratio(result.comparisons, swept, cfg.sizes, colours, base),
+         "Difference from the baseline against the synthetic:real ratio"),
+        (plots.accuracy_vs_size(result.summary, arm_names, colours),
+         "Accuracy against labelled size"),
+    ]  # fmt: skip
+    fig_html = "".join(image_figure(figure_png(f), alt) for f, alt in figs if f is not None)
     n_cols = int(result.data_info.get("n_classes", 10))
     grids = "".join(
-        image_figure(image_grid_png(imgs, n_cols=n_cols, max_images=len(imgs)), name, name)
+        image_figure(
+            image_grid_png(imgs, n_cols=n_cols, max_images=len(imgs)), name, name, pixels=True
+        )  # fmt: skip
         for name, imgs in result.samples.items()
         if len(imgs)
     )
     names = result.data_info.get("class_names") or []
     columns = (
-        f"<p class=note>One column per class: {html.escape(', '.join(names))}.</p>" if names else ""
+        f"<p class=note>One column per class: {escape(', '.join(map(str, names)))}.</p>"
+        if names
+        else ""
     )
-    d = result.data_info
-    how = (
-        f"Dataset <b>{html.escape(str(d.get('dataset')))}</b>: {d.get('n_images')} images of shape "
-        f"{d.get('image_shape')}, {d.get('n_classes')} classes. Per seed a stratified "
-        f"{100 * cfg.data.test_fraction:.0f}% test set ({d.get('n_test')} images) is set aside first and "
-        "used only for scoring; the labelled examples come from the rest, and generators are fitted on "
-        "an arm's labelled examples only. Seeds: "
-        f"{cfg.seeds}. Model: {cfg.model.kind}. Confidence intervals: Student t over seeds; comparisons "
-        f"are paired by seed against <b>{html.escape(base)}</b>. Run time {result.seconds:.0f} s."
+    n_seeds = min((int(r["n_seeds"]) for r in result.summary), default=0)
+    acc_note = (
+        "Mean over seeds with its 95% interval; best per size in green."
+        if n_seeds >= MIN_SEEDS_FOR_INTERVAL
+        else f"Means over {n_seeds} seeds, without intervals: too few seeds to tell (an interval "
+        f"needs {MIN_SEEDS_FOR_INTERVAL}). Best per size in green."
+    ) + (
+        " The italic row is a reference, not an arm: a logistic regression on the pixels of "
+        "each seed's real labelled images, scored on the same test set."
     )
-    return f"""<!doctype html><html><head><meta charset="utf-8">
-<title>synthaug experiment: {html.escape(cfg.name)}</title><style>{_CSS}</style></head><body>
-<h1>Experiment: {html.escape(cfg.name)}</h1>
-<p>{how}</p>
-{_baseline_box(result)}
-<h2>Verdicts</h2>{_verdicts(result)}
-<h2>Test accuracy (%)</h2><p class=note>Mean over seeds with 95% CI; best per size in green. The
-last row (italic) is a reference, not an arm: a logistic regression on the pixels of each seed's
-real labelled images, scored on the same test set.</p>
-{_accuracy_table(result)}
-<h2>Plots</h2>{"".join(fig_html)}
-<h2>Samples</h2>{columns}<div class=grids>{grids}</div>
-<h2>Synthetic data quality and privacy</h2>{_quality_table(result)}
-<h2>Augmentation audit</h2>{_audit_section(result)}
-<p class=note>Generated by synthaug. metrics.json beside this page holds every run.</p>
-</body></html>"""
+    body = (
+        _baseline_box(result)
+        + section("Answers", _answers(result, metrics))
+        + (
+            image_figure(figure_png(forest), "difference from the baseline per arm")
+            if forest
+            else ""
+        )
+        + "<h2>Verdicts</h2>"
+        + "<p class=note>Difference from "
+        + f"<b>{escape(base)}</b> in accuracy points per arm and size: green, the interval lies "
+        "above 0; red, below; grey, no clear difference or too few seeds to tell.</p>"
+        + _verdict_table(result)
+        + section("Test accuracy (%)", _accuracy_table(result), note=acc_note)
+        + section("Per-class differences", _class_section(result, metrics))
+        + section("Plots", fig_html)
+        + section("Samples", f"{columns}<div class=grids>{grids}</div>")
+        + section("Synthetic data quality and privacy", _quality(result))
+        + section("Augmentation audit", _audit(result))
+        + section("How it was run", _method(result))
+        + "<p class=note>metrics.json beside this page holds every run; <code>synthaug report "
+        "DIR</code> renders this page again from it.</p>"
+    )
+    return page(f"Experiment: {cfg.name}", body)
 
 
+# --------------------------------------------------------------------------- files
 def write_outputs(result: ExperimentResult, out_dir: str | Path) -> list[Path]:
-    """Write ``metrics.json`` and ``report.html`` atomically; return their paths."""
+    """Write ``metrics.json``, ``samples.npz`` and ``report.html`` atomically; return the
+    paths of metrics.json and report.html. metrics.json is written before the page is
+    rendered, so a rendering error never loses the results."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in (
-        ("metrics.json", json.dumps(result.to_dict(), indent=2, default=_json_default)),
-        ("report.html", render_experiment_report(result)),
-    ):
-        written.append(write_text_atomic(out / name, text))
-    return written
+    metrics = write_text_atomic(
+        out / "metrics.json", json.dumps(result.to_dict(), indent=2, default=_json_default)
+    )
+    if result.samples:
+        tmp = out / "samples.npz.tmp"
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **{k: np.asarray(v) for k, v in result.samples.items()})  # type: ignore[arg-type]
+        tmp.replace(out / "samples.npz")
+    report = write_text_atomic(out / "report.html", render_experiment_report(result))
+    return [metrics, report]
+
+
+def read_outputs(out_dir: str | Path) -> ExperimentResult:
+    """Rebuild an :class:`ExperimentResult` from ``metrics.json`` (and ``samples.npz`` when
+    present) in ``out_dir``, as written by :func:`write_outputs`.
+
+    Raises :class:`~synthaug.errors.ConfigError` naming the file when it is missing or not an
+    experiment's metrics.
+    """
+    from synthaug.experiment.config import parse_config
+
+    path = Path(out_dir) / "metrics.json"
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file; expected the output folder of an experiment")
+    try:
+        m = json.loads(path.read_text(encoding="utf-8"))
+        cfg = parse_config(m["config"])
+        fields = set(RunRecord.__dataclass_fields__)
+        records = [RunRecord(**_record(r, fields)) for r in m["runs"]]
+        baseline = dict(m.get("baseline") or {})
+        baseline_runs = [RunRecord(**_record(r, fields)) for r in baseline.pop("runs", [])]
+        result = ExperimentResult(
+            config=cfg,
+            records=records,
+            summary=m["summary"],
+            comparisons=m["comparisons"],
+            quality=m.get("quality") or {},
+            audit=m.get("audit"),
+            seconds=float(m.get("seconds") or 0.0),
+            data_info=m.get("data") or {},
+            baseline=baseline,
+            baseline_runs=baseline_runs,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"{path}: not an experiment's metrics.json ({type(exc).__name__}: {exc})"
+        ) from exc
+    samples = Path(out_dir) / "samples.npz"
+    if samples.is_file():
+        with np.load(samples, allow_pickle=False) as z:
+            result.samples = {k: z[k] for k in z.files}
+    return result
+
+
+def _record(r: Mapping[str, Any], fields: set[str]) -> dict[str, Any]:
+    out = {k: v for k, v in r.items() if k in fields}
+    out["per_class"] = tuple(out.get("per_class") or ())
+    return out
 
 
 def _json_default(o: Any) -> Any:

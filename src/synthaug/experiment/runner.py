@@ -43,7 +43,11 @@ Callback = Callable[[dict[str, Any]], None]
 
 @dataclass(frozen=True)
 class RunRecord:
-    """One trained model: arm, ratio (or None), labelled size, seed and its test accuracy."""
+    """One trained model: arm, ratio (or None), labelled size, seed and its test accuracy.
+
+    ``per_class`` is the test accuracy of each class (in class-id order), for the report's
+    per-class harm; empty where it was not recorded.
+    """
 
     arm: str
     ratio: float | None
@@ -53,6 +57,7 @@ class RunRecord:
     n_real: int
     n_synthetic: int
     seconds: float
+    per_class: tuple[float, ...] = ()
 
     @property
     def label(self) -> str:
@@ -258,7 +263,9 @@ def _task_arm(cfg: ExperimentConfig, out_dir: str, seed: int, size: int, job: in
     X_unl = X[split.unlabelled] if arm.unlabelled else None
     pred = _fit_predict(cfg, arm, Xtr, ytr, X_unl, X[split.test], n_classes, seed)
     acc = float(np.mean(pred == y[split.test]))
-    return RunRecord(arm.name, ratio, size, seed, acc, n_real, n_syn, time.perf_counter() - t)
+    seconds = time.perf_counter() - t
+    per_class = _per_class_accuracy(pred, y[split.test], np.unique(y))
+    return RunRecord(arm.name, ratio, size, seed, acc, n_real, n_syn, seconds, per_class)
 
 
 def _task_baseline(cfg: ExperimentConfig, seed: int, size: int) -> RunRecord | None:
@@ -457,6 +464,16 @@ def plan_tasks(cfg: ExperimentConfig, out_dir: str | Path, class_names: list[str
             Task(("audit",), "audit", _task_audit, (cfg, class_names), priority=_cost("audit", cfg))
         )
     return tasks
+
+
+def _per_class_accuracy(
+    pred: np.ndarray, y_true: np.ndarray, classes: np.ndarray
+) -> tuple[float, ...]:
+    """Accuracy on each class's test items, in ``classes`` order (the split is stratified, so
+    every class has test items; a class without any would read 0)."""
+    return tuple(
+        float(np.mean(pred[y_true == c] == c)) if np.any(y_true == c) else 0.0 for c in classes
+    )
 
 
 def _plan_event(cfg: ExperimentConfig, tasks: list[Task], workers: int) -> dict[str, Any]:

@@ -362,6 +362,24 @@ def _parse_config(text: str, where: str) -> dict[str, Any]:
     return config
 
 
+def _config_field(config: dict[str, Any], path: str, where: str, kind: type) -> Any:
+    """``config[a][b]...`` for ``path = "a.b"``, a ModelFormatError naming the file and the
+    field when it is missing or not of ``kind``."""
+    value: Any = config
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise ModelFormatError(
+                f"{where}: field {path!r} is missing; the config was not written by "
+                "synthaug's save() (or was edited): save the model again"
+            )
+        value = value[part]
+    if not isinstance(value, kind):
+        raise ModelFormatError(
+            f"{where}: field {path!r} = {value!r:.60}: expected a {kind.__name__}"
+        )
+    return value
+
+
 def _from_config(config: dict[str, Any], tensors: dict[str, np.ndarray], where: str) -> Generator:
     name = config.get("class")
     cls = _builtin(str(name))
@@ -370,14 +388,31 @@ def _from_config(config: dict[str, Any], tensors: dict[str, np.ndarray], where: 
             f"{where}: class {name!r} is not a registered generator; expected one of {sorted(_REGISTRY)}"
         )
     params = config.get("params", {})
+    if not isinstance(params, dict):
+        raise ModelFormatError(f"{where}: field 'params' = {params!r:.60}: expected an object")
     unknown = set(params) - set(cls._param_names())
     if unknown:
         raise ModelFormatError(f"{where}: params {sorted(unknown)} are not parameters of {name}")
-    gen = cls(**{k: _tuples(v) for k, v in params.items()})
-    state = dict(config.get("state", {}))
-    gen.classes_ = np.asarray(state.pop("classes_"), dtype=np.int64)
-    gen.image_shape_ = tuple(int(s) for s in state.pop("image_shape_"))
-    gen.metadata_ = config.get("metadata", {})
+    try:
+        gen = cls(**{k: _tuples(v) for k, v in params.items()})
+    except (TypeError, ValueError) as exc:
+        raise ModelFormatError(f"{where}: params of {name} are not valid: {exc}") from None
+    state = dict(_config_field(config, "state", where, dict))
+    classes = _config_field(config, "state.classes_", where, list)
+    shape = _config_field(config, "state.image_shape_", where, list)
+    del state["classes_"], state["image_shape_"]
+    try:
+        gen.classes_ = np.asarray(classes, dtype=np.int64)
+        gen.image_shape_ = tuple(int(s) for s in shape)
+    except (TypeError, ValueError, OverflowError):
+        raise ModelFormatError(
+            f"{where}: fields 'state.classes_' = {classes!r:.40} and 'state.image_shape_' = "
+            f"{shape!r:.40}: expected lists of integers"
+        ) from None
+    metadata = config.get("metadata", {})
+    if not isinstance(metadata, dict):
+        raise ModelFormatError(f"{where}: field 'metadata' = {metadata!r:.60}: expected an object")
+    gen.metadata_ = metadata
     try:
         gen._set_state(tensors, state)
     except (KeyError, RuntimeError, ValueError) as exc:

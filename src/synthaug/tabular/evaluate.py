@@ -261,7 +261,7 @@ def _column_distances(Vr: np.ndarray, Vs: np.ndarray, schema: TableSchema) -> li
         if spec.kind in _NUMBER:
             rr, ss = r[~np.isnan(r)], s[~np.isnan(s)]
             d = (
-                float(ks_2samp(rr, ss).statistic)
+                float(ks_2samp(rr, ss, method="asymp").statistic)
                 if len(rr) and len(ss)
                 else float(len(rr) != len(ss))
             )

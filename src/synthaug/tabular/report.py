@@ -1,6 +1,6 @@
 """The ``synthaug tabular evaluate`` page: verdict first, then fidelity, utility and privacy.
 
-Built from the shared page blocks of :mod:`synthaug.experiment.report` (one HTML layer for every
+Built from the shared page blocks of :mod:`synthaug.report` (one HTML layer for every
 page synthaug writes); figures are matplotlib (Agg) embedded as PNG, so the page opens offline.
 """
 
@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from synthaug.experiment.report import (
+from synthaug.report import (
     escape,
     figure_png,
     image_figure,

@@ -11,8 +11,12 @@ import math
 import cv2
 import numpy as np
 
-from synthaug.augment.functional.geometric import INTERPOLATIONS, _per_channel_chunks
-from synthaug.augment.functional.pixel import _as_float, _restore
+from synthaug.augment.functional.geometric import (
+    INTERPOLATIONS,
+    _per_channel_chunks,
+    all_channels,
+)
+from synthaug.augment.functional.pixel import _as_float, _restore, full_range
 
 __all__ = [
     "defocus_kernel",
@@ -27,13 +31,14 @@ __all__ = [
 
 
 def filter_image(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """Convolve with a normalised 2-D kernel (reflected borders); keeps dtype and channels."""
+    """Convolve with a normalised 2-D kernel (reflected borders); keeps dtype and channels
+    (every band in one OpenCV call)."""
     k = np.asarray(kernel, np.float32)
 
     def fn(im: np.ndarray) -> np.ndarray:
         return cv2.filter2D(im, -1, k, borderType=cv2.BORDER_REFLECT_101)
 
-    return _per_channel_chunks(image, fn).reshape(image.shape)
+    return all_channels(image, fn).reshape(image.shape)
 
 
 def motion_blur_kernel(ksize: int, angle_deg: float, direction: float = 0.0) -> np.ndarray:
@@ -84,10 +89,10 @@ def zoom_blur_image(image: np.ndarray, zoom_factors: list[float]) -> np.ndarray:
 
 
 def salt_and_pepper_image(image: np.ndarray, salt: np.ndarray, pepper: np.ndarray) -> np.ndarray:
-    """Set pixels where ``salt`` (H x W bool) is True to full range and ``pepper`` to 0."""
+    """Set pixels where ``salt`` (H x W bool) is True to full range (255, 65535, or 1.0 for
+    float) and ``pepper`` to 0."""
     out: np.ndarray = image.copy()
-    hi = np.uint8(255) if image.dtype == np.uint8 else np.float32(1.0)
-    out[salt] = hi
+    out[salt] = full_range(image.dtype)
     out[pepper] = 0
     return out
 
@@ -125,7 +130,7 @@ def downscale_image(
         s = cv2.resize(im, small, interpolation=INTERPOLATIONS[down])
         return cv2.resize(s, (w, h), interpolation=INTERPOLATIONS[up])
 
-    return _per_channel_chunks(image, fn).reshape(image.shape)
+    return all_channels(image, fn).reshape(image.shape)
 
 
 def multiply_image(image: np.ndarray, multiplier: np.ndarray) -> np.ndarray:

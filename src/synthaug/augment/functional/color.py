@@ -1,9 +1,10 @@
 """Colour and tone kernels beyond the core: channel ops, tables, histograms, sharpening.
 
-``uint8`` images stay ``uint8`` (saturated), ``float32`` stay ``float32`` in ``[0, 1]``.
-Per-pixel operations come with a ``*_lut`` form (a 256-entry table, or ``256 x C`` for
-per-channel tables) so a pipeline can fuse them on uint8 images. Histogram operations
-(equalize, CLAHE) work on 8-bit levels: float images are quantised to 256 levels for them.
+``uint8`` and ``uint16`` images keep their type (saturated), ``float32`` stay ``float32`` in
+their own range. Per-pixel operations come with a ``*_lut`` form (a 256-entry table, or
+``256 x C`` for per-channel tables) so a pipeline can fuse them on uint8 images. Histogram
+operations (equalize, CLAHE) work on integer levels: 256 for uint8, 65536 for uint16, and
+float images are clipped to ``[0, 1]`` and quantised to 65536 levels for them.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from synthaug.augment.functional.geometric import ImageFn, _per_channel_chunks
-from synthaug.augment.functional.pixel import _as_float, _restore, apply_lut
+from synthaug.augment.functional.geometric import ImageFn, all_channels
+from synthaug.augment.functional.pixel import _as_float, _restore, apply_lut, full_range
 
 __all__ = [
     "autocontrast_image",
@@ -34,13 +35,16 @@ __all__ = [
 
 
 def table_image(image: np.ndarray, lut: np.ndarray) -> np.ndarray:
-    """Apply a uint8 table to either dtype (float32 images look up their nearest level).
+    """Apply a uint8 table to a uint8 or float32 image (float32 images are clipped to
+    ``[0, 1]`` and look up their nearest of 256 levels).
 
     For float images with a table that is an exact function of the level this quantises to
-    256 levels; callers with a closed form for floats use it instead.
+    256 levels; callers with a closed form for floats (or uint16) use it instead.
     """
     if image.dtype == np.uint8:
         return apply_lut(image, lut)
+    if image.dtype != np.float32:
+        raise TypeError(f"table_image: expected uint8 or float32, got {image.dtype}")
     levels = np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
     result: np.ndarray = apply_lut(levels, lut).astype(np.float32) / np.float32(255.0)
     return result
@@ -100,13 +104,35 @@ def sepia_image(image: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- histograms
 def _levels(image: np.ndarray) -> np.ndarray:
-    if image.dtype == np.uint8:
+    """Integer levels for a histogram: uint8 and uint16 as they are, float32 clipped to
+    ``[0, 1]`` and quantised to 65536 levels."""
+    if image.dtype != np.float32:
         return image
-    return np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
+    levels: np.ndarray = np.rint(np.clip(image, 0.0, 1.0) * 65535.0).astype(np.uint16)
+    return levels
 
 
 def _back(levels: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    return levels if dtype == np.uint8 else levels.astype(np.float32) / np.float32(255.0)
+    if dtype != np.float32:
+        return levels
+    result: np.ndarray = levels.astype(np.float32) * np.float32(1.0 / 65535.0)
+    return result
+
+
+def _equalize_plane(plane: np.ndarray) -> np.ndarray:
+    """``cv2.equalizeHist`` for one uint8 or uint16 plane (its formula on 65536 levels)."""
+    if plane.dtype == np.uint8:
+        result: np.ndarray = cv2.equalizeHist(plane)
+        return result
+    hist = np.bincount(plane.ravel(), minlength=65536)
+    cdf = np.cumsum(hist)
+    first = int(cdf[np.flatnonzero(hist)[0]])
+    total = int(cdf[-1])
+    if total == first:  # one level only: equalisation leaves it
+        same: np.ndarray = plane.copy()
+        return same
+    table = np.rint((cdf - first) * (65535.0 / (total - first)))
+    return np.take(np.clip(table, 0, 65535).astype(np.uint16), plane)
 
 
 def _per_channel(image: np.ndarray, fn: ImageFn) -> np.ndarray:
@@ -121,10 +147,10 @@ def equalize_image(image: np.ndarray, by_channels: bool = True) -> np.ndarray:
     work = _levels(image)
     if not by_channels and work.ndim == 3 and work.shape[2] == 3:
         ycc = cv2.cvtColor(work, cv2.COLOR_RGB2YCrCb)
-        ycc[:, :, 0] = cv2.equalizeHist(ycc[:, :, 0])
+        ycc[:, :, 0] = _equalize_plane(np.ascontiguousarray(ycc[:, :, 0]))
         out = cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB)
     else:
-        out = _per_channel(work, cv2.equalizeHist)
+        out = _per_channel(work, _equalize_plane)
     return _back(out, image.dtype)
 
 
@@ -134,11 +160,18 @@ def clahe_image(image: np.ndarray, clip_limit: float, tile_grid: tuple[int, int]
         clipLimit=float(clip_limit), tileGridSize=tuple(int(v) for v in tile_grid)
     )
     work = _levels(image)
-    if work.ndim == 3 and work.shape[2] == 3:
+    if work.ndim == 3 and work.shape[2] == 3 and work.dtype == np.uint8:
         lab = cv2.cvtColor(work, cv2.COLOR_RGB2LAB)
         # contiguous plane out and back (cheaper than OpenCV copying a strided view)
         cv2.insertChannel(clahe.apply(cv2.extractChannel(lab, 0)), lab, 0)
         out = cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
+    elif work.ndim == 3 and work.shape[2] == 3:
+        # OpenCV's Lab takes 8-bit or float: float Lab, L (0-100) as 16-bit levels for CLAHE
+        lab = cv2.cvtColor(work.astype(np.float32) * np.float32(1.0 / 65535.0), cv2.COLOR_RGB2LAB)
+        lum = np.rint(lab[:, :, 0] * 655.35).astype(np.uint16)
+        lab[:, :, 0] = clahe.apply(lum).astype(np.float32) / np.float32(655.35)
+        rgb = cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
+        out = np.rint(np.clip(rgb, 0.0, 1.0) * 65535.0).astype(np.uint16)
     else:
         out = _per_channel(work, clahe.apply)
     return _back(out, image.dtype)
@@ -176,7 +209,7 @@ def emboss_kernel(alpha: float, strength: float) -> np.ndarray:
 def convolve_image(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """``cv2.filter2D`` with reflected borders, saturating to the image's range."""
     work = _as_float(image)
-    out = _per_channel_chunks(
+    out = all_channels(
         work, lambda im: cv2.filter2D(im, -1, kernel, borderType=cv2.BORDER_REFLECT_101)
     )
     return _restore(out.reshape(image.shape), image.dtype)
@@ -189,8 +222,9 @@ def sharpness_image(image: np.ndarray, factor: float) -> np.ndarray:
     """
     smooth_k = np.array([[1, 1, 1], [1, 5, 1], [1, 1, 1]], np.float32) / 13.0
     x = _as_float(image)
-    smooth = _per_channel_chunks(x, lambda im: cv2.filter2D(im, -1, smooth_k)).reshape(x.shape)
-    if image.dtype == np.uint8:  # PIL rounds the degenerate image to 8 bits
-        smooth = np.rint(smooth * 255.0) / 255.0
+    smooth = all_channels(x, lambda im: cv2.filter2D(im, -1, smooth_k)).reshape(x.shape)
+    if image.dtype != np.float32:  # PIL rounds the degenerate image to whole levels
+        unit = full_range(image.dtype)
+        smooth = np.rint(smooth * unit) / unit
     smooth[0, :], smooth[-1, :], smooth[:, 0], smooth[:, -1] = x[0, :], x[-1, :], x[:, 0], x[:, -1]
     return _restore(smooth + np.float32(factor) * (x - smooth), image.dtype)

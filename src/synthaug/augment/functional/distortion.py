@@ -21,8 +21,8 @@ from synthaug.augment.functional.geometric import (
     BORDER_MODES,
     INTERPOLATIONS,
     _fill_value,
-    _per_channel_chunks,
-    clip_overshoot,
+    channel_chunks,
+    keep_range,
     rgba_faster,
     via_rgba,
 )
@@ -232,14 +232,27 @@ def remap_image(
     else:
         map_a, map_b = _fixed_point(maps, flags == cv2.INTER_NEAREST)
 
-    def fn(im: np.ndarray) -> np.ndarray:
-        value = _fill_value(fill, im)
+    def fn(im: np.ndarray, value: tuple[float, ...]) -> np.ndarray:
         # map_b is None after an interleaved map_a, which OpenCV takes; its stubs do not
         return cv2.remap(im, map_a, map_b, flags, borderMode=border, borderValue=value)  # type: ignore[arg-type]
 
     if rgba_faster(image, flags):
-        return via_rgba(image, fn)
-    return clip_overshoot(_per_channel_chunks(image, fn), flags)
+        return via_rgba(image, lambda im: fn(im, _fill_value(fill, im)))
+    shown = fill if border_mode == "constant" else ()  # the fill is only seen on a constant border
+    # OpenCV's remap of many channels through fixed-point maps in one call is faster than
+    # 4-band chunks (6x for float32, 1.3x for uint16); it takes one border value for all bands
+    # (OpenCV's many-channel remap has no cubic or Lanczos kernel)
+    many = (
+        image.ndim == 3
+        and image.shape[2] > 4
+        and flags not in (cv2.INTER_CUBIC, cv2.INTER_LANCZOS4)
+    )
+    uniform = not isinstance(fill, (tuple, list)) or len(set(map(float, fill))) == 1
+    if many and uniform and (not isinstance(fill, (tuple, list)) or len(fill) >= image.shape[2]):
+        out = fn(image, _fill_value(fill, image))
+    else:  # the maps were converted once above and serve every chunk
+        out = channel_chunks(image, fn, fill)
+    return keep_range(out, image, flags, shown)
 
 
 def remap_mask(

@@ -1,12 +1,16 @@
 """Pixel-level kernels: colour, tone, blur, noise, compression and erasing.
 
-They change only the image. ``uint8`` images stay ``uint8`` (saturated), ``float32`` images
-stay ``float32`` in ``[0, 1]``. Colour operations on RGB images assume RGB channel order.
+They change only the image. ``uint8`` and ``uint16`` images keep their type (saturated at 0
+and 255 or 65535); ``float32`` images stay ``float32`` in their own range: no kernel here clips
+them unless its docstring says it needs ``[0, 1]``. Parameters given as "a fraction of full
+range" scale by :func:`full_range` (255, 65535 or 1.0). Colour operations on RGB images assume
+RGB channel order.
 """
 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -17,7 +21,10 @@ __all__ = [
     "brightness_contrast_image",
     "compose_luts",
     "erase_rectangles_image",
+    "full_range",
     "gamma_lut",
+    "gamma_lut16",
+    "gamma_image",
     "gaussian_blur_image",
     "gaussian_noise_image",
     "gaussian_noise_quantized_image",
@@ -30,18 +37,52 @@ __all__ = [
     "median_blur_image",
     "normalize_image",
     "saturation_image",
+    "unit_range",
     "to_gray_image",
 ]
 
 
+_FULL_RANGE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
+
+
+def full_range(dtype: np.dtype | type) -> float:
+    """The value a pixel type calls "full range": 255 (uint8), 65535 (uint16), 1.0 (float)."""
+    return _FULL_RANGE.get(np.dtype(dtype), 1.0)
+
+
 def _as_float(image: np.ndarray) -> np.ndarray:
-    return image.astype(np.float32) / 255.0 if image.dtype == np.uint8 else image
+    """The image as float32 in units of full range (integers divided by 255 or 65535;
+    a float image is returned as it is, in its own range)."""
+    scale = _FULL_RANGE.get(image.dtype)
+    if scale is None:
+        return image
+    result: np.ndarray = image.astype(np.float32) / np.float32(scale)
+    return result
 
 
 def _restore(work: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    if dtype == np.uint8:
-        return np.clip(np.rint(work * 255.0), 0, 255).astype(np.uint8)
-    result: np.ndarray = np.clip(work, 0.0, 1.0).astype(np.float32, copy=False)
+    """Back from :func:`_as_float` units: integers rounded and saturated, floats unclipped."""
+    scale = _FULL_RANGE.get(np.dtype(dtype))
+    if scale is None:
+        result: np.ndarray = work.astype(np.float32, copy=False)
+        return result
+    out = np.rint(work * np.float32(scale))
+    restored: np.ndarray = np.clip(out, 0, scale, out=out).astype(dtype)
+    return restored
+
+
+def unit_range(image: np.ndarray) -> np.ndarray:
+    """A float image clipped to ``[0, 1]`` (a copy only when needed); other images as they are.
+
+    For the transforms that declare ``float_range = "unit"``: their operation is defined on
+    fractions of full range only (gamma, HSV, histograms, 8-bit codecs).
+    """
+    if image.dtype != np.float32:
+        return image
+    lo, hi = float(image.min()), float(image.max())
+    if lo >= 0.0 and hi <= 1.0:
+        return image
+    result: np.ndarray = np.clip(image, 0.0, 1.0)
     return result
 
 
@@ -125,12 +166,18 @@ def brightness_contrast_lut(brightness: float, contrast: float) -> np.ndarray:
 
 
 def brightness_contrast_image(image: np.ndarray, brightness: float, contrast: float) -> np.ndarray:
-    """Scale by ``contrast`` and shift by ``brightness`` (fraction of full range)."""
+    """Scale by ``contrast`` and shift by ``brightness`` (fraction of full range), per band."""
     if image.dtype == np.uint8:
         if _stringzilla is not None and image.size >= 4096:  # table + SIMD translate: same bytes
             return _translate_bytes(image, brightness_contrast_lut(brightness, contrast))
         return _scale_shift_u8(image, contrast, brightness * 255.0)
-    return np.clip(image * contrast + brightness, 0.0, 1.0).astype(np.float32)
+    if image.dtype == np.uint16:
+        out = image.astype(np.float32)
+        out *= np.float32(contrast)
+        out += np.float32(brightness * 65535.0)
+        return np.clip(np.rint(out, out=out), 0, 65535, out=out).astype(np.uint16)
+    result: np.ndarray = image * np.float32(contrast) + np.float32(brightness)
+    return result.astype(np.float32, copy=False)
 
 
 def gamma_lut(gamma: float) -> np.ndarray:
@@ -138,6 +185,26 @@ def gamma_lut(gamma: float) -> np.ndarray:
     # one saturating scale-round-cast call instead of four numpy passes over 256 values (the
     # table is rebuilt on every call); within one level of rint(255 x^gamma) at rounding ties
     return cv2.convertScaleAbs(np.power(_UNIT_RAMP, gamma), alpha=255.0).reshape(256)
+
+
+def gamma_lut16(gamma: float) -> np.ndarray:
+    """``out = in ** gamma`` on the [0, 1] range, as a 65536-entry uint16 table."""
+    ramp = np.arange(65536, dtype=np.float64) / 65535.0
+    return np.rint(np.power(ramp, gamma) * 65535.0).astype(np.uint16)
+
+
+def gamma_image(image: np.ndarray, gamma: float) -> np.ndarray:
+    """``out = in ** gamma`` per band on fractions of full range (a table for integer
+    images); float images are clipped to ``[0, 1]`` first (a power law needs it)."""
+    if image.dtype == np.uint8:
+        return apply_lut(image, gamma_lut(gamma))
+    if image.dtype == np.uint16:
+        result: np.ndarray = np.take(gamma_lut16(gamma), image)
+        return result
+    work = np.ascontiguousarray(unit_range(image))
+    # OpenCV's SIMD power: 3x numpy's, within 1 ulp; on a 2-D view (it takes 4 channels)
+    powered: np.ndarray = cv2.pow(work.reshape(work.shape[0], -1), float(gamma))
+    return powered.reshape(image.shape)
 
 
 # --------------------------------------------------------------------------- colour
@@ -168,13 +235,10 @@ def saturation_image(image: np.ndarray, factor: float) -> np.ndarray:
     if image.ndim == 2 or image.shape[2] != 3:
         result: np.ndarray = image.copy()
         return result
-    if image.dtype == np.uint8:
-        # one 3x3 colour matrix, factor * I + (1 - factor) * (luma weights in every row):
-        # the blend with the (unrounded) luma in one pass instead of gray, gray->RGB, blend
-        m = factor * _EYE3 + (1.0 - factor) * _LUMA_ROWS
-        return cv2.transform(image, m).reshape(image.shape)
-    gray = to_gray_image(image)
-    return np.clip(image * factor + gray * (1.0 - factor), 0.0, 1.0).astype(np.float32)
+    # one 3x3 colour matrix, factor * I + (1 - factor) * (luma weights in every row):
+    # the blend with the (unrounded) luma in one pass instead of gray, gray->RGB, blend
+    m = factor * _EYE3 + (1.0 - factor) * _LUMA_ROWS
+    return cv2.transform(image, m).reshape(image.shape)  # saturates integers, keeps floats
 
 
 def hue_saturation_value_image(
@@ -185,11 +249,17 @@ def hue_saturation_value_image(
     uint8 RGB goes through OpenCV's full-range HSV (hue 0-255 for the whole wheel, so a shift
     is a wrapping byte addition): 1.4-degree hue steps instead of the 2-degree steps of the
     0-179 form, closer to the float result (mean error 0.13-0.32 levels against 0.37-0.40 on
-    the benchmark photos) and faster (its HSV->RGB is 25 % cheaper). Non-RGB images get only
-    the value shift.
+    the benchmark photos) and faster (its HSV->RGB is 25 % cheaper). Single-band images get
+    only the value shift. uint16 goes through float HSV; float images are clipped to
+    ``[0, 1]`` (saturation and value are fractions).
     """
+    image = unit_range(image)
     if image.ndim == 2 or image.shape[2] != 3:
-        return brightness_contrast_image(image, val_shift, 1.0)
+        out = brightness_contrast_image(image, val_shift, 1.0)
+        return np.clip(out, 0.0, 1.0) if out.dtype == np.float32 else out
+    if image.dtype == np.uint16:
+        work = hue_saturation_value_image(_as_float(image), hue_shift_deg, sat_shift, val_shift)
+        return _restore(work, image.dtype)
     if image.dtype == np.uint8:
         hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV_FULL)
         _shift_hsv_u8(
@@ -215,6 +285,16 @@ def _pixel_row(values: tuple[int, int, int], w: int) -> np.ndarray:
     return row.reshape(1, 3 * w)
 
 
+@lru_cache(maxsize=512)
+def _hue_row(dh: int, w: int) -> np.ndarray:
+    """``_pixel_row((dh, 0, 0), w)``, read-only and cached: building it costs as much as the
+    addition it serves on a small image, and a hue range gives few distinct shifts (the
+    saturation and value shifts are drawn from continuous ranges: not worth caching)."""
+    row = _pixel_row((dh, 0, 0), w)
+    row.flags.writeable = False
+    return row
+
+
 def _pixel_pattern(values: tuple[int, int, int], h: int, w: int) -> np.ndarray:
     """An ``h x 3w`` uint8 array repeating ``values`` per pixel (OpenCV's saturating add and
     subtract need operands of equal size)."""
@@ -227,7 +307,7 @@ def _shift_hsv_u8(hsv: np.ndarray, dh: int, ds: int, dv: int) -> None:
     h, w = hsv.shape[:2]
     flat = hsv.reshape(h, w * 3)
     if dh % 256:
-        np.add(flat, _pixel_row((dh % 256, 0, 0), w), out=flat)  # uint8 wraps; row broadcast
+        np.add(flat, _hue_row(dh % 256, w), out=flat)  # uint8 wraps; row broadcast
     if ds > 0 or dv > 0:
         cv2.add(flat, _pixel_pattern((0, max(ds, 0), max(dv, 0)), h, w), dst=flat)
     if ds < 0 or dv < 0:
@@ -294,6 +374,15 @@ def gaussian_kernel_size(sigma: float, dtype: np.dtype) -> int:
     return int(round(sigma * (3 if dtype == np.uint8 else 4) * 2 + 1)) | 1
 
 
+@lru_cache(maxsize=256)
+def _gaussian_taps(ksize: int, sigma: float) -> np.ndarray:
+    """``cv2.getGaussianKernel(ksize, sigma)``, read-only and cached (a fixed sigma, as in
+    most pipelines, then costs a dictionary lookup instead of a kernel build per call)."""
+    taps = cv2.getGaussianKernel(ksize, sigma)
+    taps.flags.writeable = False
+    return taps
+
+
 def gaussian_blur_image(image: np.ndarray, ksize: int, sigma: float) -> np.ndarray:
     """Gaussian blur with an odd kernel ``ksize`` (0: derived from sigma) and ``sigma`` in px.
 
@@ -301,14 +390,10 @@ def gaussian_blur_image(image: np.ndarray, ksize: int, sigma: float) -> np.ndarr
     5-40 % faster than ``cv2.GaussianBlur`` (whose bit-exact 8-bit path rounds its taps to
     fixed point), within one level of it (on 1-17 % of pixels); same border (reflect-101).
     """
-    if image.ndim == 3 and image.shape[2] > 4:
-        return np.stack(
-            [gaussian_blur_image(image[:, :, c], ksize, sigma) for c in range(image.shape[2])],
-            axis=2,
-        )
+    # OpenCV's filters take any number of channels in one call (up to 512)
     if image.dtype == np.uint8 and (ksize > 0 or sigma > 0):
         k = ksize if ksize > 0 else gaussian_kernel_size(sigma, image.dtype)
-        taps = cv2.getGaussianKernel(k, sigma)
+        taps = _gaussian_taps(k, sigma)
         out = cv2.sepFilter2D(image, -1, taps, taps)
     else:
         out = cv2.GaussianBlur(image, (ksize, ksize), sigmaX=sigma, sigmaY=sigma)
@@ -316,21 +401,23 @@ def gaussian_blur_image(image: np.ndarray, ksize: int, sigma: float) -> np.ndarr
 
 
 def median_blur_image(image: np.ndarray, ksize: int) -> np.ndarray:
-    """Median filter with an odd ``ksize`` (float32 images support 3 and 5 only in OpenCV)."""
-    work = image
-    if image.dtype == np.float32 and ksize > 5:
-        work = np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
-    if work.ndim == 3 and work.shape[2] > 4:
-        out = np.stack([cv2.medianBlur(work[:, :, c], ksize) for c in range(work.shape[2])], 2)
-    else:
-        out = cv2.medianBlur(np.ascontiguousarray(work), ksize).reshape(work.shape)
-    if out.dtype != image.dtype:
-        out = out.astype(np.float32) / 255.0
-    return out
+    """Median filter with an odd ``ksize``, per band, exact for every pixel type.
+
+    OpenCV takes any number of channels in one call, but 16-bit and float images only with
+    ``ksize`` 3 or 5; larger kernels on those go through ``scipy.ndimage.median_filter``
+    (replicated border, as OpenCV's), one band at a time, with no quantisation.
+    """
+    if image.dtype == np.uint8 or ksize <= 5:
+        return cv2.medianBlur(np.ascontiguousarray(image), ksize).reshape(image.shape)
+    from scipy.ndimage import median_filter
+
+    size = (ksize, ksize) if image.ndim == 2 else (ksize, ksize, 1)
+    result: np.ndarray = median_filter(image, size=size, mode="nearest")
+    return result
 
 
 def gaussian_noise_image(image: np.ndarray, noise: np.ndarray) -> np.ndarray:
-    """Add a precomputed noise field (in [0, 1] units, broadcastable to the image)."""
+    """Add a precomputed noise field (in units of full range, broadcastable to the image)."""
     if image.dtype == np.uint8:
         summed = cv2.add(
             image.astype(np.int16),
@@ -338,8 +425,7 @@ def gaussian_noise_image(image: np.ndarray, noise: np.ndarray) -> np.ndarray:
             dtype=cv2.CV_16S,
         )
         return np.clip(summed, 0, 255).astype(np.uint8)
-    result: np.ndarray = np.clip(image + noise.astype(np.float32), 0.0, 1.0).astype(np.float32)
-    return result
+    return _restore(_as_float(image) + noise.astype(np.float32), image.dtype)
 
 
 _QUANTILES: list[np.ndarray] = []
@@ -417,16 +503,20 @@ def gaussian_noise_quantized_image(
         if noise.shape != image.shape:
             noise = np.ascontiguousarray(np.broadcast_to(noise, image.shape))
         return cv2.add(image, noise, dtype=cv2.CV_8U).reshape(image.shape)
-    noise = np.take((q * std + mean).astype(np.float32), uniform16)
-    out = image + noise
-    return np.clip(out, 0.0, 1.0, out=out)
+    unit = np.float32(full_range(image.dtype))
+    noise = np.take((q * std + mean).astype(np.float32) * unit, uniform16)
+    out = image + noise  # float32: no clip (a float image keeps its own range)
+    if image.dtype == np.uint16:
+        return np.clip(np.rint(out, out=out), 0, 65535, out=out).astype(np.uint16)
+    return out
 
 
 _IMREAD_COLOR_RGB = getattr(cv2, "IMREAD_COLOR_RGB", None)  # OpenCV >= 4.10
 
 
 def jpeg_image(image: np.ndarray, quality: int) -> np.ndarray:
-    """Encode and decode as JPEG at ``quality`` (1-100); 1 or 3 channels."""
+    """Encode and decode as JPEG at ``quality`` (1-100); 1 or 3 channels, uint8 (float32 is
+    clipped to ``[0, 1]`` and quantised to 8 bits, as the codec is)."""
     work = (
         image if image.dtype == np.uint8 else np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
     )

@@ -42,13 +42,7 @@ def fog_image(image: np.ndarray, haze: np.ndarray, blur_sigma: float) -> np.ndar
     """Blend toward white by the ``H x W`` ``haze`` field and soften details (``blur_sigma`` px)."""
     x: np.ndarray = _as_float(image).astype(np.float32)
     if blur_sigma > 0:
-        x = (
-            cv2.GaussianBlur(x, (0, 0), blur_sigma).reshape(x.shape)
-            if x.ndim == 2 or x.shape[2] <= 4
-            else np.stack(
-                [cv2.GaussianBlur(x[:, :, c], (0, 0), blur_sigma) for c in range(x.shape[2])], 2
-            )
-        )
+        x = cv2.GaussianBlur(x, (0, 0), blur_sigma).reshape(x.shape)  # every band at once
     t = _expand(haze.astype(np.float32), x)
     return _restore(x * (1.0 - t) + t, image.dtype)
 
@@ -65,11 +59,7 @@ def rain_image(
     x: np.ndarray = _as_float(image).astype(np.float32)
     if blur_ksize > 1:
         k = (blur_ksize, blur_ksize)
-        x = (
-            cv2.blur(x, k).reshape(x.shape)
-            if x.ndim == 2 or x.shape[2] <= 4
-            else np.stack([cv2.blur(x[:, :, c], k) for c in range(x.shape[2])], 2)
-        )
+        x = cv2.blur(x, k).reshape(x.shape)  # every band at once
     layer = np.zeros(image.shape[:2], np.float32)
     for x0, y0, x1, y1 in np.round(drops).astype(int):
         cv2.line(layer, (int(x0), int(y0)), (int(x1), int(y1)), 1.0, int(drop_width))

@@ -5,6 +5,11 @@ A transform splits randomness from work (as Kornia and torchvision v2 do):
 * ``params = t.sample_params(rng, sample)`` draws every random number from ``rng``;
 * ``out = t.apply(sample, params)`` is deterministic and calls pure kernels per target.
 
+Each transform also declares which images it takes (:attr:`Transform.dtypes`,
+:attr:`Transform.channels`) and whether it keeps float images in their own range
+(:attr:`Transform.float_range`); a pipeline refuses an image outside them before running
+(:func:`check_pixels`), and the catalogue lists them.
+
 ``apply`` works on the pipeline's working form of a :class:`Sample`: boxes are ``xyxy`` pixel
 edges (float64) with ``box_visibility`` tracked, masks are a list of ``H x W`` arrays. A
 :class:`~synthaug.augment.compose.Compose` converts to and from the user's formats; calling a
@@ -20,8 +25,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from synthaug.augment.functional import geometric as G
+from synthaug.augment.functional import oriented as O
 from synthaug.augment.params import NO_PARAMS, Choice, Declared, Int, Kind, Range, Real, Record
 from synthaug.augment.sample import BoxOutlines, Sample
+from synthaug.errors import InvalidInputError
 
 __all__ = [
     "REGISTRY",
@@ -29,7 +36,10 @@ __all__ = [
     "MatrixTransform",
     "PROB",
     "Transform",
+    "PIXEL_TYPES",
     "apply_matrix_to_annotations",
+    "check_pixels",
+    "pixel_refusal",
     "box_outlines",
     "clip_moved_boxes",
     "check_choice",
@@ -39,9 +49,13 @@ __all__ = [
     "draw_int",
     "draw_seed",
     "draw_uniform",
+    "KEYPOINT_FLIP",
     "keypoints_in_frame",
+    "mirror_labels",
     "move_box_outlines",
     "move_keypoints",
+    "move_oriented_boxes",
+    "oriented_outlines",
     "register",
 ]
 
@@ -127,6 +141,10 @@ def draw_seed(rng: np.random.Generator) -> int:
 
 
 # --------------------------------------------------------------------------- base classes
+#: the pixel types of the engine (a transform's :attr:`Transform.dtypes` lists some of them)
+PIXEL_TYPES: tuple[str, ...] = ("uint8", "uint16", "float32")
+
+
 class Transform(Declared):
     """Base of every transform: declared parameters, drawn and applied params.
 
@@ -140,10 +158,21 @@ class Transform(Declared):
     parameters: ClassVar[dict[str, Kind]] = {"p": PROB}
     #: targets the transform changes, for documentation and the catalogue
     targets: ClassVar[tuple[str, ...]] = ("image",)
+    #: True when every application mirrors the image (swaps keypoint flip pairs and
+    #: reorders oriented-box corners); for the catalogue: the executor tests each matrix
+    mirrors: ClassVar[bool] = False
     #: valid constructor arguments for examples, docs and the contract tests
     example_args: ClassVar[dict[str, Any]] = {}
     #: the record :meth:`sample_params` returns (a transform that draws nothing keeps this)
     Drawn: ClassVar[type[Record]] = Record
+    #: pixel types the transform takes (a pipeline refuses others before running)
+    dtypes: ClassVar[tuple[str, ...]] = PIXEL_TYPES
+    #: channel counts it takes: ``None`` for any (per band), ``(1, 3)`` for RGB colour
+    #: operations (a single band passes: it has no colour to change)
+    channels: ClassVar[tuple[int, ...] | None] = None
+    #: ``"any"``: float32 images keep their own range (nothing clipped); ``"unit"``: the
+    #: operation is defined on ``[0, 1]`` only, so float32 input is clipped to it first
+    float_range: ClassVar[str] = "any"
 
     def __init__(self, p: float = 1.0) -> None:
         self.store_params(locals())
@@ -206,7 +235,7 @@ class MatrixTransform(Transform):
     the pending run is applied first.
     """
 
-    targets = ("image", "masks", "boxes", "keypoints")
+    targets = ("image", "masks", "boxes", "oriented_boxes", "keypoints")
     #: True when the image result is an exact permutation/copy of pixels (no interpolation)
     exact: bool = False
     #: True when ``sample_params`` reads pixel values or masks (it breaks a fused run)
@@ -243,6 +272,37 @@ class MatrixTransform(Transform):
         """Apply to every target with the same matrix."""
         m, out_hw = self.matrix(params, sample.image.shape[:2])
         return apply_matrix_to_annotations(self.apply_pixels(sample, params), m, out_hw)
+
+
+def pixel_refusal(t: Transform, dtype: np.dtype, n_channels: int) -> str | None:
+    """Why ``t`` does not take images of ``dtype`` with ``n_channels`` (its declarations),
+    or ``None`` when it does."""
+    cls = type(t)
+    if dtype.name not in cls.dtypes:
+        return f"takes {' or '.join(cls.dtypes)} images, got {dtype.name}"
+    if cls.channels is not None and n_channels not in cls.channels:
+        allowed = " or ".join(map(str, cls.channels))
+        rgb = (
+            " (RGB; colour operations have no meaning on other bands)" if 3 in cls.channels else ""
+        )
+        return (
+            f"takes images with {allowed} channel(s){rgb}, got {n_channels}: select the "
+            "bands first, or use per-band transforms"
+        )
+    return None
+
+
+def check_pixels(t: Transform, image: np.ndarray, path: str = "") -> None:
+    """Raise :class:`InvalidInputError` naming the first transform in ``t`` (a leaf or a
+    container, whose children are checked too, as ``path``) that does not take ``image``."""
+    c = 1 if image.ndim == 2 else int(image.shape[2])
+    reason = pixel_refusal(t, image.dtype, c)
+    where = f"{path} ({type(t).__name__})" if path else type(t).__name__
+    if reason is not None:
+        raise InvalidInputError(f"{where}: {reason}")
+    for i, child in enumerate(getattr(t, "transforms", None) or ()):
+        if isinstance(child, Transform):
+            check_pixels(child, image, f"{path}.transforms[{i}]" if path else f"transforms[{i}]")
 
 
 def clip_moved_boxes(
@@ -284,10 +344,7 @@ def move_box_outlines(sample: Sample, moved: np.ndarray, out_hw: tuple[int, int]
     back), each box is the bounding box of its clipped outline, and its visibility is
     multiplied by the share of the moved outline's area that stays inside the frame.
     """
-    clipped = G.clip_polygons(moved, out_hw)
-    full = G.polygon_areas(moved)
-    kept = G.polygon_areas(clipped)
-    ratio = np.where(full > 0, kept / np.where(full > 0, full, 1.0), 0.0)
+    clipped, ratio = G.clipped_share(moved, out_hw)
     vis = sample.box_visibility
     if vis is None or len(vis) != len(moved):
         vis = np.ones(len(moved))
@@ -308,25 +365,87 @@ def keypoints_in_frame(keypoints: np.ndarray, hw: tuple[int, int]) -> np.ndarray
 
 def move_keypoints(sample: Sample, moved: np.ndarray, out_hw: tuple[int, int]) -> dict[str, Any]:
     """The keypoint fields after a geometric step moved them to ``moved``: a keypoint that
-    falls outside the new frame ``out_hw`` becomes invisible, for good."""
+    falls outside the new frame ``out_hw`` becomes invisible (False, or COCO 0), for good."""
     vis = sample.keypoint_visibility
     if vis is None or len(vis) != len(moved):
         vis = np.ones(len(moved), dtype=bool)
-    return {"keypoints": moved, "keypoint_visibility": vis & keypoints_in_frame(moved, out_hw)}
+    # a product keeps the kind: bool & bool, or COCO 0/1/2 times 0/1
+    return {"keypoint_visibility": vis * keypoints_in_frame(moved, out_hw), "keypoints": moved}
+
+
+#: ``sample.meta`` key of a running pipeline's keypoint permutation under a mirroring
+#: (``perm[i]``: the keypoint whose moved position becomes keypoint ``i``'s)
+KEYPOINT_FLIP = "_keypoint_flip"
+
+
+def move_oriented_boxes(
+    sample: Sample, corners: np.ndarray, outlines: np.ndarray, out_hw: tuple[int, int]
+) -> dict[str, Any]:
+    """The oriented-box fields after a geometric step moved their ``corners`` (unclipped,
+    NaN where a homography's horizon swallowed one) and visible ``outlines``.
+
+    As for boxes (:func:`move_box_outlines`), the outlines are clipped to the new frame and
+    each box's visibility is multiplied by the share of its outline's area that stays inside.
+    """
+    clipped, ratio = G.clipped_share(outlines, out_hw)
+    vis = sample.oriented_box_visibility
+    if vis is None or len(vis) != len(corners):
+        vis = np.ones(len(corners))
+    return {
+        "oriented_boxes": corners,
+        "oriented_box_outlines": clipped,
+        "oriented_box_visibility": vis * ratio,
+    }
+
+
+def oriented_outlines(sample: Sample) -> np.ndarray:
+    """The visible outlines of ``sample``'s oriented boxes (their corners at first)."""
+    outlines = sample.oriented_box_outlines
+    corners = np.asarray(sample.oriented_boxes, dtype=np.float64)
+    if outlines is None or len(outlines) != len(corners):
+        return np.nan_to_num(corners)
+    return outlines
+
+
+def mirror_labels(sample: Sample, changes: dict[str, Any]) -> None:
+    """After a mirroring step: swap the keypoint flip pairs (positions, angles, scales and
+    visibility; labels stay by index) and reorder oriented-box corners to run clockwise."""
+    perm = sample.meta.get(KEYPOINT_FLIP)
+    if perm is not None and "keypoints" in changes:
+        changes["keypoints"] = changes["keypoints"][perm]
+        changes["keypoint_visibility"] = changes["keypoint_visibility"][perm]
+    if "oriented_boxes" in changes:
+        changes["oriented_boxes"] = O.mirror_corners(changes["oriented_boxes"])
 
 
 def apply_matrix_to_annotations(
     sample: Sample, matrix: np.ndarray, out_hw: tuple[int, int], box_method: str = "corners"
 ) -> Sample:
-    """Move box outlines (clipped to ``out_hw``, visibility tracked) and keypoints (marked
-    invisible once outside ``out_hw``) through ``matrix``."""
+    """Move box outlines (clipped to ``out_hw``, visibility tracked), oriented boxes
+    (corners, and outlines clipped to ``out_hw``) and keypoints (marked invisible once
+    outside ``out_hw``) through ``matrix``; a mirroring matrix swaps keypoint flip pairs and
+    reorders oriented-box corners (:func:`mirror_labels`)."""
     changes: dict[str, Any] = {}
     if sample.boxes is not None and len(sample.boxes):
         moved = G.warp_polygons(box_outlines(sample, box_method), matrix, out_hw)
         changes.update(move_box_outlines(sample, moved, out_hw))
+    if sample.oriented_boxes is not None and len(sample.oriented_boxes):
+        corners = np.asarray(sample.oriented_boxes, dtype=np.float64)
+        moved_corners = G.warp_polygons(corners, matrix)
+        if not G.is_affine(matrix):  # a corner behind the horizon has no image
+            front = G.in_front(corners.reshape(-1, 2) - 0.5, matrix, out_hw).reshape(-1, 4)
+            moved_corners[~front.all(axis=1)] = np.nan
+        outlines = G.warp_polygons(oriented_outlines(sample), matrix, out_hw)
+        changes.update(move_oriented_boxes(sample, moved_corners, outlines, out_hw))
     if sample.keypoints is not None and len(sample.keypoints):
         kp = sample.keypoints
         changes.update(move_keypoints(sample, G.warp_keypoints(kp, matrix), out_hw))
         if not G.is_affine(matrix):  # behind a homography's horizon: no image at all
-            changes["keypoint_visibility"] &= G.in_front(kp[:, :2], matrix, out_hw)
+            changes["keypoint_visibility"] *= G.in_front(kp[:, :2], matrix, out_hw)
+    if (
+        changes
+        and (sample.oriented_boxes is not None or KEYPOINT_FLIP in sample.meta)
+        and O.reverses_orientation(matrix, out_hw)
+    ):
+        mirror_labels(sample, changes)
     return sample.copy(**changes) if changes else sample

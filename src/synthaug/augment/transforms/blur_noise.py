@@ -12,6 +12,7 @@ import numpy as np
 
 from synthaug.augment.functional import blur_noise as B
 from synthaug.augment.functional.geometric import INTERPOLATIONS
+from synthaug.augment.functional.pixel import _as_float, unit_range
 from synthaug.augment.params import MAX_KERNEL, Choice, Flag, Range
 from synthaug.augment.params import Record as _Record
 from synthaug.augment.sample import Sample
@@ -231,6 +232,9 @@ class ISONoise(ImageOnlyTransform):
         Overall strength; lightness noise scales with the image's lightness spread.
     """
 
+    channels = (1, 3)  # RGB colour (a single band has no colour to change)
+    float_range = "unit"  # HLS lightness: float32 clipped to [0, 1]
+
     parameters = {
         "color_shift": Range(0, 1, doc="range of the hue noise strength"),
         "intensity": Range(0, 100, doc="range of the luminance noise strength"),
@@ -260,8 +264,8 @@ class ISONoise(ImageOnlyTransform):
     def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Regenerate both fields and apply them in HLS space."""
         gen = _field_rng(params)
-        x = image.astype(np.float32) / (255.0 if image.dtype == np.uint8 else 1.0)
-        spread = float(x.std())
+        image = unit_range(image)
+        spread = float(_as_float(image).std())
         hw = image.shape[:2]
         lum = gen.poisson(spread * params["intensity"] * 255.0, size=hw).astype(np.float32) / 255.0
         hue = gen.normal(0.0, params["color_shift"] * 360.0 * params["intensity"], size=hw)

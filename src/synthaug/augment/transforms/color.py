@@ -1,9 +1,9 @@
 """Colour and tone transforms: channel shuffles and drops, shifts, tables, histograms, filters.
 
 Image-only. Per-pixel ones (RGBShift, ChannelDropout, Invert, Posterize, Solarize) expose a
-lookup table and fuse with other table transforms on uint8 images. Every transform works on
-any channel count: channel operations are no-ops on single-channel images and RGB-specific
-ones (ToSepia; the Lab/luma paths of CLAHE and Equalize) fall back as documented.
+lookup table and fuse with other table transforms on uint8 images; on uint16 and float32 they
+use their closed form. Channel operations are no-ops on single-channel images; ToSepia
+declares RGB (or gray) only; CLAHE and Equalize work per band (RGB through the luma).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from synthaug.augment.functional import color as C
+from synthaug.augment.functional.pixel import _as_float, _restore, full_range, unit_range
 from synthaug.augment.params import MAX_CHANNELS, Flag, Ints, Range, Real
 from synthaug.augment.params import Record as _Record
 from synthaug.augment.sample import Sample
@@ -52,7 +53,8 @@ class _Table(ImageOnlyTransform):
         raise NotImplementedError
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-        """The same operation on a float32 image in [0, 1]."""
+        """The same operation on a uint16 or float32 image (default: the table on 256
+        levels of a float image clipped to ``[0, 1]``)."""
         return C.table_image(image, self.table(params, _n_channels(image)))
 
     def lut(self, params: dict[str, Any], n_channels: int) -> np.ndarray | None:
@@ -60,7 +62,7 @@ class _Table(ImageOnlyTransform):
         return self.table(params, n_channels)
 
     def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-        """``cv2.LUT`` on uint8, the closed form on float32."""
+        """``cv2.LUT`` on uint8, the closed form on uint16 and float32."""
         if image.dtype == np.uint8:
             return C.table_image(image, self.table(params, _n_channels(image)))
         return self.apply_float(image, params)
@@ -89,8 +91,8 @@ class ChannelShuffle(ImageOnlyTransform):
 class ChannelDropout(_Table):
     """Set a random number of channels (from ``channel_drop_range``) to ``fill``.
 
-    At least one channel always survives; single-channel images are unchanged. ``fill`` is in
-    the image's units scaled to 0-255 (floats receive ``fill / 255``).
+    At least one channel always survives; single-channel images are unchanged. ``fill`` is on
+    the 0-255 scale (uint16 receives ``fill * 257``, floats ``fill / 255``).
     """
 
     parameters = {
@@ -121,10 +123,14 @@ class ChannelDropout(_Table):
         return C.channel_dropout_lut(n_channels, params["dropped"], round(self.fill))
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-        """Write ``fill / 255`` into the dropped channels."""
+        """Write ``fill`` (scaled from 0-255 to the image's full range) into the dropped
+        channels."""
         out: np.ndarray = image.copy()
         if params["dropped"]:
-            out[:, :, params["dropped"]] = np.float32(self.fill / 255.0)
+            value = self.fill / 255.0 * full_range(image.dtype)
+            out[:, :, params["dropped"]] = np.asarray(
+                round(value) if image.dtype != np.float32 else value, image.dtype
+            )
         return out
 
 
@@ -165,15 +171,15 @@ class RGBShift(_Table):
         return C.shift_channels_lut(np.asarray(params["shifts"][:n_channels]))
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-        """Add and clip."""
+        """Add (uint16 saturates; float32 keeps its range)."""
         shifts = np.asarray(params["shifts"], np.float32)
         add = shifts[0] if image.ndim == 2 else shifts[: image.shape[2]]
-        return np.clip(image + add, 0.0, 1.0).astype(np.float32)
+        return _restore(_as_float(image) + add, image.dtype)
 
 
 @register
 class Invert(_Table):
-    """Negative image: ``255 - x`` (``1 - x`` for floats)."""
+    """Negative image: ``255 - x`` (``65535 - x`` for uint16, ``1 - x`` for floats)."""
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p)
@@ -183,14 +189,18 @@ class Invert(_Table):
         return C.invert_lut()
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-        """``1 - x``."""
-        out: np.ndarray = (np.float32(1.0) - image).astype(np.float32)
+        """``full_range - x``."""
+        out: np.ndarray = (np.asarray(full_range(image.dtype), image.dtype) - image).astype(
+            image.dtype
+        )
         return out
 
 
 @register
 class Posterize(_Table):
     """Keep the ``bits`` most significant bits of each level (``bits`` drawn from a range)."""
+
+    float_range = "unit"  # levels of [0, 1]: float32 clipped and quantised to 256 levels
 
     parameters = {
         "bits": Range(1, 8, integer=True, doc="range of the bits kept"),
@@ -210,10 +220,21 @@ class Posterize(_Table):
         """Masking table."""
         return C.posterize_lut(params["bits"])
 
+    def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """uint16: keep the ``bits`` most significant of 16 bits (the same 2**bits levels);
+        float32: the table on 256 levels of the image clipped to ``[0, 1]``."""
+        if image.dtype == np.uint16:
+            mask = np.uint16((0xFFFF << (16 - int(params["bits"]))) & 0xFFFF)
+            result: np.ndarray = np.bitwise_and(image, mask)
+            return result
+        return super().apply_float(image, params)
+
 
 @register
 class Solarize(_Table):
     """Invert every level at or above ``threshold`` (a fraction of full range)."""
+
+    float_range = "unit"  # the threshold is a fraction: float32 clipped to [0, 1]
 
     parameters = {
         "threshold": Range(0, 1, doc="threshold range, a fraction of full range"),
@@ -234,14 +255,18 @@ class Solarize(_Table):
         return C.solarize_lut(params["threshold"])
 
     def apply_float(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-        """``where(x >= t, 1 - x, x)``."""
-        t = np.float32(params["threshold"])
-        return np.where(image >= t, np.float32(1.0) - image, image).astype(np.float32)
+        """``where(x >= t, full_range - x, x)`` with ``t`` the threshold times full range."""
+        image = unit_range(image)
+        unit = full_range(image.dtype)
+        top = np.asarray(unit, image.dtype)
+        return np.where(image >= params["threshold"] * unit, top - image, image).astype(image.dtype)
 
 
 @register
 class Equalize(ImageOnlyTransform):
     """Histogram equalisation, per channel or (RGB, ``by_channels=False``) of the luma only."""
+
+    float_range = "unit"  # a histogram of levels: float32 clipped to [0, 1], 65536 levels
 
     parameters = {
         "by_channels": Flag(doc="equalise each channel (else the luma)"),
@@ -258,6 +283,8 @@ class Equalize(ImageOnlyTransform):
 @register
 class CLAHE(ImageOnlyTransform):
     """Contrast-limited adaptive histogram equalisation (on L of Lab for RGB images)."""
+
+    float_range = "unit"  # a histogram of levels: float32 clipped to [0, 1], 65536 levels
 
     parameters = {
         "clip_limit": Range(0, 1000, doc="range of the contrast clip limit"),
@@ -380,17 +407,21 @@ class AdjustSharpness(ImageOnlyTransform):
 class AutoContrast(ImageOnlyTransform):
     """Stretch each channel to the full range (PIL's autocontrast with no cutoff)."""
 
+    float_range = "unit"  # stretches each band onto full range: float32 clipped to [0, 1] first
+
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p)
 
     def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Per-channel min-max stretch."""
-        return C.autocontrast_image(image)
+        return C.autocontrast_image(unit_range(image))
 
 
 @register
 class ToSepia(ImageOnlyTransform):
     """Sepia tone (RGB images; other channel counts are returned unchanged)."""
+
+    channels = (1, 3)  # RGB colour (a single band has no colour to change)
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p)

@@ -346,7 +346,7 @@ def _safe_rect(sample: Sample, u: list[float], erosion_rate: float) -> tuple[int
 class _BoxSafe(Transform):
     """Shared parameter drawing of the box-safe crops (fractions, resolved in apply)."""
 
-    targets = ("image", "masks", "boxes", "keypoints")
+    targets = ("image", "masks", "boxes", "oriented_boxes", "keypoints")
     exact = True
     #: reads the boxes, so it never joins a fused run of matrix transforms
     fusable = False

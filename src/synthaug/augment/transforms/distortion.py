@@ -27,6 +27,8 @@ from synthaug.augment.transforms.base import (
     draw_uniform,
     move_box_outlines,
     move_keypoints,
+    move_oriented_boxes,
+    oriented_outlines,
     register,
 )
 from synthaug.augment.transforms.geometric import RESAMPLING, SHIFT_PX, _Resampling
@@ -67,6 +69,14 @@ def move_annotations(sample: Sample, maps: D.Map) -> Sample:
         n, k = outline.shape[:2]
         moved = D.remap_points(outline.reshape(-1, 2) - 0.5, maps).reshape(n, k, 2) + 0.5
         changes.update(move_box_outlines(sample, moved, hw))
+    if sample.oriented_boxes is not None and len(sample.oriented_boxes):
+        corners = np.asarray(sample.oriented_boxes, dtype=np.float64)
+        n = len(corners)
+        moved_corners = D.remap_points(corners.reshape(-1, 2) - 0.5, maps).reshape(n, 4, 2) + 0.5
+        outline = _densified(oriented_outlines(sample))
+        k = outline.shape[1]
+        moved = D.remap_points(outline.reshape(-1, 2) - 0.5, maps).reshape(n, k, 2) + 0.5
+        changes.update(move_oriented_boxes(sample, moved_corners, moved, hw))
     if sample.keypoints is not None and len(sample.keypoints):
         changes.update(move_keypoints(sample, D.remap_keypoints(sample.keypoints, maps), hw))
     return sample.copy(**changes) if changes else sample
@@ -79,7 +89,7 @@ class _Remap(Transform):
     fuses, and it implements every target itself.
     """
 
-    targets = ("image", "masks", "boxes", "keypoints")
+    targets = ("image", "masks", "boxes", "oriented_boxes", "keypoints")
     exact = False
     parameters = RESAMPLING
     _init_resampling = _Resampling._init_resampling

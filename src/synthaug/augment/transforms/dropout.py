@@ -32,8 +32,9 @@ def _fill_array(fill: Any, image: np.ndarray, seed: int) -> Any:
     if fill != "random":
         return fill
     gen = np.random.default_rng(seed)
-    if image.dtype == np.uint8:
-        return gen.integers(0, 256, size=image.shape, dtype=np.uint8)
+    if image.dtype != np.float32:  # uniform over the integer type's levels
+        top = 256 if image.dtype == np.uint8 else 65536
+        return gen.integers(0, top, size=image.shape, dtype=image.dtype)
     return gen.random(image.shape, dtype=np.float32)
 
 

@@ -83,6 +83,7 @@ class HorizontalFlip(MatrixTransform):
     """
 
     exact = True
+    mirrors = True
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p)
@@ -103,6 +104,7 @@ class VerticalFlip(MatrixTransform):
     """Mirror top-bottom. Exact for every target."""
 
     exact = True
+    mirrors = True
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p)
@@ -123,6 +125,7 @@ class Transpose(MatrixTransform):
     """Swap rows and columns (a reflection about the main diagonal). Exact."""
 
     exact = True
+    mirrors = True
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p)

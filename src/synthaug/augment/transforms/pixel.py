@@ -34,7 +34,7 @@ from synthaug.augment.transforms.base import (
     draw_uniform,
     register,
 )
-from synthaug.errors import ConfigError, InvalidInputError
+from synthaug.errors import ConfigError
 
 __all__ = [
     "BrightnessContrast",
@@ -104,6 +104,8 @@ class BrightnessContrast(ImageOnlyTransform):
 class Gamma(ImageOnlyTransform):
     """``out = in ** gamma`` with ``gamma`` drawn from the range (values in [0, 1])."""
 
+    float_range = "unit"  # a power law of fractions: float32 clipped to [0, 1]
+
     parameters = {
         "gamma": Range(1e-3, 100, doc="exponent range"),
     }
@@ -123,17 +125,14 @@ class Gamma(ImageOnlyTransform):
         return F.gamma_lut(params["gamma"])
 
     def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-        """Power law."""
-        if image.dtype == np.uint8:
-            return F.apply_lut(image, F.gamma_lut(params["gamma"]))
-        result: np.ndarray = np.power(image, np.float32(params["gamma"])).astype(np.float32)
-        return result
+        """Power law per band (a table on uint8 and uint16; float32 clipped to [0, 1])."""
+        return F.gamma_image(image, params["gamma"])
 
 
 def _mean_luma(image: np.ndarray) -> float:
-    """Mean luma in [0, 1]; for RGB the luma weights applied to the channel means (one pass,
-    no gray image)."""
-    unit = 255.0 if image.dtype == np.uint8 else 1.0
+    """Mean luma in units of full range; for RGB the luma weights applied to the channel means
+    (one pass, no gray image)."""
+    unit = F.full_range(image.dtype)
     if image.ndim == 3 and image.shape[2] == 3:
         means = cv2.mean(image)[:3]
         return float(np.dot(F.LUMA_601, means)) / unit
@@ -148,6 +147,9 @@ class ColorJitter(ImageOnlyTransform):
     given pair), and the hue shift from ``[-hue, hue]`` as a fraction of the colour wheel
     (at most 0.5). Saturation and hue need RGB images; other images skip them.
     """
+
+    channels = (1, 3)  # RGB colour (a single band has no colour to change)
+    float_range = "unit"  # hue and saturation in HSV: float32 clipped to [0, 1]
 
     parameters = {
         "brightness": Range(0, 10, around_one=True, doc="brightness factor range"),
@@ -187,7 +189,7 @@ class ColorJitter(ImageOnlyTransform):
 
     def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         """Apply the four adjustments in the drawn order."""
-        out = image
+        out = F.unit_range(image)
         for op in params["order"]:
             if op == 0 and params["brightness"] != 1.0:
                 out = F.brightness_contrast_image(out, 0.0, params["brightness"])
@@ -205,6 +207,9 @@ class ColorJitter(ImageOnlyTransform):
 @register
 class HueSaturationValue(ImageOnlyTransform):
     """Shift hue (degrees), saturation and value (fractions of full range) of RGB images."""
+
+    channels = (1, 3)  # RGB colour (a single band has no colour to change)
+    float_range = "unit"  # HSV fractions: float32 clipped to [0, 1]
 
     parameters = {
         "hue_shift_deg": Range(-180, 180, symmetric=True, doc="hue shift range in degrees"),
@@ -245,6 +250,8 @@ class HueSaturationValue(ImageOnlyTransform):
 class ToGray(ImageOnlyTransform):
     """Convert to grayscale, keeping the number of channels (luma for RGB)."""
 
+    channels = (1, 3)  # RGB colour (a single band has no colour to change)
+
     def __init__(self, p: float = 0.5) -> None:
         super().__init__(p)
 
@@ -257,8 +264,9 @@ class ToGray(ImageOnlyTransform):
 class Normalize(ImageOnlyTransform):
     """``(image / max_pixel_value - mean) / std`` per channel; output is float32.
 
-    ``max_pixel_value=None`` uses 255 for uint8 and 1 for float32 input. Put it last: the
-    output leaves the [0, 1] range. Defaults are the ImageNet statistics.
+    ``max_pixel_value=None`` uses 255 for uint8, 65535 for uint16 and 1 for float32 input.
+    Put it last: the output leaves the [0, 1] range. Defaults are the ImageNet statistics
+    (three values: give one per band for other images, e.g. from ``synthaug stats``).
     """
 
     example_args: ClassVar[dict[str, Any]] = {"mean": 0.5, "std": 0.25}
@@ -267,7 +275,8 @@ class Normalize(ImageOnlyTransform):
         "mean": Numbers(-1e6, 1e6, doc="per-channel mean, in units of max_pixel_value"),
         "std": Numbers(0, 1e6, positive=True, doc="per-channel standard deviation"),
         "max_pixel_value": Optional(
-            Real(1e-6, 2.0**32), doc="divisor of the input (None: 255 for uint8, 1 for float)"
+            Real(1e-6, 2.0**32),
+            doc="divisor of the input (None: 255 for uint8, 65535 for uint16, 1 for float)",
         ),
     }
 
@@ -303,9 +312,10 @@ class Normalize(ImageOnlyTransform):
         )
         if mean is None or std is None:
             raise ConfigError(
-                f"Normalize: mean/std have {np.size(self.mean)}/{np.size(self.std)} values for an image with {c} channels"
+                f"Normalize: mean/std have {np.size(self.mean)}/{np.size(self.std)} values for "
+                f"an image with {c} channels (expected 1 or {c} each)"
             )
-        mpv = self.max_pixel_value or (255.0 if image.dtype == np.uint8 else 1.0)
+        mpv = self.max_pixel_value or F.full_range(image.dtype)
         return F.normalize_coefficients(mean, std, mpv, c)
 
 
@@ -417,6 +427,10 @@ class GaussianNoise(ImageOnlyTransform):
 class JPEGCompression(ImageOnlyTransform):
     """Encode and decode as JPEG with quality drawn from ``quality`` (1-100)."""
 
+    dtypes = ("uint8", "float32")  # an 8-bit codec: uint16 would lose 8 bits
+    channels = (1, 3)  # what JPEG stores
+    float_range = "unit"  # float32 clipped to [0, 1] and quantised to 8 bits
+
     parameters = {
         "quality": Range(1, 100, integer=True, doc="JPEG quality range"),
     }
@@ -432,11 +446,7 @@ class JPEGCompression(ImageOnlyTransform):
         return self.Drawn(quality=draw_int(rng, self.quality[0], self.quality[1] + 1))
 
     def apply_image(self, image: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-        """OpenCV's JPEG codec (1 or 3 channels)."""
-        if image.ndim == 3 and image.shape[2] not in (1, 3):
-            raise InvalidInputError(
-                f"JPEGCompression: expected 1 or 3 channels, got {image.shape[2]}"
-            )
+        """OpenCV's JPEG codec (1 or 3 channels, 8 bits: see the class declarations)."""
         return F.jpeg_image(image, params["quality"])
 
 
@@ -501,8 +511,9 @@ class CoarseDropout(Transform):
         fill: Any = self.fill
         if fill == "random":
             gen = np.random.default_rng(params["fill_seed"])
-            if img.dtype == np.uint8:
-                fill = gen.integers(0, 256, size=img.shape, dtype=np.uint8)
+            if img.dtype != np.float32:
+                top = int(F.full_range(img.dtype)) + 1
+                fill = gen.integers(0, top, size=img.shape, dtype=img.dtype)
             else:
                 fill = gen.random(img.shape, dtype=np.float32)
         image = F.erase_rectangles_image(img, np.asarray(params["rects"]).reshape(-1, 4), fill)
