@@ -334,7 +334,7 @@ def _task_audit(cfg: ExperimentConfig, class_names: list[str]) -> dict[str, Any]
 _REFERENCE_SECONDS = {
     "procedural bank": 0.0021,
     "generators": 1.5,
-    "arms": 1.2,
+    "arms": 1.5,
     "reference": 0.01,
     "quality": 3.0,
     "audit": 12.0,
