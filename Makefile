@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXTRAS ?= dev,ray,dp
 
-.PHONY: install demo test test-fast lint format bench docs clean
+.PHONY: install demo demo-time test test-fast lint format bench docs clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/synthaug demo --out demo-output
+
+# Time the demo per phase (wall, CPU, load average) and regenerate docs/results/demo.md,
+# demo_time.md and demo_metrics.json, which README.md quotes (a test checks they agree).
+demo-time: $(STAMP)
+	$(BIN)/python bench/demo_time.py --out demo-output --write docs/results --label after
 
 test: $(STAMP)
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --timeout 900 -q
@@ -44,6 +49,7 @@ bench: $(STAMP)
 # demo-output/ (make demo) when it exists, else from a quick run.
 docs: $(STAMP)
 	$(BIN)/python -m synthaug.augment.catalog docs/transforms.md
+	$(BIN)/python -m synthaug.experiment.demo docs/results
 	$(BIN)/python docs/build_api.py docs/api
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python docs/build_pages.py --img docs/img
 

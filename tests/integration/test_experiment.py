@@ -70,6 +70,9 @@ def test_quick_demo_writes_report_metrics_and_preview(tmp_path):
         timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    # the plan with its ETA comes first, then one bar per phase with counts (issue 22)
+    assert "ETA about" in done.stdout and "train arms" in done.stdout, done.stdout[:2000]
+    assert "procedural bank" in done.stdout and "audit" in done.stdout
     metrics = json.loads((out / "metrics.json").read_text())
     arms = {r["arm"] for r in metrics["runs"]}
     assert {"real", "real+aug", "real+fonts", "fonts only"} <= arms
@@ -99,3 +102,28 @@ def test_folder_data_names_its_classes_in_results_and_report(tmp_path, digit_fol
     page = render_experiment_report(res)
     assert "One column per class: one, six, zero." in page
     json.dumps(res.to_dict())  # metrics.json stays serialisable
+
+
+def test_each_learned_generator_is_fitted_once_per_seed_and_labelled_subset(tmp_path, monkeypatch):
+    """Regression (issue 22): the runner fitted the cVAE once per group and again for the
+    quality table and sample grids (a parent cache that knew nothing of the groups')."""
+    from synthaug.synth import ConditionalVAE
+
+    fits = []
+    original = ConditionalVAE.fit
+
+    def counting_fit(self, X, y, callback=None):
+        fits.append(len(X))
+        return original(self, X, y, callback)
+
+    monkeypatch.setattr(ConditionalVAE, "fit", counting_fit)
+    cfg = tiny(
+        generators={"cvae": {"kind": "ConditionalVAE", "params": {"epochs": 2}}},
+        arms=[{"name": "real"}, {"name": "real+cvae", "generator": "cvae", "ratios": [1, 2]}],
+        evaluate_quality=True,
+    )
+    res = run_experiment(cfg, tmp_path, workers=1)
+    assert sorted(fits) == [20, 20, 50, 50]  # 2 seeds x sizes 2 and 5, ten classes
+    assert len(list((tmp_path / "cache").glob("cvae-*.safetensors"))) == 4
+    assert "cvae" in res.quality and "synthetic (cvae)" in res.samples
+    assert set(res.timing) == {"generators", "arms", "reference", "quality"}

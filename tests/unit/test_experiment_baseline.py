@@ -64,10 +64,10 @@ def test_competent_model_reads_as_a_competent_baseline(tmp_path):
 
 
 def test_cli_summary_warns_loudly(crippled):
-    from synthaug.cli.experiment import _print_summary, console
+    from synthaug.cli.experiment import console, print_summary
 
     with console.capture() as cap:
-        _print_summary(crippled[0])
+        print_summary(crippled[0])
     text = cap.get()
     assert "WARNING: weak baseline." in text and BASELINE_LABEL in text
 

@@ -137,3 +137,16 @@ def test_arm_ratios_refuse_nan_inf_and_non_positive(bad):
     data = yaml.safe_load(f"{{name: a, generator: fonts, ratios: [1, {bad}]}}")
     with pytest.raises(ValueError, match="ratios must be finite numbers > 0"):
         ArmConfig(**data)
+
+
+def test_adapt_params_need_a_method_and_names_it_takes(tmp_path):
+    from synthaug.experiment.runner import plan_tasks
+
+    st = {"name": "st (unlabelled)", "adapt": "self_training", "unlabelled": True}
+    with pytest.raises(ConfigError, match="'adapt_params' needs an 'adapt' method"):
+        parse_config(base(arms=[{"name": "real", "adapt_params": {"rounds": 1}}]))
+    cfg = parse_config(base(arms=[{"name": "real"}, {**st, "adapt_params": {"roundz": 1}}]))
+    with pytest.raises(ConfigError, match=r"arms\[1\]\.adapt_params\.roundz: 'self_training'"):
+        plan_tasks(cfg, tmp_path, [str(c) for c in range(10)])
+    ok = parse_config(base(arms=[{"name": "real"}, {**st, "adapt_params": {"rounds": 1}}]))
+    assert len(plan_tasks(ok, tmp_path, [str(c) for c in range(10)])) > 0

@@ -18,7 +18,9 @@ def demo(
     quick: bool = typer.Option(
         False, "--quick", help="The one-minute version (fewer arms, sizes, seeds)."
     ),
-    workers: int = typer.Option(0, "--workers", "-w", help="Processes (0: one per CPU core)."),
+    workers: int = typer.Option(
+        0, "--workers", "-w", min=0, help="Processes (0: one per CPU core)."
+    ),
     tabular: bool = typer.Option(
         False,
         "--tabular",
@@ -32,16 +34,17 @@ def demo(
     if tabular:
         _tabular_demo(out / "tabular", quick)
         return
-    from synthaug.augment.demo import run_augment_demo
-    from synthaug.cli.experiment import run_with_progress
-    from synthaug.experiment import DEMO_CONFIG, QUICK_CONFIG
+    from synthaug.cli.experiment import PhaseProgress, print_summary
+    from synthaug.experiment.demo import run_demo
 
-    out.mkdir(parents=True, exist_ok=True)
-    config = QUICK_CONFIG if quick else DEMO_CONFIG
-    console.print(f"[bold]synthaug demo[/bold]: running {config.name} into {out}/")
-    run_with_progress(config, out, workers=workers)
-    for path in run_augment_demo(out, n_per_photo=4 if quick else 8, seed=0):
+    console.print(f"[bold]synthaug demo[/bold]{' --quick' if quick else ''}: writing to {out}/")
+    with PhaseProgress() as progress:
+        result, paths = run_demo(out, quick=quick, workers=workers, callback=progress)
+    print_summary(result)
+    for path in paths:
         console.print(f"wrote [bold]{path}[/bold]")
+    minutes, seconds = divmod(round(result.seconds), 60)
+    console.print(f"experiment took {minutes} min {seconds:02d} s.")
     console.print(f"Open [bold]{out / 'report.html'}[/bold] in a browser for the full report.")
 
 

@@ -142,6 +142,9 @@ class ArmConfig(_Strict):
     adapt : str, optional
         Domain-adaptation method applied with the unlabelled real pool as target
         (``dann``, ``coral``, ``adabn``, ``self_training``); needs ``unlabelled: true``.
+    adapt_params : dict
+        Arguments of that method beyond the training budget, e.g. ``{rounds: 1}`` for
+        ``self_training`` (see :mod:`synthaug.adapt`); unknown names are refused.
     unlabelled : bool
         The arm may use the unlabelled real pool (self-training, adaptation, generator fitting).
     """
@@ -155,6 +158,7 @@ class ArmConfig(_Strict):
     synthetic_only: bool = False
     augment_synthetic: bool = False
     adapt: Literal["dann", "coral", "adabn", "self_training"] | None = None
+    adapt_params: dict[str, Any] = Field(default_factory=dict)
     unlabelled: bool = False
 
     @field_validator("ratios")
@@ -177,6 +181,8 @@ class ArmConfig(_Strict):
             raise ValueError(
                 "an arm with a pipeline needs 'copies' >= 1 (augmented copies per image)"
             )
+        if self.adapt_params and self.adapt is None:
+            raise ValueError("'adapt_params' needs an 'adapt' method")
         if self.adapt is not None and not self.unlabelled:
             raise ValueError("'adapt' uses the unlabelled real pool: set 'unlabelled: true'")
         if self.unlabelled and "unlabelled" not in self.name.lower():

@@ -18,8 +18,6 @@ Honesty rules it enforces:
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,15 +26,17 @@ from typing import Any
 
 import numpy as np
 
-from synthaug.errors import ConfigError, LeakageError
+from synthaug.errors import ConfigError
 from synthaug.experiment.baseline import BASELINE_LABEL, baseline_check
-from synthaug.experiment.config import ArmConfig, ExperimentConfig, GeneratorConfig
+from synthaug.experiment.config import ArmConfig, ExperimentConfig
+from synthaug.experiment.generator_cache import GeneratorCache, forget_loaded
 from synthaug.experiment.models import linear_baseline, make_model
 from synthaug.experiment.splits import FewShotSplit, few_shot_split
 from synthaug.experiment.stats import mean_ci, paired_comparison
+from synthaug.experiment.tasks import Task, report_progress, run_tasks
 from synthaug.seeding import item_rng, item_seed
 
-__all__ = ["ExperimentResult", "RunRecord", "load_real_data", "run_experiment"]
+__all__ = ["ExperimentResult", "RunRecord", "load_real_data", "plan_tasks", "run_experiment"]
 
 Callback = Callable[[dict[str, Any]], None]
 
@@ -80,6 +80,8 @@ class ExperimentResult:
     data_info: dict[str, Any] = field(default_factory=dict)
     baseline: dict[str, Any] = field(default_factory=dict)
     baseline_runs: list[RunRecord] = field(default_factory=list)
+    #: per phase: tasks, summed wall and CPU seconds inside the workers, span (tasks.PhaseTiming)
+    timing: dict[str, Any] = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[str]:
@@ -103,6 +105,7 @@ class ExperimentResult:
             },
             "warnings": self.warnings,
             "seconds": self.seconds,
+            "timing": self.timing,
         }
 
 
@@ -132,166 +135,6 @@ def _display_names(dataset: str, classes: np.ndarray) -> list[str]:
     return [names.get(int(c), str(int(c))) for c in classes]
 
 
-def _hash(*parts: Any) -> str:
-    h = hashlib.sha256()
-    for p in parts:
-        if isinstance(p, np.ndarray):
-            h.update(str(p.shape).encode())
-            h.update(np.ascontiguousarray(p).tobytes())
-        else:
-            h.update(json.dumps(p, sort_keys=True, default=str).encode())
-    return h.hexdigest()[:20]
-
-
-# --------------------------------------------------------------------------- generators
-def _check_pretrained(gen: Any, name: str, arm: ArmConfig, size: int, dataset: str) -> None:
-    meta = dict(getattr(gen, "metadata_", {}) or {})
-    per_class = meta.get("n_labels_per_class")
-    if per_class is None and meta.get("n_train") is not None:
-        per_class = int(meta["n_train"]) // max(1, len(gen.classes_))
-    if per_class is None:
-        raise LeakageError(
-            f"arm {arm.name!r}: pretrained generator {name!r} does not record how many labels it "
-            "was trained on, so it cannot be admitted to a few-shot arm"
-        )
-    if int(per_class) > size:
-        raise LeakageError(
-            f"arm {arm.name!r} at {size} labelled per class: pretrained generator {name!r} was "
-            f"trained on {per_class} labelled per class; it would bring in labels the arm does not have"
-        )
-    trained_on = str(meta.get("trained_on", ""))
-    if trained_on and trained_on.split("[")[0] == dataset:
-        raise LeakageError(
-            f"arm {arm.name!r}: pretrained generator {name!r} was trained on {trained_on!r}, the "
-            "experiment's own dataset, whose test images it may have seen"
-        )
-
-
-class _GeneratorCache:
-    """Fits each generator once per (seed, size) and caches samples on disk by config hash."""
-
-    def __init__(self, cfg: ExperimentConfig, cache_dir: Path, n_classes: int) -> None:
-        self.cfg = cfg
-        self.dir = cache_dir
-        self._fitted: dict[tuple[str, int, int], Any] = {}
-        self._banks: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
-        # Procedural generators do not learn from the arm's data: one bank per (generator,
-        # seed), sized for the largest request of the run, serves every arm and size as nested
-        # class-balanced subsets, so results do not depend on the order of the runs.
-        self.bank_size: dict[str, int] = {}
-        for arm in cfg.arms:
-            if arm.generator is None:
-                continue
-            needs = (
-                [arm.n_synthetic]
-                if arm.n_synthetic is not None
-                else [int(round(r * s * n_classes)) for r in arm.ratios for s in cfg.sizes]
-            )
-            needs.append(max(200, 2 * max(cfg.sizes) * n_classes))  # quality evaluation
-            self.bank_size[arm.generator] = max(self.bank_size.get(arm.generator, 0), *needs)
-
-    def _procedural(self, key: str) -> bool:
-        spec = self.cfg.generators[key]
-        if spec.pretrained is not None:
-            return False
-        from synthaug import synth
-
-        cls = synth.registered_generators().get(spec.kind)
-        return cls is not None and not getattr(cls, "learns", True)
-
-    def _bank(self, key: str, seed: int, X_lab, y_lab) -> tuple[np.ndarray, np.ndarray]:
-        if (key, seed) not in self._banks:
-            n = self.bank_size[key]
-            spec = self.cfg.generators[key]
-            digest = _hash(spec.model_dump(mode="json"), seed, n, np.unique(y_lab))
-            path = self.dir / f"{key}-bank-s{seed}-n{n}-{digest}.npz"
-            if path.exists():
-                with np.load(path, allow_pickle=False) as f:
-                    self._banks[(key, seed)] = (f["X"], f["y"])
-            else:
-                gen = self._build(key, spec).fit(X_lab, y_lab)
-                classes = np.unique(y_lab)
-                counts = {int(c): -(-n // len(classes)) for c in classes}
-                X, y = gen.sample(labels=counts, seed=item_seed("bank", key, seed))
-                self._save(path, X, y)
-                self._banks[(key, seed)] = (X, y)
-        return self._banks[(key, seed)]
-
-    def _save(self, path: Path, X: np.ndarray, y: np.ndarray) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(tmp, X=X, y=y)
-        tmp.replace(path)
-
-    def _build(self, key: str, spec: GeneratorConfig) -> Any:
-        from synthaug import synth
-
-        if spec.pretrained is not None:
-            return synth.load(spec.pretrained)
-        classes = synth.registered_generators()
-        if spec.kind not in classes:
-            raise ConfigError(
-                f"generators.{key}.kind: unknown generator {spec.kind!r}; expected one of {sorted(classes)}"
-            )
-        params = dict(spec.params)
-        import inspect
-
-        if "seed" in inspect.signature(classes[spec.kind].__init__).parameters:
-            params.setdefault("seed", 0)
-        try:
-            return classes[spec.kind](**params)
-        except TypeError as exc:
-            raise ConfigError(f"generators.{key}.params: {exc}") from None
-
-    def sample(
-        self,
-        key: str,
-        arm: ArmConfig,
-        seed: int,
-        size: int,
-        X_lab: np.ndarray,
-        y_lab: np.ndarray,
-        n: int,
-        callback: Callback | None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        classes = np.unique(y_lab)
-        counts = {
-            int(c): n // len(classes) + (1 if i < n % len(classes) else 0)
-            for i, c in enumerate(classes)
-        }
-        if self._procedural(key):
-            Xb, yb = self._bank(key, seed, X_lab, y_lab)
-            take = np.sort(np.concatenate([np.flatnonzero(yb == c)[:k] for c, k in counts.items()]))
-            return Xb[take], yb[take]
-        spec = self.cfg.generators[key]
-        digest = _hash(spec.model_dump(mode="json"), seed, size, X_lab, y_lab, n)
-        path = self.dir / f"{key}-s{seed}-k{size}-n{n}-{digest}.npz"
-        if path.exists():
-            with np.load(path, allow_pickle=False) as f:
-                return f["X"], f["y"]
-        fk = (key, seed, size)
-        if fk not in self._fitted:
-            gen = self._build(key, spec)
-            if spec.pretrained is not None:
-                _check_pretrained(gen, spec.pretrained, arm, size, self.cfg.data.dataset)
-            else:
-                if "seed" in gen.get_params():
-                    gen.seed = item_seed("generator", key, seed, size) % 2**31
-                if callback:
-                    callback(
-                        {"event": "generator_fit", "generator": key, "seed": seed, "size": size}
-                    )
-                gen.fit(X_lab, y_lab)
-            self._fitted[fk] = gen
-        gen = self._fitted[fk]
-        X, y = gen.sample(labels=counts, seed=item_seed("sample", key, seed, size, n))
-        self._save(path, X, y)
-        return X, y
-
-    def fitted(self, key: str, seed: int, size: int) -> Any | None:
-        return self._fitted.get((key, seed, size))
-
-
 # --------------------------------------------------------------------------- training sets
 def _augment(pipeline: Any, X: np.ndarray, copies: int, key: tuple) -> np.ndarray:
     out = []
@@ -310,7 +153,7 @@ def _training_set(
     split: FewShotSplit,
     seed: int,
     size: int,
-    gens: _GeneratorCache,
+    gens: GeneratorCache,
     pipelines: dict[str, Any],
     callback: Callback | None,
 ) -> tuple[np.ndarray, np.ndarray, int, int]:
@@ -354,7 +197,9 @@ def _fit_predict(
     if arm.adapt is not None:
         from synthaug import adapt
 
-        method = adapt.make(arm.adapt, model=cfg.model, n_classes=n_classes, seed=model_seed)
+        method = adapt.make(
+            arm.adapt, model=cfg.model, n_classes=n_classes, seed=model_seed, **arm.adapt_params
+        )
         method.fit(Xtr, ytr, X_unl)
         return method.predict(X_test)
     model = make_model(cfg.model, n_classes=n_classes, seed=model_seed, n_train=len(Xtr))
@@ -362,60 +207,263 @@ def _fit_predict(
     return model.predict(X_test)
 
 
-# --------------------------------------------------------------------------- the loop
+# --------------------------------------------------------------------------- tasks
+# Each task is a module-level function of plain arguments (a spawned worker pickles them); it
+# reads the data and the generators through per-process memos, so a worker decodes the
+# dataset once and loads each bank or fitted generator once, whatever the number of tasks.
+_DATA: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _data(dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    """The experiment's real data, decoded once per process (see :func:`run_experiment`)."""
+    if dataset not in _DATA:
+        _DATA[dataset] = load_real_data(dataset)
+    return _DATA[dataset]
+
+
+def _n_classes(y: np.ndarray) -> int:
+    return int(np.unique(y).max()) + 1
+
+
 def _arm_jobs(cfg: ExperimentConfig) -> list[tuple[ArmConfig, float | None]]:
     """Every (arm, ratio) trained in each (seed, size) group."""
     return [(arm, ratio) for arm in cfg.arms for ratio in (arm.ratios if arm.ratios else [None])]
 
 
-def _worker_init() -> None:
-    import torch
-
-    torch.set_num_threads(1)
-
-
-def _prepare_bank(cfg: ExperimentConfig, out_dir: str, key: str, seed: int) -> None:
-    """Fill the disk cache with one procedural generator's bank for one seed (pool task)."""
-    X, y = load_real_data(cfg.data.dataset)
-    n_classes = int(np.unique(y).max()) + 1
+def _task_bank(cfg: ExperimentConfig, out_dir: str, key: str, seed: int) -> None:
+    """Build one procedural generator's bank for one seed into the disk cache."""
+    X, y = _data(cfg.data.dataset)
     split = few_shot_split(y, min(cfg.sizes), cfg.data.test_fraction, seed)
-    gens = _GeneratorCache(cfg, Path(out_dir) / "cache", n_classes)
-    gens._bank(key, seed, X[split.labelled], y[split.labelled])
+    gens = GeneratorCache(cfg, Path(out_dir) / "cache", _n_classes(y))
+    gens.bank(key, seed, X[split.labelled], y[split.labelled])
 
 
-def _run_group(cfg: ExperimentConfig, out_dir: str, seed: int, size: int) -> list[RunRecord]:
-    """Train and score every arm (and ratio) for one (seed, size); self-contained for a pool."""
+def _task_fit(cfg: ExperimentConfig, out_dir: str, key: str, seed: int, size: int) -> None:
+    """Fit one learned generator on the labelled set of (seed, size); save it to the cache."""
+    X, y = _data(cfg.data.dataset)
+    split = few_shot_split(y, size, cfg.data.test_fraction, seed)
+    gens = GeneratorCache(cfg, Path(out_dir) / "cache", _n_classes(y))
+    gens.fitted(key, seed, size, X[split.labelled], y[split.labelled])
+
+
+def _task_arm(cfg: ExperimentConfig, out_dir: str, seed: int, size: int, job: int) -> RunRecord:
+    """Train and score one (arm, ratio) of ``_arm_jobs(cfg)`` at (seed, size)."""
     from synthaug.augment import from_dict
 
-    X, y = load_real_data(cfg.data.dataset)
-    n_classes = int(np.unique(y).max()) + 1
-    gens = _GeneratorCache(cfg, Path(out_dir) / "cache", n_classes)
+    X, y = _data(cfg.data.dataset)
+    n_classes = _n_classes(y)
+    gens = GeneratorCache(cfg, Path(out_dir) / "cache", n_classes)
     pipelines = {k: from_dict(v) for k, v in cfg.pipelines.items()}
     split = few_shot_split(y, size, cfg.data.test_fraction, seed)
-    records = []
-    for arm, ratio in _arm_jobs(cfg):
-        t = time.perf_counter()
-        Xtr, ytr, n_real, n_syn = _training_set(
-            cfg, arm, ratio, X, y, split, seed, size, gens, pipelines, None
-        )
-        X_unl = X[split.unlabelled] if arm.unlabelled else None
-        pred = _fit_predict(cfg, arm, Xtr, ytr, X_unl, X[split.test], n_classes, seed)
-        acc = float(np.mean(pred == y[split.test]))
-        seconds = time.perf_counter() - t
-        per_class = _per_class_accuracy(pred, y[split.test], np.unique(y))
-        records.append(
-            RunRecord(arm.name, ratio, size, seed, acc, n_real, n_syn, seconds, per_class)
-        )
-    # the linear reference, on the real labelled images only (those of the real-only arm)
+    arm, ratio = _arm_jobs(cfg)[job]
+    t = time.perf_counter()
+    Xtr, ytr, n_real, n_syn = _training_set(
+        cfg, arm, ratio, X, y, split, seed, size, gens, pipelines, None
+    )
+    X_unl = X[split.unlabelled] if arm.unlabelled else None
+    pred = _fit_predict(cfg, arm, Xtr, ytr, X_unl, X[split.test], n_classes, seed)
+    acc = float(np.mean(pred == y[split.test]))
+    seconds = time.perf_counter() - t
+    per_class = _per_class_accuracy(pred, y[split.test], np.unique(y))
+    return RunRecord(arm.name, ratio, size, seed, acc, n_real, n_syn, seconds, per_class)
+
+
+def _task_baseline(cfg: ExperimentConfig, seed: int, size: int) -> RunRecord | None:
+    """The linear reference on the real labelled images of (seed, size) (the real-only arm's)."""
+    X, y = _data(cfg.data.dataset)
+    split = few_shot_split(y, size, cfg.data.test_fraction, seed)
     t = time.perf_counter()
     X_lab, y_lab = X[split.labelled], y[split.labelled]
-    if len(np.unique(y_lab)) >= 2:
-        model = linear_baseline(item_seed("baseline", seed) % 2**31).fit(X_lab, y_lab)
-        acc = float(np.mean(model.predict(X[split.test]) == y[split.test]))
-        records.append(
-            RunRecord(BASELINE_LABEL, None, size, seed, acc, len(X_lab), 0, time.perf_counter() - t)
+    if len(np.unique(y_lab)) < 2:
+        return None
+    model = linear_baseline(item_seed("baseline", seed) % 2**31).fit(X_lab, y_lab)
+    acc = float(np.mean(model.predict(X[split.test]) == y[split.test]))
+    return RunRecord(BASELINE_LABEL, None, size, seed, acc, len(X_lab), 0, time.perf_counter() - t)
+
+
+def _showcase_split(cfg: ExperimentConfig, y: np.ndarray) -> FewShotSplit:
+    """The split whose labelled set the sample grids, quality table and audit use: the first
+    seed at the largest size (never its test set)."""
+    return few_shot_split(y, max(cfg.sizes), cfg.data.test_fraction, cfg.seeds[0])
+
+
+def _task_quality(cfg: ExperimentConfig, out_dir: str, job: int) -> dict[str, Any]:
+    """Sample grid and (if configured) fidelity/privacy of the generator of arm ``job``."""
+    X, y = _data(cfg.data.dataset)
+    split = _showcase_split(cfg, y)
+    seed, size = cfg.seeds[0], max(cfg.sizes)
+    arm = cfg.arms[job]
+    gens = GeneratorCache(cfg, Path(out_dir) / "cache", _n_classes(y))
+    X_lab, y_lab = X[split.labelled], y[split.labelled]
+    n_show = 4 * len(np.unique(y_lab))
+    Xs, ys = gens.sample(arm.generator, arm, seed, size, X_lab, y_lab, n_show)
+    out: dict[str, Any] = {"grid": Xs[_per_class_grid(ys, per_class=4)]}
+    if cfg.evaluate_quality:
+        out["quality"] = _quality(arm, gens, X, y, split, seed, size)
+    return out
+
+
+def _task_audit(cfg: ExperimentConfig, class_names: list[str]) -> dict[str, Any]:
+    """The augmentation audit of the configured pipeline on the showcase split's training
+    pool (labelled + unlabelled; never the test set)."""
+    from synthaug.augment import from_dict
+    from synthaug.evaluate import audit
+
+    X, y = _data(cfg.data.dataset)
+    split = _showcase_split(cfg, y)
+    pool = np.concatenate([split.labelled, split.unlabelled])
+    names = dict(zip(np.unique(y).tolist(), class_names, strict=True))
+    try:
+        return audit(
+            from_dict(cfg.pipelines[cfg.audit]),
+            X[pool],
+            y[pool],
+            seed=cfg.seeds[0],
+            class_names=names,
+            callback=lambda e: report_progress("audit", e),
+        ).to_dict()
+    except Exception as exc:  # the audit must not lose the experiment's results
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+# --------------------------------------------------------------------------- the plan
+#: Rough CPU seconds of one task of each phase on one core of the reference machine (a 2-core
+#: VM; the per-phase CPU of bench/demo_time.py): per image for a procedural bank, per 120
+#: steps of 32 images of width 32 for an arm. Used only for the ETA the plan shows before
+#: anything has run; the progress bars then time the real pace.
+_REFERENCE_SECONDS = {
+    "procedural bank": 0.0021,
+    "generators": 1.5,
+    "arms": 1.5,
+    "reference": 0.01,
+    "quality": 3.0,
+    "audit": 12.0,
+}
+_STARTUP_SECONDS = 10.0  # worker start-up (imports), report and preview
+
+
+def _cost(phase: str, cfg: ExperimentConfig, units: float = 1.0) -> float:
+    scale = 1.0
+    if phase == "arms":
+        m = cfg.model
+        scale = (m.max_steps or 600) * m.batch_size * m.width / (120 * 32 * 32)
+    return _REFERENCE_SECONDS[phase] * scale * units
+
+
+def _check_adapt_params(cfg: ExperimentConfig) -> None:
+    """Refuse an arm's ``adapt_params`` that its method does not take, before any work."""
+    import inspect
+
+    from synthaug import adapt
+
+    for i, arm in enumerate(cfg.arms):
+        if not arm.adapt_params or arm.adapt is None:
+            continue
+        cls = adapt.NAMES[arm.adapt]
+        accepted = {
+            name
+            for c in cls.__mro__
+            if "__init__" in vars(c)
+            for name, p in inspect.signature(c.__init__).parameters.items()
+            if name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+        }
+        unknown = sorted(set(arm.adapt_params) - accepted)
+        if unknown:
+            raise ConfigError(
+                f"arms[{i}].adapt_params.{unknown[0]}: {arm.adapt!r} takes no such argument; "
+                f"expected one of {sorted(accepted)}"
+            )
+
+
+def plan_tasks(cfg: ExperimentConfig, out_dir: str | Path, class_names: list[str]) -> list[Task]:
+    """Every task of an experiment, with its dependencies and an expected cost (priority)."""
+    _check_adapt_params(cfg)
+    out = str(out_dir)
+    _, y = _data(cfg.data.dataset)
+    gens = GeneratorCache(cfg, Path(out) / "cache", _n_classes(y))
+    tasks: list[Task] = []
+    for key, n in gens.bank_size.items():
+        if gens.procedural(key):
+            for seed in cfg.seeds:
+                cost = _cost("procedural bank", cfg, n)
+                tasks.append(
+                    Task(
+                        ("bank", key, seed),
+                        "procedural bank",
+                        _task_bank,
+                        (cfg, out, key, seed),
+                        priority=cost,
+                    )
+                )
+    learned = [k for k in gens.bank_size if gens.learned(k)]
+    for key in learned:
+        for size in cfg.sizes:
+            for seed in cfg.seeds:
+                tasks.append(
+                    Task(
+                        ("fit", key, seed, size),
+                        "generators",
+                        _task_fit,
+                        (cfg, out, key, seed, size),
+                        priority=_cost("generators", cfg),
+                    )
+                )
+
+    def needs(key: str | None, seed: int, size: int) -> tuple:
+        if key is None:
+            return ()
+        if gens.procedural(key):
+            return (("bank", key, seed),)
+        return (("fit", key, seed, size),) if key in learned else ()
+
+    for size in sorted(cfg.sizes, reverse=True):
+        for seed in cfg.seeds:
+            for j, (arm, _) in enumerate(_arm_jobs(cfg)):
+                # self-training trains 1 + rounds models (SelfTraining's default: 2 rounds)
+                rounds = (
+                    1 + int(arm.adapt_params.get("rounds", 2))
+                    if arm.adapt == "self_training"
+                    else 1
+                )
+                tasks.append(
+                    Task(
+                        ("arm", seed, size, j),
+                        "arms",
+                        _task_arm,
+                        (cfg, out, seed, size, j),
+                        needs(arm.generator, seed, size),
+                        priority=_cost("arms", cfg, rounds),
+                    )
+                )
+            tasks.append(
+                Task(
+                    ("baseline", seed, size),
+                    "reference",
+                    _task_baseline,
+                    (cfg, seed, size),
+                    priority=_cost("reference", cfg),
+                )
+            )
+    shown = set()
+    for j, arm in enumerate(cfg.arms):
+        if arm.generator is None or arm.generator in shown:
+            continue
+        shown.add(arm.generator)
+        tasks.append(
+            Task(
+                ("quality", arm.generator),
+                "quality",
+                _task_quality,
+                (cfg, out, j),
+                needs(arm.generator, cfg.seeds[0], max(cfg.sizes)),
+                priority=_cost("quality", cfg),
+            )
         )
-    return records
+    if cfg.audit is not None:
+        tasks.append(
+            Task(("audit",), "audit", _task_audit, (cfg, class_names), priority=_cost("audit", cfg))
+        )
+    return tasks
 
 
 def _per_class_accuracy(
@@ -428,6 +476,25 @@ def _per_class_accuracy(
     )
 
 
+def _plan_event(cfg: ExperimentConfig, tasks: list[Task], workers: int) -> dict[str, Any]:
+    phases: dict[str, dict[str, Any]] = {}
+    for t in tasks:
+        ph = phases.setdefault(t.phase, {"tasks": 0, "expected_s": 0.0})
+        ph["tasks"] += 1
+        ph["expected_s"] += t.priority
+    work = sum(p["expected_s"] for p in phases.values())
+    longest = max((t.priority for t in tasks), default=0.0)
+    return {
+        "event": "plan",
+        "name": cfg.name,
+        "workers": workers,
+        "phases": phases,
+        "n_runs": sum(1 for t in tasks if t.key[0] == "arm"),
+        "eta_s": _STARTUP_SECONDS + max(work / max(1, workers), longest),
+    }
+
+
+# --------------------------------------------------------------------------- the loop
 def run_experiment(
     cfg: ExperimentConfig,
     out_dir: str | Path,
@@ -436,73 +503,72 @@ def run_experiment(
 ) -> ExperimentResult:
     """Train and score every arm x seed x size (x ratio); write nothing but the cache.
 
-    Work is split into (seed, size) groups, each self-contained and seeded from its key, so
-    the results are identical for any number of ``workers`` (processes, one torch thread
-    each). Use :func:`synthaug.experiment.write_outputs` (or the CLI) to write metrics.json
-    and the report. ``callback`` receives dicts: ``{"event": "start", "total": n}``, then one
-    ``{"event": "run", "record": RunRecord, "done": i, "total": n}`` per trained model.
+    The work is a graph of tasks (:func:`plan_tasks`: procedural banks, generator fits, one
+    task per arm x seed x size, quality, audit), each seeded from its key, so the results are
+    identical for any number of ``workers`` (processes of one thread each; ``workers <= 1``
+    runs in this process). Each learned generator is fitted once per (seed, labelled subset),
+    each bank built once per seed, and the dataset decoded once per process. Use
+    :func:`synthaug.experiment.write_outputs` (or the CLI) to write metrics.json and the
+    report.
+
+    ``callback`` receives dicts: ``{"event": "plan", "phases": {phase: {"tasks",
+    "expected_s"}}, "n_runs", "eta_s", "workers"}`` first; ``{"event": "start", "total":
+    n_runs}``; ``{"event": "progress", "phase", "done", "total", "expected_s"}`` as each task
+    ends; ``{"event": "run", "record": RunRecord, "done", "total"}`` per trained model; and
+    ``{"event": "step", "phase": "audit", "done", "total", ...}`` from inside the audit.
     """
-    from synthaug.augment import from_dict
 
     t0 = time.perf_counter()
-    X, y = load_real_data(cfg.data.dataset)
+    _DATA.clear()
+    X, y = _data(cfg.data.dataset)
     classes = np.unique(y)
-    n_classes = int(classes.max()) + 1
+    class_names = _display_names(cfg.data.dataset, classes)
     out = Path(out_dir)
-    gens = _GeneratorCache(cfg, out / "cache", n_classes)
-    pipelines = {k: from_dict(v) for k, v in cfg.pipelines.items()}
-    groups = [(seed, size) for size in cfg.sizes for seed in cfg.seeds]
-    total = len(groups) * len(_arm_jobs(cfg))
+    tasks = plan_tasks(cfg, out, class_names)
+    n_runs = sum(1 for t in tasks if t.key[0] == "arm")
     if callback:
-        callback({"event": "start", "total": total})
-    banks = [(key, seed) for key in gens.bank_size if gens._procedural(key) for seed in cfg.seeds]
-    by_group: dict[tuple[int, int], list[RunRecord]] = {}
-    done = 0
-
-    def report(recs: list[RunRecord]) -> None:
-        nonlocal done
-        for rec in recs:
-            if rec.arm == BASELINE_LABEL:
-                continue
-            done += 1
-            if callback:
-                callback({"event": "run", "record": rec, "done": done, "total": total})
-
-    if workers <= 1:
-        for key, seed in banks:
-            if callback:
-                callback({"event": "generator_fit", "generator": key, "seed": seed, "size": 0})
-            _prepare_bank(cfg, str(out), key, seed)
-        for g in groups:
-            by_group[g] = _run_group(cfg, str(out), *g)
-            report(by_group[g])
-    else:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        ctx = mp.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init) as pool:
-            if callback and banks:
-                callback(
-                    {
-                        "event": "generator_fit",
-                        "generator": "procedural banks",
-                        "seed": "all",
-                        "size": 0,
-                    }
-                )
-            for f in [pool.submit(_prepare_bank, cfg, str(out), key, seed) for key, seed in banks]:
-                f.result()
-            futures = {pool.submit(_run_group, cfg, str(out), *g): g for g in groups}
-            for f in as_completed(futures):
-                by_group[futures[f]] = f.result()
-                report(by_group[futures[f]])
-    everything = [r for g in groups for r in by_group[g]]
-    records = [r for r in everything if r.arm != BASELINE_LABEL]
-    baseline_runs = [r for r in everything if r.arm == BASELINE_LABEL]
-    splits = {
-        (seed, size): few_shot_split(y, size, cfg.data.test_fraction, seed) for seed, size in groups
+        callback(_plan_event(cfg, tasks, workers))
+        callback({"event": "start", "total": n_runs})
+    totals = {
+        ph: sum(1 for t in tasks if t.phase == ph) for ph in dict.fromkeys(t.phase for t in tasks)
     }
+    counts = dict.fromkeys(totals, 0)
+    results: dict[Any, Any] = {}
+    runs_done = 0
+
+    def on_done(task: Task, value: Any) -> None:
+        nonlocal runs_done
+        results[task.key] = value
+        counts[task.phase] += 1
+        if not callback:
+            return
+        callback(
+            {
+                "event": "progress",
+                "phase": task.phase,
+                "done": counts[task.phase],
+                "total": totals[task.phase],
+                "expected_s": task.priority,
+            }
+        )
+        if task.key[0] == "arm":
+            runs_done += 1
+            callback({"event": "run", "record": value, "done": runs_done, "total": n_runs})
+
+    try:
+        timing = run_tasks(
+            tasks,
+            workers,
+            on_done,
+            on_progress=(lambda phase, e: callback({**e, "phase": phase})) if callback else None,
+        )
+    finally:
+        forget_loaded()
+    groups = [(seed, size) for size in cfg.sizes for seed in cfg.seeds]
+    jobs = range(len(_arm_jobs(cfg)))
+    records = [results[("arm", seed, size, j)] for seed, size in groups for j in jobs]
+    baseline_runs = [results[("baseline", s, k)] for s, k in groups if results[("baseline", s, k)]]
+    split = _showcase_split(cfg, y)
     result = ExperimentResult(
         config=cfg,
         records=records,
@@ -513,16 +579,26 @@ def run_experiment(
             "n_images": len(X),
             "image_shape": list(X.shape[1:]),
             "n_classes": len(classes),
-            "class_names": _display_names(cfg.data.dataset, classes),
+            "class_names": class_names,
             "test_fraction": cfg.data.test_fraction,
-            "n_test": int(len(splits[groups[0]].test)),
+            "n_test": int(len(split.test)),
             "workers": workers,
         },
         baseline=baseline_check(cfg, records, baseline_runs),
         baseline_runs=baseline_runs,
     )
-    _quality_and_samples(cfg, result, X, y, splits, gens, pipelines, callback)
+    _samples(cfg, result, X[split.labelled], y[split.labelled])
+    for task in tasks:  # plan order: the same for any number of workers
+        key, value = task.key, results[task.key]
+        if key[0] == "quality":
+            result.samples[f"synthetic ({key[1]})"] = value["grid"]
+            if "quality" in value:
+                result.quality[key[1]] = value["quality"]
+        elif key[0] == "audit":
+            result.audit = value
+    _DATA.clear()
     result.seconds = time.perf_counter() - t0
+    result.timing = {ph: tm.to_dict() for ph, tm in timing.items()}
     return result
 
 
@@ -584,42 +660,19 @@ def _per_class_grid(y: np.ndarray, per_class: int) -> np.ndarray:
     )
 
 
-def _quality_and_samples(cfg, result, X, y, splits, gens, pipelines, callback) -> None:
-    """Sample grids, fidelity/privacy of each generator, and the audit (never on test data)."""
-    seed, size = cfg.seeds[0], max(cfg.sizes)
-    split = splits.get((seed, size)) or few_shot_split(y, size, cfg.data.test_fraction, seed)
-    X_lab, y_lab = X[split.labelled], y[split.labelled]
+def _samples(cfg: ExperimentConfig, result: ExperimentResult, X_lab, y_lab) -> None:
+    """Grids of real and augmented labelled images of the showcase split (4 per class)."""
+    from synthaug.augment import from_dict
+
     show = _per_class_grid(y_lab, per_class=4)  # columns of classes, 4 rows
     result.samples["real"] = X_lab[show]
-    for key, pipe in pipelines.items():
-        result.samples[f"augmented ({key})"] = _augment(pipe, X_lab[show], 1, ("grid", key))
-    for arm in cfg.arms:
-        if arm.generator is None or f"synthetic ({arm.generator})" in result.samples:
-            continue
-        n_show = 4 * len(np.unique(y_lab))
-        Xs, ys = gens.sample(arm.generator, arm, seed, size, X_lab, y_lab, n_show, callback)
-        result.samples[f"synthetic ({arm.generator})"] = Xs[_per_class_grid(ys, per_class=4)]
-        if not cfg.evaluate_quality:
-            continue
-        if callback:
-            callback({"event": "quality", "generator": arm.generator})
-        result.quality[arm.generator] = _quality(arm, gens, X, y, split, seed, size, callback)
-    if cfg.audit is not None:
-        if callback:
-            callback({"event": "audit", "pipeline": cfg.audit})
-        pool = np.concatenate([split.labelled, split.unlabelled])
-        try:
-            from synthaug.evaluate import audit
-
-            names = dict(zip(np.unique(y).tolist(), result.data_info["class_names"], strict=True))
-            result.audit = audit(
-                pipelines[cfg.audit], X[pool], y[pool], seed=seed, class_names=names
-            ).to_dict()
-        except Exception as exc:  # the audit must not lose the experiment's results
-            result.audit = {"error": f"{type(exc).__name__}: {exc}"}
+    for key, spec in cfg.pipelines.items():
+        result.samples[f"augmented ({key})"] = _augment(
+            from_dict(spec), X_lab[show], 1, ("grid", key)
+        )
 
 
-def _quality(arm, gens, X, y, split, seed, size, callback) -> dict[str, Any]:
+def _quality(arm, gens, X, y, split, seed, size) -> dict[str, Any]:
     """Fidelity and privacy of a generator fitted on the labelled set of (seed, size).
 
     Real reference: the training pool (labelled + unlabelled), never the test set. Privacy
@@ -629,7 +682,7 @@ def _quality(arm, gens, X, y, split, seed, size, callback) -> dict[str, Any]:
 
     X_lab, y_lab = X[split.labelled], y[split.labelled]
     n = max(200, 2 * len(X_lab))
-    Xs, ys = gens.sample(arm.generator, arm, seed, size, X_lab, y_lab, n, callback)
+    Xs, ys = gens.sample(arm.generator, arm, seed, size, X_lab, y_lab, n)
     pool = np.concatenate([split.labelled, split.unlabelled])
     out: dict[str, Any] = {"n_synthetic": int(len(Xs)), "trained_on_labelled": int(len(X_lab))}
     try:
