@@ -424,3 +424,27 @@ def test_augment_never_imports_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("boxes", "detail"),
+    [
+        ([[1, 2, 3]], "got shape (1, 3)"),
+        ([1, 2, 3, 4, 5, 6, 7, 8], "got shape (8,)"),
+        ([[1, 2], [3]], "ragged or non-numeric"),
+        ("ab", "ragged or non-numeric"),
+    ],
+)
+def test_keyword_boxes_of_the_wrong_shape_are_refused_naming_the_argument(boxes, detail):
+    # regression (issue 22): a box of 3 numbers gave numpy's "cannot reshape array of size 3"
+    pipe = A.Compose([A.HorizontalFlip(p=1)])
+    with pytest.raises(InvalidInputError, match=r"^boxes: expected rows of 4 numbers") as info:
+        pipe(image=np.zeros((10, 10, 3), np.uint8), boxes=boxes)
+    assert detail in str(info.value)
+
+
+def test_keyword_boxes_accept_one_flat_box_and_an_empty_list():
+    pipe = A.Compose([A.HorizontalFlip(p=1)])
+    img = np.zeros((10, 10, 3), np.uint8)
+    np.testing.assert_allclose(pipe(image=img, boxes=[1, 2, 3, 4], box_labels=[0]).boxes, [[7, 2, 9, 4]])
+    assert pipe(image=img, boxes=[], box_labels=[]).boxes.shape == (0, 4)

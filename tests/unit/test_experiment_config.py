@@ -25,11 +25,21 @@ def test_shipped_configs_validate():
         assert cfg.arms[0].name == "real"
 
 
-def test_unknown_field_is_named_with_its_path():
+def test_unknown_field_is_named_with_its_path_and_the_closest_key():
     with pytest.raises(
-        ConfigError, match=r"<cfg>: arms\[0\]\.ratio: Extra inputs are not permitted"
+        ConfigError,
+        match=r"<cfg>: arms\[0\]\.ratio: unknown key 'ratio' \(did you mean 'ratios'\?\), got 3",
     ):
         parse_config(base(arms=[{"name": "real", "ratio": 3}]), "<cfg>")
+
+
+def test_misspelt_top_level_key_gets_a_suggestion_and_a_wild_one_none():
+    # regression (issue 22): a misspelt key got pydantic's "Extra inputs are not permitted"
+    with pytest.raises(ConfigError, match=r"sises: unknown key 'sises' \(did you mean 'sizes'\?\)"):
+        parse_config(base(sises=[1]), "<cfg>")
+    with pytest.raises(ConfigError) as info:
+        parse_config(base(zzzqqq=1), "<cfg>")
+    assert "unknown key 'zzzqqq', got 1" in str(info.value) and "did you mean" not in str(info.value)
 
 
 def test_reference_to_missing_pipeline_is_reported():

@@ -122,6 +122,27 @@ def _tight_box(mask: np.ndarray, outline: np.ndarray | None) -> list[int] | None
     return [x0 + int(xs[0]), y0 + int(ys[0]), x0 + int(xs[-1]) + 1, y0 + int(ys[-1]) + 1]
 
 
+def _box_rows(boxes: Any) -> np.ndarray:
+    """``boxes=`` of a keyword call as ``N x 4`` float64: rows of 4 numbers, one box as a flat
+    4-list, or nothing; anything else is refused naming the argument and its shape."""
+    try:
+        b = np.asarray(boxes, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidInputError(
+            "boxes: expected rows of 4 numbers (an N x 4 array), got a ragged or non-numeric "
+            f"value {boxes!r:.80}"
+        ) from None
+    if b.size == 0:
+        return b.reshape(0, 4)
+    if b.shape == (4,):
+        return b.reshape(1, 4)
+    if b.ndim != 2 or b.shape[1] != 4:
+        raise InvalidInputError(
+            f"boxes: expected rows of 4 numbers (an N x 4 array), got shape {b.shape}"
+        )
+    return b
+
+
 def _kept(items: Sequence[Any], keep: np.ndarray) -> list[Any]:
     """The items whose ``keep`` flag is set, as a list."""
     return [item for item, k in zip(items, keep, strict=True) if k]
@@ -512,7 +533,7 @@ class Compose(BaseCompose):
                 raise InvalidInputError("expected a Sample or an image= keyword argument")
             fields.setdefault("box_format", self.box_format)
             if fields.get("boxes") is not None:
-                fields["boxes"] = np.asarray(fields["boxes"], dtype=np.float64).reshape(-1, 4)
+                fields["boxes"] = _box_rows(fields["boxes"])
             if fields.get("keypoints") is not None:
                 kp = np.asarray(fields["keypoints"], dtype=np.float64)
                 fields["keypoints"] = kp.reshape(-1, 2) if kp.size == 0 else kp

@@ -252,7 +252,15 @@ class ExperimentConfig(_Strict):
         return self
 
 
+def _field_names() -> list[str]:
+    """Every key a config may hold, at any level (for did-you-mean suggestions)."""
+    models = (DataConfig, ModelConfig, GeneratorConfig, ArmConfig, ExperimentConfig)
+    return sorted({name for m in models for name in m.model_fields})
+
+
 def _format_error(exc: ValidationError, source: str) -> str:
+    import difflib
+
     lines = []
     for err in exc.errors():
         loc = ""
@@ -261,6 +269,10 @@ def _format_error(exc: ValidationError, source: str) -> str:
         value = err.get("input")
         shown = "" if isinstance(value, dict) else f", got {value!r}"
         msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden" and err["loc"]:
+            key = str(err["loc"][-1])
+            close = difflib.get_close_matches(key, _field_names(), n=1, cutoff=0.7)
+            msg = f"unknown key {key!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
         lines.append(f"{source}: {loc or '<root>'}: {msg}{shown}")
     return "\n".join(lines)
 
