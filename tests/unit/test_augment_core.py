@@ -446,5 +446,7 @@ def test_keyword_boxes_of_the_wrong_shape_are_refused_naming_the_argument(boxes,
 def test_keyword_boxes_accept_one_flat_box_and_an_empty_list():
     pipe = A.Compose([A.HorizontalFlip(p=1)])
     img = np.zeros((10, 10, 3), np.uint8)
-    np.testing.assert_allclose(pipe(image=img, boxes=[1, 2, 3, 4], box_labels=[0]).boxes, [[7, 2, 9, 4]])
+    np.testing.assert_allclose(
+        pipe(image=img, boxes=[1, 2, 3, 4], box_labels=[0]).boxes, [[7, 2, 9, 4]]
+    )
     assert pipe(image=img, boxes=[], box_labels=[]).boxes.shape == (0, 4)

@@ -39,7 +39,9 @@ def test_misspelt_top_level_key_gets_a_suggestion_and_a_wild_one_none():
         parse_config(base(sises=[1]), "<cfg>")
     with pytest.raises(ConfigError) as info:
         parse_config(base(zzzqqq=1), "<cfg>")
-    assert "unknown key 'zzzqqq', got 1" in str(info.value) and "did you mean" not in str(info.value)
+    assert "unknown key 'zzzqqq', got 1" in str(info.value) and "did you mean" not in str(
+        info.value
+    )
 
 
 def test_reference_to_missing_pipeline_is_reported():
