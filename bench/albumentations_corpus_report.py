@@ -10,7 +10,6 @@ table into docs/migrating-from-albumentations.md between the corpus markers.
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -18,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "migrating-from-albumentations.md"
 sys.path.insert(0, str(ROOT / "tests" / "unit"))
 
+import report  # noqa: E402  (bench/report.py: the one doc-block writer)
 import test_albumentations_corpus as corpus  # noqa: E402
 
 import synthaug.albumentations as A  # noqa: E402
@@ -54,14 +54,7 @@ def main() -> None:
     )
     table = summary + "\n\n" + "\n".join(rows)
     print(table)
-    text = DOC.read_text(encoding="utf-8")
-    text = re.sub(
-        r"(<!-- corpus:start -->\n).*?(<!-- corpus:end -->)",
-        lambda m: m.group(1) + table + "\n" + m.group(2),
-        text,
-        flags=re.S,
-    )
-    DOC.write_text(text, encoding="utf-8")
+    report.replace_block(DOC, "<!-- corpus:start -->", "<!-- corpus:end -->", table)
 
 
 if __name__ == "__main__":

@@ -11,12 +11,12 @@ items of worker 0 and worker 1 are identical and whether epoch 1 repeats epoch 0
 
 from __future__ import annotations
 
-import re
 import warnings
 from pathlib import Path
 
 import albumentations
 import numpy as np
+import report  # bench/report.py: the one doc-block writer
 import torch
 
 import synthaug.albumentations
@@ -56,14 +56,7 @@ def main() -> None:
             rows.append(f"| {lib.__name__} | {seed} | {same_w} | {same_e} |")
     table = "\n".join(rows)
     print(table)
-    text = DOC.read_text(encoding="utf-8")
-    text = re.sub(
-        r"(<!-- workers:start -->\n).*?(<!-- workers:end -->)",
-        lambda m: m.group(1) + table + "\n" + m.group(2),
-        text,
-        flags=re.S,
-    )
-    DOC.write_text(text, encoding="utf-8")
+    report.replace_block(DOC, "<!-- workers:start -->", "<!-- workers:end -->", table)
 
 
 if __name__ == "__main__":
