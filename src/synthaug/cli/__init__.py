@@ -12,6 +12,7 @@ usage and input errors, 1 for anything else); ``--debug`` (anywhere on the comma
 from __future__ import annotations
 
 import errno
+import inspect
 import os
 from typing import Any
 
@@ -125,6 +126,27 @@ from synthaug.cli import stats as _stats  # noqa: E402,F401
 from synthaug.cli import synth as _synth  # noqa: E402,F401
 from synthaug.cli import tabular as _tabular  # noqa: E402,F401
 from synthaug.cli import validate as _validate  # noqa: E402,F401
+
+
+def reflow(doc: str | None) -> str | None:
+    """A docstring with each paragraph on one line (the help panels keep source line breaks,
+    which cut sentences at the docstring's width)."""
+    if doc is None:
+        return None
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
+
+
+def _reflow_help(typer_app: typer.Typer) -> None:
+    for command in typer_app.registered_commands:
+        if command.help is None and command.callback is not None:
+            command.help = reflow(command.callback.__doc__)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _reflow_help(group.typer_instance)
+
+
+_reflow_help(app)
 
 
 def main() -> None:
