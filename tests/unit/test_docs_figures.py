@@ -35,7 +35,6 @@ PENDING = {
     "benchmarks.md",
     "formats.md",
     "labels.md",
-    "migrating-from-albumentations.md",
     "models.md",
     "multiband.md",
     "report.md",
