@@ -212,8 +212,23 @@ def misses_markdown(result: dict) -> str:
     """
     lines = []
     for set_name, entry in result["sets"].items():
+        met = [
+            name
+            for name, t in entry["transforms"].items()
+            if _verdict(t["target"], t["stats"])[1] is True
+        ]
+        for name, st in entry.get("pipelines", {}).items():
+            r, target = ratio(st, "albumentations"), PIPELINE_TARGETS.get(name)
+            if r is not None and target is not None and r >= target:
+                met.append(f"{name} (>= {target}x Alb)")
+        for peer, target in (("albumentations", 1.3), ("kornia", 5.0)):
+            rs = [r for t in entry["transforms"].values() if (r := ratio(t["stats"], peer))]
+            if rs and geomean(rs) >= target:
+                met.append(f"geometric mean vs {peer.capitalize()} (>= {target}x)")
         lines += [
-            f"Image set {set_name}, us per image (from the images/s above):",
+            f"Image set {set_name}. Targets met: {', '.join(met) if met else 'none'}.",
+            "",
+            "Missed, in us per image (from the images/s above):",
             "",
             "| transform | own target | synthaug | raw call | numpy copy | Albumentations "
             "| what the figures say |",
