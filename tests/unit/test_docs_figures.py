@@ -32,7 +32,6 @@ PENDING = {
     "README.md",
     "adapt.md",
     "audit.md",
-    "benchmarks.md",
     "formats.md",
     "labels.md",
     "models.md",
