@@ -54,7 +54,7 @@ def main() -> None:
     )
     table = summary + "\n\n" + "\n".join(rows)
     print(table)
-    report.replace_block(DOC, "<!-- corpus:start -->", "<!-- corpus:end -->", table)
+    report.replace_block(DOC, "<!-- corpus:begin -->", "<!-- corpus:end -->", table)
 
 
 if __name__ == "__main__":

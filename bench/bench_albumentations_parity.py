@@ -12,12 +12,12 @@ docs/migrating-from-albumentations.md between the parity markers.
 
 from __future__ import annotations
 
-import re
 import warnings
 from pathlib import Path
 
 import albumentations as alb
 import numpy as np
+import report  # bench/report.py: the one doc-block writer
 
 import synthaug.albumentations as ours
 
@@ -136,14 +136,7 @@ def main() -> None:
         )
     table = "\n".join(rows)
     print(table)
-    text = DOC.read_text()
-    text = re.sub(
-        r"(<!-- parity:start -->\n).*?(<!-- parity:end -->)",
-        lambda m: m.group(1) + table + "\n" + m.group(2),
-        text,
-        flags=re.S,
-    )
-    DOC.write_text(text)
+    report.replace_block(DOC, "<!-- parity:begin -->", "<!-- parity:end -->", table)
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ def main() -> None:
             rows.append(f"| {lib.__name__} | {seed} | {same_w} | {same_e} |")
     table = "\n".join(rows)
     print(table)
-    report.replace_block(DOC, "<!-- workers:start -->", "<!-- workers:end -->", table)
+    report.replace_block(DOC, "<!-- workers:begin -->", "<!-- workers:end -->", table)
 
 
 if __name__ == "__main__":

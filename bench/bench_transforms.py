@@ -21,7 +21,9 @@ instead (every timed call runs in that thread), which leaves out the time a load
 keeps the process waiting: use it for ratios on a shared machine, not for published rates.
 
 Writes ``bench/results/transforms.json`` and the tables of ``docs/benchmarks.md`` (between
-the ``bench:begin``/``bench:end`` markers; the text around them is kept).
+the ``bench:begin``/``bench:end`` markers, and the missed targets between the
+``bench-misses`` markers; the text around them is kept). ``python bench/report.py`` rewrites
+both blocks from the stored results file without timing anything.
 """
 
 from __future__ import annotations
@@ -376,7 +378,7 @@ def main(argv=None) -> int:
     print()
     print(tables)
     if args.docs and not only:
-        report.write_docs(Path(args.docs), tables)
+        report.write_docs(Path(args.docs), tables, result)
     return 0
 
 
