@@ -39,7 +39,6 @@ PENDING = {
     "multiband.md",
     "report.md",
     "scale-out.md",
-    "tabular.md",
 }
 
 
