@@ -38,7 +38,6 @@ PENDING = {
     "migrating-from-albumentations.md",
     "multiband.md",
     "report.md",
-    "scale-out.md",
 }
 
 
