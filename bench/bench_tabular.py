@@ -5,6 +5,8 @@ Usage::
     OMP_NUM_THREADS=1 python bench/bench_tabular.py --rows 100000          # speed + breast cancer
     OMP_NUM_THREADS=1 python bench/bench_tabular.py --rows 1000000 --only-speed   # memory check
 
+``--json PATH`` also writes the rows as JSON (bench/results/tabular_speed_*.json are such runs).
+
 Speed: a table of ``--rows`` rows and 20 columns (8 numeric, 4 integer, 6 categorical,
 2 boolean; 5 % missing in four of them) drawn from a known joint law (a Gaussian latent with
 correlation 0.5 between neighbours); CPU seconds of fit and of sampling as many rows, and the
@@ -23,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import resource
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -185,11 +189,26 @@ def _summary(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+def _write_json(path: Path, argv: list[str], speed_row: dict, rows: list[dict]) -> None:
+    """The run's rows as JSON (the command, the machine's load and CPU count with them)."""
+    import json
+    import os
+    import platform
+
+    result = {
+        "command": "OMP_NUM_THREADS=1 python bench/bench_tabular.py " + " ".join(argv),
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "load_average_at_end": os.getloadavg()[0],
+        "speed": speed_row,
+        "quality": rows,
+    }
+    path.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     """Print the speed and quality tables; with --docs write them into docs/tabular.md."""
     import os
-    import sys
-    from pathlib import Path
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--rows", type=int, default=100_000)
@@ -202,12 +221,20 @@ def main() -> None:
         "--epochs-large", type=int, default=10, help="Deep generators' epochs on known50k."
     )
     p.add_argument("--docs", action="store_true", help="Write the tables into docs/tabular.md.")
+    p.add_argument(
+        "--json", type=Path, help="Also write the rows (speed, and quality unless --only-speed)."
+    )
     args = p.parse_args()
-    speed_table = _markdown([speed(args.rows)])
+    speed_row = speed(args.rows)
+    speed_table = _markdown([speed_row])
     print(speed_table)
+    rows = (
+        [] if args.only_speed else quality(args.datasets.split(","), args.epochs, args.epochs_large)
+    )
+    if args.json:
+        _write_json(args.json, sys.argv[1:], speed_row, rows)
     if args.only_speed:
         return
-    rows = quality(args.datasets.split(","), args.epochs, args.epochs_large)
     quality_table = _markdown(rows) + "\n\n" + _summary(rows)
     print(quality_table)
     if args.docs:

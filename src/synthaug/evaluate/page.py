@@ -1,6 +1,8 @@
-"""The ``synthaug evaluate`` page: the metric table with readings, then each set and its samples.
+"""The ``synthaug evaluate`` page: answers first (close? useful? copies?), then the metric table
+with readings, then each set and its samples.
 
-Built from the shared blocks of :mod:`synthaug.report`.
+Built from the shared blocks of :mod:`synthaug.report`; the answers are
+:func:`synthaug.evaluate.answers.evaluation_answers`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from synthaug.evaluate.answers import evaluation_answers
 from synthaug.report import (
+    answer_list,
     escape,
     image_figure,
     image_grid_png,
@@ -37,8 +41,9 @@ def render_evaluation_page(
     title: str = "synthaug evaluate",
     sources: Mapping[str, str] | None = None,
 ) -> str:
-    """The ``synthaug evaluate`` page: the metric table with readings first, then the data
-    (a sample grid per image set).
+    """The ``synthaug evaluate`` page: the answers first (is the synthetic data close to the
+    real data, useful, does it copy training records), then the metric table with readings,
+    then the data (a sample grid per image set).
 
     Parameters
     ----------
@@ -67,7 +72,15 @@ def render_evaluation_page(
             )
     data = table(("set", "source", "rows", "shape per row"), shapes, numeric=(2,))
     space = report.get("space") or "default"
+    answers = evaluation_answers(report)
     body = section(
+        "Answers",
+        answer_list((a.question, a.text, a.status) for a in answers),
+        note="Each answer is read from the numbers it quotes, against the real-vs-real "
+        "baseline, the real-trained model and the documented privacy thresholds; the table "
+        "below has every measure.",
+    )
+    body += section(
         "Metrics",
         metric_table(report.get("metrics", [])),
         note=f"Fidelity and domain gap in the '{space}' feature space learned from the real set; "

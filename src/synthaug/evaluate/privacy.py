@@ -28,7 +28,22 @@ from sklearn.neighbors import NearestNeighbors
 
 from synthaug.seeding import SeedLike, as_rng
 
-__all__ = ["PrivacyResult", "distance_to_closest_record", "membership_inference_auc", "privacy"]
+__all__ = [
+    "DCR_RATIO_RISK",
+    "MEMBERSHIP_AUC_RISK",
+    "NEAR_COPY_RISK",
+    "PrivacyResult",
+    "distance_to_closest_record",
+    "membership_inference_auc",
+    "privacy",
+]
+
+#: The reading thresholds (module docstring): a DCR ratio below this reads "memorisation risk",
+DCR_RATIO_RISK = 0.5
+#: so does a near-copy share above this,
+NEAR_COPY_RISK = 0.05
+#: and a membership-inference AUC above this ("membership leaks").
+MEMBERSHIP_AUC_RISK = 0.6
 
 
 def distance_to_closest_record(queries: np.ndarray, records: np.ndarray) -> np.ndarray:
@@ -74,13 +89,13 @@ class PrivacyResult:
     def reading(self) -> str:
         """Plain-language reading."""
         risks = []
-        if self.dcr_ratio < 0.5:
+        if self.dcr_ratio < DCR_RATIO_RISK:
             risks.append(
                 "synthetic records sit much closer to training records than unseen real data does"
             )
-        if self.near_copy_share > 0.05:
+        if self.near_copy_share > NEAR_COPY_RISK:
             risks.append(f"{100 * self.near_copy_share:.0f}% are near-copies of training records")
-        if self.membership_auc > 0.6:
+        if self.membership_auc > MEMBERSHIP_AUC_RISK:
             risks.append(f"membership leaks (attack AUC {self.membership_auc:.2f})")
         if risks:
             return "memorisation risk: " + "; ".join(risks)

@@ -19,7 +19,12 @@ from sklearn.preprocessing import StandardScaler
 
 from synthaug.errors import ConfigError
 
-__all__ = ["UtilityResult", "utility"]
+__all__ = ["USEFUL_RATIO", "WEAKER_RATIO", "UtilityResult", "utility"]
+
+#: TSTR / TRTR at or above this reads "nearly as useful as the real data";
+USEFUL_RATIO = 0.9
+#: at or above this "useful but weaker", below it "much weaker than real data".
+WEAKER_RATIO = 0.7
 
 
 @dataclass(frozen=True)
@@ -47,9 +52,9 @@ class UtilityResult:
         """Plain-language reading; a TSTR (or TRTR) at or below chance is flagged first."""
         how = (
             "nearly as useful as the real data"
-            if self.ratio >= 0.9
+            if self.ratio >= USEFUL_RATIO
             else "useful but weaker than real data"
-            if self.ratio >= 0.7
+            if self.ratio >= WEAKER_RATIO
             else "much weaker than real data"
         )
         on = self.test_name + (f", {self.n_test} images" if self.n_test else "")

@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from synthaug.evaluate.answers import Answer, fidelity_reading, privacy_reading
+from synthaug.evaluate.answers import fidelity_parts as _fidelity_parts
 from synthaug.experiment.stats import mean_ci
 from synthaug.report.numbers import MIN_SEEDS_FOR_INTERVAL, finite, interval, number, signed
 
@@ -46,17 +48,6 @@ __all__ = [
 
 #: A class whose accuracy drops by at least this many points (and significantly) is named.
 CLASS_HARM_POINTS = 5.0
-#: FID and KID at or under this multiple of their real-vs-real value read "as close as real".
-CLOSE_FACTOR = 2.0
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One question and its answer: ``status`` is ``good``, ``bad`` or ``neutral``."""
-
-    question: str
-    text: str
-    status: str = "neutral"
 
 
 @dataclass(frozen=True)
@@ -344,74 +335,6 @@ def _what_hurts(m: Mapping[str, Any]) -> Answer:
 
 
 # --------------------------------------------------------------------------- generators
-def _fidelity_parts(q: Mapping[str, Any]) -> tuple[str, str, float | None]:
-    """``(words, evidence, FID ratio)`` of one generator's quality entry (see
-    :func:`fidelity_reading`)."""
-    det, ref = q.get("details", {}), q.get("reference", {})
-    fid, rfid = det.get("fid", {}).get("value"), ref.get("fid", {}).get("value")
-    kid, rkid = det.get("kid", {}), ref.get("kid", {})
-    auc = det.get("c2st", {}).get("auc")
-    ratio = float(fid) / float(rfid) if finite(fid) and finite(rfid) and rfid > 0 else None
-    if ratio is None:
-        return "FID not measured", "", None
-    kid_close = False
-    evidence = [f"FID {ratio:.1f}x"]
-    if finite(kid.get("value")) and finite(rkid.get("value")):
-        kv, rv = float(kid["value"]), float(rkid["value"])
-        noise = 2.0 * float(np.hypot(kid.get("std") or 0.0, rkid.get("std") or 0.0))
-        kid_close = kv <= CLOSE_FACTOR * rv if rv > 0 else kv <= noise
-        evidence.append(f"KID {kv / rv:.1f}x" if rv > 0 else f"KID {number(kv)}")
-    evidence[-1] += " the real-vs-real value"
-    if finite(auc):
-        evidence.append(f"classifier AUC {float(auc):.2f}")
-    if ratio < CLOSE_FACTOR and kid_close:
-        words = "as close to the real data as another real sample"
-    elif ratio < 10:
-        words = "further from the real data than real data is from itself"
-    else:
-        words = "far from the real data"
-    return words, ", ".join(evidence), ratio
-
-
-def fidelity_reading(q: Mapping[str, Any]) -> tuple[str, float | None]:
-    """``(reading, FID ratio)`` of one generator's quality entry, from its recorded numbers.
-
-    The ratio is FID over the real-vs-real FID (None when either is missing). The reading says
-    "as close to the real data as another real sample" only when FID is under
-    :data:`CLOSE_FACTOR` times and KID at most :data:`CLOSE_FACTOR` times (or, for a
-    real-vs-real KID <= 0, within two standard deviations of) their real-vs-real values;
-    otherwise "further from the real data than real data is from itself" (FID under 10x) or
-    "far from the real data". The evidence in brackets quotes the ratios and the two-sample
-    classifier's AUC.
-    """
-    words, evidence, ratio = _fidelity_parts(q)
-    return (f"{words} ({evidence})" if evidence else words), ratio
-
-
-def privacy_reading(q: Mapping[str, Any]) -> tuple[str, bool | None]:
-    """``(reading, leaks)`` of one generator's privacy numbers (None: not measured), with the
-    thresholds of :meth:`synthaug.evaluate.privacy.PrivacyResult.reading`."""
-    p = q.get("details", {}).get("privacy")
-    if not p:
-        return "privacy not measured", None
-    ratio, share, auc = p.get("dcr_ratio"), p.get("near_copy_share"), p.get("membership_auc")
-    risks = []
-    if finite(ratio) and ratio < 0.5:
-        risks.append(f"records sit close to training records (DCR ratio {ratio:.2f})")
-    if finite(share) and share > 0.05:
-        risks.append(f"{100 * share:.1f}% near-copies of training images")
-    if finite(auc) and auc > 0.6:
-        risks.append(f"membership leaks (attack AUC {auc:.2f})")
-    if risks:
-        return "memorisation risk: " + ", ".join(risks), True
-    return (
-        f"no sign of copying (DCR ratio {number(ratio, '.2f')}, "
-        f"{number(100 * share if finite(share) else None, '.1f')}% near-copies, "
-        f"membership AUC {number(auc, '.2f')})",
-        False,
-    )
-
-
 def _generators(m: Mapping[str, Any]) -> Answer:
     q = "Which generator is best on fidelity and privacy?"
     quality = {k: v for k, v in (m.get("quality") or {}).items() if "details" in v}

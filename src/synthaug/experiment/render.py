@@ -25,6 +25,7 @@ from synthaug.experiment.runner import ExperimentResult, RunRecord
 from synthaug.experiment.stats import accuracy_text
 from synthaug.report import (
     MIN_SEEDS_FOR_INTERVAL,
+    answer_list,
     callout,
     escape,
     figure_png,
@@ -55,11 +56,8 @@ def _answers(result: ExperimentResult, metrics: Mapping[str, Any]) -> str:
         f"{n} seed{'s' if n != 1 else ''}: too few seeds to tell (an interval needs "
         f"{MIN_SEEDS_FOR_INTERVAL})."
     )
-    items = "".join(
-        f'<li class="{escape(a.status)}"><b>{escape(a.question)}</b> {escape(a.text)}</li>'
-        for a in answer_questions(metrics)
-    )
-    return f"<p class=note>{how}</p><ul class=answers>{items}</ul>"
+    answers = answer_list((a.question, a.text, a.status) for a in answer_questions(metrics))
+    return f"<p class=note>{how}</p>{answers}"
 
 
 def _baseline_box(result: ExperimentResult) -> str:

@@ -25,6 +25,7 @@ Modules: :mod:`~synthaug.report.blocks` (tables, sections, callouts, the page),
 from __future__ import annotations
 
 from synthaug.report.blocks import (
+    answer_list,
     bullet_list,
     callout,
     escape,
@@ -47,6 +48,7 @@ from synthaug.report.style import PAGE_CSS
 __all__ = [
     "MIN_SEEDS_FOR_INTERVAL",
     "PAGE_CSS",
+    "answer_list",
     "bullet_list",
     "callout",
     "colour_for",

@@ -10,6 +10,7 @@ from typing import Any
 from synthaug.report.style import PAGE_CSS
 
 __all__ = [
+    "answer_list",
     "bullet_list",
     "callout",
     "class_attr",
@@ -85,6 +86,17 @@ def bullet_list(items: Iterable[str], classes: Sequence[str | None] | None = Non
         for i, t in enumerate(items)
     ]
     return f"<ul>{''.join(lis)}</ul>" if lis else ""
+
+
+def answer_list(answers: Iterable[tuple[str, str, str]]) -> str:
+    """The answers-first list at the top of a page: ``(question, answer, status)`` items, the
+    question in bold, each item's left border coloured by its status (``good``, ``bad`` or
+    ``neutral``). Text is escaped."""
+    items = "".join(
+        f"<li{class_attr(status)}><b>{escape(question)}</b> {escape(text)}</li>"
+        for question, text, status in answers
+    )
+    return f"<ul class=answers>{items}</ul>"
 
 
 def callout(body: str, status: str = "neutral", title: str | None = None) -> str:
