@@ -5,13 +5,20 @@ at each worker count and prints augmented images written per second (wall clock 
 job: scan, pool start-up, decode, augment, encode, atomic writes, manifest, final files).
 
     .venv/bin/python bench/bench_dataset.py --n 400 --size 256 --workers 1 2
+
+With ``--json PATH`` it also writes the settings, every repeat's seconds, the best rate per
+worker count and the 1/5/15-minute load average at the start and end (the machine may be
+shared: the load says how much of it the job had).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -41,7 +48,10 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--no-fsync", action="store_true", help="skip fsync of every output")
     ap.add_argument("--repeats", type=int, default=1, help="best of this many runs")
+    ap.add_argument("--json", type=Path, help="also write the results to this JSON file")
     args = ap.parse_args()
+    load_start = os.getloadavg()
+    results = []
     with tempfile.TemporaryDirectory(prefix="synthaug-bench-") as tmp:
         src = write_toy_dataset(Path(tmp) / "src", args.format, n=args.n, size=args.size)
         print(
@@ -52,7 +62,7 @@ def main() -> None:
         print(f"{'workers':>7} {'seconds':>8} {'images/s':>9} {'speed-up':>8}")
         base = None
         for w in args.workers:
-            best = float("inf")
+            best, seconds, load = float("inf"), [], os.getloadavg()
             for r in range(args.repeats):
                 dst = Path(tmp) / f"dst-{w}-{r}"
                 job = AugmentJob(
@@ -60,11 +70,47 @@ def main() -> None:
                 )
                 t0 = time.perf_counter()
                 summary = run_job(job, workers=w)
-                best = min(best, time.perf_counter() - t0)
+                seconds.append(time.perf_counter() - t0)
+                best = min(best, seconds[-1])
                 shutil.rmtree(dst)
             rate = summary.n_written / best
             base = base or rate
             print(f"{w:>7} {best:>8.2f} {rate:>9.1f} {rate / base:>7.2f}x")
+            results.append(
+                {
+                    "workers": w,
+                    "n_written": summary.n_written,
+                    "seconds": [round(x, 3) for x in seconds],
+                    "best_seconds": round(best, 3),
+                    "images_per_s": round(rate, 1),
+                    "speed_up": round(rate / base, 2),
+                    "load_average_start_end": [round(load[0], 2), round(os.getloadavg()[0], 2)],
+                }
+            )
+    if args.json:
+        out = {
+            "command": "bench/bench_dataset.py " + " ".join(sys.argv[1:]),
+            "settings": {
+                "format": args.format,
+                "n": args.n,
+                "size": args.size,
+                "copies": args.copies,
+                "repeats": args.repeats,
+                "fsync": not args.no_fsync,
+                "pipeline": "5-op (HorizontalFlip, Affine, BrightnessContrast, "
+                "HueSaturationValue, GaussianBlur)",
+            },
+            "machine": {
+                "processor": platform.processor() or platform.machine(),
+                "logical_cores": os.cpu_count(),
+                "load_average_at_start": [round(x, 2) for x in load_start],
+                "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+                "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+            },
+            "results": results,
+        }
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(out, indent=1) + "\n")
 
 
 if __name__ == "__main__":
