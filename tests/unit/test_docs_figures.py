@@ -34,7 +34,6 @@ PENDING = {
     "audit.md",
     "benchmarks.md",
     "formats.md",
-    "labels.md",
     "migrating-from-albumentations.md",
     "models.md",
     "multiband.md",
