@@ -31,7 +31,6 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 PENDING = {
     "README.md",
     "adapt.md",
-    "audit.md",
     "benchmarks.md",
     "formats.md",
     "migrating-from-albumentations.md",
