@@ -98,9 +98,12 @@ def _cpu() -> float:
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("names", nargs="*", default=list(RUNS), choices=list(RUNS))
+    ap.add_argument("names", nargs="*", default=list(RUNS), help=f"of {', '.join(RUNS)}")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "results")
     args = ap.parse_args(argv)
+    unknown = sorted(set(args.names) - set(RUNS))
+    if unknown:
+        ap.error(f"unknown audit {unknown}: expected some of {', '.join(RUNS)}")
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
