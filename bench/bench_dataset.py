@@ -6,9 +6,10 @@ job: scan, pool start-up, decode, augment, encode, atomic writes, manifest, fina
 
     .venv/bin/python bench/bench_dataset.py --n 400 --size 256 --workers 1 2
 
-With ``--json PATH`` it also writes the settings, every repeat's seconds, the best rate per
-worker count and the 1/5/15-minute load average at the start and end (the machine may be
-shared: the load says how much of it the job had).
+With ``--json PATH`` it also writes the settings, every repeat's wall and CPU seconds (this
+process and its worker processes), the best rate per worker count, images per CPU second, and
+the 1-minute load average at the start and end (the machine may be shared: the load says how
+much of it the job had, and images per CPU second do not depend on it).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import sys
 import tempfile
@@ -37,6 +39,13 @@ PIPELINE = {
         {"name": "GaussianBlur", "p": 1.0},
     ],
 }
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and of its finished children (the job's worker processes)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> None:
@@ -62,15 +71,16 @@ def main() -> None:
         print(f"{'workers':>7} {'seconds':>8} {'images/s':>9} {'speed-up':>8}")
         base = None
         for w in args.workers:
-            best, seconds, load = float("inf"), [], os.getloadavg()
+            best, seconds, cpu, load = float("inf"), [], [], os.getloadavg()
             for r in range(args.repeats):
                 dst = Path(tmp) / f"dst-{w}-{r}"
                 job = AugmentJob(
                     str(src), str(dst), PIPELINE, copies=args.copies, durable=not args.no_fsync
                 )
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), _cpu_seconds()
                 summary = run_job(job, workers=w)
                 seconds.append(time.perf_counter() - t0)
+                cpu.append(_cpu_seconds() - c0)
                 best = min(best, seconds[-1])
                 shutil.rmtree(dst)
             rate = summary.n_written / best
@@ -82,6 +92,8 @@ def main() -> None:
                     "n_written": summary.n_written,
                     "seconds": [round(x, 3) for x in seconds],
                     "best_seconds": round(best, 3),
+                    "cpu_seconds": [round(x, 3) for x in cpu],
+                    "images_per_cpu_s": round(summary.n_written / min(cpu), 1),
                     "images_per_s": round(rate, 1),
                     "speed_up": round(rate / base, 2),
                     "load_average_start_end": [round(load[0], 2), round(os.getloadavg()[0], 2)],

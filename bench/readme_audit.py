@@ -69,7 +69,7 @@ def trim(result: dict) -> dict:
                 "retrained_floor": (t.get("retrained_floor") or {}).get("floor"),
             }
         )
-    floor = result.get("floor") or {}
+    floor = result.get("noise_floor") or {}
     return {
         "oracle": result["oracle"],
         "seed": result["seed"],
