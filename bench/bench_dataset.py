@@ -9,7 +9,9 @@ job: scan, pool start-up, decode, augment, encode, atomic writes, manifest, fina
 With ``--json PATH`` it also writes the settings, every repeat's wall and CPU seconds (this
 process and its worker processes), the best rate per worker count, images per CPU second, and
 the 1-minute load average at the start and end (the machine may be shared: the load says how
-much of it the job had, and images per CPU second do not depend on it).
+much of it the job had, and images per CPU second do not depend on it). With ``--docs PAGE``
+it writes one sentence with these figures between the ``dataset-throughput`` markers of each
+page (README.md's "Augment a whole dataset").
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from report import replace_block
 
 from synthaug.data.toy import write_toy_dataset
 from synthaug.engine import AugmentJob, run_job
@@ -48,6 +54,32 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+BEGIN, END = "<!-- dataset-throughput:begin -->", "<!-- dataset-throughput:end -->"
+
+
+def sentence(out: dict) -> str:
+    """The README's throughput sentence, from the results ``--json`` writes."""
+    st, m, rows = out["settings"], out["machine"], out["results"]
+
+    def per(key: str, unit: str) -> str:
+        parts = [f"{r[key]:.0f} {unit} with {r['workers']} worker" for r in rows[:1]]
+        parts += [f"{r[key]:.0f} with {r['workers']}" for r in rows[1:]]
+        return ", ".join(parts)
+
+    return (
+        f"Throughput, measured with `python {out['command']}` ({rows[0]['n_written']:,} "
+        f"augmented copies of {st['n']} {st['format'].upper()} images of "
+        f"{st['size']}x{st['size']}, a {st['pipeline']} pipeline, fsync "
+        f"{'on' if st['fsync'] else 'off'}, best of {st['repeats']}): "
+        f"{per('images_per_s', 'images/s')} (wall clock), or "
+        f"{per('images_per_cpu_s', 'images per CPU second')} (this process and its worker "
+        "processes, their start-up included). The 1-minute load average was "
+        f"{m['load_average_at_start'][0]:.2f} at the start and {m['load_average_at_end'][0]:.2f} "
+        f"at the end on {m['logical_cores']} logical cores ({m['date_utc']} UTC); on a machine "
+        "shared with other jobs, CPU seconds are the better guide."
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=400, help="images in the generated dataset")
@@ -58,6 +90,9 @@ def main() -> None:
     ap.add_argument("--no-fsync", action="store_true", help="skip fsync of every output")
     ap.add_argument("--repeats", type=int, default=1, help="best of this many runs")
     ap.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    ap.add_argument(
+        "--docs", type=Path, nargs="*", default=[], help="pages to write the sentence into"
+    )
     args = ap.parse_args()
     load_start = os.getloadavg()
     results = []
@@ -99,30 +134,32 @@ def main() -> None:
                     "load_average_start_end": [round(load[0], 2), round(os.getloadavg()[0], 2)],
                 }
             )
+    out = {
+        "command": "bench/bench_dataset.py " + " ".join(sys.argv[1:]),
+        "settings": {
+            "format": args.format,
+            "n": args.n,
+            "size": args.size,
+            "copies": args.copies,
+            "repeats": args.repeats,
+            "fsync": not args.no_fsync,
+            "pipeline": "5-op (HorizontalFlip, Affine, BrightnessContrast, "
+            "HueSaturationValue, GaussianBlur)",
+        },
+        "machine": {
+            "processor": platform.processor() or platform.machine(),
+            "logical_cores": os.cpu_count(),
+            "load_average_at_start": [round(x, 2) for x in load_start],
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+            "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+        },
+        "results": results,
+    }
     if args.json:
-        out = {
-            "command": "bench/bench_dataset.py " + " ".join(sys.argv[1:]),
-            "settings": {
-                "format": args.format,
-                "n": args.n,
-                "size": args.size,
-                "copies": args.copies,
-                "repeats": args.repeats,
-                "fsync": not args.no_fsync,
-                "pipeline": "5-op (HorizontalFlip, Affine, BrightnessContrast, "
-                "HueSaturationValue, GaussianBlur)",
-            },
-            "machine": {
-                "processor": platform.processor() or platform.machine(),
-                "logical_cores": os.cpu_count(),
-                "load_average_at_start": [round(x, 2) for x in load_start],
-                "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
-                "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
-            },
-            "results": results,
-        }
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(out, indent=1) + "\n")
+    for page in args.docs:
+        replace_block(page, BEGIN, END, sentence(out))
 
 
 if __name__ == "__main__":
