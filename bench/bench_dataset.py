@@ -11,7 +11,8 @@ process and its worker processes), the best rate per worker count, images per CP
 the 1-minute load average at the start and end (the machine may be shared: the load says how
 much of it the job had, and images per CPU second do not depend on it). With ``--docs PAGE``
 it writes one sentence with these figures between the ``dataset-throughput`` markers of each
-page (README.md's "Augment a whole dataset").
+page (README.md's "Augment a whole dataset"); ``--from-json PATH --docs PAGE`` rewrites that
+sentence from a stored results file without measuring.
 """
 
 from __future__ import annotations
@@ -75,8 +76,8 @@ def sentence(out: dict) -> str:
         f"{per('images_per_cpu_s', 'images per CPU second')} (this process and its worker "
         "processes, their start-up included). The 1-minute load average was "
         f"{m['load_average_at_start'][0]:.2f} at the start and {m['load_average_at_end'][0]:.2f} "
-        f"at the end on {m['logical_cores']} logical cores ({m['date_utc']} UTC); on a machine "
-        "shared with other jobs, CPU seconds are the better guide."
+        f"at the end on {m['logical_cores']} logical cores ({m['date_utc']} UTC): other jobs "
+        "shared the machine, and both rates vary from run to run with them."
     )
 
 
@@ -93,7 +94,13 @@ def main() -> None:
     ap.add_argument(
         "--docs", type=Path, nargs="*", default=[], help="pages to write the sentence into"
     )
+    ap.add_argument("--from-json", type=Path, help="write --docs from this results file only")
     args = ap.parse_args()
+    if args.from_json:
+        stored = json.loads(args.from_json.read_text())
+        for page in args.docs:
+            replace_block(page, BEGIN, END, sentence(stored))
+        return
     load_start = os.getloadavg()
     results = []
     with tempfile.TemporaryDirectory(prefix="synthaug-bench-") as tmp:
