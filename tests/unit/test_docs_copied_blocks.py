@@ -1,12 +1,16 @@
-"""Tables that a script writes into a results file and copies into pages stay identical.
+"""Blocks that a script writes into pages stay what its stored results give.
 
 ``examples/adapt_fonts_to_digits.py --write docs/results/adapt_fonts.md --docs README.md
-docs/adapt.md`` writes its table between the ``adapt-fonts`` markers of each file; a page
-edited by hand (or left behind by a partial rerun) fails here.
+docs/adapt.md`` writes its table between the ``adapt-fonts`` markers of each file, and
+``bench/bench_dataset.py --json bench/results/dataset_throughput.json --docs README.md`` the
+README's throughput sentence; a page edited by hand (or left behind by a partial rerun)
+fails here.
 """
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,3 +36,17 @@ def test_page_block_is_the_results_file_block(name, source, page):
     written = _block(ROOT / source, name)
     assert written.startswith("| method |"), f"{source}: the {name} block holds no table"
     assert _block(ROOT / page, name) == written
+
+
+def test_readme_throughput_sentence_is_written_from_the_stored_results():
+    """``bench/bench_dataset.py --json ... --docs README.md`` wrote the sentence; it must still
+    be the one its results file gives (rates, load average, command)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import bench_dataset
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    stored = json.loads((ROOT / "bench/results/dataset_throughput.json").read_text())
+    written = _block(ROOT / "README.md", "dataset-throughput")
+    assert written == bench_dataset.sentence(stored)
+    assert f"{stored['results'][0]['images_per_s']:.0f} images/s with 1 worker" in written
