@@ -12,7 +12,9 @@ Every method gets the same budget (``--steps`` optimiser steps of ``synthaug.nn.
 cached per (method, seed) in ``bench/results/adapt_mnist28/seed<N>.json`` (seeds may run in
 parallel processes, ``--no-doc``; a last call with all seeds assembles the table); the table (mean accuracy with a 95 % t-interval over seeds, and each method's paired
 difference from source-only with its own 95 % interval) goes into docs/adapt.md between
-``<!-- bench_adapt:begin -->`` and ``<!-- bench_adapt:end -->``.
+``<!-- bench_adapt:begin -->`` and ``<!-- bench_adapt:end -->``, and its numbers (with the
+settings and the share of the gap each method closes) into
+``bench/results/adapt_mnist28/summary.json``, which the page's prose quotes.
 
     nice -n 10 env OMP_NUM_THREADS=1 python bench/bench_adapt.py --seeds 0 1 2 3 4
 """
@@ -139,6 +141,38 @@ def findings(results: dict, seeds: list[int]) -> list[str]:
     return out
 
 
+def summary(results: dict, seeds: list[int], settings: dict, n_target: int) -> dict:
+    """The table's numbers as fractions: per method the mean accuracy, its 95 % interval, the
+    paired difference from source only with its interval and the share of the gap (target-
+    trained minus source only) it closes; with the settings and the target's sizes."""
+    base = [results[f"source_only/{s}"]["accuracy"] for s in seeds]
+    top, _ = t_interval([results[f"target_trained/{s}"]["accuracy"] for s in seeds])
+    low, _ = t_interval(base)
+    methods = {}
+    for name in [*METHODS, "target_trained"]:
+        acc = [results[f"{name}/{s}"]["accuracy"] for s in seeds]
+        m, h = t_interval(acc)
+        dm, dh = t_interval([a - b for a, b in zip(acc, base, strict=True)])
+        methods[name] = {
+            "accuracy": m,
+            "accuracy_ci": [m - h, m + h],
+            "vs_source_only": dm,
+            "vs_source_only_ci": [dm - dh, dm + dh],
+            "gap_closed": dm / (top - low),
+            "cpu_s_per_run": float(np.mean([results[f"{name}/{s}"]["cpu_s"] for s in seeds])),
+        }
+    return {
+        "command": COMMAND.format(seeds=" ".join(map(str, seeds))),
+        "seeds": seeds,
+        "confidence_level": 0.95,
+        "settings": settings,
+        "n_target": n_target,
+        "n_scoring": n_target - settings["pool"],
+        "gap": top - low,
+        "methods": methods,
+    }
+
+
 def write_doc(lines: list[str]) -> None:
     report.replace_block(DOC, BEGIN, END, "\n".join(lines))
 
@@ -197,6 +231,8 @@ def main() -> None:
     print("\n".join(lines))
     if not args.no_doc:
         write_doc(lines)
+        out = RESULTS / "summary.json"
+        out.write_text(json.dumps(summary(runs, seeds, settings, len(y)), indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -29,13 +29,7 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # pages still quoting figures outside sourced regions (issue 22, part 2): strict xfail, so a
 # page leaves this set as soon as it passes
 PENDING = {
-    "README.md",
-    "adapt.md",
-    "audit.md",
-    "formats.md",
-    "labels.md",
     "multiband.md",
-    "report.md",
 }
 
 
