@@ -191,7 +191,7 @@ def test_a_resized_crop_of_many_bands_equals_the_resize_of_the_copied_crop(dtype
     assert out.tobytes() == copied.tobytes()
 
 
-@pytest.mark.parametrize("n", [5, 9, 13])
+@pytest.mark.parametrize("n", [5, 6, 7, 9, 13])  # rests of 1, 2 and 3 bands
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
 def test_channel_chunks_write_each_4_band_result_into_its_bands(n, dtype):
     img = _bands(np.uint16, n=n).astype(dtype)

@@ -22,6 +22,7 @@ __all__ = [
     "box_polygons",
     "all_channels",
     "channel_chunks",
+    "copy_bands",
     "float_many_bands",
     "keep_range",
     "clip_polygons",
@@ -166,7 +167,7 @@ def _per_channel_chunks(image: np.ndarray, fn: ImageFn) -> np.ndarray:
 def _band_items(image: np.ndarray, start: int, k: int) -> np.ndarray:
     """Bands ``start .. start + k`` of an ``H x W x C`` image whose bands are contiguous as an
     ``H x W`` array of opaque ``k``-value items (a strided view: reading or assigning it
-    moves whole items, one small ``memcpy`` each)."""
+    moves whole items)."""
     c = image.shape[2]
     size = image.dtype.itemsize
     item = np.dtype(
@@ -181,18 +182,38 @@ def _band_items(image: np.ndarray, start: int, k: int) -> np.ndarray:
     return items
 
 
+def copy_bands(dst: np.ndarray, dst_start: int, src: np.ndarray, src_start: int, k: int) -> None:
+    """``dst[:, :, dst_start : dst_start + k] = src[:, :, src_start : src_start + k]`` for
+    ``H x W x C`` arrays of one dtype whose bands are contiguous, moving whole pixel items.
+
+    Fast (about a plain copy of those bytes) when an item is 1, 2, 4, 8 or 16 bytes and
+    ``src`` or ``dst`` holds only those bands: far faster than copying 4 of 13 interleaved
+    values with strides, or ``cv2.mixChannels``. Other item sizes (3 float32 bands) and
+    copies between two strided arrays move item by item, several times slower.
+    """
+    np.copyto(_band_items(dst, dst_start, k), _band_items(src, src_start, k))
+
+
+def _chunk_starts(c: int) -> list[tuple[int, int]]:
+    """``(start, k)`` of the 4-band chunks of ``c > 4`` bands; a rest of 3 bands becomes the
+    last 4 (one band done twice, to the same values: channels are resampled independently),
+    as a 3-band item is slow to move (:func:`copy_bands`)."""
+    chunks = [(s, min(_MAX_CV_CHANNELS, c - s)) for s in range(0, c, _MAX_CV_CHANNELS)]
+    if chunks[-1][1] == 3:
+        chunks[-1] = (c - _MAX_CV_CHANNELS, _MAX_CV_CHANNELS)
+    return chunks
+
+
 def channel_chunks(image: np.ndarray, fn: ChunkFn, fill: float | Sequence[float] = 0) -> np.ndarray:
     """Apply an OpenCV call that takes at most 4 channels to an image with any number.
 
     OpenCV's warps and resizes of integer images vectorise up to 4 channels and fall back
     to a slow generic loop above 4, so the image is cut into 4-channel chunks (and a rest),
-    each resampled by one call and written straight into the output. A chunk is cut and
-    written back as whole ``k``-band items (:func:`_band_items`), which is faster than
-    ``cv2.mixChannels`` or a strided numpy copy of 4 of 13 interleaved channels; one buffer
-    holds every chunk in turn. ``fn(chunk, value)`` gets the border value of the chunk's own
-    channels, so a per-channel ``fill`` reaches channels past the fourth (OpenCV's Scalar
-    holds 4 values). Any maps or matrices ``fn`` closes over are computed once, by the
-    caller, for all chunks.
+    each resampled by one call and written straight into the output; chunks are cut and
+    written back by :func:`copy_bands`, and one buffer holds every chunk in turn.
+    ``fn(chunk, value)`` gets the border value of the chunk's own channels, so a per-channel
+    ``fill`` reaches channels past the fourth (OpenCV's Scalar holds 4 values). Any maps or
+    matrices ``fn`` closes over are computed once, by the caller, for all chunks.
     """
     c = 1 if image.ndim == 2 else image.shape[2]
     if c <= _MAX_CV_CHANNELS:
@@ -205,19 +226,16 @@ def channel_chunks(image: np.ndarray, fn: ChunkFn, fill: float | Sequence[float]
     h, w = src.shape[:2]
     buffer = np.empty(h * w * _MAX_CV_CHANNELS, src.dtype)
     result: np.ndarray | None = None
-    for start in range(0, c, _MAX_CV_CHANNELS):
-        k = min(_MAX_CV_CHANNELS, c - start)
+    for start, k in _chunk_starts(c):
         chunk = buffer[: h * w * k].reshape(h, w, k)
-        items = _band_items(src, start, k)
-        np.copyto(chunk.reshape(h, w * k).view(items.dtype), items)
+        copy_bands(chunk, 0, src, start, k)
         done = np.ascontiguousarray(
             fn(chunk if k > 1 else chunk[:, :, 0], _fill_value(fill, image, start))
         )
         oh, ow = int(done.shape[0]), int(done.shape[1])
         if result is None:
             result = np.empty((oh, ow, c), done.dtype)
-        into = _band_items(result, start, k)
-        np.copyto(into, done.reshape(oh, ow * k).view(into.dtype))
+        copy_bands(result, start, done.reshape(oh, ow, k), 0, k)
     assert result is not None  # c > 4: the loop ran
     return result
 
