@@ -153,13 +153,28 @@ def runner_alb(A, t):
     return lambda im: pipe(image=im)["image"]
 
 
+def _raw_gamma(im: np.ndarray):
+    """Gamma's bare work: ``cv2.pow`` of a float image (on a 2-D view, as both libraries call
+    it), a 16-bit table lookup for ``uint16`` (the spec's ``raw`` is an 8-bit LUT)."""
+    if im.dtype == np.float32:
+        view = im.reshape(im.shape[0], -1)
+        return lambda: cv2.pow(view, 1.1)
+    table = np.arange(65536, dtype=np.uint16)[::-1].copy()
+    return lambda: np.take(table, im)
+
+
+#: bare calls for many bands where the spec's ``raw`` is for 8-bit RGB only
+MANY_BAND_RAW = {"Gamma": _raw_gamma}
+
+
 def raw_runner(spec, images: list[np.ndarray]):
-    """The spec's bare OpenCV/numpy call on each image, or None when it has none or the call
-    refuses many bands (``cv2.transpose`` takes at most 32 bytes a pixel)."""
-    if spec.raw is None:
+    """The bare OpenCV/numpy call doing the transform's work on each image, or None when there
+    is none or it refuses many bands (``cv2.transpose`` takes at most 32 bytes a pixel)."""
+    raw = MANY_BAND_RAW.get(spec.name, spec.raw)
+    if raw is None:
         return None
     try:
-        calls = {id(im): spec.raw(im) for im in images}
+        calls = {id(im): raw(im) for im in images}
         for call in calls.values():
             call()
     except (cv2.error, ValueError, TypeError):
