@@ -208,3 +208,28 @@ def test_channel_chunks_write_each_4_band_result_into_its_bands(n, dtype):
         value = (fill[start : start + 4] + [0.0] * 4)[:4]
         want = warp(part if part.shape[2] > 1 else part[:, :, 0], tuple(value))
         assert out[:, :, start : start + 4].tobytes() == want.reshape(19, 17, -1).tobytes()
+
+
+@pytest.mark.parametrize("n", [5, 9, 13])
+def test_bilinear_resize_of_uint8_bands_keeps_the_one_call_bytes(n):
+    img = np.random.default_rng(n).integers(0, 256, (24, 28, n)).astype(np.uint8)
+    out = G.resize_image(img, (40, 50), "linear")
+    assert out.tobytes() == cv2.resize(img, (50, 40), interpolation=cv2.INTER_LINEAR).tobytes()
+
+
+def test_bilinear_resize_of_uint16_bands_rounds_to_the_nearest_level():
+    # OpenCV's one call over more than 4 uint16 channels can be most of a level off the exact
+    # bilinear value; the 4-band chunks round to the nearest level as a single band does
+    # (up to the fixed-point weights: a few thousandths of a level)
+    img = np.random.default_rng(0).integers(0, 65536, (64, 64, 9)).astype(np.uint16)
+    exact = np.stack(
+        [
+            cv2.resize(img[:, :, k].astype(np.float64), (50, 40), interpolation=cv2.INTER_LINEAR)
+            for k in range(9)
+        ],
+        2,
+    )
+    out = G.resize_image(img, (40, 50), "linear")
+    assert np.abs(out - exact).max() <= 0.51
+    one_call = cv2.resize(img, (50, 40), interpolation=cv2.INTER_LINEAR)
+    assert np.abs(one_call - exact).max() > 0.55  # what the chunks fix
