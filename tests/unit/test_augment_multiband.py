@@ -233,3 +233,12 @@ def test_bilinear_resize_of_uint16_bands_rounds_to_the_nearest_level():
     assert np.abs(out - exact).max() <= 0.51
     one_call = cv2.resize(img, (50, 40), interpolation=cv2.INTER_LINEAR)
     assert np.abs(one_call - exact).max() > 0.55  # what the chunks fix
+
+
+@pytest.mark.parametrize("gamma", [0.5, 0.8, 1.0, 1.2, 2.2])
+def test_uint16_gamma_table_is_the_rounded_power_law(gamma):
+    levels = np.arange(65536, dtype=np.float64)
+    want = np.rint((levels / 65535.0) ** gamma * 65535.0).astype(np.uint16)
+    table = F.gamma_lut16(gamma)
+    assert table.dtype == np.uint16 and np.array_equal(table, want)
+    assert F.gamma_lut16(gamma) is not table  # a fresh table: callers may not share it
