@@ -26,6 +26,7 @@ Coordinate conventions (shared by every kernel in :mod:`synthaug.augment.functio
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
@@ -192,8 +193,30 @@ class Sample:
         return replace(self, **changes)
 
 
+#: float types whose sum of squares is one BLAS dot (see :func:`_check_finite`)
+_DOT_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+#: below this many values the element-wise test is as fast as the dot and its error state
+_DOT_MIN_SIZE = 4096
+
+
 def _check_finite(name: str, arr: np.ndarray) -> None:
-    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+    """Refuse a float array that holds NaN or inf, naming the first such index.
+
+    Every float image is checked on every call, so the common all-finite case costs one
+    read of the pixels: the sum of squares of a contiguous array (one BLAS dot) is finite
+    exactly when every value is, unless finite values overflow it. Only then (or for a
+    strided or small array) the element-wise test decides: it is slower, as it also writes a
+    boolean array.
+    """
+    if arr.dtype.kind != "f":
+        return
+    if arr.size >= _DOT_MIN_SIZE and arr.dtype in _DOT_FLOATS and arr.flags.c_contiguous:
+        flat = arr.reshape(-1)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow: decided below
+            total = float(np.dot(flat, flat))
+        if math.isfinite(total):
+            return
+    if not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0].tolist()
         raise InvalidInputError(f"{name} contains NaN or inf (first at index {bad})")
 

@@ -22,6 +22,7 @@ __all__ = [
     "box_polygons",
     "all_channels",
     "channel_chunks",
+    "copy_bands",
     "float_many_bands",
     "keep_range",
     "clip_polygons",
@@ -163,24 +164,56 @@ def _per_channel_chunks(image: np.ndarray, fn: ImageFn) -> np.ndarray:
     return channel_chunks(image, lambda im, _value: fn(im))
 
 
-def _mix_pairs(start: int, k: int, into: bool) -> list[int]:
-    """``cv2.mixChannels`` pairs copying channels ``start .. start + k`` out of (or, with
-    ``into``, back into) a many-channel image, from (to) channels ``0 .. k`` of a chunk."""
-    if into:
-        return [v for j in range(k) for v in (j, start + j)]
-    return [v for j in range(k) for v in (start + j, j)]
+def _band_items(image: np.ndarray, start: int, k: int) -> np.ndarray:
+    """Bands ``start .. start + k`` of an ``H x W x C`` image whose bands are contiguous as an
+    ``H x W`` array of opaque ``k``-value items (a strided view: reading or assigning it
+    moves whole items)."""
+    c = image.shape[2]
+    size = image.dtype.itemsize
+    item = np.dtype(
+        {
+            "names": ["v"],
+            "formats": [f"V{k * size}"],
+            "offsets": [start * size],
+            "itemsize": c * size,
+        }
+    )
+    items: np.ndarray = image.view(item)[:, :, 0]["v"]
+    return items
+
+
+def copy_bands(dst: np.ndarray, dst_start: int, src: np.ndarray, src_start: int, k: int) -> None:
+    """``dst[:, :, dst_start : dst_start + k] = src[:, :, src_start : src_start + k]`` for
+    ``H x W x C`` arrays of one dtype whose bands are contiguous, moving whole pixel items.
+
+    Fast (about a plain copy of those bytes) when an item is 1, 2, 4, 8 or 16 bytes and
+    ``src`` or ``dst`` holds only those bands: far faster than copying 4 of 13 interleaved
+    values with strides, or ``cv2.mixChannels``. Other item sizes (3 float32 bands) and
+    copies between two strided arrays move item by item, several times slower.
+    """
+    np.copyto(_band_items(dst, dst_start, k), _band_items(src, src_start, k))
+
+
+def _chunk_starts(c: int) -> list[tuple[int, int]]:
+    """``(start, k)`` of the 4-band chunks of ``c > 4`` bands; a rest of 3 bands becomes the
+    last 4 (one band done twice, to the same values: channels are resampled independently),
+    as a 3-band item is slow to move (:func:`copy_bands`)."""
+    chunks = [(s, min(_MAX_CV_CHANNELS, c - s)) for s in range(0, c, _MAX_CV_CHANNELS)]
+    if chunks[-1][1] == 3:
+        chunks[-1] = (c - _MAX_CV_CHANNELS, _MAX_CV_CHANNELS)
+    return chunks
 
 
 def channel_chunks(image: np.ndarray, fn: ChunkFn, fill: float | Sequence[float] = 0) -> np.ndarray:
     """Apply an OpenCV call that takes at most 4 channels to an image with any number.
 
-    OpenCV's warps vectorise 1 and 4 channels and fall back to a slow generic loop above 4,
-    so the image is cut once into 4-channel chunks (and a rest), each resampled by one call
-    and written straight into the output. ``cv2.mixChannels`` does the cutting and the
-    writing back: a strided numpy copy of 4 of 13 interleaved channels is several times
-    slower. ``fn(chunk, value)`` gets the border value of the chunk's own channels, so a
-    per-channel ``fill`` reaches channels past the fourth (OpenCV's Scalar holds 4 values).
-    Any maps or matrices ``fn`` closes over are computed once, by the caller, for all chunks.
+    OpenCV's warps and resizes of integer images vectorise up to 4 channels and fall back
+    to a slow generic loop above 4, so the image is cut into 4-channel chunks (and a rest),
+    each resampled by one call and written straight into the output; chunks are cut and
+    written back by :func:`copy_bands`, and one buffer holds every chunk in turn.
+    ``fn(chunk, value)`` gets the border value of the chunk's own channels, so a per-channel
+    ``fill`` reaches channels past the fourth (OpenCV's Scalar holds 4 values). Any maps or
+    matrices ``fn`` closes over are computed once, by the caller, for all chunks.
     """
     c = 1 if image.ndim == 2 else image.shape[2]
     if c <= _MAX_CV_CHANNELS:
@@ -188,18 +221,21 @@ def channel_chunks(image: np.ndarray, fn: ChunkFn, fill: float | Sequence[float]
         if image.ndim == 3 and out.ndim == 2:
             out = out[:, :, None]
         return out
-    src = np.ascontiguousarray(image)
+    # a crop's view is cut as it is (its bands stay contiguous), without a copy first
+    src = image if image.strides[2] == image.itemsize else np.ascontiguousarray(image)
+    h, w = src.shape[:2]
+    buffer = np.empty(h * w * _MAX_CV_CHANNELS, src.dtype)
     result: np.ndarray | None = None
-    for start in range(0, c, _MAX_CV_CHANNELS):
-        k = min(_MAX_CV_CHANNELS, c - start)
-        chunk = np.empty(src.shape[:2] + (k,), src.dtype)
-        cv2.mixChannels([src], [chunk], _mix_pairs(start, k, into=False))
-        done = fn(chunk if k > 1 else chunk[:, :, 0], _fill_value(fill, image, start))
-        if done.ndim == 2:
-            done = done[:, :, None]
+    for start, k in _chunk_starts(c):
+        chunk = buffer[: h * w * k].reshape(h, w, k)
+        copy_bands(chunk, 0, src, start, k)
+        done = np.ascontiguousarray(
+            fn(chunk if k > 1 else chunk[:, :, 0], _fill_value(fill, image, start))
+        )
+        oh, ow = int(done.shape[0]), int(done.shape[1])
         if result is None:
-            result = np.empty(done.shape[:2] + (c,), done.dtype)
-        cv2.mixChannels([done], [result], _mix_pairs(start, k, into=True))
+            result = np.empty((oh, ow, c), done.dtype)
+        copy_bands(result, start, done.reshape(oh, ow, k), 0, k)
     assert result is not None  # c > 4: the loop ran
     return result
 
@@ -468,13 +504,22 @@ def pad_image(
 
 
 def _resize(image: np.ndarray, size: tuple[int, int], flags: int) -> np.ndarray:
-    """``cv2.resize`` to ``size`` (width, height) for any number of channels: one call, but
-    4-channel chunks for area interpolation (OpenCV's area shrink takes at most 4)."""
+    """``cv2.resize`` to ``size`` (width, height) for any number of channels.
+
+    One call, except in 4-channel chunks (:func:`channel_chunks`) for area interpolation
+    (OpenCV's area shrink takes at most 4) and for the bilinear resize of integer images:
+    above 4 channels OpenCV's generic bilinear loop is slower than the chunks, cutting
+    included, and for ``uint16`` it does not always round to the nearest level, while the
+    chunks give the bytes of a resize of each band alone. Float bilinear, nearest and
+    Lanczos resizes are faster in one call; cubic ones are faster in chunks, but OpenCV's
+    4-channel cubic rounds differently from its many-channel one (worse for uint16 and
+    float32), so they stay one call and keep their bytes.
+    """
 
     def fn(im: np.ndarray) -> np.ndarray:
         return cv2.resize(im, size, interpolation=flags)
 
-    if flags == cv2.INTER_AREA:
+    if flags == cv2.INTER_AREA or (flags == cv2.INTER_LINEAR and image.dtype.kind in "ui"):
         return _per_channel_chunks(image, fn)
     return all_channels(image, fn)
 
