@@ -26,32 +26,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-# pages still quoting figures outside sourced regions (issue 22, part 2): strict xfail, so a
-# page leaves this set as soon as it passes
-PENDING = {
-    "multiband.md",
-}
-
-
-def _pages() -> list:
-    return [
-        pytest.param(
-            doc,
-            id=doc.name,
-            marks=[pytest.mark.xfail(strict=True, reason="issue 22 part 2")]
-            if doc.name in PENDING
-            else [],
-        )
-        for doc in DOCS
-        if doc.name not in WHOLE_PAGES
-    ]
-
-
 # pages a script writes whole, each with the test that holds it to its script
 WHOLE_PAGES = {
     "transforms.md": "tests/unit/test_catalog.py (python -m synthaug.augment.catalog)",
     "models.md": "tests/unit/test_models_page.py (bench/bench_models.py --doc-only)",
 }
+PAGES = [doc for doc in DOCS if doc.name not in WHOLE_PAGES]
 
 _FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.S | re.M)
 _GENERATED = re.compile(r"<!-- ([\w.-]+):begin -->.*?<!-- \1:end -->", re.S)
@@ -152,7 +132,7 @@ def wrong(text: str) -> list[tuple[int, str, list[str]]]:
     return bad
 
 
-@pytest.mark.parametrize("doc", _pages())
+@pytest.mark.parametrize("doc", PAGES, ids=lambda p: p.name)
 def test_every_figure_stands_in_a_sourced_region(doc: Path):
     text = doc.read_text()
     stripped = _strip(text)
