@@ -12,6 +12,9 @@ Usage::
     PYTHONPATH=src OMP_NUM_THREADS=1 python bench/demo_time.py --out /tmp/demo-bench \\
         --write docs/results --label after
 
+``OUT/cache`` (generators and font banks an earlier run trained) is removed first unless
+``--keep-cache``: a timing is a fresh run's, as a newcomer's first ``make demo`` is.
+
 ``--write DIR`` writes ``DIR/demo_time.json`` (every measurement, newest last, keyed by
 label) and ``DIR/demo_time.md`` (the tables the README quotes), and ``DIR/demo.md`` (the demo's
 accuracy table and its key figures, from the run's ``metrics.json``; see
@@ -25,6 +28,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import sys
 import time
 from datetime import datetime, timezone
@@ -177,7 +181,8 @@ def markdown(runs: dict[str, dict[str, Any]]) -> str:
     for label, run in runs.items():
         lines += ["", f"## {label}", "", timing_line(run) + ".", ""]
         if run.get("commit"):
-            lines[-1:] = [f"Commit {run['commit']}; command `{run['command']}`.", ""]
+            cache = f"; cache {run['cache']}" if run.get("cache") else ""
+            lines[-1:] = [f"Commit {run['commit']}; command `{run['command']}`{cache}.", ""]
         lines += [
             "| phase | work items | wall | CPU | load (start -> end) |",
             "|---|---|---|---|---|",
@@ -216,6 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="time the one-minute demo")
     ap.add_argument("--workers", type=int, default=0, help="processes (0: one per core)")
     ap.add_argument("--label", default="current", help="name of this measurement")
+    ap.add_argument(
+        "--keep-cache",
+        action="store_true",
+        help="reuse OUT/cache of an earlier run (trained generators, font banks); by default it "
+        "is removed first, so the time is a fresh run's, as on a new machine",
+    )
     ap.add_argument("--write", type=Path, help="folder for demo_time.{json,md} and demo.md")
     ap.add_argument("--json", type=Path, help="also write this run alone to a JSON file")
     ap.add_argument(
@@ -228,8 +239,12 @@ def main(argv: list[str] | None = None) -> int:
         run = json.loads(args.recorded.read_text())
         args.label = run.get("label", args.label)
     else:
+        cache = args.out / "cache"
+        if cache.is_dir() and not args.keep_cache:
+            shutil.rmtree(cache)
         run = measure(args.out, args.quick, args.workers)
         run["label"] = args.label
+        run["cache"] = "kept" if args.keep_cache else "empty at the start"
     if args.json:
         args.json.write_text(json.dumps(run, indent=2) + "\n")
     print(markdown({args.label: run}))
