@@ -12,7 +12,7 @@ at the end (thresholds, tight boxes from masks, invisible keypoints).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
@@ -169,7 +169,7 @@ def _plain_sample(image: np.ndarray, box_format: str, meta: dict[str, Any]) -> S
 class BaseCompose(Transform):
     """A node holding child transforms; subclasses decide which children run."""
 
-    targets = ("image", "masks", "boxes", "oriented_boxes", "keypoints")
+    targets: ClassVar[tuple[str, ...]] = ("image", "masks", "boxes", "oriented_boxes", "keypoints")
     parameters = {"transforms": Children(doc="the child transforms, in order")}
 
     def __init__(self, transforms: Sequence[Transform], p: float = 1.0) -> None:
