@@ -130,7 +130,8 @@ class OnBands(BaseCompose):
     ) -> None:
         self.store_params(locals())
         if len(set(self.bands)) != len(self.bands):
-            raise self.refuse("bands", "distinct 0-based band indices", list(bands))
+            expected = f"{type(self)._kinds['bands'].expected()}, each at most once"
+            raise self.refuse("bands", expected, list(bands))
         for i, child in enumerate(self.transforms):
             reason = _pixel_only_refusal(child, f"transforms[{i}]")
             if reason is not None:
