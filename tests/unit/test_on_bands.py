@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -312,3 +315,16 @@ def test_a_child_that_changes_the_dtype_is_refused_naming_the_container():
         InvalidInputError, match=r"^transforms\[1\] \(OnBands\): .*keep their dtype"
     ):
         pipe(tile(np.uint16, 13), seed=0)
+
+
+def test_the_multiband_doc_example_runs_as_written(capsys):
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "multiband.md").read_text()
+    section = doc.split("### RGB colour transforms on chosen bands", 1)[1].split("\n## ", 1)[0]
+    [python] = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    [yaml] = re.findall(r"```yaml\n(.*?)```", section, flags=re.S)
+    exec(compile(python, "docs/multiband.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert "(64, 64, 13) uint16" in printed and "transforms[1].transforms[0]" in printed
+    pipe = A.loads(yaml, source="docs/multiband.md")
+    out = pipe(tile(np.uint16, 13), seed=0)
+    assert out.image.shape == (40, 48, 13) and isinstance(pipe.transforms[1], A.OnBands)

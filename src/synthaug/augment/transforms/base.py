@@ -294,7 +294,7 @@ def pixel_refusal(t: Transform, dtype: np.dtype, n_channels: int) -> str | None:
         )
         return (
             f"takes images with {allowed} channel(s){rgb}, got {n_channels}: select the "
-            "bands first, or use per-band transforms"
+            "bands first (OnBands([...], bands=[...]), 0-based), or use per-band transforms"
         )
     return None
 
