@@ -54,6 +54,7 @@ def solo(t: A.Transform, image: np.ndarray, step: Applied) -> np.ndarray:
         (np.float32, 9, A.HueSaturationValue(p=1.0)),
         (np.float32, 9, A.ToSepia(p=1.0)),
         (np.uint8, 13, A.JPEGCompression(p=1.0)),
+        (np.uint16, 13, A.AugMix(p=1.0)),
     ],
 )
 def test_selected_bands_are_the_child_alone_and_the_others_are_untouched(dtype, n, child):
