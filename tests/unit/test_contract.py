@@ -226,11 +226,12 @@ def test_container_to_dict_round_trips_through_json(name):
     cls = A.REGISTRY[name]
     takes_children = any(d.name == "transforms" for d in cls.declared)
     # a policy builds its own children
-    t = (
-        cls([make("HorizontalFlip"), A.OneOf([make("Blur"), make("Gamma")])])
-        if takes_children
-        else cls()
-    )
+    if name == "OnBands":  # pixel-value children only, on chosen bands
+        t = cls([make("Blur"), A.OneOf([make("Gamma"), make("ToGray")])], bands=[2, 0, 1])
+    elif takes_children:
+        t = cls([make("HorizontalFlip"), A.OneOf([make("Blur"), make("Gamma")])])
+    else:
+        t = cls()
     d = t.to_dict()
     assert json.loads(json.dumps(d)) == d
     rebuilt = A.from_dict(json.loads(json.dumps(d)))

@@ -203,6 +203,8 @@ def test_nan_in_a_pipeline_file_names_file_path_transform_and_field(name, field)
     args = {k: list(v) if isinstance(v, tuple) else v for k, v in base_args(name).items()}
     if name in CONTAINERS:
         args["transforms"] = [{"name": "HorizontalFlip"}]
+    elif "transforms" in args:  # OnBands: example children, written as their dicts
+        args["transforms"] = [t.to_dict() for t in args["transforms"]]
     args[field] = ".nan"
     body = ", ".join(f"{k}: {json.dumps(v) if k != field else v}" for k, v in args.items())
     text = f"transforms:\n  - {{name: HorizontalFlip}}\n  - {{name: {name}, {body}}}\n"

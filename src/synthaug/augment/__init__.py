@@ -16,6 +16,7 @@ Examples
 """
 
 from synthaug.augment.albumentations_import import from_albumentations
+from synthaug.augment.bands import OnBands
 from synthaug.augment.compose import BaseCompose, Compose, OneOf, Sequential, SomeOf
 from synthaug.augment.mix import CutMix, MixUp, Mosaic, soft_label
 from synthaug.augment.policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
@@ -39,6 +40,7 @@ __all__ = [
     "Compose",
     "ImageOnlyTransform",
     "MatrixTransform",
+    "OnBands",
     "OneOf",
     "Sample",
     "Sequential",

@@ -12,7 +12,7 @@ at the end (thresholds, tight boxes from masks, invisible keypoints).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
@@ -169,7 +169,7 @@ def _plain_sample(image: np.ndarray, box_format: str, meta: dict[str, Any]) -> S
 class BaseCompose(Transform):
     """A node holding child transforms; subclasses decide which children run."""
 
-    targets = ("image", "masks", "boxes", "oriented_boxes", "keypoints")
+    targets: ClassVar[tuple[str, ...]] = ("image", "masks", "boxes", "oriented_boxes", "keypoints")
     parameters = {"transforms": Children(doc="the child transforms, in order")}
 
     def __init__(self, transforms: Sequence[Transform], p: float = 1.0) -> None:
@@ -184,6 +184,13 @@ class BaseCompose(Transform):
     def walk(self, rng: np.random.Generator, runner: Executor, path: str) -> None:
         """Decide which children run and push their steps (subclasses)."""
         raise NotImplementedError
+
+    def child_runner(self, runner: Executor, path: str) -> Executor:
+        """The runner this node's children push their steps to: ``runner`` itself here; a
+        node that runs its children on part of the image
+        (:class:`~synthaug.augment.bands.OnBands`) gives one that writes back into
+        ``runner`` when closed. ``path`` names the node (``transforms[2]``)."""
+        return runner
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         """Not used: a pipeline node runs through :meth:`walk`."""
@@ -490,29 +497,56 @@ class Compose(BaseCompose):
             given = sample
         work, restore = self._prepare(given, fields)
         runner = Executor(work, self.fuse)
+        # runners of the nodes that run their children on part of the image (OnBands),
+        # outermost first: consecutive steps under one node share its runner, as in a call
+        open_: list[tuple[str, Executor]] = []
         for step in applied:
             st = (
                 step
                 if isinstance(step, Applied)
                 else Applied(step["path"], step["name"], step["params"])
             )
-            t = self._locate(st.path)
+            narrowing: list[tuple[str, BaseCompose]] = []
+            t = self._locate(st.path, narrowing)
             if type(t).__name__ != st.name:
                 raise ConfigError(
                     f"replay: {st.path} is {type(t).__name__} in this pipeline, not {st.name}"
                 )
-            runner.push(st.path, t, t.Drawn.read(st.params, f"replay: {st.path} ({st.name})"))
+            k = 0
+            while k < min(len(open_), len(narrowing)) and open_[k][0] == narrowing[k][0]:
+                k += 1
+            while len(open_) > k:
+                open_.pop()[1].close()
+            for node_path, node in narrowing[k:]:
+                parent = open_[-1][1] if open_ else runner
+                open_.append((node_path, node.child_runner(parent, node_path)))
+            target = open_[-1][1] if open_ else runner
+            target.push(st.path, t, t.Drawn.read(st.params, f"replay: {st.path} ({st.name})"))
+        while open_:
+            open_.pop()[1].close()
         return self._finish(runner, restore)
 
-    def _locate(self, path: str) -> Transform:
+    def _locate(
+        self, path: str, narrowing: list[tuple[str, BaseCompose]] | None = None
+    ) -> Transform:
+        """The transform at ``path``; the nodes on the way that run their children on part
+        of the image (their own ``child_runner``) are added to ``narrowing`` with their paths."""
         node: Transform = self
+        done: list[str] = []
         for part in path.split("."):
             if not part.startswith("transforms[") or not isinstance(node, BaseCompose):
                 raise ConfigError(f"replay: no transform at {path!r} in this pipeline")
+            if (
+                narrowing is not None
+                and done
+                and type(node).child_runner is not BaseCompose.child_runner
+            ):
+                narrowing.append((".".join(done), node))
             idx = int(part[len("transforms[") : -1])
             if idx >= len(node.transforms):
                 raise ConfigError(f"replay: no transform at {path!r} in this pipeline")
             node = node.transforms[idx]
+            done.append(part)
         return node
 
     # -- conversion to and from the working form

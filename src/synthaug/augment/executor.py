@@ -24,6 +24,7 @@ and the pending run is applied before it draws.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import cv2
@@ -38,8 +39,9 @@ from synthaug.augment.transforms.base import (
     Transform,
     apply_matrix_to_annotations,
 )
+from synthaug.errors import InvalidInputError
 
-__all__ = ["Executor", "flat_plan", "is_plain", "step_kind"]
+__all__ = ["BandExecutor", "Executor", "flat_plan", "is_plain", "step_kind"]
 
 # What the executor may do with a transform, as bit flags cached per class:
 GEO = 1  # a matrix transform: its pixel work may join a pending run of warps
@@ -365,6 +367,83 @@ class Executor:
             self._flush_geo()
         self._flush_lut()
         return self.sample
+
+    def close(self) -> None:
+        """Hand the result to the runner this one works for (a :class:`BandExecutor`); a
+        pipeline's own runner works for no other and is finished with :meth:`finish`."""
+
+    def write_bands(self, index: list[int], values: np.ndarray, where: str) -> None:
+        """Write ``values`` (``H x W``, or ``H x W x len(index)``) into bands ``index`` of
+        the image; every other band is kept. Refuses values of another dtype or shape,
+        naming ``where`` (the container that computed them)."""
+        image = self.view().image
+        h, w = image.shape[:2]
+        if (
+            values.dtype != image.dtype
+            or values.shape[:2] != (h, w)
+            or values.size != h * w * len(index)
+        ):
+            raise InvalidInputError(
+                f"{where}: its transforms turned bands {index} ({image.dtype.name}, "
+                f"{h} x {w} x {len(index)}) into {values.dtype.name} {values.shape}; "
+                "transforms on chosen bands must keep their dtype and size (run Normalize "
+                "outside OnBands)"
+            )
+        out = values.reshape(h, w) if image.ndim == 2 else image.copy()
+        if image.ndim == 3:
+            out[:, :, index] = values.reshape(h, w, len(index))
+        if self.plain:
+            self.sample.image = out
+        else:
+            self.sample = _with(self.sample, image=out)
+
+
+class BandExecutor(Executor):
+    """Runs the steps pushed to it on chosen bands of its parent runner's image and writes
+    the result back into those bands when closed (:class:`~synthaug.augment.bands.OnBands`).
+
+    It starts at its first step, not before: only then are the parent's pending runs applied
+    (a barrier for fusion only where a step runs on the bands, so a replay of the recorded
+    steps fuses exactly as the call did). The steps see a plain sample of the selected bands
+    (``H x W`` for one band) and share the parent's ``applied`` record.
+    """
+
+    __slots__ = ("index", "parent", "select", "where")
+
+    def __init__(
+        self, parent: Executor, select: Callable[[np.ndarray], list[int]], where: str
+    ) -> None:
+        super().__init__(parent.sample, bool(parent.mask & LUT), parent.applied)
+        self.parent, self.select, self.where = parent, select, where
+        self.index: list[int] | None = None
+
+    def _start(self) -> None:
+        image = self.parent.view().image  # the parent's pending runs are applied now
+        self.index = index = self.select(image)
+        if image.ndim == 2:
+            bands = image  # one band: the selection can only be [0]
+        elif len(index) == 1:
+            bands = image[:, :, index[0]].copy()
+        else:
+            bands = image[:, :, index]  # a new array: the parent's image is not touched
+        self.sample, self.plain = Sample(bands), True
+
+    def view(self, t: Transform | None = None, kind: int | None = None) -> Sample:
+        """The selected bands as ``t`` should see them (started at the first call)."""
+        if self.index is None:
+            self._start()
+        return super().view(t, kind)
+
+    def push(self, path: str, t: Transform, params: Any, kind: int | None = None) -> None:
+        """Run one step on the selected bands (started at the first step)."""
+        if self.index is None:
+            self._start()
+        super().push(path, t, params, kind)
+
+    def close(self) -> None:
+        """Write the bands back into the parent's image (nothing when no step ran)."""
+        if self.index is not None:
+            self.parent.write_bands(self.index, self.finish().image, self.where)
 
 
 def _segments(run: list[_Step]) -> list[list[_Step]]:

@@ -186,6 +186,13 @@ class Transform(Declared):
         """Apply with fixed ``params``; deterministic; never mutates ``sample``."""
         raise NotImplementedError
 
+    def children_image(self, image: np.ndarray, path: str = "") -> np.ndarray:
+        """The image (or a stand-in with its dtype and band count) that this container's
+        children see: ``image`` itself, except in a container that runs its children on
+        chosen bands (:class:`~synthaug.augment.bands.OnBands`), which also refuses a
+        selection the image does not have (``path`` names the container)."""
+        return image
+
     # -- convenience
     def __call__(
         self, sample: Sample | None = None, /, *, seed: Any = None, **fields: Any
@@ -287,7 +294,7 @@ def pixel_refusal(t: Transform, dtype: np.dtype, n_channels: int) -> str | None:
         )
         return (
             f"takes images with {allowed} channel(s){rgb}, got {n_channels}: select the "
-            "bands first, or use per-band transforms"
+            "bands first (OnBands([...], bands=[...]), 0-based), or use per-band transforms"
         )
     return None
 
@@ -300,7 +307,10 @@ def check_pixels(t: Transform, image: np.ndarray, path: str = "") -> None:
     where = f"{path} ({type(t).__name__})" if path else type(t).__name__
     if reason is not None:
         raise InvalidInputError(f"{where}: {reason}")
-    for i, child in enumerate(getattr(t, "transforms", None) or ()):
+    children = getattr(t, "transforms", None) or ()
+    if children:
+        image = t.children_image(image, where)
+    for i, child in enumerate(children):
         if isinstance(child, Transform):
             check_pixels(child, image, f"{path}.transforms[{i}]" if path else f"transforms[{i}]")
 
