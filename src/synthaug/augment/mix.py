@@ -345,9 +345,10 @@ def _kept_labels(pieces: list[_Piece], name: str, keep: str) -> list[Any] | None
 def _keypoint_visibility(pieces: list[_Piece]) -> np.ndarray | None:
     """Visibility of the kept keypoints, in the kind given (booleans, or COCO integers when
     any source has integers); a hidden keypoint kept is ``0`` / False, a source without
-    visibility counts as visible."""
+    visibility counts as visible. None when no source has visibility and none is hidden."""
     given = [p.sample.keypoint_visibility for p in pieces]
-    if all(g is None for g in given):
+    hidden_kept = any((p.kp_keep & ~p.kp_inside).any() for p in pieces)
+    if all(g is None for g in given) and not hidden_kept:
         return None
     arrays = [np.asarray(g) for g in given if g is not None]
     ints = [a.dtype for a in arrays if a.dtype.kind != "b"]
