@@ -382,6 +382,7 @@ def _keypoint_instances(pieces: list[_Piece]) -> np.ndarray | None:
 
 def _assemble(
     owner: str,
+    base: Sample,
     pieces: list[_Piece],
     image: np.ndarray,
     masks: list[np.ndarray] | np.ndarray | None,
@@ -389,9 +390,9 @@ def _assemble(
     meta: dict[str, Any],
 ) -> Sample:
     """The mixed Sample: every piece's kept targets, in the order of ``pieces``, in the
-    formats of the first source that has each kind (the base sample's, when it has it)."""
+    formats of ``base`` (or of the first source that has each kind, when it has none)."""
     hw = (int(image.shape[0]), int(image.shape[1]))
-    srcs = [p.sample for p in pieces]
+    srcs = [base] + [p.sample for p in pieces]
     boxes = np.concatenate([p.boxes[p.box_keep] for p in pieces])
     box_vis = np.concatenate([p.box_vis[p.box_keep] for p in pieces])
     box_src = next((s for s in srcs if s.boxes is not None), None)
@@ -483,7 +484,9 @@ class MixUp(_BatchMix):
             masks = None if masks_a is None or masks_b is None else masks_a + masks_b
             label = _mix_labels([s.label, t.label], [lam, 1 - lam], self.n_classes, "MixUp")
             meta = {**s.meta, "mix": {"kind": "MixUp", "partner": j, "lam": lam}}
-            out.append(_assemble("MixUp", pieces, _restore(x, s.image.dtype), masks, label, meta))
+            out.append(
+                _assemble("MixUp", s, pieces, _restore(x, s.image.dtype), masks, label, meta)
+            )
         return out
 
 
@@ -578,7 +581,7 @@ class CutMix(_BatchMix):
             **s.meta,
             "mix": {"kind": "CutMix", "partner": j, "rect": list(rect), "share": share},
         }
-        return _assemble("CutMix", [a, b], image, masks, label, meta)
+        return _assemble("CutMix", s, [a, b], image, masks, label, meta)
 
 
 class Mosaic(_BatchMix):
@@ -681,4 +684,4 @@ class Mosaic(_BatchMix):
         )
         meta = {**base.meta, "mix": {"kind": "Mosaic", "tiles": idx, "center": [cx, cy]}}
         out_masks = semantic if semantic is not None else masks
-        return _assemble("Mosaic", pieces, image, out_masks, label, meta)
+        return _assemble("Mosaic", base, pieces, image, out_masks, label, meta)
