@@ -5,11 +5,37 @@ drawn from the same batch. Class labels become *soft labels*: a probability vect
 ``n_classes`` weighted by each source's share (pixel area for CutMix and Mosaic). Samples that
 are not mixed (probability ``p``) still get a one-hot vector so the batch collates.
 
-Boxes, keypoints and masks travel with the pixels they label: MixUp keeps both samples'
-targets; CutMix keeps the base sample's targets that stay visible enough and the partner's
-targets clipped to the pasted rectangle; Mosaic translates and clips each tile's targets.
-Instance masks (a list) follow their instance; a single ``H x W`` semantic mask is pasted
-like the image (MixUp cannot blend it and raises).
+Every label travels with the pixels it labels: boxes, oriented boxes (with their labels and
+visibility), keypoints (with labels, visibility and instances) and masks.
+
+* **MixUp** keeps both samples' targets, the base sample's first.
+* **CutMix** keeps the base sample's boxes and oriented boxes (their corners unchanged) that
+  keep at least ``min_visibility`` of their area outside the pasted rectangle, and the
+  partner's cut to the rectangle: a box becomes its part inside, an oriented box wholly
+  inside keeps its corners and one the rectangle cuts becomes the minimum-area rectangle of
+  its visible part (a pipeline's frame clipping with ``oriented_box_fit="rect"``,
+  :func:`~synthaug.augment.labels.final_oriented_boxes`); each is kept when at least
+  ``min_visibility`` of its area is inside.
+* **Mosaic** translates each tile's targets and cuts them to the part of the tile the canvas
+  shows, by the same rule.
+
+``box_visibility`` and ``oriented_box_visibility`` give the share of each kept box's area
+visible in the output. Keypoints whose pixel the paste or another tile hides are removed
+with their labels, visibility and instance (``remove_invisible_keypoints=False`` keeps them
+with visibility ``0`` / False, for fixed-size skeletons); ``keypoint_visibility`` keeps the
+kind given (booleans, or COCO integers when any sample has integers; a sample without it
+counts as visible).
+
+Instances (samples with ``keypoint_instances``): row ``i`` of the boxes and of the oriented
+boxes and the keypoints of instance ``i`` are kept or dropped together, as in a pipeline.
+Instance ids of the output name its rows: each source's kept rows are renumbered from 0 and
+shifted by the number of rows the sources before it keep (the base sample, then the partner
+or the tiles in order), so the partner's and the tiles' ids never collide with the base's;
+``-1`` (no instance) stays ``-1``. ``keypoint_flip_pairs`` must be the same for every sample
+of the batch that has them (pairs are positions or names within an instance); the output
+carries them. Instance masks (a list, one per box or per oriented box) follow their row;
+a single ``H x W`` semantic mask is pasted like the image (MixUp cannot blend it and
+raises). Formats (``box_format``, ``oriented_box_format``) are the base sample's.
 
 Randomness comes from one ``seed`` per call (an int, a tuple such as ``(run_seed, epoch,
 batch_index)``, or a Generator), so a batch is reproducible wherever it is built.
@@ -452,8 +478,9 @@ class _BatchMix(Declared):
 class MixUp(_BatchMix):
     """MixUp (Zhang et al. 2018): ``lam * x_i + (1 - lam) * x_j`` with ``lam ~ Beta(a, a)``.
 
-    All images must have the same size. Both samples' boxes, keypoints and instance masks
-    are kept (as in detection MixUp); the label is ``lam * y_i + (1 - lam) * y_j``.
+    All images must have the same size. Both samples' boxes, oriented boxes, keypoints and
+    instance masks are kept (as in detection MixUp), the partner's instance ids shifted past
+    the base's rows (see the module doc); the label is ``lam * y_i + (1 - lam) * y_j``.
     """
 
     def __init__(self, alpha: float = 0.4, n_classes: int | None = None, p: float = 1.0) -> None:
@@ -495,8 +522,11 @@ class CutMix(_BatchMix):
 
     The rectangle covers ``1 - lam`` of the image (``lam ~ Beta(alpha, alpha)``), centred
     uniformly and clipped, so the label weights use the clipped area. The base sample's boxes
-    stay if at least ``min_visibility`` of them is still visible; the partner's boxes are
-    clipped to the rectangle and kept if at least ``min_visibility`` of them is inside.
+    and oriented boxes stay if at least ``min_visibility`` of their area is still visible; the
+    partner's are cut to the rectangle (an oriented box the rectangle cuts becomes the
+    minimum-area rectangle of its part inside) and kept if at least ``min_visibility`` of
+    them is inside. Keypoints under the rectangle (base) or outside it (partner) are removed,
+    or kept as invisible with ``remove_invisible_keypoints=False``.
     """
 
     def __init__(
@@ -589,9 +619,12 @@ class Mosaic(_BatchMix):
 
     Each sample is the top-left tile of its own mosaic; the other three tiles are drawn from
     the batch. Tiles are placed unscaled with their inner corner at the centre and cropped by
-    the canvas (areas no tile covers are ``fill``). Boxes and keypoints are translated and
-    clipped to their tile; boxes keeping less than ``min_visibility`` are dropped. The label
-    mixes the four labels by visible area.
+    the canvas (areas no tile covers are ``fill``). Boxes, oriented boxes and keypoints are
+    translated and cut to the visible part of their tile (an oriented box cut becomes the
+    minimum-area rectangle of its visible part); boxes keeping less than ``min_visibility``
+    are dropped, and so are hidden keypoints unless ``remove_invisible_keypoints=False``.
+    Instance ids of later tiles are shifted past the rows of earlier ones. The label mixes
+    the four labels by visible area.
     """
 
     parameters = {
