@@ -54,14 +54,22 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from synthaug.augment.functional import geometric as G
 from synthaug.augment.functional.pixel import _as_float, _restore, full_range
-from synthaug.augment.labels import final_oriented_boxes
+from synthaug.augment.mix_targets import (
+    Piece,
+    assemble,
+    clip_boxes,
+    keypoints_inside,
+    mask_parts,
+    obb_covered,
+    obb_cut,
+    piece,
+)
 from synthaug.augment.params import (
     MAX_FILL,
     MAX_SIDE,
@@ -72,14 +80,7 @@ from synthaug.augment.params import (
     Range,
     Real,
 )
-from synthaug.augment.sample import (
-    Sample,
-    boxes_from_xyxy,
-    boxes_to_xyxy,
-    oriented_from_corners,
-    oriented_to_corners,
-    validate_sample,
-)
+from synthaug.augment.sample import Sample, validate_sample
 from synthaug.augment.transforms.base import PROB
 from synthaug.errors import ConfigError, InvalidInputError
 from synthaug.seeding import SeedLike, as_rng
@@ -121,103 +122,6 @@ def _mix_labels(
     total = sum(weights)
     out = sum(np.float32(w / total) * v for w, v in zip(weights, vecs, strict=True))
     return np.asarray(out, np.float32)
-
-
-@dataclass
-class _Piece:
-    """One source sample's targets placed in the output frame, and which of them survive.
-
-    Coordinates are output pixels: ``boxes`` ``xyxy``, ``obb`` ``N x 4 x 2`` corners and
-    ``kps``; ``kp_inside`` is False for a keypoint whose pixel the paste or the tile hid.
-    The ``*_keep`` arrays say what the mixer keeps; :meth:`settle` then joins instances.
-    """
-
-    sample: Sample
-    boxes: np.ndarray
-    box_vis: np.ndarray
-    box_keep: np.ndarray
-    obb: np.ndarray
-    obb_vis: np.ndarray
-    obb_keep: np.ndarray
-    kps: np.ndarray
-    kp_inside: np.ndarray
-    kp_keep: np.ndarray
-    inst: np.ndarray | None = None
-    n_rows: int = 0
-
-    def settle(self, n_masks: int) -> np.ndarray:
-        """Join each instance's decisions and return which of ``n_masks`` masks stay.
-
-        With ``keypoint_instances``, row ``i`` of the boxes and of the oriented boxes and the
-        keypoints of instance ``i`` are one object, kept or dropped together (as in a
-        pipeline), and the kept keypoints' instances are renumbered to the kept rows.
-        Instance masks (one per box, or one per oriented box) follow their row.
-        """
-        nb, no = len(self.boxes), len(self.obb)
-        s = self.sample
-        if s.keypoint_instances is not None and s.keypoints is not None:
-            rows = np.ones(max(nb, no), bool)
-            if nb:
-                rows &= self.box_keep
-                self.box_keep = rows
-            if no:
-                rows &= self.obb_keep
-                self.obb_keep = rows
-            ids = np.asarray(s.keypoint_instances, np.int64)
-            owned = ids >= 0
-            safe = np.where(owned, ids, 0)
-            if len(rows):
-                self.kp_keep = self.kp_keep & ~(owned & ~rows[safe])
-                self.inst = np.where(owned, (np.cumsum(rows) - 1)[safe], -1)
-            else:
-                self.inst = ids.copy()
-        self.n_rows = int(max(self.box_keep.sum(), self.obb_keep.sum()))
-        if n_masks == nb:
-            return self.box_keep
-        if n_masks == no:
-            return self.obb_keep
-        return np.ones(n_masks, bool)
-
-
-def _piece(s: Sample, dx: float = 0.0, dy: float = 0.0) -> _Piece:
-    """A sample's boxes, oriented boxes and keypoints moved by ``(dx, dy)``, all kept."""
-    hw = (s.height, s.width)
-    boxes = (
-        np.zeros((0, 4))
-        if s.boxes is None
-        else boxes_to_xyxy(np.asarray(s.boxes, np.float64), s.box_format, hw) + [dx, dy, dx, dy]
-    )
-    obb = (
-        np.zeros((0, 4, 2))
-        if s.oriented_boxes is None
-        else oriented_to_corners(np.asarray(s.oriented_boxes), s.oriented_box_format) + [dx, dy]
-    )
-    kps = np.zeros((0, 2)) if s.keypoints is None else np.array(s.keypoints, np.float64)
-    kps[:, :2] += [dx, dy]
-    nb, no, nk = len(boxes), len(obb), len(kps)
-    return _Piece(
-        s,
-        boxes,
-        np.ones(nb),
-        np.ones(nb, bool),
-        obb,
-        np.ones(no),
-        np.ones(no, bool),
-        kps,
-        np.ones(nk, bool),
-        np.ones(nk, bool),
-    )
-
-
-def _mask_parts(s: Sample) -> tuple[list[np.ndarray] | None, np.ndarray | None]:
-    """A sample's masks as ``(instance masks, semantic mask)``: a list, or one ``H x W``."""
-    if s.masks is None:
-        return None, None
-    if isinstance(s.masks, np.ndarray) and s.masks.ndim == 2:
-        return None, s.masks
-    if isinstance(s.masks, np.ndarray):
-        return [s.masks[..., k] for k in range(s.masks.shape[2])], None
-    return list(s.masks), None
 
 
 def _pairs_key(pairs: Any) -> Any:
@@ -283,183 +187,6 @@ def _check_batch(samples: Sequence[Sample], owner: str, same_size: bool) -> None
             raise InvalidInputError(f"{owner}: samples[{i}]: all samples or none must have masks")
 
 
-def _area(b: np.ndarray) -> np.ndarray:
-    result: np.ndarray = np.prod(np.maximum(b[:, 2:] - b[:, :2], 0.0), axis=1)
-    return result
-
-
-def _clip_boxes(boxes: np.ndarray, region: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Boxes clipped to ``region`` (x0, y0, x1, y1) and the fraction of each that remains."""
-    x0, y0, x1, y1 = region
-    clipped = np.clip(boxes, [x0, y0, x0, y0], [x1, y1, x1, y1]) if len(boxes) else boxes
-    full = _area(boxes)
-    frac = np.where(full > 0, _area(clipped) / np.where(full > 0, full, 1.0), 0.0)
-    return clipped, frac
-
-
-def _inside(kps: np.ndarray, region: tuple[float, ...]) -> np.ndarray:
-    """Keypoints (pixel centres) whose pixel lies in the edge-region ``region``."""
-    x0, y0, x1, y1 = region
-    return (
-        (kps[:, 0] >= x0 - 0.5)
-        & (kps[:, 0] < x1 - 0.5)
-        & (kps[:, 1] >= y0 - 0.5)
-        & (kps[:, 1] < y1 - 0.5)
-    )
-
-
-def _clip_region(polygons: np.ndarray, region: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Polygons clipped to ``region`` (x0, y0, x1, y1, pixel edges) and the share of each
-    one's area left inside: the engine's frame clipping (:func:`G.clipped_share`), shifted."""
-    x0, y0, x1, y1 = region
-    off = np.array([x0, y0], np.float64)
-    clipped, share = G.clipped_share(polygons - off, (int(y1 - y0), int(x1 - x0)))
-    return clipped + off, share
-
-
-def _obb_cut(
-    corners: np.ndarray, region: tuple[float, ...], min_visibility: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Oriented boxes cut to ``region``: ``(corners, visibility, keep)``.
-
-    As a pipeline's frame clipping with ``oriented_box_fit="rect"``
-    (:func:`~synthaug.augment.labels.final_oriented_boxes`): a box cut by the region becomes
-    the minimum-area rectangle of its visible part; a box wholly inside keeps its corners.
-    Kept when its visible share is at least ``min_visibility`` and not zero.
-    """
-    if not len(corners):
-        return corners, np.zeros(0), np.zeros(0, bool)
-    outlines, share = _clip_region(corners, region)
-    fitted, vis, why = final_oriented_boxes(
-        corners, outlines, share, "rect", "corners", 0.0, min_visibility
-    )
-    x0, y0, x1, y1 = region
-    whole: np.ndarray = np.all((corners >= [x0, y0]) & (corners <= [x1, y1]), axis=(1, 2))
-    out: np.ndarray = np.where(whole[:, None, None], corners, fitted)
-    return out, vis, why == ""
-
-
-def _obb_covered(
-    corners: np.ndarray, hw: tuple[int, int], rect: tuple[int, ...], min_visibility: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(visibility, keep)`` of oriented boxes that keep their corners while ``rect`` is
-    pasted over them: the share of each box's area inside the frame and outside ``rect``."""
-    if not len(corners):
-        return np.zeros(0), np.zeros(0, bool)
-    in_frame, share = G.clipped_share(corners, hw)
-    _, hidden = _clip_region(in_frame, rect)
-    vis = share * (1.0 - hidden)
-    vis = np.where(vis > 1e-9, vis, 0.0)  # a box wholly under the paste has nothing left
-    return vis, (vis >= min_visibility) & (vis > 0)
-
-
-def _kept_labels(pieces: list[_Piece], name: str, keep: str) -> list[Any] | None:
-    """The labels ``name`` of what each piece keeps (None for a source without labels), or
-    None when no source has them."""
-    if all(getattr(p.sample, name) is None for p in pieces):
-        return None
-    out: list[Any] = []
-    for p in pieces:
-        given, kept = getattr(p.sample, name), getattr(p, keep)
-        if given is None:
-            out += [None] * int(kept.sum())
-        else:
-            out += [lab for lab, k in zip(given, kept, strict=True) if k]
-    return out
-
-
-def _keypoint_visibility(pieces: list[_Piece]) -> np.ndarray | None:
-    """Visibility of the kept keypoints, in the kind given (booleans, or COCO integers when
-    any source has integers); a hidden keypoint kept is ``0`` / False, a source without
-    visibility counts as visible. None when no source has visibility and none is hidden."""
-    given = [p.sample.keypoint_visibility for p in pieces]
-    hidden_kept = any((p.kp_keep & ~p.kp_inside).any() for p in pieces)
-    if all(g is None for g in given) and not hidden_kept:
-        return None
-    arrays = [np.asarray(g) for g in given if g is not None]
-    ints = [a.dtype for a in arrays if a.dtype.kind != "b"]
-    dtype = np.result_type(*ints) if ints else np.dtype(bool)
-    as_bool = dtype.kind == "b"
-    out = []
-    for p, g in zip(pieces, given, strict=True):
-        n = len(p.kps)
-        if g is None:
-            v = np.full(n, True if as_bool else 2, dtype)
-        else:
-            a = np.asarray(g)
-            v = a.astype(dtype) * 2 if a.dtype.kind == "b" and not as_bool else a.astype(dtype)
-        out.append((v * p.kp_inside.astype(dtype))[p.kp_keep])
-    return np.concatenate(out)
-
-
-def _keypoint_instances(pieces: list[_Piece]) -> np.ndarray | None:
-    """Instances of the kept keypoints: each source's (renumbered to its kept rows, see
-    :meth:`_Piece.settle`) plus the number of rows the sources before it keep; ``-1``
-    (no instance, or a source without instances) stays ``-1``."""
-    if all(p.inst is None for p in pieces):
-        return None
-    out, offset = [], 0
-    for p in pieces:
-        ids = np.full(len(p.kps), -1, np.int64) if p.inst is None else p.inst
-        out.append(np.where(ids >= 0, ids + offset, -1)[p.kp_keep])
-        offset += p.n_rows
-    return np.concatenate(out)
-
-
-def _assemble(
-    owner: str,
-    base: Sample,
-    pieces: list[_Piece],
-    image: np.ndarray,
-    masks: list[np.ndarray] | np.ndarray | None,
-    label: Any,
-    meta: dict[str, Any],
-) -> Sample:
-    """The mixed Sample: every piece's kept targets, in the order of ``pieces``, in the
-    formats of ``base`` (or of the first source that has each kind, when it has none)."""
-    hw = (int(image.shape[0]), int(image.shape[1]))
-    srcs = [base] + [p.sample for p in pieces]
-    boxes = np.concatenate([p.boxes[p.box_keep] for p in pieces])
-    box_vis = np.concatenate([p.box_vis[p.box_keep] for p in pieces])
-    box_src = next((s for s in srcs if s.boxes is not None), None)
-    obb = np.concatenate([p.obb[p.obb_keep] for p in pieces])
-    obb_src = next((s for s in srcs if s.oriented_boxes is not None), None)
-    kp_parts = [p.kps[p.kp_keep] for p in pieces if len(p.kps)]
-    widths = sorted({k.shape[1] for k in kp_parts})
-    if len(widths) > 1:
-        raise InvalidInputError(
-            f"{owner}: the mixed samples' keypoints have {widths} columns; give them all the "
-            "same columns (x, y[, angle_deg[, scale]])"
-        )
-    kp_src = next((s for s in srcs if s.keypoints is not None), None)
-    kps = np.concatenate(kp_parts) if kp_parts else np.zeros((0, 2))
-    return Sample(
-        image=image,
-        masks=masks,
-        boxes=None if box_src is None else boxes_from_xyxy(boxes, box_src.box_format, hw),
-        box_labels=_kept_labels(pieces, "box_labels", "box_keep"),
-        box_format="xyxy" if box_src is None else box_src.box_format,
-        box_visibility=box_vis,
-        keypoints=None if kp_src is None else kps,
-        keypoint_labels=_kept_labels(pieces, "keypoint_labels", "kp_keep"),
-        keypoint_visibility=None if kp_src is None else _keypoint_visibility(pieces),
-        keypoint_instances=None if kp_src is None else _keypoint_instances(pieces),
-        keypoint_flip_pairs=next(
-            (s.keypoint_flip_pairs for s in srcs if s.keypoint_flip_pairs is not None), None
-        ),
-        oriented_boxes=None
-        if obb_src is None
-        else oriented_from_corners(obb, obb_src.oriented_box_format),
-        oriented_box_labels=_kept_labels(pieces, "oriented_box_labels", "obb_keep"),
-        oriented_box_format="corners" if obb_src is None else obb_src.oriented_box_format,
-        oriented_box_visibility=None
-        if obb_src is None
-        else np.concatenate([p.obb_vis[p.obb_keep] for p in pieces]),
-        label=label,
-        meta=meta,
-    )
-
-
 class _BatchMix(Declared):
     """Shared declarations (validation, ``to_dict``) and the per-sample loop."""
 
@@ -499,21 +226,19 @@ class MixUp(_BatchMix):
                 continue
             j = int(partners[i])
             t = samples[j]
-            masks_a, semantic = _mask_parts(s)
+            masks_a, semantic = mask_parts(s)
             if semantic is not None:
                 raise InvalidInputError("MixUp: cannot blend semantic masks; use CutMix or Mosaic")
-            masks_b, _ = _mask_parts(t)
+            masks_b, _ = mask_parts(t)
             x = np.float32(lam) * _as_float(s.image) + np.float32(1 - lam) * _as_float(t.image)
-            pieces = [_piece(s), _piece(t)]
+            pieces = [piece(s), piece(t)]
             for p in pieces:  # both stay whole: visible is what lies inside the frame
                 p.obb_vis = G.clipped_share(p.obb, (s.height, s.width))[1]
                 p.settle(0)
             masks = None if masks_a is None or masks_b is None else masks_a + masks_b
             label = _mix_labels([s.label, t.label], [lam, 1 - lam], self.n_classes, "MixUp")
             meta = {**s.meta, "mix": {"kind": "MixUp", "partner": j, "lam": lam}}
-            out.append(
-                _assemble("MixUp", s, pieces, _restore(x, s.image.dtype), masks, label, meta)
-            )
+            out.append(assemble("MixUp", s, pieces, _restore(x, s.image.dtype), masks, label, meta))
         return out
 
 
@@ -571,24 +296,24 @@ class CutMix(_BatchMix):
         share = (x1 - x0) * (y1 - y0) / float(h * w)
         image = s.image.copy()
         image[y0:y1, x0:x1] = t.image[y0:y1, x0:x1]
-        a, b = _piece(s), _piece(t)
+        a, b = piece(s), piece(t)
         mv = self.min_visibility
         # the base keeps its targets where they stay visible enough outside the rectangle
-        _, covered = _clip_boxes(a.boxes, rect)
+        _, covered = clip_boxes(a.boxes, rect)
         a.box_vis, a.box_keep = 1.0 - covered, (1.0 - covered) >= mv
         if mv == 0.0:
             a.box_keep &= covered < 1.0
-        a.obb_vis, a.obb_keep = _obb_covered(a.obb, (h, w), rect, mv)
+        a.obb_vis, a.obb_keep = obb_covered(a.obb, (h, w), rect, mv)
         # the partner's targets are cut to the rectangle
-        b.boxes, b.box_vis = _clip_boxes(b.boxes, rect)
+        b.boxes, b.box_vis = clip_boxes(b.boxes, rect)
         b.box_keep = (b.box_vis >= mv) & (b.box_vis > 0)
-        b.obb, b.obb_vis, b.obb_keep = _obb_cut(b.obb, rect, mv)
-        a.kp_inside, b.kp_inside = ~_inside(a.kps, rect), _inside(b.kps, rect)
+        b.obb, b.obb_vis, b.obb_keep = obb_cut(b.obb, rect, mv)
+        a.kp_inside, b.kp_inside = ~keypoints_inside(a.kps, rect), keypoints_inside(b.kps, rect)
         for p in (a, b):
             if self.remove_invisible_keypoints:
                 p.kp_keep = p.kp_inside.copy()
-        masks_a, sem_a = _mask_parts(s)
-        masks_b, sem_b = _mask_parts(t)
+        masks_a, sem_a = mask_parts(s)
+        masks_b, sem_b = mask_parts(t)
         keep_ma = a.settle(0 if masks_a is None else len(masks_a))
         keep_mb = b.settle(0 if masks_b is None else len(masks_b))
         masks: Any = None
@@ -611,7 +336,7 @@ class CutMix(_BatchMix):
             **s.meta,
             "mix": {"kind": "CutMix", "partner": j, "rect": list(rect), "share": share},
         }
-        return _assemble("CutMix", s, [a, b], image, masks, label, meta)
+        return assemble("CutMix", s, [a, b], image, masks, label, meta)
 
 
 class Mosaic(_BatchMix):
@@ -672,7 +397,7 @@ class Mosaic(_BatchMix):
         fill = np.clip(self.fill, 0, full_range(dtype)) if dtype != np.float32 else self.fill
         image = np.full(shape, fill, dtype)
         regions = [(0, 0, cx, cy), (cx, 0, W, cy), (0, cy, cx, H), (cx, cy, W, H)]
-        pieces: list[_Piece] = []
+        pieces: list[Piece] = []
         masks: list[np.ndarray] | None = [] if base.masks is not None else None
         semantic = None
         areas = []
@@ -689,14 +414,14 @@ class Mosaic(_BatchMix):
             if areas[-1] == 0:
                 continue
             image[vy0:vy1, vx0:vx1] = t.image[vy0 - dy : vy1 - dy, vx0 - dx : vx1 - dx]
-            p = _piece(t, dx, dy)
-            p.boxes, p.box_vis = _clip_boxes(p.boxes, visible)
+            p = piece(t, dx, dy)
+            p.boxes, p.box_vis = clip_boxes(p.boxes, visible)
             p.box_keep = (p.box_vis >= self.min_visibility) & (p.box_vis > 0)
-            p.obb, p.obb_vis, p.obb_keep = _obb_cut(p.obb, visible, self.min_visibility)
-            p.kp_inside = _inside(p.kps, visible)
+            p.obb, p.obb_vis, p.obb_keep = obb_cut(p.obb, visible, self.min_visibility)
+            p.kp_inside = keypoints_inside(p.kps, visible)
             if self.remove_invisible_keypoints:
                 p.kp_keep = p.kp_inside.copy()
-            tile_masks, tile_semantic = _mask_parts(t)
+            tile_masks, tile_semantic = mask_parts(t)
             keep_m = p.settle(0 if tile_masks is None else len(tile_masks))
             pieces.append(p)
             if tile_semantic is not None:
@@ -717,4 +442,4 @@ class Mosaic(_BatchMix):
         )
         meta = {**base.meta, "mix": {"kind": "Mosaic", "tiles": idx, "center": [cx, cy]}}
         out_masks = semantic if semantic is not None else masks
-        return _assemble("Mosaic", base, pieces, image, out_masks, label, meta)
+        return assemble("Mosaic", base, pieces, image, out_masks, label, meta)
