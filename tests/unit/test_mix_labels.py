@@ -459,3 +459,13 @@ def test_instances_must_name_rows_of_the_boxes():
     b.keypoint_instances = [0, 2, -1]
     with pytest.raises(InvalidInputError, match=r"samples\[1\]\.keypoint_instances: instance 2"):
         A.CutMix(n_classes=2)([a, b], seed=0)
+
+
+def test_instance_masks_follow_their_oriented_box():
+    a, b = _pair()
+    for s in (a, b):
+        corners = oriented_to_corners(s.oriented_boxes, s.oriented_box_format)
+        s.masks = [fill(c, (40, 60)).astype(np.uint8) for c in corners]
+    out = A.CutMix(n_classes=2, min_visibility=0.5)._paste(a, b, 1, (30, 16, 60, 40))
+    assert out.oriented_box_labels == ["s0o0", "s1o1"]
+    assert [int(m.sum()) for m in out.masks] == [int(a.masks[0].sum()), int(b.masks[1].sum())]

@@ -48,7 +48,9 @@ class Piece:
 
     Coordinates are output pixels: ``boxes`` ``xyxy``, ``obb`` ``N x 4 x 2`` corners and
     ``kps``; ``kp_inside`` is False for a keypoint whose pixel the paste or the tile hid.
-    The ``*_keep`` arrays say what the mixer keeps; :meth:`settle` then joins instances.
+    The ``*_keep`` arrays say what the mixer keeps; :meth:`settle` then joins instances,
+    setting ``inst`` (the keypoints' instances renumbered to the kept rows, None without
+    instances) and ``n_rows`` (the rows this piece adds: the next piece's instance offset).
     """
 
     sample: Sample
@@ -78,10 +80,10 @@ class Piece:
             rows = np.ones(max(nb, no), bool)
             if nb:
                 rows &= self.box_keep
-                self.box_keep = rows
             if no:
                 rows &= self.obb_keep
-                self.obb_keep = rows
+            self.box_keep = rows.copy() if nb else self.box_keep
+            self.obb_keep = rows.copy() if no else self.obb_keep
             ids = np.asarray(s.keypoint_instances, np.int64)
             owned = ids >= 0
             safe = np.where(owned, ids, 0)
