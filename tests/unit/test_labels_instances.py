@@ -144,12 +144,17 @@ def test_dropped_is_empty_and_fresh_on_plain_calls():
     assert a.dropped == {} and b.dropped == {} and a.dropped is not b.dropped
 
 
-@pytest.mark.parametrize("field", ["oriented_boxes", "keypoint_instances"])
-def test_batch_mixing_refuses_what_it_cannot_carry(field):
-    extra = {
-        "oriented_boxes": {"oriented_boxes": O.corners_from_xyxy(BOXES)},
-        "keypoint_instances": {"keypoints": KPS, "keypoint_instances": KP_INST},
-    }[field]
-    s = A.Sample(IMG, boxes=BOXES, **extra)
-    with pytest.raises(InvalidInputError, match=field):
-        A.MixUp()([s, s], seed=0)
+def test_batch_mixing_carries_instances_with_their_rows():
+    s = A.Sample(
+        IMG,
+        boxes=BOXES,
+        oriented_boxes=O.corners_from_xyxy(BOXES),
+        keypoints=KPS,
+        keypoint_instances=KP_INST,
+    )
+    out = A.MixUp()([s, s], seed=0)[0]  # the partner's rows follow the base's two
+    assert out.keypoint_instances.tolist() == KP_INST + [2, 2, 3, 3, -1]
+    assert np.array_equal(out.oriented_boxes[2:], s.oriented_boxes)
+    mosaic = A.Mosaic(H, W, center_range=(1, 1))([s, s], seed=0)[0]  # only the base shows
+    assert mosaic.keypoint_instances.tolist() == KP_INST
+    assert np.allclose(mosaic.boxes, BOXES) and len(mosaic.oriented_boxes) == 2

@@ -5,11 +5,37 @@ drawn from the same batch. Class labels become *soft labels*: a probability vect
 ``n_classes`` weighted by each source's share (pixel area for CutMix and Mosaic). Samples that
 are not mixed (probability ``p``) still get a one-hot vector so the batch collates.
 
-Boxes, keypoints and masks travel with the pixels they label: MixUp keeps both samples'
-targets; CutMix keeps the base sample's targets that stay visible enough and the partner's
-targets clipped to the pasted rectangle; Mosaic translates and clips each tile's targets.
-Instance masks (a list) follow their instance; a single ``H x W`` semantic mask is pasted
-like the image (MixUp cannot blend it and raises).
+Every label travels with the pixels it labels: boxes, oriented boxes (with their labels and
+visibility), keypoints (with labels, visibility and instances) and masks.
+
+* **MixUp** keeps both samples' targets, the base sample's first.
+* **CutMix** keeps the base sample's boxes and oriented boxes (their corners unchanged) that
+  keep at least ``min_visibility`` of their area outside the pasted rectangle, and the
+  partner's cut to the rectangle: a box becomes its part inside, an oriented box wholly
+  inside keeps its corners and one the rectangle cuts becomes the minimum-area rectangle of
+  its visible part (a pipeline's frame clipping with ``oriented_box_fit="rect"``,
+  :func:`~synthaug.augment.labels.final_oriented_boxes`); each is kept when at least
+  ``min_visibility`` of its area is inside.
+* **Mosaic** translates each tile's targets and cuts them to the part of the tile the canvas
+  shows, by the same rule.
+
+``box_visibility`` and ``oriented_box_visibility`` give the share of each kept box's area
+visible in the output. Keypoints whose pixel the paste or another tile hides are removed
+with their labels, visibility and instance (``remove_invisible_keypoints=False`` keeps them
+with visibility ``0`` / False, for fixed-size skeletons); ``keypoint_visibility`` keeps the
+kind given (booleans, or COCO integers when any sample has integers; a sample without it
+counts as visible).
+
+Instances (samples with ``keypoint_instances``): row ``i`` of the boxes and of the oriented
+boxes and the keypoints of instance ``i`` are kept or dropped together, as in a pipeline.
+Instance ids of the output name its rows: each source's kept rows are renumbered from 0 and
+shifted by the number of rows the sources before it keep (the base sample, then the partner
+or the tiles in order), so the partner's and the tiles' ids never collide with the base's;
+``-1`` (no instance) stays ``-1``. ``keypoint_flip_pairs`` must be the same for every sample
+of the batch that has them (pairs are positions or names within an instance); the output
+carries them. Instance masks (a list, one per box or per oriented box) follow their row;
+a single ``H x W`` semantic mask is pasted like the image (MixUp cannot blend it and
+raises). Formats (``box_format``, ``oriented_box_format``) are the base sample's.
 
 Randomness comes from one ``seed`` per call (an int, a tuple such as ``(run_seed, epoch,
 batch_index)``, or a Generator), so a batch is reproducible wherever it is built.
@@ -32,9 +58,29 @@ from typing import Any
 
 import numpy as np
 
+from synthaug.augment.functional import geometric as G
 from synthaug.augment.functional.pixel import _as_float, _restore, full_range
-from synthaug.augment.params import MAX_FILL, MAX_SIDE, Declared, Int, Optional, Range, Real
-from synthaug.augment.sample import Sample, boxes_from_xyxy, boxes_to_xyxy, validate_sample
+from synthaug.augment.mix_targets import (
+    Piece,
+    assemble,
+    clip_boxes,
+    keypoints_inside,
+    mask_parts,
+    obb_covered,
+    obb_cut,
+    piece,
+)
+from synthaug.augment.params import (
+    MAX_FILL,
+    MAX_SIDE,
+    Declared,
+    Flag,
+    Int,
+    Optional,
+    Range,
+    Real,
+)
+from synthaug.augment.sample import Sample, validate_sample
 from synthaug.augment.transforms.base import PROB
 from synthaug.errors import ConfigError, InvalidInputError
 from synthaug.seeding import SeedLike, as_rng
@@ -78,49 +124,53 @@ def _mix_labels(
     return np.asarray(out, np.float32)
 
 
-def _parts(s: Sample) -> dict[str, Any]:
-    """A sample's targets in working form: xyxy boxes, mask list or semantic mask."""
-    hw = (s.height, s.width)
-    boxes = (
-        np.zeros((0, 4))
-        if s.boxes is None
-        else boxes_to_xyxy(np.asarray(s.boxes, np.float64), s.box_format, hw)
-    )
-    n = len(boxes)
-    box_labels = list(s.box_labels) if s.box_labels is not None else [None] * n
-    kps = np.zeros((0, 2)) if s.keypoints is None else np.asarray(s.keypoints, np.float64)
-    kp_labels = list(s.keypoint_labels) if s.keypoint_labels is not None else [None] * len(kps)
-    if s.masks is None:
-        masks, semantic = None, None
-    elif isinstance(s.masks, np.ndarray) and s.masks.ndim == 2:
-        masks, semantic = None, s.masks
-    elif isinstance(s.masks, np.ndarray):
-        masks, semantic = [s.masks[..., k] for k in range(s.masks.shape[2])], None
-    else:
-        masks, semantic = list(s.masks), None
-    return {
-        "boxes": boxes,
-        "box_labels": box_labels,
-        "kps": kps,
-        "kp_labels": kp_labels,
-        "masks": masks,
-        "semantic": semantic,
-    }
+def _pairs_key(pairs: Any) -> Any:
+    """``keypoint_flip_pairs`` in a form that compares equal for equal pairs."""
+    if pairs is None or isinstance(pairs, str):
+        return pairs
+    return tuple(tuple(p) for p in pairs)
+
+
+def _check_instances(s: Sample, i: int, owner: str) -> None:
+    """Instances must name rows of the sample's boxes / oriented boxes (one row per object)."""
+    if s.keypoint_instances is None or s.keypoints is None:
+        return
+    nb = 0 if s.boxes is None else len(np.asarray(s.boxes).reshape(-1, 4))
+    no = 0 if s.oriented_boxes is None else len(np.asarray(s.oriented_boxes))
+    if nb and no and nb != no:
+        raise InvalidInputError(
+            f"{owner}: samples[{i}] has keypoint_instances with {nb} boxes and {no} oriented "
+            "boxes; an instance is one row of each (give as many of both)"
+        )
+    ids = np.asarray(s.keypoint_instances)
+    if len(ids) and int(ids.max()) >= max(nb, no):
+        raise InvalidInputError(
+            f"{owner}: samples[{i}].keypoint_instances: instance {int(ids.max())} does not "
+            f"exist ({max(nb, no)} instances: rows of boxes / oriented boxes)"
+        )
 
 
 def _check_batch(samples: Sequence[Sample], owner: str, same_size: bool) -> None:
     if not samples:
         raise InvalidInputError(f"{owner}: expected a non-empty list of Samples")
     first = samples[0]
+    pairs_from: int | None = None
     for i, s in enumerate(samples):
         if not isinstance(s, Sample):
             raise InvalidInputError(f"{owner}: samples[{i}] is a {type(s).__name__}, not a Sample")
         validate_sample(s)
-        for name in ("oriented_boxes", "keypoint_instances", "keypoint_flip_pairs"):
-            if getattr(s, name) is not None:
+        _check_instances(s, i, owner)
+        if s.keypoint_flip_pairs is not None:
+            if pairs_from is None:
+                pairs_from = i
+            elif _pairs_key(s.keypoint_flip_pairs) != _pairs_key(
+                samples[pairs_from].keypoint_flip_pairs
+            ):
                 raise InvalidInputError(
-                    f"{owner}: samples[{i}].{name} is not supported by batch mixing yet "
-                    "(mix samples with boxes, masks and keypoints only)"
+                    f"{owner}: samples[{i}].keypoint_flip_pairs = {s.keypoint_flip_pairs!r} "
+                    f"differ from samples[{pairs_from}]'s "
+                    f"{samples[pairs_from].keypoint_flip_pairs!r}; the samples of a batch need "
+                    "the same pairs (or None)"
                 )
         if s.image.dtype != first.image.dtype or s.image.shape[2:] != first.image.shape[2:]:
             raise InvalidInputError(
@@ -137,61 +187,6 @@ def _check_batch(samples: Sequence[Sample], owner: str, same_size: bool) -> None
             raise InvalidInputError(f"{owner}: samples[{i}]: all samples or none must have masks")
 
 
-def _area(b: np.ndarray) -> np.ndarray:
-    result: np.ndarray = np.prod(np.maximum(b[:, 2:] - b[:, :2], 0.0), axis=1)
-    return result
-
-
-def _clip_boxes(boxes: np.ndarray, region: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Boxes clipped to ``region`` (x0, y0, x1, y1) and the fraction of each that remains."""
-    x0, y0, x1, y1 = region
-    clipped = np.clip(boxes, [x0, y0, x0, y0], [x1, y1, x1, y1]) if len(boxes) else boxes
-    full = _area(boxes)
-    frac = np.where(full > 0, _area(clipped) / np.where(full > 0, full, 1.0), 0.0)
-    return clipped, frac
-
-
-def _inside(kps: np.ndarray, region: tuple[float, ...]) -> np.ndarray:
-    """Keypoints (pixel centres) whose pixel lies in the edge-region ``region``."""
-    x0, y0, x1, y1 = region
-    return (
-        (kps[:, 0] >= x0 - 0.5)
-        & (kps[:, 0] < x1 - 0.5)
-        & (kps[:, 1] >= y0 - 0.5)
-        & (kps[:, 1] < y1 - 0.5)
-    )
-
-
-def _finish(
-    base: Sample,
-    image: np.ndarray,
-    boxes: np.ndarray,
-    box_labels: list[Any],
-    vis: np.ndarray,
-    kps: np.ndarray,
-    kp_labels: list[Any],
-    masks: list[np.ndarray] | np.ndarray | None,
-    label: Any,
-    meta: dict[str, Any],
-) -> Sample:
-    hw = image.shape[:2]
-    had_labels = base.box_labels is not None
-    return Sample(
-        image=image,
-        masks=masks,
-        boxes=None
-        if base.boxes is None and not len(boxes)
-        else boxes_from_xyxy(boxes, base.box_format, hw),
-        box_labels=box_labels if had_labels or any(v is not None for v in box_labels) else None,
-        box_format=base.box_format,
-        keypoints=None if base.keypoints is None and not len(kps) else kps,
-        keypoint_labels=kp_labels if base.keypoint_labels is not None else None,
-        label=label,
-        meta=meta,
-        box_visibility=vis,
-    )
-
-
 class _BatchMix(Declared):
     """Shared declarations (validation, ``to_dict``) and the per-sample loop."""
 
@@ -199,6 +194,7 @@ class _BatchMix(Declared):
         "alpha": Real(1e-6, 1e6, doc="Beta(alpha, alpha) concentration"),
         "n_classes": Optional(Int(1, 2**31 - 1), doc="classes of the soft labels"),
         "min_visibility": Real(0, 1, doc="smallest kept visible fraction of a box"),
+        "remove_invisible_keypoints": Flag(doc="drop keypoints the paste or tile hides"),
         "p": PROB,
     }
 
@@ -209,8 +205,9 @@ class _BatchMix(Declared):
 class MixUp(_BatchMix):
     """MixUp (Zhang et al. 2018): ``lam * x_i + (1 - lam) * x_j`` with ``lam ~ Beta(a, a)``.
 
-    All images must have the same size. Both samples' boxes, keypoints and instance masks
-    are kept (as in detection MixUp); the label is ``lam * y_i + (1 - lam) * y_j``.
+    All images must have the same size. Both samples' boxes, oriented boxes, keypoints and
+    instance masks are kept (as in detection MixUp), the partner's instance ids shifted past
+    the base's rows (see the module doc); the label is ``lam * y_i + (1 - lam) * y_j``.
     """
 
     def __init__(self, alpha: float = 0.4, n_classes: int | None = None, p: float = 1.0) -> None:
@@ -229,26 +226,19 @@ class MixUp(_BatchMix):
                 continue
             j = int(partners[i])
             t = samples[j]
-            a, b = _parts(s), _parts(t)
-            if a["semantic"] is not None:
+            masks_a, semantic = mask_parts(s)
+            if semantic is not None:
                 raise InvalidInputError("MixUp: cannot blend semantic masks; use CutMix or Mosaic")
+            masks_b, _ = mask_parts(t)
             x = np.float32(lam) * _as_float(s.image) + np.float32(1 - lam) * _as_float(t.image)
-            masks = None if a["masks"] is None else a["masks"] + b["masks"]
-            boxes = np.concatenate([a["boxes"], b["boxes"]])
-            out.append(
-                _finish(
-                    s,
-                    _restore(x, s.image.dtype),
-                    boxes,
-                    a["box_labels"] + b["box_labels"],
-                    np.ones(len(boxes)),
-                    np.concatenate([a["kps"], b["kps"]]) if len(b["kps"]) else a["kps"],
-                    a["kp_labels"] + b["kp_labels"],
-                    masks,
-                    _mix_labels([s.label, t.label], [lam, 1 - lam], self.n_classes, "MixUp"),
-                    {**s.meta, "mix": {"kind": "MixUp", "partner": j, "lam": lam}},
-                )
-            )
+            pieces = [piece(s), piece(t)]
+            for p in pieces:  # both stay whole: visible is what lies inside the frame
+                p.obb_vis = G.clipped_share(p.obb, (s.height, s.width))[1]
+                p.settle(0)
+            masks = None if masks_a is None or masks_b is None else masks_a + masks_b
+            label = _mix_labels([s.label, t.label], [lam, 1 - lam], self.n_classes, "MixUp")
+            meta = {**s.meta, "mix": {"kind": "MixUp", "partner": j, "lam": lam}}
+            out.append(assemble("MixUp", s, pieces, _restore(x, s.image.dtype), masks, label, meta))
         return out
 
 
@@ -257,8 +247,11 @@ class CutMix(_BatchMix):
 
     The rectangle covers ``1 - lam`` of the image (``lam ~ Beta(alpha, alpha)``), centred
     uniformly and clipped, so the label weights use the clipped area. The base sample's boxes
-    stay if at least ``min_visibility`` of them is still visible; the partner's boxes are
-    clipped to the rectangle and kept if at least ``min_visibility`` of them is inside.
+    and oriented boxes stay if at least ``min_visibility`` of their area is still visible; the
+    partner's are cut to the rectangle (an oriented box the rectangle cuts becomes the
+    minimum-area rectangle of its part inside) and kept if at least ``min_visibility`` of
+    them is inside. Keypoints under the rectangle (base) or outside it (partner) are removed,
+    or kept as invisible with ``remove_invisible_keypoints=False``.
     """
 
     def __init__(
@@ -266,6 +259,7 @@ class CutMix(_BatchMix):
         alpha: float = 1.0,
         n_classes: int | None = None,
         min_visibility: float = 0.25,
+        remove_invisible_keypoints: bool = True,
         p: float = 1.0,
     ) -> None:
         self.store_params(locals())
@@ -300,57 +294,49 @@ class CutMix(_BatchMix):
         x0, y0, x1, y1 = rect
         h, w = s.height, s.width
         share = (x1 - x0) * (y1 - y0) / float(h * w)
-        a, b = _parts(s), _parts(t)
         image = s.image.copy()
         image[y0:y1, x0:x1] = t.image[y0:y1, x0:x1]
-        # base boxes: visible fraction outside the rectangle
-        _, covered = _clip_boxes(a["boxes"], rect)
-        keep_a = (1.0 - covered) >= self.min_visibility
-        if self.min_visibility == 0.0:
-            keep_a &= covered < 1.0
-        clipped_b, frac_b = _clip_boxes(b["boxes"], rect)
-        keep_b = (frac_b >= self.min_visibility) & (frac_b > 0)
-        boxes = np.concatenate([a["boxes"][keep_a], clipped_b[keep_b]])
-        vis = np.concatenate([(1.0 - covered)[keep_a], frac_b[keep_b]])
-        box_labels = [lab for lab, k in zip(a["box_labels"], keep_a, strict=True) if k] + [
-            lab for lab, k in zip(b["box_labels"], keep_b, strict=True) if k
-        ]
-        in_a, in_b = _inside(a["kps"], rect), _inside(b["kps"], rect)
-        kps = (
-            np.concatenate([a["kps"][~in_a], b["kps"][in_b]]) if len(b["kps"]) else a["kps"][~in_a]
-        )
-        kp_labels = [lab for lab, k in zip(a["kp_labels"], in_a, strict=True) if not k] + [
-            lab for lab, k in zip(b["kp_labels"], in_b, strict=True) if k
-        ]
+        a, b = piece(s), piece(t)
+        mv = self.min_visibility
+        # the base keeps its targets where they stay visible enough outside the rectangle
+        _, covered = clip_boxes(a.boxes, rect)
+        a.box_vis, a.box_keep = 1.0 - covered, (1.0 - covered) >= mv
+        if mv == 0.0:
+            a.box_keep &= covered < 1.0
+        a.obb_vis, a.obb_keep = obb_covered(a.obb, (h, w), rect, mv)
+        # the partner's targets are cut to the rectangle
+        b.boxes, b.box_vis = clip_boxes(b.boxes, rect)
+        b.box_keep = (b.box_vis >= mv) & (b.box_vis > 0)
+        b.obb, b.obb_vis, b.obb_keep = obb_cut(b.obb, rect, mv)
+        a.kp_inside, b.kp_inside = ~keypoints_inside(a.kps, rect), keypoints_inside(b.kps, rect)
+        for p in (a, b):
+            if self.remove_invisible_keypoints:
+                p.kp_keep = p.kp_inside.copy()
+        masks_a, sem_a = mask_parts(s)
+        masks_b, sem_b = mask_parts(t)
+        keep_ma = a.settle(0 if masks_a is None else len(masks_a))
+        keep_mb = b.settle(0 if masks_b is None else len(masks_b))
         masks: Any = None
-        if a["semantic"] is not None:
-            masks = a["semantic"].copy()
-            masks[y0:y1, x0:x1] = b["semantic"][y0:y1, x0:x1]
-        elif a["masks"] is not None:
-            kept_a = (
-                [m.copy() for m, k in zip(a["masks"], keep_a, strict=False) if k]
-                if len(a["masks"]) == len(keep_a)
-                else [m.copy() for m in a["masks"]]
-            )
+        if sem_a is not None and sem_b is not None:
+            masks = sem_a.copy()
+            masks[y0:y1, x0:x1] = sem_b[y0:y1, x0:x1]
+        elif masks_a is not None and masks_b is not None:
+            kept_a = [m.copy() for m, k in zip(masks_a, keep_ma, strict=True) if k]
             for m in kept_a:
                 m[y0:y1, x0:x1] = 0
-            src_b = (
-                [m for m, k in zip(b["masks"], keep_b, strict=False) if k]
-                if len(b["masks"]) == len(keep_b)
-                else b["masks"]
-            )
             kept_b = []
-            for m in src_b:
-                z = np.zeros_like(m)
-                z[y0:y1, x0:x1] = m[y0:y1, x0:x1]
-                kept_b.append(z)
+            for m, k in zip(masks_b, keep_mb, strict=True):
+                if k:
+                    z = np.zeros_like(m)
+                    z[y0:y1, x0:x1] = m[y0:y1, x0:x1]
+                    kept_b.append(z)
             masks = kept_a + kept_b
         label = _mix_labels([s.label, t.label], [1.0 - share, share], self.n_classes, "CutMix")
         meta = {
             **s.meta,
             "mix": {"kind": "CutMix", "partner": j, "rect": list(rect), "share": share},
         }
-        return _finish(s, image, boxes, box_labels, vis, kps, kp_labels, masks, label, meta)
+        return assemble("CutMix", s, [a, b], image, masks, label, meta)
 
 
 class Mosaic(_BatchMix):
@@ -358,9 +344,12 @@ class Mosaic(_BatchMix):
 
     Each sample is the top-left tile of its own mosaic; the other three tiles are drawn from
     the batch. Tiles are placed unscaled with their inner corner at the centre and cropped by
-    the canvas (areas no tile covers are ``fill``). Boxes and keypoints are translated and
-    clipped to their tile; boxes keeping less than ``min_visibility`` are dropped. The label
-    mixes the four labels by visible area.
+    the canvas (areas no tile covers are ``fill``). Boxes, oriented boxes and keypoints are
+    translated and cut to the visible part of their tile (an oriented box cut becomes the
+    minimum-area rectangle of its visible part); boxes keeping less than ``min_visibility``
+    are dropped, and so are hidden keypoints unless ``remove_invisible_keypoints=False``.
+    Instance ids of later tiles are shifted past the rows of earlier ones. The label mixes
+    the four labels by visible area.
     """
 
     parameters = {
@@ -378,6 +367,7 @@ class Mosaic(_BatchMix):
         center_range: tuple[float, float] = (0.25, 0.75),
         min_visibility: float = 0.25,
         fill: float = 0,
+        remove_invisible_keypoints: bool = True,
         p: float = 1.0,
     ) -> None:
         self.store_params(locals())
@@ -407,7 +397,7 @@ class Mosaic(_BatchMix):
         fill = np.clip(self.fill, 0, full_range(dtype)) if dtype != np.float32 else self.fill
         image = np.full(shape, fill, dtype)
         regions = [(0, 0, cx, cy), (cx, 0, W, cy), (0, cy, cx, H), (cx, cy, W, H)]
-        boxes, box_labels, vis, kps, kp_labels = [], [], [], [], []
+        pieces: list[Piece] = []
         masks: list[np.ndarray] | None = [] if base.masks is not None else None
         semantic = None
         areas = []
@@ -424,37 +414,26 @@ class Mosaic(_BatchMix):
             if areas[-1] == 0:
                 continue
             image[vy0:vy1, vx0:vx1] = t.image[vy0 - dy : vy1 - dy, vx0 - dx : vx1 - dx]
-            parts = _parts(t)
-            moved = parts["boxes"] + [dx, dy, dx, dy]
-            clipped, frac = _clip_boxes(moved, visible)
-            keep = (frac >= self.min_visibility) & (frac > 0)
-            boxes.append(clipped[keep])
-            vis.append(frac[keep])
-            box_labels += [lab for lab, q in zip(parts["box_labels"], keep, strict=True) if q]
-            if len(parts["kps"]):
-                kp = parts["kps"].copy()
-                kp[:, :2] += [dx, dy]
-                inside = _inside(kp, visible)
-                kps.append(kp[inside])
-                kp_labels += [lab for lab, q in zip(parts["kp_labels"], inside, strict=True) if q]
-            if parts["semantic"] is not None:
+            p = piece(t, dx, dy)
+            p.boxes, p.box_vis = clip_boxes(p.boxes, visible)
+            p.box_keep = (p.box_vis >= self.min_visibility) & (p.box_vis > 0)
+            p.obb, p.obb_vis, p.obb_keep = obb_cut(p.obb, visible, self.min_visibility)
+            p.kp_inside = keypoints_inside(p.kps, visible)
+            if self.remove_invisible_keypoints:
+                p.kp_keep = p.kp_inside.copy()
+            tile_masks, tile_semantic = mask_parts(t)
+            keep_m = p.settle(0 if tile_masks is None else len(tile_masks))
+            pieces.append(p)
+            if tile_semantic is not None:
                 if semantic is None:
-                    semantic = np.zeros((H, W), parts["semantic"].dtype)
-                semantic[vy0:vy1, vx0:vx1] = parts["semantic"][
-                    vy0 - dy : vy1 - dy, vx0 - dx : vx1 - dx
-                ]
-            elif masks is not None and parts["masks"] is not None:
-                same = len(parts["masks"]) == len(keep)
-                for m, q in zip(
-                    parts["masks"], keep if same else [True] * len(parts["masks"]), strict=True
-                ):
+                    semantic = np.zeros((H, W), tile_semantic.dtype)
+                semantic[vy0:vy1, vx0:vx1] = tile_semantic[vy0 - dy : vy1 - dy, vx0 - dx : vx1 - dx]
+            elif masks is not None and tile_masks is not None:
+                for m, q in zip(tile_masks, keep_m, strict=True):
                     if q:
                         z = np.zeros((H, W), m.dtype)
                         z[vy0:vy1, vx0:vx1] = m[vy0 - dy : vy1 - dy, vx0 - dx : vx1 - dx]
                         masks.append(z)
-        all_boxes = np.concatenate(boxes) if boxes else np.zeros((0, 4))
-        all_vis = np.concatenate(vis) if vis else np.zeros(0)
-        all_kps = np.concatenate(kps) if kps else np.zeros((0, 2))
         labels = [samples[j].label for j in idx]
         weights = [float(a) for a in areas]
         used = [k for k, a in enumerate(weights) if a > 0]
@@ -463,6 +442,4 @@ class Mosaic(_BatchMix):
         )
         meta = {**base.meta, "mix": {"kind": "Mosaic", "tiles": idx, "center": [cx, cy]}}
         out_masks = semantic if semantic is not None else masks
-        return _finish(
-            base, image, all_boxes, box_labels, all_vis, all_kps, kp_labels, out_masks, label, meta
-        )
+        return assemble("Mosaic", base, pieces, image, out_masks, label, meta)
