@@ -469,3 +469,21 @@ def test_instance_masks_follow_their_oriented_box():
     out = A.CutMix(n_classes=2, min_visibility=0.5)._paste(a, b, 1, (30, 16, 60, 40))
     assert out.oriented_box_labels == ["s0o0", "s1o1"]
     assert [int(m.sum()) for m in out.masks] == [int(a.masks[0].sum()), int(b.masks[1].sum())]
+
+
+def test_flip_pairs_in_another_order_are_the_same_pairs():
+    """Regression: ('l', 'r') and ('r', 'l'), or the pairs listed in another order, swap the
+    same keypoints and were refused as different."""
+    image = np.zeros((32, 32, 3), np.uint8)
+    kps = np.array([[5.0, 5.0], [10.0, 10.0], [20.0, 20.0], [25.0, 25.0]])
+    names = ["l", "r", "a", "b"]
+    a = A.Sample(image, keypoints=kps, keypoint_labels=names,
+               keypoint_flip_pairs=[("l", "r"), ("a", "b")], label=0)  # fmt: skip
+    b = A.Sample(image, keypoints=kps, keypoint_labels=names,
+               keypoint_flip_pairs=[("b", "a"), ("r", "l")], label=1)  # fmt: skip
+    out = A.CutMix(n_classes=2)([a, b], seed=0)
+    assert len(out) == 2
+    c = A.Sample(image, keypoints=kps, keypoint_labels=names,
+               keypoint_flip_pairs=[("l", "a"), ("r", "b")], label=1)  # fmt: skip
+    with pytest.raises(InvalidInputError, match="keypoint_flip_pairs"):
+        A.CutMix(n_classes=2)([a, c], seed=0)

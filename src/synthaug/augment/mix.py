@@ -125,10 +125,11 @@ def _mix_labels(
 
 
 def _pairs_key(pairs: Any) -> Any:
-    """``keypoint_flip_pairs`` in a form that compares equal for equal pairs."""
+    """``keypoint_flip_pairs`` in a form that compares equal for the same swaps: a pair is
+    unordered (``("l", "r")`` swaps as ``("r", "l")``) and so is the list."""
     if pairs is None or isinstance(pairs, str):
         return pairs
-    return tuple(tuple(p) for p in pairs)
+    return frozenset(frozenset(p.tolist() if isinstance(p, np.ndarray) else p) for p in pairs)
 
 
 def _check_instances(s: Sample, i: int, owner: str) -> None:
