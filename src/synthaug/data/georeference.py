@@ -116,8 +116,8 @@ def raster_map(pipe: Any, applied: list[Any], image: np.ndarray) -> np.ndarray |
     of the recorded steps ``applied`` of the pipeline ``pipe``, or None when that move is
     not affine (perspective, distortion fields) or cannot be probed.
 
-    The steps are replayed on an image like ``image`` (same size, pixel type and bands, all
-    zero) carrying keypoints at three raster corners, which fix the affine map, and at five
+    The steps are replayed on a blank image of the same size and pixel type (one band, or
+    the bands of ``image`` if a transform refuses one) carrying keypoints at three raster corners, which fix the affine map, and at five
     more points that must land where the map says (within :data:`AFFINE_TOLERANCE_PX`).
     Steps that only change pixel values are skipped.
     """
@@ -127,7 +127,9 @@ def raster_map(pipe: Any, applied: list[Any], image: np.ndarray) -> np.ndarray |
     moving = [
         a
         for a in applied
-        if not (a.name in REGISTRY and tuple(getattr(REGISTRY[a.name], "targets", ())) == ("image",))
+        if not (
+            a.name in REGISTRY and tuple(getattr(REGISTRY[a.name], "targets", ())) == ("image",)
+        )
     ]
     if not moving:
         return np.eye(3)
@@ -138,11 +140,16 @@ def raster_map(pipe: Any, applied: list[Any], image: np.ndarray) -> np.ndarray |
     )
     raster = np.vstack([raster, [[0.3 * w, 0.9 * h]]])
     probe = Compose(pipe.transforms, remove_invisible_keypoints=False, fuse=pipe.fuse)
-    try:
-        out = probe.replay(np.zeros_like(image), moving, keypoints=raster - 0.5)
-    except Exception:
-        return None
-    if out.keypoints is None or len(out.keypoints) != len(raster):
+    out = None
+    # one blank band is enough to move the points (and cheaper); the source's own bands
+    # where a transform of the pipeline refuses a single one
+    for blank in (np.zeros(image.shape[:2], image.dtype), np.zeros_like(image)):
+        try:
+            out = probe.replay(blank, moving, keypoints=raster - 0.5)
+            break
+        except Exception:
+            continue
+    if out is None or out.keypoints is None or len(out.keypoints) != len(raster):
         return None
     moved = np.asarray(out.keypoints, dtype=np.float64)[:, :2] + 0.5
     if not np.all(np.isfinite(moved)):
