@@ -170,7 +170,7 @@ def raster_map(pipe: Any, applied: list[Any], image: np.ndarray) -> np.ndarray |
     return m
 
 
-def moved_georeference_tags(geo: Georeference, m: np.ndarray) -> list[tuple] | None:
+def moved_georeference_tags(geo: Georeference, m: np.ndarray) -> list[tuple[Any, ...]] | None:
     """``extratags`` entries (tifffile form) for the georeference of an image whose raster
     coordinates are ``m`` (3 x 3, PixelIsArea) applied to the source's, or None when ``m``
     is not an invertible affine map.
