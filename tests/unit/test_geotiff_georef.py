@@ -14,12 +14,14 @@ import pytest
 import tifffile
 
 from synthaug.augment import (
+    Affine,
     Compose,
     Crop,
     ElasticTransform,
     HorizontalFlip,
     Pad,
     Perspective,
+    RandomResizedCrop,
     Resize,
     Rotate,
     Rotate90,
@@ -219,14 +221,23 @@ def test_pixel_is_point_source_keeps_its_pixel_centre_convention(tile):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_probe_map_agrees_with_the_rotation_matrix_at_every_output_pixel_corner(tile, seed):
-    rotate = Rotate(limit=40, p=1.0)
-    tags, image = _moved(tile, rotate, seed=seed)
-    pipe = Compose([rotate])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Rotate(limit=40, p=1.0),
+        lambda: Affine(scale=(0.7, 1.3), rotate=(-30, 30), shear=(-10, 10), p=1.0),
+        lambda: RandomResizedCrop(size=(24, 40), p=1.0),
+    ],
+    ids=["Rotate", "Affine", "RandomResizedCrop"],
+)
+def test_probe_map_agrees_with_the_transforms_matrix_at_every_output_pixel_corner(tile, make, seed):
+    transform = make()
+    tags, image = _moved(tile, transform, seed=seed)
+    pipe = Compose([transform])
     out = pipe(image=decode_image(tile), seed=seed)
     step = out.applied[0]
-    assert step.params["angle_deg"] != 0.0
-    m, hw = rotate.matrix(dict(step.params), (SIZE, SIZE))  # pixel centres, input -> output
+    m, hw = transform.matrix(dict(step.params), (SIZE, SIZE))  # pixel centres, in -> out
+    assert hw == image.shape[:2] and not np.allclose(m, np.eye(3))
     inverse = np.linalg.inv(m)
     jj, ii = np.mgrid[0 : hw[0] + 1, 0 : hw[1] + 1].astype(np.float64)
     corners = np.stack([ii.ravel(), jj.ravel()], axis=1)  # raster = pixel-centre + 0.5
