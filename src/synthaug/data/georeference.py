@@ -18,6 +18,7 @@ so raster = keypoint + 0.5. A map is a 3 x 3 matrix acting on column vectors ``(
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,21 +34,17 @@ PIXEL_IS_AREA, PIXEL_IS_POINT = 1, 2
 _DOUBLE = 12
 
 
+@dataclass(frozen=True)
 class Georeference:
-    """A source's georeference as a 4 x 4 matrix from raster ``(i, j, k, 1)`` to model
-    ``(x, y, z, 1)``, the form it was stored in, and its raster type.
+    """A source's georeference: ``matrix`` (4 x 4) takes raster ``(i, j, k, 1)`` to model
+    ``(x, y, z, 1)``; ``form`` is how it was stored, ``"tiepoint"`` (pixel scale + one tie
+    point, whose raster ``k`` and model ``z`` are ``tie_kz``) or ``"transformation"``;
+    ``raster_type`` is PixelIsArea (1) or PixelIsPoint (2)."""
 
-    ``form`` is ``"tiepoint"`` (pixel scale + one tie point, whose raster ``k`` and model ``z``
-    are kept in ``tie_kz``) or ``"transformation"``.
-    """
-
-    def __init__(
-        self, matrix: np.ndarray, form: str, raster_type: int, tie_kz: tuple[float, float]
-    ) -> None:
-        self.matrix = matrix
-        self.form = form
-        self.raster_type = raster_type
-        self.tie_kz = tie_kz
+    matrix: np.ndarray
+    form: str
+    raster_type: int
+    tie_kz: tuple[float, float]
 
 
 def read_georeference(source: bytes) -> Georeference | None:
@@ -116,10 +113,11 @@ def raster_map(pipe: Any, applied: list[Any], image: np.ndarray) -> np.ndarray |
     of the recorded steps ``applied`` of the pipeline ``pipe``, or None when that move is
     not affine (perspective, distortion fields) or cannot be probed.
 
-    The steps are replayed on a blank image of the same size and pixel type (one band, or
-    the bands of ``image`` if a transform refuses one) carrying keypoints at three raster corners, which fix the affine map, and at five
-    more points that must land where the map says (within :data:`AFFINE_TOLERANCE_PX`).
-    Steps that only change pixel values are skipped.
+    The steps are replayed (``Compose.replay``, keeping keypoints that leave the frame) on a
+    blank image of the same size and pixel type (one band, or the bands of ``image`` if a
+    transform refuses one) carrying keypoints at three raster corners, which fix the affine
+    map, and at five more points that must land where the map says (within
+    :data:`AFFINE_TOLERANCE_PX`). Steps that only change pixel values are skipped.
     """
     from synthaug.augment import REGISTRY
     from synthaug.augment.compose import Compose
@@ -134,11 +132,9 @@ def raster_map(pipe: Any, applied: list[Any], image: np.ndarray) -> np.ndarray |
     if not moving:
         return np.eye(3)
     h, w = image.shape[:2]
-    raster = np.array(
-        [[0, 0], [w, 0], [0, h], [w, h], [w / 3, h / 7], [5 * w / 7, 3 * h / 5], [w / 2, h / 2]],
-        dtype=np.float64,
-    )
-    raster = np.vstack([raster, [[0.3 * w, 0.9 * h]]])
+    # three corners fix the map; the fourth corner and four inner points check it
+    fractions = [[0, 0], [1, 0], [0, 1], [1, 1], [1 / 3, 1 / 7], [5 / 7, 3 / 5], [1 / 2, 1 / 2]]
+    raster = np.array([*fractions, [3 / 10, 9 / 10]], dtype=np.float64) * [w, h]
     probe = Compose(pipe.transforms, remove_invisible_keypoints=False, fuse=pipe.fuse)
     out = None
     # one blank band is enough to move the points (and cheaper); the source's own bands

@@ -74,7 +74,7 @@ PIXEL_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
 #: (282, 283, 296) is copied too, through tifffile's own arguments.
 KEPT_TIFF_TAGS = (270, 305, 315, 33432, 33550, 33922, 34264, 34735, 34736, 34737, 42112, 42113)
 #: The GeoTIFF tags tying pixels to map coordinates (pixel scale, tie points, transformation):
-#: dropped when the pixel grid moved (a flip, crop or warp), since they would then lie.
+#: not copied when the pixel grid moved (they would then lie); recomputed for affine moves.
 GEOREFERENCE_TAGS = (33550, 33922, 34264)
 #: Prefix of temporary files; a resumed job removes leftovers carrying it.
 TMP_PREFIX = ".synthaug-tmp-"
