@@ -222,14 +222,19 @@ def test_augment_job_keeps_dtype_and_bands_of_uint8_grey_rgb_and_13_band_files(t
         assert np.array_equal(out, image[:, ::-1])
 
 
-def test_augment_job_keeps_georeference_only_while_the_grid_stays(tmp_path):
+def test_augment_job_keeps_the_tie_point_while_the_grid_stays_and_moves_it_with_a_flip(tmp_path):
     src = tmp_path / "src"
-    _write(src / "t.tif", _tiff(_bands(np.uint8, 13), photometric="minisblack", extratags=GEO_TAGS))
+    image = _bands(np.uint8, 13)
+    _write(src / "t.tif", _tiff(image, photometric="minisblack", extratags=GEO_TAGS))
     for name, pipe, kept in (("same", IDENTITY, True), ("flip", FLIP, False)):
         run_job(AugmentJob(str(src), str(tmp_path / name), pipe, seed=0))
         with tifffile.TiffFile(tmp_path / name / "t_aug0.tif") as tif:
             tags = tif.pages[0].tags
             assert (33922 in tags) is kept and 34735 in tags
+            if not kept:  # mirrored: a model transformation with the x axis reversed
+                width = decode_image((src / "t.tif").read_bytes()).shape[1]
+                t = tags[34264].value
+                assert t[0] == -10.0 and t[3] == 500000.0 + 10.0 * width
 
 
 def test_depth_in_metres_is_augmented_in_its_range_and_a_nan_image_is_listed_unsupported(

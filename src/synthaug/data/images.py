@@ -74,7 +74,7 @@ PIXEL_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
 #: (282, 283, 296) is copied too, through tifffile's own arguments.
 KEPT_TIFF_TAGS = (270, 305, 315, 33432, 33550, 33922, 34264, 34735, 34736, 34737, 42112, 42113)
 #: The GeoTIFF tags tying pixels to map coordinates (pixel scale, tie points, transformation):
-#: dropped when the pixel grid moved (a flip, crop or warp), since they would then lie.
+#: not copied when the pixel grid moved (they would then lie); recomputed for affine moves.
 GEOREFERENCE_TAGS = (33550, 33922, 34264)
 #: Prefix of temporary files; a resumed job removes leftovers carrying it.
 TMP_PREFIX = ".synthaug-tmp-"
@@ -495,6 +495,7 @@ def encode_image(
     jpeg_quality: int = 95,
     source: bytes | None = None,
     keep_georeference: bool = True,
+    raster_map: np.ndarray | None = None,
 ) -> bytes:
     """Encode an image for ``suffix``; the same array and settings always give the same bytes.
 
@@ -516,7 +517,15 @@ def encode_image(
         resolution and the tags of :data:`KEPT_TIFF_TAGS` are written back.
     keep_georeference : bool
         With ``False`` the tags of :data:`GEOREFERENCE_TAGS` are not copied (the pixel grid moved;
-        the coordinate system keys 34735-34737 are still kept).
+        the coordinate system keys 34735-34737 are still kept), unless ``raster_map`` says
+        how it moved.
+    raster_map : ndarray, optional
+        With ``keep_georeference=False``: the 3 x 3 affine map from the source's raster
+        coordinates (pixel corners, GeoTIFF's PixelIsArea) to this image's (from
+        :func:`synthaug.data.georeference.raster_map`). The source's georeference is then
+        moved with it and written (pixel scale and tie point while the result is upright,
+        else a model transformation); a georeference that cannot be moved exactly (ground
+        control points, say) is dropped.
 
     Examples
     --------
@@ -533,7 +542,7 @@ def encode_image(
             f"got {image.dtype} of shape {image.shape}"
         )
     if suffix in (".tif", ".tiff"):
-        return _encode_tiff(image, source, keep_georeference)
+        return _encode_tiff(image, source, keep_georeference, raster_map)
     if suffix == ".npy":
         buf = io.BytesIO()
         np.save(buf, np.ascontiguousarray(image), allow_pickle=False)
@@ -570,7 +579,9 @@ def encode_image(
     return buf.tobytes()
 
 
-def _source_tiff_settings(source: bytes | None, keep_georeference: bool) -> dict:
+def _source_tiff_settings(
+    source: bytes | None, keep_georeference: bool, raster_map: np.ndarray | None = None
+) -> dict:
     """How a source TIFF was laid out, and its tags worth keeping (empty for other sources)."""
     if source is None or not _is_tiff(source):
         return {}
@@ -587,6 +598,8 @@ def _source_tiff_settings(source: bytes | None, keep_georeference: bool) -> dict
                 if tag is None or code in skip or code in (270, 305):
                     continue
                 extratags.append((code, int(tag.dtype), tag.count, tag.value, True))
+            if not keep_georeference and raster_map is not None:
+                extratags += _moved_georeference(source, raster_map)
             settings: dict[str, Any] = {
                 "per_page": len(series.shape) == 3 and len(series.pages) > 1,
                 "planar": int(page.planarconfig) == 2,
@@ -604,6 +617,15 @@ def _source_tiff_settings(source: bytes | None, keep_georeference: bool) -> dict
         return {}
 
 
+def _moved_georeference(source: bytes, raster_map: np.ndarray) -> list[tuple]:
+    """The source's georeference tags moved by ``raster_map``; none when it cannot be."""
+    from synthaug.data.georeference import moved_georeference_tags, read_georeference
+
+    geo = read_georeference(source)
+    tags = None if geo is None else moved_georeference_tags(geo, raster_map)
+    return tags or []
+
+
 def _plain_description(text: str | None) -> str | None:
     """A source's ImageDescription worth copying: not a shape record of tifffile or ImageJ.
 
@@ -615,10 +637,15 @@ def _plain_description(text: str | None) -> str | None:
     return text
 
 
-def _encode_tiff(image: np.ndarray, source: bytes | None, keep_georeference: bool) -> bytes:
+def _encode_tiff(
+    image: np.ndarray,
+    source: bytes | None,
+    keep_georeference: bool,
+    raster_map: np.ndarray | None = None,
+) -> bytes:
     import tifffile
 
-    settings = _source_tiff_settings(source, keep_georeference)
+    settings = _source_tiff_settings(source, keep_georeference, raster_map)
     n_channels = 1 if image.ndim == 2 else image.shape[2]
     rgb_ok = n_channels in (3, 4) and image.dtype != np.float32
     rgb = rgb_ok and settings.get("rgb", not settings)

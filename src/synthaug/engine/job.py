@@ -29,9 +29,11 @@ from typing import Any
 import numpy as np
 
 from synthaug.augment.compose import Compose
+from synthaug.augment.sample import Sample
 from synthaug.augment.serialize import from_dict
 from synthaug.data.dataset import Dataset, Item, ItemError, augmented_key
 from synthaug.data.formats import FORMATS, load_item, open_dataset
+from synthaug.data.georeference import raster_map, read_georeference
 from synthaug.data.images import (
     DEFAULT_MAX_PIXELS,
     TMP_PREFIX,
@@ -376,6 +378,21 @@ def _job_level_write_error(exc: OSError, item: Item, dst: Path) -> DataError:
     )
 
 
+def _georeference_move(
+    pipe: Compose, out: Sample, source_image: np.ndarray, georeferenced: bool
+) -> tuple[bool, np.ndarray | None]:
+    """Whether a georeferenced source's tags stay as they are, and else the affine move of
+    its pixel grid (None: not affine, the tags are dropped)."""
+    if geometry_unchanged(out, source_image.shape[:2]):
+        return True, None
+    if not georeferenced:
+        return False, None
+    moved = raster_map(pipe, out.applied, source_image)
+    if moved is not None and np.array_equal(moved, np.eye(3)):
+        return True, None  # the steps cancel (two flips, say): the source's tags, as they were
+    return False, moved
+
+
 def process_item(item: Item, job: AugmentJob, dataset: Dataset) -> dict[str, Any]:
     """Augment one item, write its outputs atomically, return its manifest entry.
 
@@ -395,7 +412,7 @@ def process_item(item: Item, job: AugmentJob, dataset: Dataset) -> dict[str, Any
         if job.keep_originals:
             planned.append(("orig", item.key, raw, fmt.record(sample, dataset.info, item), {}))
         pipe = build_pipeline(json.dumps(_pipeline_for(job.pipeline, sample), sort_keys=True))
-        hw = (sample.height, sample.width)
+        georeferenced = suffix.lower() in (".tif", ".tiff") and read_georeference(raw) is not None
         for k in range(job.copies):
             try:
                 out = pipe(sample, seed=item_rng(job.seed, k, item.key))
@@ -405,12 +422,9 @@ def process_item(item: Item, job: AugmentJob, dataset: Dataset) -> dict[str, Any
                     raise
                 raise refusal from None
             out = out.copy(image=_as_source_dtype(out.image, sample.image.dtype))
+            keep, moved = _georeference_move(pipe, out, sample.image, georeferenced)
             data = encode_image(
-                out.image,
-                suffix,
-                job.jpeg_quality,
-                raw,
-                keep_georeference=geometry_unchanged(out, hw),
+                out.image, suffix, job.jpeg_quality, raw, keep_georeference=keep, raster_map=moved
             )
             record = fmt.record(out, dataset.info, item)
             planned.append((k, augmented_key(item.key, k), data, record, _box_drops(out)))
