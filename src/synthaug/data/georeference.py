@@ -119,16 +119,10 @@ def raster_map(pipe: Any, applied: list[Any], image: np.ndarray) -> np.ndarray |
     map, and at five more points that must land where the map says (within
     :data:`AFFINE_TOLERANCE_PX`). Steps that only change pixel values are skipped.
     """
-    from synthaug.augment import REGISTRY
     from synthaug.augment.compose import Compose
+    from synthaug.data.labels import moves_pixels
 
-    moving = [
-        a
-        for a in applied
-        if not (
-            a.name in REGISTRY and tuple(getattr(REGISTRY[a.name], "targets", ())) == ("image",)
-        )
-    ]
+    moving = [a for a in applied if moves_pixels(a)]
     if not moving:
         return np.eye(3)
     h, w = image.shape[:2]

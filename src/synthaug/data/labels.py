@@ -42,6 +42,7 @@ __all__ = [
     "flip_perm_from_pairs",
     "geometry_unchanged",
     "keypoints_from_sample",
+    "moves_pixels",
     "sample_targets",
 ]
 
@@ -238,11 +239,16 @@ def geometry_unchanged(sample: Any, source_hw: tuple[int, int]) -> bool:
     """Whether every pixel of ``sample`` is where it was in the source image of size
     ``source_hw`` (only image-only transforms ran), so labels read from the source still hold
     byte for byte."""
-    from synthaug.augment import REGISTRY
-
     if (sample.height, sample.width) != tuple(source_hw):
         return False
-    return all(
-        a.name in REGISTRY and tuple(getattr(REGISTRY[a.name], "targets", ())) == ("image",)
-        for a in sample.applied
+    return not any(moves_pixels(a) for a in sample.applied)
+
+
+def moves_pixels(step: Any) -> bool:
+    """Whether the recorded step ``step`` (an ``Applied``) may move pixels: any transform but
+    one that changes only the image's values (unknown names count as moving)."""
+    from synthaug.augment import REGISTRY
+
+    return not (
+        step.name in REGISTRY and tuple(getattr(REGISTRY[step.name], "targets", ())) == ("image",)
     )
