@@ -23,7 +23,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Georeference", "moved_georeference_tags", "raster_map", "read_georeference"]
+__all__ = [
+    "Georeference",
+    "georeference_from_tags",
+    "moved_georeference_tags",
+    "raster_map",
+    "read_georeference",
+]
 
 #: Largest deviation (in output pixels) of a probe point from the fitted affine map for the
 #: map to count as affine.
@@ -56,10 +62,15 @@ def read_georeference(source: bytes) -> Georeference | None:
 
     try:
         with tifffile.TiffFile(io.BytesIO(source)) as tif:
-            tags = tif.pages[0].tags
-            values = {c: tags[c].value for c in (33550, 33922, 34264, 34735) if c in tags}
+            return georeference_from_tags(tif.pages[0].tags)
     except Exception:
         return None
+
+
+def georeference_from_tags(tags: Any) -> Georeference | None:
+    """:func:`read_georeference` from a page's tags already open (tifffile's ``TiffTags``,
+    or any mapping of tag code to an object with ``.value``)."""
+    values = {c: tags[c].value for c in (33550, 33922, 34264, 34735) if c in tags}
     raster_type = _raster_type(values.get(34735))
     if raster_type is None:
         return None

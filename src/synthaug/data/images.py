@@ -599,7 +599,7 @@ def _source_tiff_settings(
                     continue
                 extratags.append((code, int(tag.dtype), tag.count, tag.value, True))
             if not keep_georeference and raster_map is not None:
-                extratags += _moved_georeference(source, raster_map)
+                extratags += _moved_georeference(tags, raster_map)
             settings: dict[str, Any] = {
                 "per_page": len(series.shape) == 3 and len(series.pages) > 1,
                 "planar": int(page.planarconfig) == 2,
@@ -617,11 +617,12 @@ def _source_tiff_settings(
         return {}
 
 
-def _moved_georeference(source: bytes, raster_map: np.ndarray) -> list[tuple]:
-    """The source's georeference tags moved by ``raster_map``; none when it cannot be."""
-    from synthaug.data.georeference import moved_georeference_tags, read_georeference
+def _moved_georeference(tags: Any, raster_map: np.ndarray) -> list[tuple]:
+    """The georeference in the source's open page ``tags`` moved by ``raster_map``; none
+    when it cannot be."""
+    from synthaug.data.georeference import georeference_from_tags, moved_georeference_tags
 
-    geo = read_georeference(source)
+    geo = georeference_from_tags(tags)
     tags = None if geo is None else moved_georeference_tags(geo, raster_map)
     return tags or []
 
