@@ -149,11 +149,12 @@ def test_identity_and_cancelling_flips_keep_the_tags_byte_identical(tile):
         assert _tags(data) == as_today == _tags(tile)
 
 
-def _with_tags(tile: bytes, replace: dict[int, tuple]) -> bytes:
-    """The tile with its georeference tags replaced (``code: (dtype, values)``)."""
-    with tifffile.TiffFile(io.BytesIO(tile)) as tif:
-        tags = tif.pages[0].tags
-        keys = tags[34735].value
+def _with_tags(tile: bytes, replace: dict[int, tuple], keys: tuple | None = None) -> bytes:
+    """The tile with its georeference tags replaced (``code: (dtype, values)``), and its
+    GeoKeyDirectory replaced by ``keys`` when given."""
+    if keys is None:
+        with tifffile.TiffFile(io.BytesIO(tile)) as tif:
+            keys = tif.pages[0].tags[34735].value
     extratags = [(c, d, len(v), v, True) for c, (d, v) in replace.items()]
     extratags.append((34735, 3, len(keys), keys, True))
     buf = io.BytesIO()
@@ -197,21 +198,8 @@ def test_transformation_source_cropped_comes_back_as_pixel_scale_and_tie_point(t
 def test_pixel_is_point_source_keeps_its_pixel_centre_convention(tile):
     # GTRasterTypeGeoKey (1025) = 2: tie point (0, 0) is the centre of the top-left pixel
     keys = (1, 1, 0, 2, 1025, 0, 1, 2, 3072, 0, 1, 32633)
-    buf = io.BytesIO()
     tie = (0.0, 0.0, 0.0, 500005.0, 3999995.0, 0.0)
-    extratags = [
-        (33550, 12, 3, (PIXEL_M, PIXEL_M, 0.0), True),
-        (33922, 12, 6, tie, True),
-        (34735, 3, len(keys), keys, True),
-    ]
-    tifffile.imwrite(
-        buf,
-        decode_image(tile),
-        photometric="minisblack",
-        planarconfig="contig",
-        extratags=extratags,
-    )
-    src = buf.getvalue()
+    src = _with_tags(tile, {33550: (12, (PIXEL_M, PIXEL_M, 0.0)), 33922: (12, tie)}, keys)
     assert read_georeference(src).raster_type == 2
     tags, _ = _moved(src, HorizontalFlip(p=1.0))
     t = np.asarray(tags[34264]).reshape(4, 4)
