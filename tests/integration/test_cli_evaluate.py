@@ -11,26 +11,27 @@ from synthaug.cli import app
 from synthaug.data import load_dataset
 
 
+def _evaluate(real, synthetic, out, holdout=None, space=None):
+    """``synthaug evaluate`` through the CLI runner; paths or built-in names."""
+    args = ["evaluate", "--real", str(real), "--synthetic", str(synthetic), "--out", str(out)]
+    if holdout is not None:
+        args += ["--holdout", str(holdout)]
+    if space is not None:
+        args += ["--space", space]
+    return CliRunner().invoke(app, args)
+
+
 def test_evaluate_writes_metrics_and_page_and_flags_copies(tmp_path):
     X, y = load_dataset("digits")
     np.savez(tmp_path / "train.npz", X=X[:600], y=y[:600])
     np.savez(tmp_path / "hold.npz", X=X[600:1000], y=y[600:1000])
     np.savez(tmp_path / "copies.npz", X=X[:200])  # no labels: utility is skipped
-    res = CliRunner().invoke(
-        app,
-        [
-            "evaluate",
-            "--real",
-            str(tmp_path / "train.npz"),
-            "--synthetic",
-            str(tmp_path / "copies.npz"),
-            "--holdout",
-            str(tmp_path / "hold.npz"),
-            "--out",
-            str(tmp_path / "out"),
-            "--space",
-            "pca",
-        ],
+    res = _evaluate(
+        str(tmp_path / "train.npz"),
+        str(tmp_path / "copies.npz"),
+        str(tmp_path / "out"),
+        holdout=str(tmp_path / "hold.npz"),
+        space="pca",
     )
     assert res.exit_code == 0, res.output
     metrics = {
@@ -49,18 +50,7 @@ def test_evaluate_writes_metrics_and_page_and_flags_copies(tmp_path):
 
 def test_evaluate_refuses_mismatched_shapes_with_a_clear_error(tmp_path):
     np.savez(tmp_path / "small.npz", X=np.zeros((10, 4, 4), np.float32))
-    res = CliRunner().invoke(
-        app,
-        [
-            "evaluate",
-            "--real",
-            "digits",
-            "--synthetic",
-            str(tmp_path / "small.npz"),
-            "--out",
-            str(tmp_path / "o"),
-        ],
-    )
+    res = _evaluate("digits", str(tmp_path / "small.npz"), str(tmp_path / "o"))
     assert res.exit_code == 2
     assert "must match" in res.output
 
@@ -81,21 +71,12 @@ def test_evaluate_reads_image_folders_and_a_labelled_holdout_for_utility(tmp_pat
     _write_folder(tmp_path / "real", X[:400], y[:400])
     _write_folder(tmp_path / "synthetic", X[1000:1200], y[1000:1200])  # unseen real: a good set
     np.savez(tmp_path / "hold.npz", X=X[400:700], y=y[400:700])
-    res = CliRunner().invoke(
-        app,
-        [
-            "evaluate",
-            "--real",
-            str(tmp_path / "real"),
-            "--synthetic",
-            str(tmp_path / "synthetic"),
-            "--holdout",
-            str(tmp_path / "hold.npz"),
-            "--out",
-            str(tmp_path / "out"),
-            "--space",
-            "pixels",
-        ],
+    res = _evaluate(
+        str(tmp_path / "real"),
+        str(tmp_path / "synthetic"),
+        str(tmp_path / "out"),
+        holdout=str(tmp_path / "hold.npz"),
+        space="pixels",
     )
     assert res.exit_code == 0, res.output
     report = json.loads((tmp_path / "out" / "metrics.json").read_text())
@@ -113,20 +94,7 @@ def test_evaluate_reads_image_folders_and_a_labelled_holdout_for_utility(tmp_pat
 
 def test_evaluate_refuses_a_holdout_of_another_shape(tmp_path):
     np.savez(tmp_path / "h.npz", X=np.zeros((10, 4, 4), np.float32), y=np.zeros(10, np.int64))
-    res = CliRunner().invoke(
-        app,
-        [
-            "evaluate",
-            "--real",
-            "digits",
-            "--synthetic",
-            "digits",
-            "--holdout",
-            str(tmp_path / "h.npz"),
-            "--out",
-            str(tmp_path / "o"),
-        ],
-    )
+    res = _evaluate("digits", "digits", str(tmp_path / "o"), holdout=str(tmp_path / "h.npz"))
     assert res.exit_code == 2
     assert "--holdout images are (4, 4)" in res.output
 
@@ -138,21 +106,12 @@ def test_evaluate_refuses_a_holdout_that_overlaps_the_training_set(tmp_path):
     np.savez(tmp_path / "train.npz", X=X[:600], y=y[:600])
     np.savez(tmp_path / "hold.npz", X=X[590:900], y=y[590:900])  # 10 rows shared
     np.savez(tmp_path / "syn.npz", X=X[1000:1200], y=y[1000:1200])
-    res = CliRunner().invoke(
-        app,
-        [
-            "evaluate",
-            "--real",
-            str(tmp_path / "train.npz"),
-            "--synthetic",
-            str(tmp_path / "syn.npz"),
-            "--holdout",
-            str(tmp_path / "hold.npz"),
-            "--out",
-            str(tmp_path / "out"),
-            "--space",
-            "pca",
-        ],
+    res = _evaluate(
+        str(tmp_path / "train.npz"),
+        str(tmp_path / "syn.npz"),
+        str(tmp_path / "out"),
+        holdout=str(tmp_path / "hold.npz"),
+        space="pca",
     )
     assert res.exit_code == 2, res.output
     assert "holdout: 10 of 310 rows equal a row" in res.output
